@@ -1,0 +1,17 @@
+//! The rules of the petition platform as plain functions and types, with no I/O.
+//!
+//! Everything that decides who may sign, what counts and what is published lives here so that it
+//! can be tested exhaustively and shared by the server, the browser and observers' tools.
+
+pub mod area;
+pub mod names;
+pub mod postcode;
+pub mod receipt;
+pub mod text;
+pub mod threshold;
+#[cfg(feature = "tz")]
+pub mod window;
+
+pub use area::{AreaCode, AreaKind};
+pub use postcode::Postcode;
+pub use threshold::Percent;

@@ -9,6 +9,7 @@ pub mod postcode;
 pub mod receipt;
 pub mod text;
 pub mod threshold;
+pub mod views;
 #[cfg(feature = "tz")]
 pub mod window;
 

@@ -1,0 +1,111 @@
+//! What the public pages show, as plain serialisable data shared by the server and the browser.
+//! Nothing here holds personal data.
+
+use serde::{Deserialize, Serialize};
+
+/// Where a petition stands, as residents read it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Standing {
+    Collecting,
+    Reached,
+    ClosedReached,
+    ClosedNotReached,
+}
+
+impl Standing {
+    pub fn of(open: bool, valid: u64, required: u64) -> Standing {
+        match (open, valid >= required) {
+            (true, false) => Standing::Collecting,
+            (true, true) => Standing::Reached,
+            (false, true) => Standing::ClosedReached,
+            (false, false) => Standing::ClosedNotReached,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Standing::Collecting => "Collecting signatures",
+            Standing::Reached => "Referendum triggered",
+            Standing::ClosedReached => "Closed: referendum triggered",
+            Standing::ClosedNotReached => "Closed: not enough signatures",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AreaRef {
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PetitionSummary {
+    pub id: i64,
+    pub title: String,
+    pub area: AreaRef,
+    pub required: u64,
+    pub valid: u64,
+    pub open: bool,
+    pub standing: Standing,
+    /// The last day to sign, for people: "Friday 10 July 2026".
+    pub last_day: String,
+    pub days_left: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AreaCount {
+    pub area: AreaRef,
+    pub valid: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PetitionPage {
+    pub summary: PetitionSummary,
+    pub body: String,
+    pub electorate: u64,
+    pub percent: String,
+    pub register_date: String,
+    pub published_number: bool,
+    pub opened: String,
+    /// Valid signatures per ward, largest first.
+    pub by_ward: Vec<AreaCount>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostcodeSearch {
+    pub postcode: String,
+    /// The ward, district and county the postcode lies in, smallest first.
+    pub areas: Vec<AreaRef>,
+    pub petitions: Vec<PetitionSummary>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddressOption {
+    pub uprn: String,
+    pub label: String,
+}
+
+/// Progress as a whole percentage for a progress bar, capped at 100.
+pub fn progress_percent(valid: u64, required: u64) -> u64 {
+    if required == 0 {
+        return 100;
+    }
+    ((valid as u128 * 100) / required as u128).min(100) as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn standing_and_progress() {
+        assert_eq!(Standing::of(true, 3, 4), Standing::Collecting);
+        assert_eq!(Standing::of(true, 4, 4), Standing::Reached);
+        assert_eq!(Standing::of(false, 4, 4), Standing::ClosedReached);
+        assert_eq!(Standing::of(false, 3, 4), Standing::ClosedNotReached);
+        assert_eq!(progress_percent(0, 0), 100);
+        assert_eq!(progress_percent(1, 3), 33);
+        assert_eq!(progress_percent(9, 3), 100);
+    }
+}

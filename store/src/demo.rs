@@ -1,0 +1,230 @@
+//! A generated demo borough: a county, a district with several wards, a few thousand addresses on
+//! made-up `RV` postcodes, a matching electoral register, and petitions at different stages. All
+//! names and places are invented; everything goes in through the same importers an electoral
+//! office uses.
+
+use chrono::{DateTime, Duration, Utc};
+use petition_core::AreaCode;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use sqlx::Row;
+
+use crate::import::{self, ImportError, Kind};
+use crate::queries::{open_petition, Policy};
+use crate::secrets::Secrets;
+use crate::Db;
+
+pub const COUNTY: &str = "E10900001";
+pub const DISTRICT: &str = "E07900001";
+const WARDS: [&str; 6] = ["Harbour", "Castle", "Millbrook", "St Anne's", "Northgate", "Fenside"];
+const STREETS: [&str; 12] = ["Road", "Street", "Lane", "Close", "Avenue", "Way", "Gardens", "Terrace", "Drive", "Row", "Crescent", "Place"];
+const STREET_NAMES: [&str; 24] = [
+    "Quay", "Anchor", "Chapel", "Mill", "Orchard", "Station", "Church", "Market", "Bridge", "Fountain", "Willow", "Elm",
+    "Rope", "Tannery", "Abbey", "Harrow", "Meadow", "Beacon", "Lantern", "Salt", "Ferry", "Granary", "Kiln", "Weavers",
+];
+const FORENAMES: [&str; 32] = [
+    "Amelia", "Oliver", "Isla", "George", "Ava", "Noah", "Mia", "Arthur", "Ivy", "Leo", "Grace", "Harry", "Freya",
+    "Oscar", "Lily", "Jack", "Sophie", "Thomas", "Zara", "Samuel", "Ruth", "Mohammed", "Aisha", "Daniel", "Chloe",
+    "Priya", "Owen", "Niamh", "Siân", "Tomasz", "Elif", "Kwame",
+];
+const SURNAMES: [&str; 32] = [
+    "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel", "Robinson", "Wright",
+    "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall", "Wood", "Jackson", "Clarke", "Khan", "Hughes",
+    "O'Brien", "Lewis", "Nowak", "Okafor", "Murphy", "Price", "Ahmed", "Fletcher", "Kaur",
+];
+
+/// How big to make the borough.
+#[derive(Clone, Copy, Debug)]
+pub struct Size {
+    pub wards: usize,
+    pub postcodes_per_ward: usize,
+    pub addresses_per_postcode: usize,
+}
+
+impl Size {
+    pub const DEMO: Size = Size { wards: 6, postcodes_per_ward: 40, addresses_per_postcode: 14 };
+    pub const SMALL: Size = Size { wards: 3, postcodes_per_ward: 3, addresses_per_postcode: 4 };
+}
+
+/// Someone on the generated register, as they would fill in the signing form.
+#[derive(Clone, Debug)]
+pub struct Person {
+    pub name: String,
+    pub postcode: String,
+    pub uprn: String,
+    pub ward: String,
+    pub local: bool,
+}
+
+/// The generated files, ready for the importers.
+#[derive(Clone, Debug, Default)]
+pub struct Files {
+    pub areas: String,
+    pub electorates: String,
+    pub gazetteer: String,
+    pub register: String,
+    pub people: Vec<Person>,
+}
+
+pub fn ward_code(i: usize) -> String {
+    format!("E0590{:04}", i + 1)
+}
+
+/// Generates the borough deterministically from `seed`.
+pub fn generate(size: Size, seed: u64, register_date: &str) -> Files {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut f = Files::default();
+    f.areas.push_str("code,name,kind,parent_code\n");
+    f.areas.push_str(&format!("{COUNTY},Westshire,county,\n{DISTRICT},Rivermouth,district,{COUNTY}\n"));
+    f.gazetteer.push_str("UPRN,AddressLine1,AddressLine2,AddressLine3,AddressLine4,AddressLine5,AddressLine6,PostCode,WardCode\n");
+    f.register.push_str("Elector Number Prefix,Elector Number,Elector Number Suffix,Elector Markers,Elector DOB,Elector Name,PostCode,Address1,Address2,Address3,Address4,Address5,Address6\n");
+    f.electorates.push_str("area_code,register_date,electorate\n");
+    let mut uprn = 100_090_000_000u64;
+    let mut district_total = 0u64;
+    for w in 0..size.wards.min(WARDS.len()) {
+        let code = ward_code(w);
+        let ward_name = WARDS[w];
+        f.areas.push_str(&format!("{code},\"{ward_name}\",ward,{DISTRICT}\n"));
+        let prefix = format!("{}{}", ward_name.chars().next().unwrap_or('W').to_ascii_uppercase(), (b'A' + w as u8) as char);
+        let mut elector_no = 0u32;
+        let mut ward_total = 0u64;
+        for pc in 0..size.postcodes_per_ward {
+            let postcode = format!("RV{} {}{}{}", w + 1, pc % 10, (b'A' + (pc / 10 % 26) as u8) as char, (b'A' + (pc * 7 % 26) as u8) as char);
+            let street = format!("{} {}", STREET_NAMES[rng.gen_range(0..STREET_NAMES.len())], STREETS[rng.gen_range(0..STREETS.len())]);
+            for a in 0..size.addresses_per_postcode {
+                uprn += 1;
+                let number = 1 + a * 2 + pc % 2;
+                let (line1, line2) = if a % 9 == 8 {
+                    (format!("Flat {}", a / 9 + 1), format!("{number} {street}"))
+                } else {
+                    (format!("{number} {street}"), String::new())
+                };
+                f.gazetteer.push_str(&format!("{uprn},\"{line1}\",\"{line2}\",Rivermouth,,,,{postcode},{code}\n"));
+                let household = rng.gen_range(1..=3);
+                let surname = SURNAMES[rng.gen_range(0..SURNAMES.len())];
+                for _ in 0..household {
+                    elector_no += 1;
+                    let forename = FORENAMES[rng.gen_range(0..FORENAMES.len())];
+                    let markers = if rng.gen_ratio(1, 60) { "F" } else { "" };
+                    let local = markers.is_empty();
+                    if local {
+                        ward_total += 1;
+                    }
+                    let (addr1, addr2) = if line2.is_empty() { (line1.clone(), "Rivermouth".to_string()) } else { (line1.clone(), line2.clone()) };
+                    let addr3 = if line2.is_empty() { "" } else { "Rivermouth" };
+                    f.register.push_str(&format!(
+                        "{prefix},{elector_no},0,{markers},,\"{}, {forename}\",{postcode},\"{addr1}\",\"{addr2}\",{addr3},,,\n",
+                        surname.to_uppercase()
+                    ));
+                    f.people.push(Person {
+                        name: format!("{forename} {surname}"),
+                        postcode: postcode.clone(),
+                        uprn: uprn.to_string(),
+                        ward: code.clone(),
+                        local,
+                    });
+                }
+            }
+        }
+        district_total += ward_total;
+        f.electorates.push_str(&format!("{code},{register_date},{ward_total}\n"));
+    }
+    f.electorates.push_str(&format!("{DISTRICT},{register_date},{district_total}\n"));
+    // The county also covers districts the demo does not model.
+    f.electorates.push_str(&format!("{COUNTY},{register_date},{}\n", district_total + 183_240));
+    f
+}
+
+/// Imports generated files in the order an office would.
+pub async fn import_files(db: &Db, f: &Files) -> Result<(), ImportError> {
+    import::import(db, Kind::Areas, &f.areas).await?;
+    import::import(db, Kind::Electorates, &f.electorates).await?;
+    import::import(db, Kind::Gazetteer, &f.gazetteer).await?;
+    import::import(db, Kind::Register, &f.register).await?;
+    Ok(())
+}
+
+/// Loads the demo borough into an empty database, with petitions at different stages and
+/// confirmed signatures from generated electors. Does nothing if areas already exist.
+pub async fn load(db: &Db, secrets: &Secrets, now: DateTime<Utc>) -> Result<bool, ImportError> {
+    let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM areas").fetch_one(&db.pool).await?.try_get("n")?;
+    if n > 0 {
+        return Ok(false);
+    }
+    let files = generate(Size::DEMO, 2026, "2026-02-15");
+    import_files(db, &files).await?;
+    let area = |c: &str| AreaCode::parse(c).expect("generated codes are valid");
+    let day = Duration::days(1);
+    let plans: [(&str, &str, String, Duration, f64); 5] = [
+        (
+            "Hold a referendum on having a directly elected mayor for Rivermouth",
+            "We the undersigned ask Rivermouth District Council to hold a referendum on whether the council should be run by a directly elected mayor and cabinet.\n\nA mayor elected by all of us would be directly answerable to residents for the council's decisions.",
+            DISTRICT.to_string(), day * 120, 0.55,
+        ),
+        (
+            "Keep Millbrook library open six days a week",
+            "We ask the council to hold a local referendum on reducing Millbrook library's opening hours before any change is made.",
+            ward_code(2), day * 30, 0.2,
+        ),
+        (
+            "A referendum on the Castle ward parking scheme",
+            "We ask the council to put the proposed residents' parking scheme for Castle ward to a referendum of the ward's electors.",
+            ward_code(1), day * 75, 0.97,
+        ),
+        (
+            "Westshire: ask residents before closing recycling centres",
+            "We ask Westshire County Council to hold a referendum before closing any household waste recycling centre.",
+            COUNTY.to_string(), day * 12, 0.004,
+        ),
+        (
+            "Harbour ward: a referendum on the quayside redevelopment",
+            "We asked the council to hold a referendum on the quayside redevelopment plans.",
+            ward_code(0), day * 250, 0.4,
+        ),
+    ];
+    let mut rng = StdRng::seed_from_u64(7);
+    for (title, body, code, age, fill) in plans {
+        let opens = now - age;
+        let id = open_petition(db, title, body, &area(&code), opens, Policy::default()).await?;
+        let (required, closes_at): (i64, i64) = {
+            let r = sqlx::query("SELECT required, closes_at FROM petitions WHERE id = $1").bind(id).fetch_one(&db.pool).await?;
+            (r.try_get(0)?, r.try_get(1)?)
+        };
+        let target = ((required as f64) * fill) as usize;
+        let mut eligible: Vec<&Person> = Vec::new();
+        for p in files.people.iter().filter(|p| p.local) {
+            if crate::queries::lies_in(db, &p.ward, &code).await.map_err(ImportError::Store)? {
+                eligible.push(p);
+            }
+        }
+        let end = closes_at.min(now.timestamp());
+        let mut tx = db.pool.begin().await?;
+        for (i, p) in eligible.iter().take(target).enumerate() {
+            let elector: i64 = sqlx::query("SELECT id FROM electors WHERE uprn = $1 AND name_key = $2 AND local_franchise = 1")
+                .bind(&p.uprn)
+                .bind(petition_core::names::name_key(&p.name).unwrap_or_default())
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get(0)?;
+            let at = opens.timestamp() + rng.gen_range(0..(end - opens.timestamp()).max(1));
+            sqlx::query(
+                "INSERT INTO signatures (petition_id, dedupe_key, status, elector_id, uprn, postcode, address_text, ward_code,
+                   name, email, created_at, confirmed_at)
+                 VALUES ($1, $2, 'confirmed', $3, $4, $5, '', $6, $7, $8, $9, $9) ON CONFLICT (petition_id, dedupe_key) DO NOTHING",
+            )
+            .bind(id)
+            .bind(secrets.keyed_hash(&["sig", &id.to_string(), "elector", &elector.to_string()]))
+            .bind(elector)
+            .bind(&p.uprn)
+            .bind(&p.postcode)
+            .bind(&p.ward)
+            .bind(&p.name)
+            .bind(format!("demo-signer-{i}@example.invalid"))
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(true)
+}

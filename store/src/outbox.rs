@@ -1,0 +1,127 @@
+//! The durable mail outbox. An email is a row written in the same transaction as the change it
+//! reports, so it exists exactly when the change does. A sender claims a row with a lease, sends
+//! it, and marks it sent only if its claim still holds; a sender that dies mid-way leaves the row
+//! to be claimed again when the lease runs out. Each row carries a stable Message-ID so that a
+//! resend after a crash between the SMTP server's acceptance and the mark is recognisably the
+//! same message.
+
+use sqlx::{AnyConnection, Row};
+
+use crate::{Db, Result};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mail {
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+}
+
+/// Queues an email inside the caller's transaction.
+pub async fn enqueue(conn: &mut AnyConnection, mail: &Mail, now: i64) -> Result<i64> {
+    let row = sqlx::query(
+        "INSERT INTO outbox (recipient, subject, body, created_at, attempts, next_attempt_at)
+         VALUES ($1, $2, $3, $4, 0, $4) RETURNING id",
+    )
+    .bind(&mail.recipient)
+    .bind(&mail.subject)
+    .bind(&mail.body)
+    .bind(now)
+    .fetch_one(conn)
+    .await?;
+    Ok(row.try_get("id")?)
+}
+
+#[derive(Clone, Debug)]
+pub struct Claimed {
+    pub id: i64,
+    pub created_at: i64,
+    pub attempts: i64,
+    pub claim: String,
+    pub mail: Mail,
+}
+
+impl Claimed {
+    /// The same Message-ID for every attempt at this row.
+    pub fn message_id(&self, domain: &str) -> String {
+        format!("<outbox-{}-{}@{}>", self.id, self.created_at, domain)
+    }
+}
+
+/// Seconds to wait before the next attempt after `attempts` failures: 30 s doubling to 1 hour.
+pub fn backoff(attempts: i64) -> i64 {
+    let a = attempts.clamp(1, 20) as u32;
+    (30i64 << (a - 1)).min(3600)
+}
+
+/// Claims the oldest due email for `lease` seconds.
+pub async fn claim_next(db: &Db, now: i64, lease: i64) -> Result<Option<Claimed>> {
+    let claim = crate::secrets::hex(&rand::random::<[u8; 16]>());
+    // The outer conditions are checked again on the row itself, so two senders racing for the
+    // same row cannot both win it.
+    let row = sqlx::query(
+        "UPDATE outbox SET claimed_until = $1, claim = $2, attempts = attempts + 1
+         WHERE id = (SELECT id FROM outbox
+                     WHERE sent_at IS NULL AND next_attempt_at <= $3 AND (claimed_until IS NULL OR claimed_until < $3)
+                     ORDER BY id LIMIT 1)
+           AND sent_at IS NULL AND (claimed_until IS NULL OR claimed_until < $3)
+         RETURNING id, created_at, attempts, recipient, subject, body",
+    )
+    .bind(now + lease)
+    .bind(&claim)
+    .bind(now)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(match row {
+        None => None,
+        Some(r) => Some(Claimed {
+            id: r.try_get("id")?,
+            created_at: r.try_get("created_at")?,
+            attempts: r.try_get("attempts")?,
+            claim,
+            mail: Mail { recipient: r.try_get("recipient")?, subject: r.try_get("subject")?, body: r.try_get("body")? },
+        }),
+    })
+}
+
+/// Records delivery. False when the claim had been lost (another sender now owns the row).
+pub async fn mark_sent(db: &Db, c: &Claimed, now: i64) -> Result<bool> {
+    let done = sqlx::query("UPDATE outbox SET sent_at = $1, claimed_until = NULL, last_error = NULL WHERE id = $2 AND claim = $3 AND sent_at IS NULL")
+        .bind(now)
+        .bind(c.id)
+        .bind(&c.claim)
+        .execute(&db.pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Records a failed attempt and schedules the next with backoff.
+pub async fn mark_failed(db: &Db, c: &Claimed, now: i64, error: &str) -> Result<()> {
+    let error: String = error.chars().take(500).collect();
+    sqlx::query(
+        "UPDATE outbox SET claimed_until = NULL, next_attempt_at = $1, last_error = $2 WHERE id = $3 AND claim = $4 AND sent_at IS NULL",
+    )
+    .bind(now + backoff(c.attempts))
+    .bind(error)
+    .bind(c.id)
+    .bind(&c.claim)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Emails not yet sent.
+pub async fn pending(db: &Db) -> Result<i64> {
+    Ok(sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NULL").fetch_one(&db.pool).await?.try_get("n")?)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn backoff_doubles_to_an_hour() {
+        assert_eq!(super::backoff(1), 30);
+        assert_eq!(super::backoff(2), 60);
+        assert_eq!(super::backoff(3), 120);
+        assert_eq!(super::backoff(8), 3600);
+        assert_eq!(super::backoff(1000), 3600);
+    }
+}

@@ -1,0 +1,429 @@
+//! Signing, confirming by email, and withdrawing.
+//!
+//! One signature per elector per petition is enforced by a unique constraint on a keyed hash
+//! (HMAC with the server's secret) of the petition and the elector, never on raw personal data.
+//! A repeat attempt looks exactly like a first one to whoever makes it: the only difference is
+//! an email to the address already on file.
+
+use chrono::{DateTime, Utc};
+use petition_core::receipt::{Receipt, Secret};
+use petition_core::text::{Email, PersonName};
+use petition_core::{names, Postcode};
+use sqlx::Row;
+
+use crate::outbox::{enqueue, Mail};
+use crate::secrets::{new_token, token_hash, Secrets};
+use crate::{queries, Db, StoreError};
+
+/// Where links in emails point.
+#[derive(Clone, Debug)]
+pub struct Links {
+    pub base_url: String,
+}
+
+impl Links {
+    fn confirm(&self, token: &str) -> String {
+        format!("{}/confirm/{token}", self.base_url.trim_end_matches('/'))
+    }
+    fn withdraw(&self, token: &str) -> String {
+        format!("{}/withdraw/{token}", self.base_url.trim_end_matches('/'))
+    }
+    fn petition(&self, id: i64) -> String {
+        format!("{}/petitions/{id}", self.base_url.trim_end_matches('/'))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AddressChoice {
+    /// A property from the gazetteer list, by its UPRN.
+    Listed(String),
+    /// "My address is not listed", with the address as the signer wrote it.
+    NotListed(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct SignRequest {
+    pub petition_id: i64,
+    pub name: PersonName,
+    pub email: Email,
+    pub postcode: Postcode,
+    pub address: AddressChoice,
+}
+
+/// Why a signature was refused, in words for the signer.
+#[derive(Debug, thiserror::Error)]
+pub enum SignError {
+    #[error("There is no petition with that number")]
+    NoSuchPetition,
+    #[error("This petition is not open for signatures")]
+    NotOpen,
+    #[error("We do not have that postcode in this council's area")]
+    UnknownPostcode,
+    #[error("Choose your address from the list, or choose \"My address is not listed\"")]
+    AddressNotAtPostcode,
+    #[error("That address is outside {0}, so you cannot sign this petition")]
+    OutsideArea(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for SignError {
+    fn from(e: sqlx::Error) -> Self {
+        SignError::Store(StoreError::Db(e))
+    }
+}
+
+/// What the signer is told. The same for a first attempt and a repeat.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignOutcome {
+    /// Found on the register at that address: confirm by email and it counts.
+    Matched,
+    /// Not found: confirm by email, then an officer checks.
+    Unmatched,
+}
+
+struct PetitionInfo {
+    title: String,
+    area_code: String,
+    area_name: String,
+    opens_at: i64,
+    closes_at: i64,
+}
+
+async fn petition_info(db: &Db, id: i64) -> Result<Option<PetitionInfo>, SignError> {
+    let row = sqlx::query(
+        "SELECT p.title, p.area_code, a.name, p.opens_at, p.closes_at FROM petitions p JOIN areas a ON a.code = p.area_code WHERE p.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(match row {
+        None => None,
+        Some(r) => Some(PetitionInfo {
+            title: r.try_get(0)?,
+            area_code: r.try_get(1)?,
+            area_name: r.try_get(2)?,
+            opens_at: r.try_get(3)?,
+            closes_at: r.try_get(4)?,
+        }),
+    })
+}
+
+fn is_open(p: &PetitionInfo, now: i64) -> bool {
+    p.opens_at <= now && now < p.closes_at
+}
+
+/// Checks the petition and the address before anything is written.
+pub async fn check_address(db: &Db, petition_id: i64, postcode: &Postcode, choice: &AddressChoice, now: i64)
+    -> Result<(String, Option<String>, String), SignError> {
+    let p = petition_info(db, petition_id).await?.ok_or(SignError::NoSuchPetition)?;
+    if !is_open(&p, now) {
+        return Err(SignError::NotOpen);
+    }
+    let (ward, uprn, text): (String, Option<String>, String) = match choice {
+        AddressChoice::Listed(uprn) => {
+            let row = sqlx::query("SELECT ward_code, lines FROM addresses WHERE uprn = $1 AND postcode = $2")
+                .bind(uprn)
+                .bind(postcode.as_str())
+                .fetch_optional(&db.pool)
+                .await?
+                .ok_or(SignError::AddressNotAtPostcode)?;
+            (row.try_get::<String, _>(0)?, Some(uprn.clone()), row.try_get::<String, _>(1)?)
+        }
+        AddressChoice::NotListed(text) => {
+            let ward = queries::ward_of_postcode(db, postcode).await?.ok_or(SignError::UnknownPostcode)?;
+            (ward, None, text.clone())
+        }
+    };
+    if !queries::lies_in(db, &ward, &p.area_code).await? {
+        return Err(SignError::OutsideArea(p.area_name));
+    }
+    Ok((ward, uprn, text.to_string()))
+}
+
+/// Records a signature (or finds the signer's earlier one) and queues the right email.
+pub async fn sign(db: &Db, secrets: &Secrets, links: &Links, req: &SignRequest, now: i64) -> Result<SignOutcome, SignError> {
+    let (ward, uprn, address_text) = check_address(db, req.petition_id, &req.postcode, &req.address, now).await?;
+    let p = petition_info(db, req.petition_id).await?.ok_or(SignError::NoSuchPetition)?;
+    let name_key = req.name.key();
+    let elector: Option<i64> = match &uprn {
+        Some(u) => sqlx::query("SELECT id FROM electors WHERE uprn = $1 AND name_key = $2 AND local_franchise = 1 ORDER BY id LIMIT 1")
+            .bind(u)
+            .bind(&name_key)
+            .fetch_optional(&db.pool)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?,
+        None => None,
+    };
+    let pid = req.petition_id.to_string();
+    let dedupe_key = match (elector, &uprn) {
+        (Some(e), _) => secrets.keyed_hash(&["sig", &pid, "elector", &e.to_string()]),
+        (None, Some(u)) => secrets.keyed_hash(&["sig", &pid, "property", u, &name_key]),
+        (None, None) => secrets.keyed_hash(&[
+            "sig", &pid, "unlisted", req.postcode.as_str(), &names::address_key([address_text.as_str()]), &name_key,
+        ]),
+    };
+    let outcome = if elector.is_some() { SignOutcome::Matched } else { SignOutcome::Unmatched };
+    let (token, token_h) = new_token();
+
+    let mut tx = db.pool.begin().await?;
+    let inserted = sqlx::query(
+        "INSERT INTO signatures (petition_id, dedupe_key, status, elector_id, uprn, postcode, address_text, ward_code,
+           name, email, confirm_token_hash, created_at)
+         VALUES ($1, $2, 'unconfirmed', $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         ON CONFLICT (petition_id, dedupe_key) DO NOTHING RETURNING id",
+    )
+    .bind(req.petition_id)
+    .bind(&dedupe_key)
+    .bind(elector)
+    .bind(uprn.clone())
+    .bind(req.postcode.as_str())
+    .bind(&address_text)
+    .bind(&ward)
+    .bind(req.name.as_str())
+    .bind(req.email.as_str())
+    .bind(&token_h)
+    .bind(now)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if inserted.is_some() {
+        enqueue(&mut tx, &confirmation_mail(links, &p.title, req.email.as_str(), &token, outcome), now).await?;
+        tx.commit().await?;
+        return Ok(outcome);
+    }
+    // An earlier signature by the same elector.
+    let row = sqlx::query("SELECT id, status, email FROM signatures WHERE petition_id = $1 AND dedupe_key = $2")
+        .bind(req.petition_id)
+        .bind(&dedupe_key)
+        .fetch_one(&mut *tx)
+        .await?;
+    let (id, status, email_on_file): (i64, String, String) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+    match status.as_str() {
+        "unconfirmed" => {
+            sqlx::query("UPDATE signatures SET confirm_token_hash = $1 WHERE id = $2")
+                .bind(&token_h)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            enqueue(&mut tx, &confirmation_mail(links, &p.title, &email_on_file, &token, outcome), now).await?;
+        }
+        "withdrawn" => {
+            sqlx::query(
+                "UPDATE signatures SET status = 'unconfirmed', elector_id = $1, uprn = $2, postcode = $3, address_text = $4,
+                   ward_code = $5, name = $6, email = $7, confirm_token_hash = $8, withdraw_token_hash = NULL,
+                   created_at = $9, confirmed_at = NULL, withdrawn_at = NULL, receipt_r = NULL, receipt_commit = NULL
+                 WHERE id = $10",
+            )
+            .bind(elector)
+            .bind(uprn.clone())
+            .bind(req.postcode.as_str())
+            .bind(&address_text)
+            .bind(&ward)
+            .bind(req.name.as_str())
+            .bind(req.email.as_str())
+            .bind(&token_h)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            enqueue(&mut tx, &confirmation_mail(links, &p.title, req.email.as_str(), &token, outcome), now).await?;
+        }
+        _ => {
+            sqlx::query("UPDATE signatures SET withdraw_token_hash = $1 WHERE id = $2")
+                .bind(&token_h)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            enqueue(&mut tx, &already_signed_mail(links, &p.title, req.petition_id, &email_on_file, &token), now).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+fn confirmation_mail(links: &Links, title: &str, to: &str, token: &str, outcome: SignOutcome) -> Mail {
+    let review = match outcome {
+        SignOutcome::Matched => "",
+        SignOutcome::Unmatched => "\nWe could not match your name to the electoral register at the address you gave, so an\nelectoral officer will check your signature after you confirm it. It counts once they have.\n",
+    };
+    Mail {
+        recipient: to.to_string(),
+        subject: format!("Confirm your signature: {title}"),
+        body: format!(
+            "You asked to sign the petition \"{title}\".\n\nTo confirm your signature, open this link and press the Confirm button:\n\n{}\n{review}\nIf you did not ask to sign, ignore this email: nothing will be counted.\n",
+            links.confirm(token)
+        ),
+    }
+}
+
+fn already_signed_mail(links: &Links, title: &str, id: i64, to: &str, withdraw_token: &str) -> Mail {
+    Mail {
+        recipient: to.to_string(),
+        subject: format!("You have already signed: {title}"),
+        body: format!(
+            "Someone asked to sign the petition \"{title}\" with your details.\n\nYour signature was already recorded, so nothing has changed and you do not need to do anything.\nThe petition: {}\n\nIf you want to withdraw your signature while the petition is open, use this link:\n\n{}\n",
+            links.petition(id),
+            links.withdraw(withdraw_token)
+        ),
+    }
+}
+
+fn counted_mail(links: &Links, title: &str, id: i64, to: &str, withdraw_token: &str, counted: bool) -> Mail {
+    let state = if counted {
+        "Your signature is confirmed and counted."
+    } else {
+        "Your email address is confirmed. An electoral officer will check your signature against the\nregister; it counts once they have."
+    };
+    Mail {
+        recipient: to.to_string(),
+        subject: format!("Thank you for signing: {title}"),
+        body: format!(
+            "{state}\n\nThe petition: {}\n\nIf you change your mind while the petition is open, you can withdraw your signature here:\n\n{}\n",
+            links.petition(id),
+            links.withdraw(withdraw_token)
+        ),
+    }
+}
+
+/// What a confirmation link leads to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConfirmOutcome {
+    /// Confirmed and counted; the receipt is shown this once.
+    Counted { petition_id: i64, title: String, receipt: Receipt },
+    /// Email confirmed; an officer will check the signature. The receipt is shown this once.
+    SentForReview { petition_id: i64, title: String, receipt: Receipt },
+    AlreadyConfirmed { petition_id: i64, title: String },
+    Closed { petition_id: i64, title: String },
+    Withdrawn { petition_id: i64, title: String },
+    UnknownLink,
+}
+
+/// The petition a confirmation or withdrawal link belongs to, for the page with the button.
+pub async fn link_petition(db: &Db, column: LinkKind, token: &str) -> Result<Option<(i64, String)>, StoreError> {
+    let sql = format!(
+        "SELECT p.id, p.title FROM signatures s JOIN petitions p ON p.id = s.petition_id WHERE s.{} = $1",
+        column.column()
+    );
+    let row = sqlx::query(&sql).bind(token_hash(token)).fetch_optional(&db.pool).await?;
+    Ok(match row {
+        None => None,
+        Some(r) => Some((r.try_get(0)?, r.try_get(1)?)),
+    })
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum LinkKind {
+    Confirm,
+    Withdraw,
+}
+
+impl LinkKind {
+    fn column(self) -> &'static str {
+        match self {
+            LinkKind::Confirm => "confirm_token_hash",
+            LinkKind::Withdraw => "withdraw_token_hash",
+        }
+    }
+}
+
+pub async fn confirm(db: &Db, links: &Links, token: &str, now: i64) -> Result<ConfirmOutcome, StoreError> {
+    let row = sqlx::query(
+        "SELECT s.id, s.status, s.elector_id, s.ward_code, s.email, p.id, p.title, p.opens_at, p.closes_at
+         FROM signatures s JOIN petitions p ON p.id = s.petition_id WHERE s.confirm_token_hash = $1",
+    )
+    .bind(token_hash(token))
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(r) = row else { return Ok(ConfirmOutcome::UnknownLink) };
+    let sig_id: i64 = r.try_get(0)?;
+    let status: String = r.try_get(1)?;
+    let elector: Option<i64> = r.try_get(2)?;
+    let ward: String = r.try_get(3)?;
+    let email: String = r.try_get(4)?;
+    let petition_id: i64 = r.try_get(5)?;
+    let title: String = r.try_get(6)?;
+    let (opens_at, closes_at): (i64, i64) = (r.try_get(7)?, r.try_get(8)?);
+    match status.as_str() {
+        "confirmed" | "review" => return Ok(ConfirmOutcome::AlreadyConfirmed { petition_id, title }),
+        "withdrawn" => return Ok(ConfirmOutcome::Withdrawn { petition_id, title }),
+        _ => {}
+    }
+    if !(opens_at <= now && now < closes_at) {
+        return Ok(ConfirmOutcome::Closed { petition_id, title });
+    }
+    let receipt = Receipt { petition_id: petition_id.to_string(), area: ward, r: Secret(rand::random()) };
+    let counted = elector.is_some();
+    let (withdraw_token, withdraw_h) = new_token();
+    use base64::Engine;
+    let mut tx = db.pool.begin().await?;
+    let done = sqlx::query(
+        "UPDATE signatures SET status = $1, confirmed_at = $2, receipt_r = $3, receipt_commit = $4, withdraw_token_hash = $5
+         WHERE id = $6 AND status = 'unconfirmed'",
+    )
+    .bind(if counted { "confirmed" } else { "review" })
+    .bind(now)
+    .bind(base64::engine::general_purpose::STANDARD.encode(receipt.r.0))
+    .bind(receipt.commitment())
+    .bind(&withdraw_h)
+    .bind(sig_id)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        // Another request confirmed it first.
+        tx.rollback().await?;
+        return Ok(ConfirmOutcome::AlreadyConfirmed { petition_id, title });
+    }
+    enqueue(&mut tx, &counted_mail(links, &title, petition_id, &email, &withdraw_token, counted), now).await?;
+    tx.commit().await?;
+    Ok(if counted {
+        ConfirmOutcome::Counted { petition_id, title, receipt }
+    } else {
+        ConfirmOutcome::SentForReview { petition_id, title, receipt }
+    })
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WithdrawOutcome {
+    Withdrawn { petition_id: i64, title: String },
+    AlreadyWithdrawn { petition_id: i64, title: String },
+    Closed { petition_id: i64, title: String },
+    UnknownLink,
+}
+
+pub async fn withdraw(db: &Db, token: &str, now: i64) -> Result<WithdrawOutcome, StoreError> {
+    let row = sqlx::query(
+        "SELECT s.id, s.status, p.id, p.title, p.opens_at, p.closes_at
+         FROM signatures s JOIN petitions p ON p.id = s.petition_id WHERE s.withdraw_token_hash = $1",
+    )
+    .bind(token_hash(token))
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(r) = row else { return Ok(WithdrawOutcome::UnknownLink) };
+    let sig_id: i64 = r.try_get(0)?;
+    let status: String = r.try_get(1)?;
+    let petition_id: i64 = r.try_get(2)?;
+    let title: String = r.try_get(3)?;
+    let (opens_at, closes_at): (i64, i64) = (r.try_get(4)?, r.try_get(5)?);
+    if status == "withdrawn" {
+        return Ok(WithdrawOutcome::AlreadyWithdrawn { petition_id, title });
+    }
+    if !(opens_at <= now && now < closes_at) {
+        return Ok(WithdrawOutcome::Closed { petition_id, title });
+    }
+    let done = sqlx::query("UPDATE signatures SET status = 'withdrawn', withdrawn_at = $1 WHERE id = $2 AND status <> 'withdrawn'")
+        .bind(now)
+        .bind(sig_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(if done.rows_affected() == 1 {
+        WithdrawOutcome::Withdrawn { petition_id, title }
+    } else {
+        WithdrawOutcome::AlreadyWithdrawn { petition_id, title }
+    })
+}
+
+/// The instant, for callers holding a `DateTime`.
+pub fn secs(at: DateTime<Utc>) -> i64 {
+    at.timestamp()
+}

@@ -1,0 +1,322 @@
+mod common;
+
+use chrono::{Duration, Utc};
+use common::TestDb;
+use petition_core::receipt::Receipt;
+use petition_core::text::{Email, PersonName};
+use petition_core::{AreaCode, Postcode};
+use petition_store::demo::{self, Person, Size};
+use petition_store::outbox;
+use petition_store::queries::{self, open_petition, Policy};
+use petition_store::secrets::Secrets;
+use petition_store::signing::{self, AddressChoice, ConfirmOutcome, Links, SignError, SignOutcome, SignRequest, WithdrawOutcome};
+use petition_store::Db;
+use sqlx::Row;
+
+struct World {
+    t: TestDb,
+    people: Vec<Person>,
+    district_petition: i64,
+    ward_petition: i64,
+    closed_petition: i64,
+    secrets: Secrets,
+    links: Links,
+}
+
+async fn world(t: TestDb) -> World {
+    let files = demo::generate(Size::SMALL, 42, "2024-02-15");
+    demo::import_files(&t.db, &files).await.unwrap();
+    let now = Utc::now();
+    let district = AreaCode::parse(demo::DISTRICT).unwrap();
+    let ward = AreaCode::parse(&demo::ward_code(0)).unwrap();
+    let district_petition = open_petition(&t.db, "District petition", "Text", &district, now - Duration::days(3), Policy::default()).await.unwrap();
+    let ward_petition = open_petition(&t.db, "Ward petition", "Text", &ward, now - Duration::days(3), Policy::default()).await.unwrap();
+    let closed_petition = open_petition(&t.db, "Old petition", "Text", &district, now - Duration::days(400), Policy::default()).await.unwrap();
+    World {
+        t,
+        people: files.people,
+        district_petition,
+        ward_petition,
+        closed_petition,
+        secrets: Secrets::from_bytes([5; 32]),
+        links: Links { base_url: "https://petitions.example".into() },
+    }
+}
+
+fn request(petition_id: i64, p: &Person, email: &str) -> SignRequest {
+    SignRequest {
+        petition_id,
+        name: PersonName::parse(&p.name).unwrap(),
+        email: Email::parse(email).unwrap(),
+        postcode: Postcode::parse(&p.postcode).unwrap(),
+        address: AddressChoice::Listed(p.uprn.clone()),
+    }
+}
+
+/// Takes every queued email (as a sender would) and returns them.
+async fn drain(db: &Db) -> Vec<outbox::Mail> {
+    let mut out = vec![];
+    while let Some(c) = outbox::claim_next(db, petition_store::now(), 60).await.unwrap() {
+        assert!(outbox::mark_sent(db, &c, petition_store::now()).await.unwrap());
+        out.push(c.mail);
+    }
+    out
+}
+
+fn link(mail: &outbox::Mail, kind: &str) -> String {
+    let start = mail.body.find(&format!("/{kind}/")).unwrap_or_else(|| panic!("no {kind} link in {}", mail.body));
+    mail.body[start + kind.len() + 2..].split_whitespace().next().unwrap().to_string()
+}
+
+async fn valid(db: &Db, id: i64) -> u64 {
+    queries::petition_summary(db, id, Utc::now()).await.unwrap().unwrap().valid
+}
+
+async fn signatures(db: &Db) -> i64 {
+    sqlx::query("SELECT COUNT(*) AS n FROM signatures").fetch_one(&db.pool).await.unwrap().try_get("n").unwrap()
+}
+
+#[tokio::test]
+async fn sign_confirm_count_withdraw_on_both_backends() {
+    for t in TestDb::both().await {
+        let w = world(t).await;
+        let db = &w.t.db;
+        let now = petition_store::now();
+        let p = w.people.iter().find(|p| p.local).unwrap();
+        assert_eq!(valid(db, w.district_petition).await, 0);
+
+        let out = signing::sign(db, &w.secrets, &w.links, &request(w.district_petition, p, "first@example.org"), now).await.unwrap();
+        assert_eq!(out, SignOutcome::Matched);
+        assert_eq!(valid(db, w.district_petition).await, 0, "not counted before confirmation");
+        let mails = drain(db).await;
+        assert_eq!(mails.len(), 1);
+        assert_eq!(mails[0].recipient, "first@example.org");
+        let token = link(&mails[0], "confirm");
+
+        // The page behind the link names the petition; an unknown link is recognised.
+        assert_eq!(signing::link_petition(db, signing::LinkKind::Confirm, &token).await.unwrap().unwrap().1, "District petition");
+        assert_eq!(signing::confirm(db, &w.links, "nonsense", now).await.unwrap(), ConfirmOutcome::UnknownLink);
+
+        let ConfirmOutcome::Counted { receipt, .. } = signing::confirm(db, &w.links, &token, now).await.unwrap() else { panic!() };
+        assert_eq!(receipt.petition_id, w.district_petition.to_string());
+        assert_eq!(receipt.area, p.ward);
+        assert_eq!(Receipt::parse(&receipt.to_text()).unwrap(), receipt);
+        let stored: String = sqlx::query("SELECT receipt_commit FROM signatures").fetch_one(&db.pool).await.unwrap().try_get(0).unwrap();
+        assert_eq!(stored, receipt.commitment());
+        assert_eq!(valid(db, w.district_petition).await, 1);
+        let page = queries::petition_page(db, w.district_petition, Utc::now()).await.unwrap().unwrap();
+        assert_eq!(page.by_ward.len(), 1);
+        assert_eq!(page.by_ward[0].area.code, p.ward);
+
+        // Confirming twice is harmless.
+        assert!(matches!(signing::confirm(db, &w.links, &token, now).await.unwrap(), ConfirmOutcome::AlreadyConfirmed { .. }));
+        assert_eq!(valid(db, w.district_petition).await, 1);
+        let mails = drain(db).await;
+        assert_eq!(mails.len(), 1, "one thank-you email");
+        let withdraw_token = link(&mails[0], "withdraw");
+
+        // Signing again with another email: same answer, no new row, the email on file is told.
+        let again = signing::sign(db, &w.secrets, &w.links, &request(w.district_petition, p, "other@example.org"), now).await.unwrap();
+        assert_eq!(again, SignOutcome::Matched);
+        assert_eq!(signatures(db).await, 1);
+        let mails = drain(db).await;
+        assert_eq!(mails.len(), 1);
+        assert_eq!(mails[0].recipient, "first@example.org");
+        assert!(mails[0].subject.contains("already signed"));
+        let newer_withdraw = link(&mails[0], "withdraw");
+        assert_eq!(valid(db, w.district_petition).await, 1);
+
+        // The newest withdrawal link works; the count goes down; withdrawing twice is harmless.
+        assert_eq!(signing::withdraw(db, &withdraw_token, now).await.unwrap(), WithdrawOutcome::UnknownLink);
+        assert!(matches!(signing::withdraw(db, &newer_withdraw, now).await.unwrap(), WithdrawOutcome::Withdrawn { .. }));
+        assert_eq!(valid(db, w.district_petition).await, 0);
+        assert!(matches!(signing::withdraw(db, &newer_withdraw, now).await.unwrap(), WithdrawOutcome::AlreadyWithdrawn { .. }));
+
+        // After withdrawing, the elector may sign again, and it counts once confirmed.
+        signing::sign(db, &w.secrets, &w.links, &request(w.district_petition, p, "back@example.org"), now).await.unwrap();
+        let mails = drain(db).await;
+        assert_eq!(mails[0].recipient, "back@example.org");
+        assert!(matches!(signing::confirm(db, &w.links, &link(&mails[0], "confirm"), now).await.unwrap(), ConfirmOutcome::Counted { .. }));
+        assert_eq!(valid(db, w.district_petition).await, 1);
+        assert_eq!(signatures(db).await, 1);
+        w.t.close().await;
+    }
+}
+
+#[tokio::test]
+async fn repeat_before_confirming_resends_to_the_email_on_file() {
+    for t in TestDb::both().await {
+        let w = world(t).await;
+        let db = &w.t.db;
+        let now = petition_store::now();
+        let p = w.people.iter().find(|p| p.local).unwrap();
+        signing::sign(db, &w.secrets, &w.links, &request(w.ward_petition, p, "a@example.org"), now).await.unwrap();
+        let first = drain(db).await;
+        // Same person, name typed differently, another email.
+        let mut r = request(w.ward_petition, p, "b@example.org");
+        r.name = PersonName::parse(&format!("  {}  ", p.name.to_uppercase())).unwrap();
+        signing::sign(db, &w.secrets, &w.links, &r, now).await.unwrap();
+        let second = drain(db).await;
+        assert_eq!(second.len(), 1);
+        assert_eq!(second[0].recipient, "a@example.org");
+        assert_eq!(signatures(db).await, 1);
+        // The first link was replaced by the second.
+        assert_eq!(signing::confirm(db, &w.links, &link(&first[0], "confirm"), now).await.unwrap(), ConfirmOutcome::UnknownLink);
+        assert!(matches!(signing::confirm(db, &w.links, &link(&second[0], "confirm"), now).await.unwrap(), ConfirmOutcome::Counted { .. }));
+        w.t.close().await;
+    }
+}
+
+#[tokio::test]
+async fn unmatched_signers_go_to_review_and_do_not_count() {
+    for t in TestDb::both().await {
+        let w = world(t).await;
+        let db = &w.t.db;
+        let now = petition_store::now();
+        let p = w.people.iter().find(|p| p.local).unwrap();
+        let mut stranger = p.clone();
+        stranger.name = "Zebedee Quartermaine".into();
+        assert_eq!(signing::sign(db, &w.secrets, &w.links, &request(w.district_petition, &stranger, "z@example.org"), now).await.unwrap(), SignOutcome::Unmatched);
+        let mut r = request(w.district_petition, p, "n@example.org");
+        r.name = PersonName::parse("Nobody Knownhere").unwrap();
+        r.address = AddressChoice::NotListed("Houseboat Sea Spray, The Quay".into());
+        assert_eq!(signing::sign(db, &w.secrets, &w.links, &r, now).await.unwrap(), SignOutcome::Unmatched);
+        // An overseas elector (marker F) is on the register but does not count.
+        if let Some(f) = w.people.iter().find(|p| !p.local) {
+            assert_eq!(signing::sign(db, &w.secrets, &w.links, &request(w.district_petition, f, "f@example.org"), now).await.unwrap(), SignOutcome::Unmatched);
+        }
+        for m in drain(db).await {
+            assert!(m.body.contains("electoral officer will check"));
+            assert!(matches!(signing::confirm(db, &w.links, &link(&m, "confirm"), now).await.unwrap(), ConfirmOutcome::SentForReview { .. }));
+        }
+        assert_eq!(valid(db, w.district_petition).await, 0);
+        let review: i64 = sqlx::query("SELECT COUNT(*) AS n FROM signatures WHERE status = 'review'").fetch_one(&db.pool).await.unwrap().try_get(0).unwrap();
+        assert!(review >= 2);
+        w.t.close().await;
+    }
+}
+
+#[tokio::test]
+async fn refusals_change_nothing() {
+    for t in TestDb::both().await {
+        let w = world(t).await;
+        let db = &w.t.db;
+        let now = petition_store::now();
+        let in_ward0 = w.people.iter().find(|p| p.local && p.ward == demo::ward_code(0)).unwrap();
+        let in_ward1 = w.people.iter().find(|p| p.local && p.ward == demo::ward_code(1)).unwrap();
+        let s = |r: SignRequest| {
+            let (db, secrets, links) = (db.clone(), w.secrets.clone(), w.links.clone());
+            async move { signing::sign(&db, &secrets, &links, &r, now).await }
+        };
+        assert!(matches!(s(request(999_999, in_ward0, "x@example.org")).await, Err(SignError::NoSuchPetition)));
+        assert!(matches!(s(request(w.closed_petition, in_ward0, "x@example.org")).await, Err(SignError::NotOpen)));
+        assert!(matches!(s(request(w.ward_petition, in_ward1, "x@example.org")).await, Err(SignError::OutsideArea(_))));
+        let mut wrong_postcode = request(w.ward_petition, in_ward0, "x@example.org");
+        wrong_postcode.postcode = Postcode::parse("RV9 9ZZ").unwrap();
+        assert!(matches!(s(wrong_postcode.clone()).await, Err(SignError::AddressNotAtPostcode)));
+        wrong_postcode.address = AddressChoice::NotListed("Somewhere".into());
+        assert!(matches!(s(wrong_postcode).await, Err(SignError::UnknownPostcode)));
+        let mut forged_uprn = request(w.ward_petition, in_ward0, "x@example.org");
+        forged_uprn.address = AddressChoice::Listed("1' OR '1'='1".into());
+        assert!(matches!(s(forged_uprn).await, Err(SignError::AddressNotAtPostcode)));
+        assert_eq!(signatures(db).await, 0);
+        assert_eq!(outbox::pending(db).await.unwrap(), 0);
+        w.t.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_crash_between_commit_and_send_loses_nothing_and_sends_once() {
+    for t in TestDb::both().await {
+        let w = world(t).await;
+        let db = &w.t.db;
+        let now = petition_store::now();
+        let p = w.people.iter().find(|p| p.local).unwrap();
+        signing::sign(db, &w.secrets, &w.links, &request(w.district_petition, p, "a@example.org"), now).await.unwrap();
+        // The process dies after the commit: nothing was sent, the row waits.
+        assert_eq!(outbox::pending(db).await.unwrap(), 1);
+        // A sender claims it and dies before marking it sent.
+        let c1 = outbox::claim_next(db, now, 60).await.unwrap().unwrap();
+        // While its lease holds, nobody else takes it.
+        assert!(outbox::claim_next(db, now + 59, 60).await.unwrap().is_none());
+        // Once the lease runs out, another sender does, with the same Message-ID.
+        let c2 = outbox::claim_next(db, now + 61, 60).await.unwrap().unwrap();
+        assert_eq!(c1.id, c2.id);
+        assert_eq!(c1.message_id("x"), c2.message_id("x"));
+        assert_eq!(c2.attempts, 2);
+        // The first sender's late mark is refused; the owner's is accepted exactly once.
+        assert!(!outbox::mark_sent(db, &c1, now + 62).await.unwrap());
+        assert!(outbox::mark_sent(db, &c2, now + 62).await.unwrap());
+        assert!(!outbox::mark_sent(db, &c2, now + 63).await.unwrap());
+        assert!(outbox::claim_next(db, now + 1000, 60).await.unwrap().is_none());
+        assert_eq!(outbox::pending(db).await.unwrap(), 0);
+
+        // A failure is retried after a backoff.
+        let q = w.people.iter().filter(|p| p.local).nth(1).unwrap();
+        signing::sign(db, &w.secrets, &w.links, &request(w.district_petition, q, "b@example.org"), now).await.unwrap();
+        let c = outbox::claim_next(db, now, 60).await.unwrap().unwrap();
+        outbox::mark_failed(db, &c, now, "421 try later").await.unwrap();
+        assert!(outbox::claim_next(db, now + 29, 60).await.unwrap().is_none());
+        assert!(outbox::claim_next(db, now + 30, 60).await.unwrap().is_some());
+        w.t.close().await;
+    }
+}
+
+#[tokio::test]
+async fn concurrent_senders_never_claim_the_same_row() {
+    for t in TestDb::both().await {
+        let w = world(t).await;
+        let db = &w.t.db;
+        let now = petition_store::now();
+        let locals: Vec<&Person> = w.people.iter().filter(|p| p.local && p.ward == demo::ward_code(0)).take(20).collect();
+        for (i, p) in locals.iter().enumerate() {
+            signing::sign(db, &w.secrets, &w.links, &request(w.ward_petition, p, &format!("s{i}@example.org")), now).await.unwrap();
+        }
+        let mut tasks = vec![];
+        for _ in 0..4 {
+            let db = db.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut ids = vec![];
+                while let Some(c) = outbox::claim_next(&db, now, 60).await.unwrap() {
+                    assert!(outbox::mark_sent(&db, &c, now).await.unwrap());
+                    ids.push(c.id);
+                }
+                ids
+            }));
+        }
+        let mut all = vec![];
+        for t in tasks {
+            all.extend(t.await.unwrap());
+        }
+        let n = all.len();
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), n, "a row was claimed twice on {}", w.t.name);
+        assert_eq!(n, locals.len());
+        w.t.close().await;
+    }
+}
+
+#[tokio::test]
+async fn concurrent_repeat_signatures_make_one_row() {
+    for t in TestDb::both().await {
+        let w = world(t).await;
+        let db = &w.t.db;
+        let now = petition_store::now();
+        let p = w.people.iter().find(|p| p.local).unwrap().clone();
+        let mut tasks = vec![];
+        for i in 0..8 {
+            let (db, secrets, links, p) = (db.clone(), w.secrets.clone(), w.links.clone(), p.clone());
+            let pid = w.district_petition;
+            tasks.push(tokio::spawn(async move {
+                signing::sign(&db, &secrets, &links, &request(pid, &p, &format!("r{i}@example.org")), now).await.unwrap()
+            }));
+        }
+        for t in tasks {
+            assert_eq!(t.await.unwrap(), SignOutcome::Matched);
+        }
+        assert_eq!(signatures(db).await, 1);
+        assert_eq!(outbox::pending(db).await.unwrap(), 8, "every attempt is answered by email");
+        w.t.close().await;
+    }
+}

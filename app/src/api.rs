@@ -1,0 +1,108 @@
+//! Server functions: how pages read data, during server rendering and from the browser.
+
+use leptos::prelude::*;
+use petition_core::views::{AddressOption, PetitionPage, PetitionSummary, PostcodeSearch};
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+fn state() -> Result<crate::state::AppState, ServerFnError> {
+    use_context::<crate::state::AppState>().ok_or_else(|| ServerFnError::new("server state missing"))
+}
+
+#[cfg(feature = "ssr")]
+fn internal(e: impl std::fmt::Display) -> ServerFnError {
+    tracing::error!("database error: {e}");
+    ServerFnError::new("Something went wrong on our side. Please try again in a moment.")
+}
+
+/// Public pages may be cached briefly by browsers and shared caches.
+#[cfg(feature = "ssr")]
+fn cache_publicly(seconds: u32) {
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.insert_header(
+            http::header::CACHE_CONTROL,
+            http::HeaderValue::from_str(&format!("public, max-age={seconds}")).expect("valid header"),
+        );
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Search {
+    Found(PostcodeSearch),
+    /// The message to show next to the postcode field.
+    Problem(String),
+}
+
+#[server]
+pub async fn search_postcode(postcode: String) -> Result<Search, ServerFnError> {
+    use petition_core::Postcode;
+    let st = state()?;
+    let pc = match Postcode::parse(&postcode) {
+        Ok(pc) => pc,
+        Err(e) => return Ok(Search::Problem(e.to_string())),
+    };
+    cache_publicly(10);
+    match petition_store::queries::search_postcode(&st.db, &pc, chrono::Utc::now()).await.map_err(internal)? {
+        Some(found) => Ok(Search::Found(found)),
+        None => Ok(Search::Problem(format!(
+            "We cannot find {pc} in the areas this site covers. Check the postcode, or contact your council."
+        ))),
+    }
+}
+
+#[server]
+pub async fn petition(id: i64) -> Result<Option<PetitionPage>, ServerFnError> {
+    let st = state()?;
+    cache_publicly(5);
+    petition_store::queries::petition_page(&st.db, id, chrono::Utc::now()).await.map_err(internal)
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignPageData {
+    pub petition: PetitionSummary,
+    /// The normalised postcode, once a valid known one was entered.
+    pub postcode: Option<String>,
+    pub postcode_problem: Option<String>,
+    pub addresses: Vec<AddressOption>,
+}
+
+#[server]
+pub async fn sign_page(id: i64, postcode: Option<String>) -> Result<Option<SignPageData>, ServerFnError> {
+    use petition_core::Postcode;
+    let st = state()?;
+    let Some(petition) = petition_store::queries::petition_summary(&st.db, id, chrono::Utc::now()).await.map_err(internal)? else {
+        return Ok(None);
+    };
+    let mut page = SignPageData { petition, postcode: None, postcode_problem: None, addresses: vec![] };
+    if let Some(raw) = postcode {
+        match Postcode::parse(&raw) {
+            Err(e) => page.postcode_problem = Some(e.to_string()),
+            Ok(pc) => match petition_store::queries::ward_of_postcode(&st.db, &pc).await.map_err(internal)? {
+                None => page.postcode_problem = Some(format!("We cannot find {pc} in the areas this site covers")),
+                Some(ward) => {
+                    if !petition_store::queries::lies_in(&st.db, &ward, &page.petition.area.code).await.map_err(internal)? {
+                        page.postcode_problem = Some(format!(
+                            "{pc} is outside {}, so you cannot sign this petition",
+                            page.petition.area.name
+                        ));
+                    } else {
+                        page.addresses = petition_store::queries::addresses_at(&st.db, &pc).await.map_err(internal)?;
+                        page.postcode = Some(pc.to_string());
+                    }
+                }
+            },
+        }
+    }
+    Ok(Some(page))
+}
+
+#[server]
+pub async fn link_title(kind: String, token: String) -> Result<Option<(i64, String)>, ServerFnError> {
+    use petition_store::signing::{link_petition, LinkKind};
+    let st = state()?;
+    let kind = if kind == "withdraw" { LinkKind::Withdraw } else { LinkKind::Confirm };
+    if token.len() > 64 {
+        return Ok(None);
+    }
+    link_petition(&st.db, kind, &token).await.map_err(internal)
+}

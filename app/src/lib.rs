@@ -1,0 +1,71 @@
+//! The petition site's pages. Every page is rendered in full on the server (so it works with
+//! JavaScript off), then hydrated in the browser. Forms are plain HTML forms that post to the
+//! server; their answers come back as whole pages.
+
+pub mod api;
+pub mod pages;
+pub mod post;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::{path, SsrMode};
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en-GB">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/petitions.css"/>
+        <Title formatter=|t: String| if t.is_empty() { "Local referendum petitions".to_string() } else { format!("{t} - Local referendum petitions") }/>
+        <Router>
+            <a class="skip" href="#main">"Skip to main content"</a>
+            <header class="site">
+                <div class="wrap">
+                    <A href="/" attr:class="brand">"Local referendum petitions"</A>
+                </div>
+            </header>
+            <main id="main" class="wrap" tabindex="-1">
+                <Routes fallback=pages::NotFound>
+                    <Route path=path!("/") view=pages::Home ssr=SsrMode::Async/>
+                    <Route path=path!("/petitions/:id") view=pages::Petition ssr=SsrMode::Async/>
+                    <Route path=path!("/petitions/:id/sign") view=pages::Sign ssr=SsrMode::Async/>
+                    <Route path=path!("/petitions/:id/signed") view=pages::Signed ssr=SsrMode::Async/>
+                    <Route path=path!("/confirm/:token") view=pages::Confirm ssr=SsrMode::Async/>
+                    <Route path=path!("/withdraw/:token") view=pages::Withdraw ssr=SsrMode::Async/>
+                </Routes>
+            </main>
+            <footer class="site">
+                <div class="wrap">
+                    <p>"A petition triggers a local referendum when enough registered electors in its area sign it in time. "
+                    "Names, addresses and email addresses of signers are never published."</p>
+                </div>
+            </footer>
+        </Router>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

@@ -1,0 +1,64 @@
+//! Settings, from the environment.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: String,
+    pub public_url: String,
+    pub site_addr: SocketAddr,
+    pub site_root: String,
+    /// `smtp://host:port`; without it, emails are written as files under `mail_dir`.
+    pub smtp_url: Option<String>,
+    pub mail_dir: PathBuf,
+    pub mail_from: String,
+    pub secret_file: PathBuf,
+    pub sign_per_ip_per_minute: u32,
+    pub sign_per_email_per_hour: u32,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl Config {
+    pub fn from_env() -> Result<Config, String> {
+        let site_addr: SocketAddr = var("LEPTOS_SITE_ADDR")
+            .or_else(|| var("SITE_ADDR"))
+            .unwrap_or_else(|| "127.0.0.1:3000".into())
+            .parse()
+            .map_err(|e| format!("SITE_ADDR: {e}"))?;
+        let number = |name: &str, default: u32| -> Result<u32, String> {
+            match var(name) {
+                None => Ok(default),
+                Some(v) => v.parse().ok().filter(|n| *n > 0).ok_or(format!("{name} must be a whole number above 0")),
+            }
+        };
+        let public_url = var("PUBLIC_URL").unwrap_or_else(|| format!("http://{site_addr}"));
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            return Err("PUBLIC_URL must start with http:// or https://".into());
+        }
+        Ok(Config {
+            database_url: var("DATABASE_URL").unwrap_or_else(|| "sqlite://data/petitions.db".into()),
+            public_url: public_url.trim_end_matches('/').to_string(),
+            site_addr,
+            site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
+            smtp_url: var("SMTP_URL"),
+            mail_dir: var("MAIL_DIR").map(PathBuf::from).unwrap_or_else(|| "data/mail".into()),
+            mail_from: var("MAIL_FROM").unwrap_or_else(|| "Local referendum petitions <petitions@localhost>".into()),
+            secret_file: var("SECRET_FILE").map(PathBuf::from).unwrap_or_else(|| "data/secret.key".into()),
+            sign_per_ip_per_minute: number("SIGN_PER_IP_PER_MINUTE", 30)?,
+            sign_per_email_per_hour: number("SIGN_PER_EMAIL_PER_HOUR", 10)?,
+        })
+    }
+
+    /// The scheme, host and port of `public_url`, as browsers send it in `Origin`.
+    pub fn public_origin(&self) -> &str {
+        let after_scheme = self.public_url.find("://").map_or(0, |i| i + 3);
+        match self.public_url[after_scheme..].find('/') {
+            Some(i) => &self.public_url[..after_scheme + i],
+            None => &self.public_url,
+        }
+    }
+}

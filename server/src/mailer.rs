@@ -1,0 +1,128 @@
+//! Sends the outbox: claims a due email, sends it over SMTP (or writes it to a file in the demo),
+//! and marks it sent. Failures are retried with backoff; nothing is dropped.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use lettre::message::header::ContentType;
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use petition_store::outbox::{self, Claimed};
+use petition_store::Db;
+use tokio::sync::Notify;
+
+use crate::config::Config;
+
+pub enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Files(AsyncFileTransport<Tokio1Executor>),
+}
+
+impl Transport {
+    pub fn from_config(cfg: &Config) -> Result<Transport, String> {
+        match &cfg.smtp_url {
+            Some(url) => {
+                let (host, port) = parse_smtp_url(url)?;
+                Ok(Transport::Smtp(
+                    AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+                        .port(port)
+                        .timeout(Some(Duration::from_secs(20)))
+                        .build(),
+                ))
+            }
+            None => {
+                std::fs::create_dir_all(&cfg.mail_dir).map_err(|e| format!("{}: {e}", cfg.mail_dir.display()))?;
+                Ok(Transport::Files(AsyncFileTransport::new(&cfg.mail_dir)))
+            }
+        }
+    }
+}
+
+/// `smtp://host[:port]`: a relay that accepts mail from this server (port 25 by default).
+pub fn parse_smtp_url(url: &str) -> Result<(String, u16), String> {
+    let rest = url.strip_prefix("smtp://").ok_or("SMTP_URL must look like smtp://host:port")?;
+    let rest = rest.trim_end_matches('/');
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((h, p)) => (h, p.parse::<u16>().map_err(|_| "SMTP_URL has a bad port number")?),
+        None => (rest, 25),
+    };
+    if host.is_empty() || host.contains('/') || host.contains('@') {
+        return Err("SMTP_URL must look like smtp://host:port".into());
+    }
+    Ok((host.to_string(), port))
+}
+
+pub struct Mailer {
+    pub db: Db,
+    pub transport: Transport,
+    pub from: String,
+    pub domain: String,
+    pub wake: Arc<Notify>,
+}
+
+impl Mailer {
+    fn message(&self, c: &Claimed) -> Result<Message, String> {
+        Message::builder()
+            .from(self.from.parse().map_err(|e| format!("MAIL_FROM: {e}"))?)
+            .to(c.mail.recipient.parse().map_err(|e| format!("recipient: {e}"))?)
+            .subject(&c.mail.subject)
+            .message_id(Some(c.message_id(&self.domain)))
+            .header(ContentType::TEXT_PLAIN)
+            .body(c.mail.body.clone())
+            .map_err(|e| e.to_string())
+    }
+
+    async fn deliver(&self, m: Message) -> Result<(), String> {
+        match &self.transport {
+            Transport::Smtp(t) => t.send(m).await.map(|_| ()).map_err(|e| e.to_string()),
+            Transport::Files(t) => t.send(m).await.map(|_| ()).map_err(|e| e.to_string()),
+        }
+    }
+
+    /// Sends one due email; false when none was due.
+    pub async fn send_one(&self) -> Result<bool, String> {
+        let now = petition_store::now();
+        let Some(c) = outbox::claim_next(&self.db, now, 120).await.map_err(|e| e.to_string())? else {
+            return Ok(false);
+        };
+        let result = match self.message(&c) {
+            Ok(m) => self.deliver(m).await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(()) => {
+                if !outbox::mark_sent(&self.db, &c, petition_store::now()).await.map_err(|e| e.to_string())? {
+                    tracing::warn!(id = c.id, "email sent after its claim lapsed");
+                }
+            }
+            Err(e) => {
+                tracing::warn!(id = c.id, attempts = c.attempts, "email not sent, will retry: {e}");
+                outbox::mark_failed(&self.db, &c, petition_store::now(), &e).await.map_err(|e| e.to_string())?;
+            }
+        }
+        Ok(true)
+    }
+
+    /// Runs forever: drains the outbox, then waits to be woken or for a second to pass.
+    pub async fn run(self) {
+        loop {
+            match self.send_one().await {
+                Ok(true) => continue,
+                Ok(false) => {}
+                Err(e) => tracing::error!("outbox: {e}"),
+            }
+            let _ = tokio::time::timeout(Duration::from_secs(1), self.wake.notified()).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn smtp_urls() {
+        assert_eq!(super::parse_smtp_url("smtp://127.0.0.1:2525").unwrap(), ("127.0.0.1".into(), 2525));
+        assert_eq!(super::parse_smtp_url("smtp://relay.council.example").unwrap(), ("relay.council.example".into(), 25));
+        assert!(super::parse_smtp_url("smtps://x:1").is_err());
+        assert!(super::parse_smtp_url("smtp://user@x:1").is_err());
+        assert!(super::parse_smtp_url("smtp://x:notaport").is_err());
+    }
+}

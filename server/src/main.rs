@@ -1,0 +1,163 @@
+//! The petition site: web server, mail sender and command line.
+//!
+//! ```text
+//! petitions serve [--demo]          run the site (and load the demo borough into an empty database)
+//! petitions demo                    load the demo borough into an empty database
+//! petitions import <kind> <file>    import reference data: areas, electorates, postcodes,
+//!                                   gazetteer, register, verification-numbers
+//! ```
+
+mod config;
+mod mailer;
+mod web;
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use app::state::AppState;
+use leptos::prelude::LeptosOptions;
+use petition_store::import::{self, ImportError, Kind};
+use petition_store::secrets::Secrets;
+use petition_store::signing::Links;
+use petition_store::Db;
+use tokio::sync::Notify;
+
+use crate::config::Config;
+
+const USAGE: &str = "usage:
+  petitions serve [--demo]          run the site; --demo loads the demo borough into an empty database
+  petitions demo                    load the demo borough into an empty database
+  petitions import <kind> <file>    import reference data; kind is one of
+                                    areas, electorates, postcodes, gazetteer, register, verification-numbers
+settings (environment): DATABASE_URL, PUBLIC_URL, SITE_ADDR, SMTP_URL, MAIL_FROM, MAIL_DIR, SECRET_FILE,
+  SIGN_PER_IP_PER_MINUTE, SIGN_PER_EMAIL_PER_HOUR (see README.md)";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = match args.as_slice() {
+        ["serve"] | [] => serve(false).await,
+        ["serve", "--demo"] => serve(true).await,
+        ["demo"] => demo().await,
+        ["import", kind, file] => import_file(kind, file).await,
+        ["help" | "--help" | "-h"] => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        _ => Err(format!("unknown command\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn ensure_sqlite_dir(url: &str) {
+    if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        let path = path.split('?').next().unwrap_or("");
+        if let Some(dir) = std::path::Path::new(path).parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+    }
+}
+
+async fn connect(cfg: &Config) -> Result<Db, String> {
+    ensure_sqlite_dir(&cfg.database_url);
+    Db::connect(&cfg.database_url).await.map_err(|e| format!("cannot open the database: {e}"))
+}
+
+async fn load_demo(db: &Db, secrets: &Secrets) -> Result<(), String> {
+    match petition_store::demo::load(db, secrets, chrono::Utc::now()).await {
+        Ok(true) => {
+            tracing::info!("loaded the demo borough (Rivermouth, postcodes RV1 to RV6)");
+            Ok(())
+        }
+        Ok(false) => Ok(()),
+        Err(e) => Err(format!("cannot load the demo: {e}")),
+    }
+}
+
+async fn demo() -> Result<(), String> {
+    let cfg = Config::from_env()?;
+    let db = connect(&cfg).await?;
+    let secrets = Secrets::load_or_create(&cfg.secret_file)?;
+    load_demo(&db, &secrets).await
+}
+
+async fn import_file(kind: &str, file: &str) -> Result<(), String> {
+    let Some(k) = Kind::parse(kind) else {
+        return Err(format!("unknown kind {kind:?}\n{USAGE}"));
+    };
+    let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {file}: {e}"))?;
+    let cfg = Config::from_env()?;
+    let db = connect(&cfg).await?;
+    match import::import(&db, k, &text).await {
+        Ok(done) => {
+            println!("imported {} row(s) from {file}", done.rows);
+            for n in done.notes {
+                println!("note: {n}");
+            }
+            Ok(())
+        }
+        Err(ImportError::Lines(errors)) => {
+            let mut msg = format!("{file} was not imported; {} problem(s):", errors.len());
+            for e in errors {
+                msg.push_str(&format!("\n  {file}:{e}"));
+            }
+            Err(msg)
+        }
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+async fn serve(with_demo: bool) -> Result<(), String> {
+    let cfg = Config::from_env()?;
+    let db = connect(&cfg).await?;
+    let secrets = if with_demo {
+        Secrets::load_or_create(&cfg.secret_file)?
+    } else {
+        Secrets::load(&cfg.secret_file).map_err(|e| {
+            format!("{e}\nCreate one with 64 random hex digits (for example: openssl rand -hex 32 > {}; chmod 600 it), and keep it backed up.", cfg.secret_file.display())
+        })?
+    };
+    if with_demo {
+        load_demo(&db, &secrets).await?;
+    }
+    let wake = Arc::new(Notify::new());
+    let transport = mailer::Transport::from_config(&cfg)?;
+    match &cfg.smtp_url {
+        Some(_) => tracing::info!("sending email over SMTP"),
+        None => tracing::info!("SMTP_URL is not set: emails are written to {}", cfg.mail_dir.display()),
+    }
+    let domain = cfg.public_origin().rsplit('/').next().unwrap_or("localhost").split(':').next().unwrap_or("localhost").to_string();
+    let mail = mailer::Mailer { db: db.clone(), transport, from: cfg.mail_from.clone(), domain, wake: wake.clone() };
+    tokio::spawn(mail.run());
+
+    let options = LeptosOptions::builder()
+        .output_name("petitions")
+        .site_root(cfg.site_root.clone())
+        .site_pkg_dir("pkg")
+        .site_addr(cfg.site_addr)
+        .build();
+    let state = AppState { db, secrets, links: Links { base_url: cfg.public_url.clone() } };
+    let addr = cfg.site_addr;
+    let shared = web::Shared::new(state, options, cfg, wake);
+    let app = web::router(shared);
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    tracing::info!("listening on http://{addr}");
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| e.to_string())
+}
+

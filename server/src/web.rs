@@ -1,0 +1,324 @@
+//! The HTTP side: Leptos pages for every GET, plain form posts for signing, confirming and
+//! withdrawing, and the guards around them.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use app::post::{ConfirmKind, Confirmed, PostResult, SignForm, WithdrawKind, Withdrawn};
+use app::state::AppState;
+use app::{shell, App};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Form, Path, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use petition_core::text::{clean, Email, PersonName, TextError};
+use petition_core::Postcode;
+use petition_store::signing::{self, AddressChoice, ConfirmOutcome, SignError, SignOutcome, SignRequest, WithdrawOutcome};
+use tokio::sync::Notify;
+
+use crate::config::Config;
+
+pub struct Shared {
+    pub state: AppState,
+    pub options: LeptosOptions,
+    pub config: Config,
+    pub wake_mailer: Arc<Notify>,
+    per_ip: DefaultKeyedRateLimiter<IpAddr>,
+    per_email: DefaultKeyedRateLimiter<String>,
+}
+
+impl Shared {
+    pub fn new(state: AppState, options: LeptosOptions, config: Config, wake_mailer: Arc<Notify>) -> Arc<Shared> {
+        let ip = NonZeroU32::new(config.sign_per_ip_per_minute).expect("checked");
+        let email = NonZeroU32::new(config.sign_per_email_per_hour).expect("checked");
+        Arc::new(Shared {
+            state,
+            options,
+            per_ip: RateLimiter::keyed(Quota::per_minute(ip)),
+            per_email: RateLimiter::keyed(Quota::per_hour(email)),
+            config,
+            wake_mailer,
+        })
+    }
+}
+
+type S = Arc<Shared>;
+
+pub fn router(shared: S) -> Router {
+    let options = shared.options.clone();
+    let routes = generate_route_list(App);
+    let state = shared.state.clone();
+    let pages = Router::new()
+        .leptos_routes_with_context(
+            &options,
+            routes,
+            move || provide_context(state.clone()),
+            {
+                let options = options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .with_state(options);
+    let forms = Router::new()
+        .route("/petitions/{id}/sign", post(sign_post))
+        .route("/confirm/{token}", post(confirm_post))
+        .route("/withdraw/{token}", post(withdraw_post))
+        .route("/healthz", get(|| async { "ok" }))
+        .layer(DefaultBodyLimit::max(16 * 1024))
+        .with_state(shared.clone());
+    forms
+        .merge(pages)
+        .layer(middleware::from_fn_with_state(shared.clone(), guard))
+}
+
+/// Refuses cross-site form posts, sets safe headers, and logs without personal data.
+async fn guard(State(s): State<S>, req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    if method == Method::POST && cross_site(&s.config, req.headers()) {
+        tracing::info!(%method, %path, status = 403, "cross-site post refused");
+        return plain_page(StatusCode::FORBIDDEN, "Sorry, we could not accept that form",
+            "The form was sent from another website, so we refused it to protect you. Go to the petition on this site and try again.");
+    }
+    let started = std::time::Instant::now();
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    // Links in emails carry secrets: never pass them on to other sites.
+    h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    if !h.contains_key(header::CACHE_CONTROL) {
+        let value = if path.starts_with("/pkg/") { "public, max-age=300" } else { "no-store" };
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    }
+    // The path only: query strings and tokens can identify people.
+    let shown = if path.starts_with("/confirm/") || path.starts_with("/withdraw/") {
+        path.rsplit_once('/').map(|(p, _)| format!("{p}/…")).unwrap_or_default()
+    } else {
+        path
+    };
+    tracing::info!(%method, path = %shown, status = res.status().as_u16(), ms = started.elapsed().as_millis() as u64);
+    res
+}
+
+fn cross_site(cfg: &Config, headers: &HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        if site != "same-origin" && site != "none" {
+            return true;
+        }
+    }
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let same_host = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host);
+        if origin != cfg.public_origin() && !same_host {
+            return true;
+        }
+    }
+    false
+}
+
+fn plain_page(status: StatusCode, title: &str, text: &str) -> Response {
+    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"en-GB\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{t}</title><link rel=\"stylesheet\" href=\"/pkg/petitions.css\"></head><body><main class=\"wrap\"><h1>{t}</h1><p>{x}</p>\
+         <p><a href=\"/\">Find petitions by postcode</a></p></main></body></html>",
+        t = esc(title),
+        x = esc(text)
+    );
+    (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], html).into_response()
+}
+
+/// Renders the Leptos page at `uri` with the result of a post in context.
+async fn render(s: &S, uri: &str, headers: &HeaderMap, result: PostResult, status: StatusCode) -> Response {
+    let state = s.state.clone();
+    let handler = leptos_axum::render_app_async_with_context(
+        move || {
+            provide_context(state.clone());
+            provide_context(result.clone());
+        },
+        {
+            let options = s.options.clone();
+            move || shell(options.clone())
+        },
+    );
+    let mut req = axum::http::Request::builder().method(Method::GET).uri(uri);
+    for name in [header::ACCEPT, header::ACCEPT_LANGUAGE, header::HOST, header::USER_AGENT] {
+        if let Some(v) = headers.get(&name) {
+            req = req.header(name, v);
+        }
+    }
+    let mut res = handler(req.body(Body::empty()).expect("valid request")).await;
+    if res.status() == StatusCode::OK {
+        *res.status_mut() = status;
+    }
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+fn client_ip(addr: SocketAddr) -> IpAddr {
+    addr.ip()
+}
+
+fn text_message(field: &str, e: &TextError) -> String {
+    match (field, e) {
+        ("name", TextError::Missing) => "Enter your full name".into(),
+        ("email", TextError::Missing) => "Enter your email address".into(),
+        ("address_text", TextError::Missing) => "Write your address, or choose it from the list".into(),
+        _ => e.to_string(),
+    }
+}
+
+async fn sign_post(
+    State(s): State<S>,
+    Path(id): Path<String>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    uri: Uri,
+    Form(fields): Form<HashMap<String, String>>,
+) -> Response {
+    let Ok(petition_id) = id.parse::<i64>() else {
+        return render(&s, uri.path(), &headers, PostResult::None, StatusCode::NOT_FOUND).await;
+    };
+    let field = |k: &str| fields.get(k).cloned().unwrap_or_default();
+    let postcode = Postcode::parse(&field("postcode"));
+    let page_uri = |pc: &str| format!("/petitions/{petition_id}/sign?postcode={}", pc.replace(' ', "+"));
+    let Ok(postcode) = postcode else {
+        // Only a forged or damaged form lacks a valid postcode: start again at step 1.
+        let uri = format!("/petitions/{petition_id}/sign?postcode={}", urlencode(&field("postcode")));
+        return render(&s, &uri, &headers, PostResult::None, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let mut form = SignForm {
+        postcode: postcode.to_string(),
+        name: field("name").chars().take(200).collect(),
+        email: field("email").chars().take(300).collect(),
+        address: field("address").chars().take(20).collect(),
+        address_text: field("address_text").chars().take(400).collect(),
+        declared: field("declared") == "yes",
+        errors: vec![],
+    };
+    if s.per_ip.check_key(&client_ip(addr)).is_err() {
+        form.errors.push(("sign-form".into(), "Too many attempts from your connection. Wait a minute, then try again.".into()));
+        return render(&s, &page_uri(postcode.as_str()), &headers, PostResult::Sign(form), StatusCode::TOO_MANY_REQUESTS).await;
+    }
+    let address = match form.address.as_str() {
+        "" => {
+            form.errors.push(("address".into(), "Choose your address, or choose \"My address is not listed\"".into()));
+            None
+        }
+        "not-listed" => match clean(&form.address_text, 200, false) {
+            Ok(t) => Some(AddressChoice::NotListed(t)),
+            Err(e) => {
+                form.errors.push(("address_text".into(), text_message("address_text", &e)));
+                None
+            }
+        },
+        uprn if uprn.len() <= 12 && uprn.bytes().all(|b| b.is_ascii_digit()) => Some(AddressChoice::Listed(uprn.to_string())),
+        _ => {
+            form.errors.push(("address".into(), "Choose your address from the list".into()));
+            None
+        }
+    };
+    let name = PersonName::parse(&form.name).map_err(|e| form.errors.push(("name".into(), text_message("name", &e)))).ok();
+    let email = Email::parse(&form.email).map_err(|e| form.errors.push(("email".into(), text_message("email", &e)))).ok();
+    if !form.declared {
+        form.errors.push(("declared".into(), "Confirm that you are on the electoral register at this address".into()));
+    }
+    let (Some(address), Some(name), Some(email), true) = (address, name, email, form.declared) else {
+        return render(&s, &page_uri(postcode.as_str()), &headers, PostResult::Sign(form), StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    if s.per_email.check_key(&email.canonical()).is_err() {
+        let mut form = form;
+        form.errors.push(("sign-form".into(), "Too many attempts with this email address. Try again later.".into()));
+        return render(&s, &page_uri(postcode.as_str()), &headers, PostResult::Sign(form), StatusCode::TOO_MANY_REQUESTS).await;
+    }
+    let req = SignRequest { petition_id, name, email, postcode: postcode.clone(), address };
+    let st = &s.state;
+    match signing::sign(&st.db, &st.secrets, &st.links, &req, petition_store::now()).await {
+        Ok(outcome) => {
+            s.wake_mailer.notify_one();
+            let to = match outcome {
+                SignOutcome::Matched => format!("/petitions/{petition_id}/signed"),
+                SignOutcome::Unmatched => format!("/petitions/{petition_id}/signed?review=1"),
+            };
+            Redirect::to(&to).into_response()
+        }
+        Err(SignError::NoSuchPetition) => render(&s, uri.path(), &headers, PostResult::None, StatusCode::NOT_FOUND).await,
+        Err(SignError::NotOpen) => render(&s, &page_uri(postcode.as_str()), &headers, PostResult::None, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(SignError::Store(e)) => {
+            tracing::error!("signing failed: {e}");
+            plain_page(StatusCode::SERVICE_UNAVAILABLE, "Sorry, there is a problem with the service",
+                "Your signature was not recorded. Please try again in a few minutes.")
+        }
+        Err(e @ (SignError::AddressNotAtPostcode | SignError::OutsideArea(_) | SignError::UnknownPostcode)) => {
+            form.errors.push(("address".into(), e.to_string()));
+            render(&s, &page_uri(postcode.as_str()), &headers, PostResult::Sign(form), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.chars().take(20).filter(|c| c.is_ascii_alphanumeric()).collect()
+}
+
+fn token_ok(t: &str) -> bool {
+    t.len() == 43 && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+async fn confirm_post(State(s): State<S>, Path(token): Path<String>, headers: HeaderMap, uri: Uri) -> Response {
+    let outcome = if token_ok(&token) {
+        match signing::confirm(&s.state.db, &s.state.links, &token, petition_store::now()).await {
+            Ok(o) => o,
+            Err(e) => {
+                tracing::error!("confirming failed: {e}");
+                return plain_page(StatusCode::SERVICE_UNAVAILABLE, "Sorry, there is a problem with the service",
+                    "Your signature was not confirmed. Please use the link in your email again in a few minutes.");
+            }
+        }
+    } else {
+        ConfirmOutcome::UnknownLink
+    };
+    s.wake_mailer.notify_one();
+    let c = match outcome {
+        ConfirmOutcome::Counted { petition_id, title, receipt } => Confirmed { kind: ConfirmKind::Counted, petition_id: Some(petition_id), title, receipt: Some(receipt.to_text()) },
+        ConfirmOutcome::SentForReview { petition_id, title, receipt } => Confirmed { kind: ConfirmKind::SentForReview, petition_id: Some(petition_id), title, receipt: Some(receipt.to_text()) },
+        ConfirmOutcome::AlreadyConfirmed { petition_id, title } => Confirmed { kind: ConfirmKind::AlreadyConfirmed, petition_id: Some(petition_id), title, receipt: None },
+        ConfirmOutcome::Closed { petition_id, title } => Confirmed { kind: ConfirmKind::Closed, petition_id: Some(petition_id), title, receipt: None },
+        ConfirmOutcome::Withdrawn { petition_id, title } => Confirmed { kind: ConfirmKind::Withdrawn, petition_id: Some(petition_id), title, receipt: None },
+        ConfirmOutcome::UnknownLink => Confirmed { kind: ConfirmKind::UnknownLink, petition_id: None, title: String::new(), receipt: None },
+    };
+    let status = if c.kind == ConfirmKind::UnknownLink { StatusCode::NOT_FOUND } else { StatusCode::OK };
+    render(&s, uri.path(), &headers, PostResult::Confirm(c), status).await
+}
+
+async fn withdraw_post(State(s): State<S>, Path(token): Path<String>, headers: HeaderMap, uri: Uri) -> Response {
+    let outcome = if token_ok(&token) {
+        match signing::withdraw(&s.state.db, &token, petition_store::now()).await {
+            Ok(o) => o,
+            Err(e) => {
+                tracing::error!("withdrawing failed: {e}");
+                return plain_page(StatusCode::SERVICE_UNAVAILABLE, "Sorry, there is a problem with the service",
+                    "Your signature was not withdrawn. Please try again in a few minutes.");
+            }
+        }
+    } else {
+        WithdrawOutcome::UnknownLink
+    };
+    let w = match outcome {
+        WithdrawOutcome::Withdrawn { petition_id, title } => Withdrawn { kind: WithdrawKind::Withdrawn, petition_id: Some(petition_id), title },
+        WithdrawOutcome::AlreadyWithdrawn { petition_id, title } => Withdrawn { kind: WithdrawKind::AlreadyWithdrawn, petition_id: Some(petition_id), title },
+        WithdrawOutcome::Closed { petition_id, title } => Withdrawn { kind: WithdrawKind::Closed, petition_id: Some(petition_id), title },
+        WithdrawOutcome::UnknownLink => Withdrawn { kind: WithdrawKind::UnknownLink, petition_id: None, title: String::new() },
+    };
+    let status = if w.kind == WithdrawKind::UnknownLink { StatusCode::NOT_FOUND } else { StatusCode::OK };
+    render(&s, uri.path(), &headers, PostResult::Withdraw(w), status).await
+}

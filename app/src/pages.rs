@@ -194,7 +194,7 @@ pub fn Petition() -> impl IntoView {
                         };
                         view! {
                             <Title text=s.title.clone()/>
-                            <p class="meta">{format!("Petition to {} council · {} ({})", s.area.name, s.area.name, s.area.kind)}</p>
+                            <p class="meta">{format!("Area: {} ({})", s.area.name, s.area.kind)}</p>
                             <h1>{s.title.clone()}</h1>
                             <div class="petition-text">
                                 {p.body.split("\n\n").map(|para| view! { <p>{para.to_string()}</p> }).collect_view()}

@@ -28,6 +28,7 @@ use crate::config::Config;
 const USAGE: &str = "usage:
   petitions serve [--demo]          run the site; --demo loads the demo borough into an empty database
   petitions demo                    load the demo borough into an empty database
+  petitions demo-electors [N]       print N people on the demo register, to sign as (name,postcode,address)
   petitions import <kind> <file>    import reference data; kind is one of
                                     areas, electorates, postcodes, gazetteer, register, verification-numbers
 settings (environment): DATABASE_URL, PUBLIC_URL, SITE_ADDR, SMTP_URL, MAIL_FROM, MAIL_DIR, SECRET_FILE,
@@ -44,6 +45,8 @@ async fn main() -> ExitCode {
         ["serve"] | [] => serve(false).await,
         ["serve", "--demo"] => serve(true).await,
         ["demo"] => demo().await,
+        ["demo-electors"] => demo_electors(10),
+        ["demo-electors", n] => n.parse().map_err(|_| format!("not a number: {n}")).and_then(demo_electors),
         ["import", kind, file] => import_file(kind, file).await,
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
@@ -90,6 +93,43 @@ async fn demo() -> Result<(), String> {
     let db = connect(&cfg).await?;
     let secrets = Secrets::load_or_create(&cfg.secret_file)?;
     load_demo(&db, &secrets).await
+}
+
+/// People on the demo register, one per ward in turn, as CSV: name, postcode, address, ward.
+fn demo_electors(n: usize) -> Result<(), String> {
+    let files = petition_store::demo::generate(petition_store::demo::Size::DEMO, petition_store::demo::SEED, petition_store::demo::REGISTER_DATE);
+    let addresses: std::collections::HashMap<String, String> = files
+        .gazetteer
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let (uprn, rest) = l.split_once(',')?;
+            let lines: Vec<&str> = rest.split(',').map(|f| f.trim_matches('"')).take(6).filter(|f| !f.is_empty()).collect();
+            Some((uprn.to_string(), lines.join(", ")))
+        })
+        .collect();
+    let mut by_ward: Vec<Vec<&petition_store::demo::Person>> = vec![];
+    for p in files.people.iter().filter(|p| p.local) {
+        match by_ward.iter_mut().find(|w| w[0].ward == p.ward) {
+            Some(w) => w.push(p),
+            None => by_ward.push(vec![p]),
+        }
+    }
+    println!("name,postcode,address,ward");
+    let mut printed = 0;
+    // Late in each ward's list, so the demo's seeded signatures do not already include them.
+    for i in 0.. {
+        for w in &by_ward {
+            if printed == n {
+                return Ok(());
+            }
+            if let Some(p) = w.get(w.len() - 1 - i) {
+                println!("{},{},\"{}\",{}", p.name, p.postcode, addresses.get(&p.uprn).cloned().unwrap_or_default(), p.ward);
+                printed += 1;
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn import_file(kind: &str, file: &str) -> Result<(), String> {

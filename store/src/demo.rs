@@ -14,6 +14,8 @@ use crate::queries::{open_petition, Policy};
 use crate::secrets::Secrets;
 use crate::Db;
 
+pub const SEED: u64 = 2026;
+pub const REGISTER_DATE: &str = "2026-02-15";
 pub const COUNTY: &str = "E10900001";
 pub const DISTRICT: &str = "E07900001";
 const WARDS: [&str; 6] = ["Harbour", "Castle", "Millbrook", "St Anne's", "Northgate", "Fenside"];
@@ -151,7 +153,7 @@ pub async fn load(db: &Db, secrets: &Secrets, now: DateTime<Utc>) -> Result<bool
     if n > 0 {
         return Ok(false);
     }
-    let files = generate(Size::DEMO, 2026, "2026-02-15");
+    let files = generate(Size::DEMO, SEED, REGISTER_DATE);
     import_files(db, &files).await?;
     let area = |c: &str| AreaCode::parse(c).expect("generated codes are valid");
     let day = Duration::days(1);
@@ -191,12 +193,13 @@ pub async fn load(db: &Db, secrets: &Secrets, now: DateTime<Utc>) -> Result<bool
             (r.try_get(0)?, r.try_get(1)?)
         };
         let target = ((required as f64) * fill) as usize;
-        let mut eligible: Vec<&Person> = Vec::new();
-        for p in files.people.iter().filter(|p| p.local) {
-            if crate::queries::lies_in(db, &p.ward, &code).await.map_err(ImportError::Store)? {
-                eligible.push(p);
+        let mut inside = std::collections::HashSet::new();
+        for w in (0..Size::DEMO.wards).map(ward_code) {
+            if crate::queries::lies_in(db, &w, &code).await.map_err(ImportError::Store)? {
+                inside.insert(w);
             }
         }
+        let eligible: Vec<&Person> = files.people.iter().filter(|p| p.local && inside.contains(&p.ward)).collect();
         let end = closes_at.min(now.timestamp());
         let mut tx = db.pool.begin().await?;
         for (i, p) in eligible.iter().take(target).enumerate() {

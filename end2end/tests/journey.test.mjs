@@ -1,0 +1,245 @@
+// The resident's journey end to end, in real Chromium with JavaScript on and again with it off:
+// postcode search, sign, read the email from a real SMTP server, confirm, see the count move,
+// download the receipt, withdraw. Plus refusals of bad input and of cross-site posts.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { startSmtp, startServer, demoElectors, launchBrowser } from './harness.mjs';
+
+const DISTRICT_PETITION = 'Hold a referendum on having a directly elected mayor for Rivermouth';
+let smtp, server, browser, people;
+
+before(async () => {
+  smtp = await startSmtp();
+  server = await startServer(smtp.port);
+  browser = await launchBrowser();
+  people = demoElectors(6);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  await smtp?.stop();
+});
+
+async function count(page) {
+  return Number((await page.getByTestId('valid-count').innerText()).replace(/,/g, ''));
+}
+
+/** Reloads the petition page until its count is `want` (public pages may be cached for seconds). */
+async function waitForCount(page, want) {
+  const until = Date.now() + 30000;
+  for (;;) {
+    await page.reload();
+    const n = await count(page);
+    if (n === want) return;
+    if (Date.now() > until) assert.fail(`the count stayed at ${n}, expected ${want}`);
+    await page.waitForTimeout(1000);
+  }
+}
+
+function linkIn(mail, kind) {
+  const m = mail.text.match(new RegExp(`https?://\\S+/${kind}/[A-Za-z0-9_-]+`));
+  assert.ok(m, `no ${kind} link in: ${mail.text}`);
+  return m[0];
+}
+
+async function journey(javaScriptEnabled) {
+  const person = people[javaScriptEnabled ? 0 : 1];
+  const email = `resident-${javaScriptEnabled ? 'js' : 'nojs'}@example.org`;
+  const context = await browser.newContext({ javaScriptEnabled, acceptDownloads: true });
+  const page = await context.newPage();
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  const consoleErrors = [];
+  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+
+  // 1. Postcode search, typed carelessly.
+  await page.goto(server.url + '/');
+  const messy = ' ' + person.postcode.toLowerCase().replace(' ', '  ') + ' ';
+  await page.getByLabel('Your postcode').fill(messy);
+  await page.getByRole('button', { name: 'Find petitions' }).click();
+  await page.getByRole('heading', { name: `Open petitions for ${person.postcode}` }).waitFor();
+  assert.match(await page.locator('main').innerText(), /Rivermouth, Westshire/);
+
+  // 2. The petition page: trigger, count, progress, wards.
+  await page.getByRole('link', { name: DISTRICT_PETITION }).click();
+  await page.getByRole('heading', { level: 1, name: DISTRICT_PETITION }).waitFor();
+  const text = await page.locator('main').innerText();
+  assert.match(text, /Trigger: 5% of [\d,]+ electors = [\d,]+ valid signatures by \w+day \d+ \w+ \d{4}/);
+  assert.match(text, /days left/);
+  assert.match(text, /Verified signatures by ward/);
+  const petitionUrl = page.url();
+  const before = await count(page);
+
+  // 3. Sign: postcode, address, name, email, declaration.
+  await page.getByRole('link', { name: 'Sign this petition' }).click();
+  await page.getByLabel('Your postcode').fill(person.postcode);
+  await page.getByRole('button', { name: 'Find my address' }).click();
+  await page.getByLabel(person.address, { exact: true }).check();
+
+  // Bad input first: nothing filled in beyond the address.
+  await page.getByRole('button', { name: 'Sign the petition' }).click();
+  const summary = page.getByRole('alert');
+  await summary.waitFor();
+  const problems = await summary.innerText();
+  assert.match(problems, /Enter your full name/);
+  assert.match(problems, /Enter your email address/);
+  assert.match(problems, /Confirm that you are on the electoral register/);
+  // The chosen address is kept, and the messages sit beside their fields.
+  assert.equal(await page.getByLabel(person.address, { exact: true }).isChecked(), true);
+  assert.match(await page.locator('#email-error').innerText(), /Enter your email address/);
+
+  await page.getByLabel('Full name').fill(person.name);
+  await page.getByLabel('Email address').fill('not-an-email');
+  await page.getByLabel(/I declare that I am on the electoral register/).check();
+  await page.getByRole('button', { name: 'Sign the petition' }).click();
+  assert.match(await page.getByRole('alert').innerText(), /correct format/);
+  assert.equal(await page.getByLabel('Full name').inputValue(), person.name);
+
+  await page.getByLabel('Email address').fill(email);
+  if (!(await page.getByLabel(/I declare/).isChecked())) await page.getByLabel(/I declare/).check();
+  await page.getByRole('button', { name: 'Sign the petition' }).click();
+  await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+
+  // 4. The email, through the real SMTP server; the link opens a page with a button.
+  const mail = await smtp.waitFor((m) => m.to?.text === email && /^Confirm your signature/.test(m.subject), `confirming to ${email}`);
+  assert.ok(mail.messageId, 'the email has a Message-ID');
+  const confirmUrl = linkIn(mail, 'confirm');
+  assert.ok(confirmUrl.startsWith(server.url));
+  await page.goto(confirmUrl);
+  await page.getByRole('heading', { name: 'Confirm your signature' }).waitFor();
+  // Opening the link alone changes nothing.
+  await page.goto(petitionUrl);
+  assert.equal(await count(page), before);
+  await page.goto(confirmUrl);
+  await page.getByRole('button', { name: 'Confirm my signature' }).click();
+  await page.getByRole('heading', { name: 'Your signature is counted' }).waitFor();
+
+  // 5. The receipt, shown once, downloadable, and it commits to what it says.
+  const shown = await page.getByTestId('receipt').innerText();
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: 'Download your receipt' }).click(),
+  ]);
+  const receipt = readFileSync(await download.path(), 'utf8');
+  assert.equal(receipt.trim(), shown.trim());
+  const lines = receipt.split('\n');
+  assert.equal(lines[0], 'petition-receipt/v1');
+  const id = lines[1].replace('petition ', '');
+  const area = lines[2].replace('area ', '');
+  assert.equal(area, person.ward);
+  const r = Buffer.from(lines[3].replace('r ', ''), 'base64');
+  assert.equal(r.length, 32);
+  const commit = createHash('sha256').update(Buffer.concat([Buffer.from(`petition-sig/v1\n${id}\n${area}\n`), r])).digest('base64');
+  assert.equal(lines[4], `commit ${commit}`);
+  assert.ok(petitionUrl.endsWith(`/petitions/${id}`));
+
+  // Confirming twice is harmless and does not show the receipt again.
+  await page.goto(confirmUrl);
+  await page.getByRole('button', { name: 'Confirm my signature' }).click();
+  await page.getByRole('heading', { name: 'You have already confirmed' }).waitFor();
+  assert.equal(await page.getByTestId('receipt').count(), 0);
+
+  // The count moves.
+  await page.goto(petitionUrl);
+  await waitForCount(page, before + 1);
+
+  // 6. A repeat attempt with another email looks the same, and only the email on file hears of it.
+  const other = `other-${javaScriptEnabled ? 'js' : 'nojs'}@example.org`;
+  await page.goto(`${petitionUrl}/sign?postcode=${encodeURIComponent(person.postcode)}`);
+  await page.getByLabel(person.address, { exact: true }).check();
+  await page.getByLabel('Full name').fill(person.name);
+  await page.getByLabel('Email address').fill(other);
+  await page.getByLabel(/I declare/).check();
+  await page.getByRole('button', { name: 'Sign the petition' }).click();
+  await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+  const notice = await smtp.waitFor((m) => m.to?.text === email && /already signed/.test(m.subject), 'saying already signed');
+  assert.equal(smtp.messages.filter((m) => m.to?.text === other).length, 0);
+  await page.goto(petitionUrl);
+  await waitForCount(page, before + 1);
+
+  // 7. Withdraw through the link in the email.
+  await page.goto(linkIn(notice, 'withdraw'));
+  await page.getByRole('button', { name: 'Withdraw my signature' }).click();
+  await page.getByRole('heading', { name: 'Your signature is withdrawn' }).waitFor();
+  await page.goto(petitionUrl);
+  await waitForCount(page, before);
+
+  assert.deepEqual(pageErrors, [], 'no script errors');
+  if (javaScriptEnabled) assert.deepEqual(consoleErrors.filter((e) => !/status of 4\d\d/.test(e)), [], 'no console errors');
+  await context.close();
+  return { person, email };
+}
+
+test('the whole journey with JavaScript on', async () => {
+  const { person, email } = await journey(true);
+  const log = server.log();
+  for (const secret of [person.name, email, person.postcode]) {
+    assert.ok(!log.includes(secret), `the server log contains personal data: ${secret}`);
+  }
+});
+
+test('the whole journey with JavaScript off', async () => {
+  await journey(false);
+});
+
+test('unknown and malformed postcodes get clear messages', async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(server.url + '/?postcode=hello');
+  assert.match(await page.getByRole('alert').innerText(), /Enter a real postcode/);
+  await page.goto(server.url + '/?postcode=zz99zz');
+  assert.match(await page.getByRole('alert').innerText(), /cannot find ZZ9 9ZZ/);
+  const res = await page.goto(server.url + '/petitions/99999');
+  assert.equal(res.status(), 404);
+  await context.close();
+});
+
+test('cross-site and forged posts are refused and change nothing', async () => {
+  const person = people[2];
+  const before = smtp.messages.length;
+  const form = new URLSearchParams({ postcode: person.postcode, address: 'not-listed', address_text: 'x', name: person.name, email: 'x@example.org', declared: 'yes' });
+  for (const headers of [{ origin: 'http://evil.example' }, { 'sec-fetch-site': 'cross-site' }]) {
+    const r = await fetch(`${server.url}/petitions/1/sign`, { method: 'POST', body: form, headers, redirect: 'manual' });
+    assert.equal(r.status, 403);
+    assert.match(await r.text(), /sent from another website/);
+  }
+  const closed = await fetch(`${server.url}/petitions/5/sign`, { method: 'POST', body: form, redirect: 'manual' });
+  assert.equal(closed.status, 422);
+  assert.match(await closed.text(), /This petition is closed/);
+  const wrongId = await fetch(`${server.url}/petitions/424242/sign`, { method: 'POST', body: form, redirect: 'manual' });
+  assert.equal(wrongId.status, 404);
+  const tooLong = new URLSearchParams({ postcode: person.postcode, address: 'not-listed', address_text: 'x', name: 'A '.repeat(80) + 'Smith', email: 'x@example.org', declared: 'yes' });
+  const long = await fetch(`${server.url}/petitions/1/sign`, { method: 'POST', body: tooLong, redirect: 'manual' });
+  assert.equal(long.status, 422);
+  assert.match(await long.text(), /100 characters or fewer/);
+  const control = new URLSearchParams({ postcode: person.postcode, address: 'not-listed', address_text: 'x', name: 'Jane\u0007 Smith', email: 'x@example.org', declared: 'yes' });
+  const ctl = await fetch(`${server.url}/petitions/1/sign`, { method: 'POST', body: control, redirect: 'manual' });
+  assert.equal(ctl.status, 422);
+  assert.match(await ctl.text(), /characters that cannot be used/);
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(smtp.messages.length, before, 'no email was sent');
+});
+
+test('signing is rate-limited per connection and per email address', async () => {
+  const limited = await startServer(smtp.port, { SIGN_PER_IP_PER_MINUTE: '3', SIGN_PER_EMAIL_PER_HOUR: '2' });
+  try {
+    const [a, b] = [people[3], people[4]];
+    const post = (p, email) => fetch(`${limited.url}/petitions/1/sign`, {
+      method: 'POST', redirect: 'manual',
+      body: new URLSearchParams({ postcode: p.postcode, address: 'not-listed', address_text: p.address, name: p.name, email, declared: 'yes' }),
+    });
+    assert.equal((await post(a, 'same@example.org')).status, 303);
+    assert.equal((await post(b, 'same@example.org')).status, 303);
+    const byEmail = await post(a, 'same@example.org');
+    assert.equal(byEmail.status, 429);
+    assert.match(await byEmail.text(), /Too many attempts with this email address/);
+    const byIp = await post(b, 'fresh@example.org');
+    assert.equal(byIp.status, 429);
+    assert.match(await byIp.text(), /Too many attempts from your connection/);
+  } finally {
+    await limited.stop();
+  }
+});

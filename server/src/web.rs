@@ -94,8 +94,9 @@ async fn guard(State(s): State<S>, req: Request, next: Next) -> Response {
     let h = res.headers_mut();
     h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
-    // Links in emails carry secrets: never pass them on to other sites.
-    h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    // Links in emails carry secrets: never pass them on to other sites. (Not "no-referrer", which
+    // would make browsers send `Origin: null` on this site's own form posts.)
+    h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
     if !h.contains_key(header::CACHE_CONTROL) {
         let value = if path.starts_with("/pkg/") { "public, max-age=300" } else { "no-store" };
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
@@ -111,10 +112,9 @@ async fn guard(State(s): State<S>, req: Request, next: Next) -> Response {
 }
 
 fn cross_site(cfg: &Config, headers: &HeaderMap) -> bool {
+    // Browsers that send Sec-Fetch-Site say exactly where a request came from; trust it alone.
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        if site != "same-origin" && site != "none" {
-            return true;
-        }
+        return site != "same-origin" && site != "none";
     }
     if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");

@@ -183,8 +183,6 @@ async fn serve(with_demo: bool) -> Result<(), String> {
 
     let options = LeptosOptions::builder()
         .output_name("petitions")
-        // cargo-leptos 0.3 writes pkg/petitions.wasm, not the default petitions_bg.wasm.
-        .wasm_output_name("petitions")
         .site_root(cfg.site_root.clone())
         .site_pkg_dir("pkg")
         .site_addr(cfg.site_addr)

@@ -439,7 +439,6 @@ fn LinkPage(kind: &'static str) -> impl IntoView {
                     match (posted, link.await) {
                         (PostResult::Confirm(c), _) => confirmed_view(c).into_any(),
                         (PostResult::Withdraw(w), _) => withdrawn_view(w).into_any(),
-                        (PostResult::Refused(m), _) => view! { <h1>"Sorry, we could not do that"</h1><p>{m}</p> }.into_any(),
                         (_, Err(e)) => view! { <h1>"Sorry, there is a problem"</h1><p>{problem_text(&e)}</p> }.into_any(),
                         (_, Ok(None)) => unknown_link().into_any(),
                         (_, Ok(Some((_, title)))) => {

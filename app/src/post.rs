@@ -63,6 +63,4 @@ pub enum PostResult {
     Sign(SignForm),
     Confirm(Confirmed),
     Withdraw(Withdrawn),
-    /// The request was refused before it was read (cross-site, too many attempts).
-    Refused(String),
 }

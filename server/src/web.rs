@@ -165,10 +165,6 @@ async fn render(s: &S, uri: &str, headers: &HeaderMap, result: PostResult, statu
     res
 }
 
-fn client_ip(addr: SocketAddr) -> IpAddr {
-    addr.ip()
-}
-
 fn text_message(field: &str, e: &TextError) -> String {
     match (field, e) {
         ("name", TextError::Missing) => "Enter your full name".into(),
@@ -194,7 +190,7 @@ async fn sign_post(
     let page_uri = |pc: &str| format!("/petitions/{petition_id}/sign?postcode={}", pc.replace(' ', "+"));
     let Ok(postcode) = postcode else {
         // Only a forged or damaged form lacks a valid postcode: start again at step 1.
-        let uri = format!("/petitions/{petition_id}/sign?postcode={}", urlencode(&field("postcode")));
+        let uri = format!("/petitions/{petition_id}/sign?postcode={}", query_safe(&field("postcode")));
         return render(&s, &uri, &headers, PostResult::None, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let mut form = SignForm {
@@ -206,7 +202,7 @@ async fn sign_post(
         declared: field("declared") == "yes",
         errors: vec![],
     };
-    if s.per_ip.check_key(&client_ip(addr)).is_err() {
+    if s.per_ip.check_key(&addr.ip()).is_err() {
         form.errors.push(("sign-form".into(), "Too many attempts from your connection. Wait a minute, then try again.".into()));
         return render(&s, &page_uri(postcode.as_str()), &headers, PostResult::Sign(form), StatusCode::TOO_MANY_REQUESTS).await;
     }
@@ -266,7 +262,8 @@ async fn sign_post(
     }
 }
 
-fn urlencode(s: &str) -> String {
+/// Keeps only letters and digits (at most 20), so that anything typed can go in a query string.
+fn query_safe(s: &str) -> String {
     s.chars().take(20).filter(|c| c.is_ascii_alphanumeric()).collect()
 }
 

@@ -5,7 +5,6 @@
 //! A repeat attempt looks exactly like a first one to whoever makes it: the only difference is
 //! an email to the address already on file.
 
-use chrono::{DateTime, Utc};
 use petition_core::receipt::{Receipt, Secret};
 use petition_core::text::{Email, PersonName};
 use petition_core::{names, Postcode};
@@ -113,9 +112,16 @@ fn is_open(p: &PetitionInfo, now: i64) -> bool {
     p.opens_at <= now && now < p.closes_at
 }
 
+/// Where a signer lives, once checked against the gazetteer and the petition's area.
+struct Place {
+    ward: String,
+    uprn: Option<String>,
+    address_text: String,
+}
+
 /// Checks the petition and the address before anything is written.
-pub async fn check_address(db: &Db, petition_id: i64, postcode: &Postcode, choice: &AddressChoice, now: i64)
-    -> Result<(String, Option<String>, String), SignError> {
+async fn check_address(db: &Db, petition_id: i64, postcode: &Postcode, choice: &AddressChoice, now: i64)
+    -> Result<(PetitionInfo, Place), SignError> {
     let p = petition_info(db, petition_id).await?.ok_or(SignError::NoSuchPetition)?;
     if !is_open(&p, now) {
         return Err(SignError::NotOpen);
@@ -138,13 +144,12 @@ pub async fn check_address(db: &Db, petition_id: i64, postcode: &Postcode, choic
     if !queries::lies_in(db, &ward, &p.area_code).await? {
         return Err(SignError::OutsideArea(p.area_name));
     }
-    Ok((ward, uprn, text.to_string()))
+    Ok((p, Place { ward, uprn, address_text: text }))
 }
 
 /// Records a signature (or finds the signer's earlier one) and queues the right email.
 pub async fn sign(db: &Db, secrets: &Secrets, links: &Links, req: &SignRequest, now: i64) -> Result<SignOutcome, SignError> {
-    let (ward, uprn, address_text) = check_address(db, req.petition_id, &req.postcode, &req.address, now).await?;
-    let p = petition_info(db, req.petition_id).await?.ok_or(SignError::NoSuchPetition)?;
+    let (p, Place { ward, uprn, address_text }) = check_address(db, req.petition_id, &req.postcode, &req.address, now).await?;
     let name_key = req.name.key();
     let elector: Option<i64> = match &uprn {
         Some(u) => sqlx::query("SELECT id FROM electors WHERE uprn = $1 AND name_key = $2 AND local_franchise = 1 ORDER BY id LIMIT 1")
@@ -421,9 +426,4 @@ pub async fn withdraw(db: &Db, token: &str, now: i64) -> Result<WithdrawOutcome,
     } else {
         WithdrawOutcome::AlreadyWithdrawn { petition_id, title }
     })
-}
-
-/// The instant, for callers holding a `DateTime`.
-pub fn secs(at: DateTime<Utc>) -> i64 {
-    at.timestamp()
 }

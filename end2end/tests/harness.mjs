@@ -89,6 +89,17 @@ export async function startServer(smtpPort, extraEnv = {}) {
   };
 }
 
+/** A fresh PostgreSQL database on the test server (TEST_POSTGRES_URL), dropped by `drop()`. */
+export function createPostgresDatabase() {
+  const admin = process.env.TEST_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `petitions_e2e_${process.pid}_${Date.now()}`;
+  execFileSync('psql', [admin, '-q', '-c', `CREATE DATABASE ${name}`]);
+  return {
+    url: `${admin.slice(0, admin.lastIndexOf('/'))}/${name}`,
+    drop: () => execFileSync('psql', [admin, '-q', '-c', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]),
+  };
+}
+
 /** People on the demo register, as `petitions demo-electors` prints them. */
 export function demoElectors(n) {
   const out = execFileSync(binary, ['demo-electors', String(n)], { cwd: root }).toString();

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { startSmtp, startServer, demoElectors, launchBrowser } from './harness.mjs';
+import { startSmtp, startServer, demoElectors, launchBrowser, createPostgresDatabase } from './harness.mjs';
 
 const DISTRICT_PETITION = 'Hold a referendum on having a directly elected mayor for Rivermouth';
 let smtp, server, browser, people;
@@ -45,9 +45,8 @@ function linkIn(mail, kind) {
   return m[0];
 }
 
-async function journey(javaScriptEnabled) {
-  const person = people[javaScriptEnabled ? 0 : 1];
-  const email = `resident-${javaScriptEnabled ? 'js' : 'nojs'}@example.org`;
+async function journey(server, javaScriptEnabled, person, tag) {
+  const email = `resident-${tag}@example.org`;
   const context = await browser.newContext({ javaScriptEnabled, acceptDownloads: true });
   const page = await context.newPage();
   const pageErrors = [];
@@ -147,7 +146,7 @@ async function journey(javaScriptEnabled) {
   await waitForCount(page, before + 1);
 
   // 6. A repeat attempt with another email looks the same, and only the email on file hears of it.
-  const other = `other-${javaScriptEnabled ? 'js' : 'nojs'}@example.org`;
+  const other = `other-${tag}@example.org`;
   await page.goto(`${petitionUrl}/sign?postcode=${encodeURIComponent(person.postcode)}`);
   await page.getByLabel(person.address, { exact: true }).check();
   await page.getByLabel('Full name').fill(person.name);
@@ -174,7 +173,7 @@ async function journey(javaScriptEnabled) {
 }
 
 test('the whole journey with JavaScript on', async () => {
-  const { person, email } = await journey(true);
+  const { person, email } = await journey(server, true, people[0], 'js');
   const log = server.log();
   for (const secret of [person.name, email, person.postcode]) {
     assert.ok(!log.includes(secret), `the server log contains personal data: ${secret}`);
@@ -182,7 +181,18 @@ test('the whole journey with JavaScript on', async () => {
 });
 
 test('the whole journey with JavaScript off', async () => {
-  await journey(false);
+  await journey(server, false, people[1], 'nojs');
+});
+
+test('the whole journey on PostgreSQL', async () => {
+  const pg = createPostgresDatabase();
+  const onPostgres = await startServer(smtp.port, { DATABASE_URL: pg.url });
+  try {
+    await journey(onPostgres, false, people[5], 'pg');
+  } finally {
+    await onPostgres.stop();
+    pg.drop();
+  }
 });
 
 test('unknown and malformed postcodes get clear messages', async () => {

@@ -33,12 +33,16 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Effects run only in the browser once the page is hydrated: the header says so, for
+    // styles that depend on scripts and for tests to tell that hydration really happened.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
     view! {
         <Stylesheet id="leptos" href="/pkg/petitions.css"/>
         <Title formatter=|t: String| if t.is_empty() { "Local referendum petitions".to_string() } else { format!("{t} - Local referendum petitions") }/>
         <Router>
             <a class="skip" href="#main">"Skip to main content"</a>
-            <header class="site">
+            <header class="site" data-js=move || hydrated.get().then_some("on")>
                 <div class="wrap">
                     <A href="/" attr:class="brand">"Local referendum petitions"</A>
                 </div>

@@ -56,6 +56,9 @@ async function journey(server, javaScriptEnabled, person, tag) {
 
   // 1. Postcode search, typed carelessly.
   await page.goto(server.url + '/');
+  // With JavaScript the page hydrates; without, it stays server-rendered and still works.
+  if (javaScriptEnabled) await page.locator('header[data-js="on"]').waitFor({ state: 'attached' });
+  else assert.equal(await page.locator('header[data-js="on"]').count(), 0);
   const messy = ' ' + person.postcode.toLowerCase().replace(' ', '  ') + ' ';
   await page.getByLabel('Your postcode').fill(messy);
   await page.getByRole('button', { name: 'Find petitions' }).click();

@@ -4,6 +4,7 @@
 //! can be tested exhaustively and shared by the server, the browser and observers' tools.
 
 pub mod area;
+pub mod engine;
 pub mod names;
 pub mod postcode;
 pub mod receipt;

@@ -91,6 +91,37 @@ mod tests {
     }
 
     #[test]
+    fn closing_on_the_days_the_clocks_change() {
+        // 28 March 2027 is the spring-forward day (23 hours): its end is midnight BST.
+        assert_eq!(closes(utc("2026-09-28T10:00:00Z"), 6), utc("2027-03-28T23:00:00Z"));
+        // 25 October 2026 is the fall-back day (25 hours): its end is midnight GMT.
+        assert_eq!(closes(utc("2026-04-25T10:00:00Z"), 6), utc("2026-10-26T00:00:00Z"));
+        // Opening in the hour before the clocks go forward (00:30 GMT on 29 March 2026).
+        assert_eq!(closes(utc("2026-03-29T00:30:00Z"), 6), utc("2026-09-29T23:00:00Z"));
+        // Opening in the repeated hour of 25 October 2026 (01:30 BST, then 01:30 GMT).
+        assert_eq!(closes(utc("2026-10-25T00:30:00Z"), 6), utc("2027-04-26T00:00:00Z") - Duration::hours(1));
+        assert_eq!(closes(utc("2026-10-25T01:30:00Z"), 6), utc("2027-04-25T23:00:00Z"));
+        // The day the clocks change has 23 or 25 hours, and the last hour still counts.
+        let c = closes(utc("2026-04-25T10:00:00Z"), 6);
+        assert_eq!(local_date(c - Duration::seconds(1)), NaiveDate::from_ymd_opt(2026, 10, 25).unwrap());
+        assert_eq!(local_date(c), NaiveDate::from_ymd_opt(2026, 10, 26).unwrap());
+    }
+
+    #[test]
+    fn leap_years() {
+        // 29 August to 29 February in a leap year; 30 August clamps to the 29th, or the 28th.
+        assert_eq!(closes(utc("2027-08-29T12:00:00Z"), 6), utc("2028-03-01T00:00:00Z"));
+        assert_eq!(closes(utc("2027-08-30T12:00:00Z"), 6), utc("2028-03-01T00:00:00Z"));
+        assert_eq!(closes(utc("2028-08-30T12:00:00Z"), 6), utc("2029-03-01T00:00:00Z"));
+        assert_eq!(closes(utc("2028-08-28T12:00:00Z"), 6), utc("2029-03-01T00:00:00Z"));
+        assert_eq!(closes(utc("2028-08-27T12:00:00Z"), 6), utc("2029-02-28T00:00:00Z"));
+        // Opening on 29 February: twelve months on is 28 February.
+        assert_eq!(closes(utc("2028-02-29T12:00:00Z"), 12), utc("2029-03-01T00:00:00Z"));
+        // A century year that is not a leap year.
+        assert_eq!(add_months(NaiveDate::from_ymd_opt(2099, 8, 31).unwrap(), 6), NaiveDate::from_ymd_opt(2100, 2, 28).unwrap());
+    }
+
+    #[test]
     fn local_date_decides_near_midnight() {
         // 23:30 UTC on 31 March in summer time is already 1 April in London.
         assert_eq!(closes(utc("2026-03-31T23:30:00Z"), 6), utc("2026-10-01T23:00:00Z"));

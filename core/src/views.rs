@@ -7,25 +7,31 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Standing {
     Collecting,
+    /// An officer has paused collection; the deadline moves on while it lasts.
+    Paused,
+    /// Enough valid signatures, while still open: they can still be struck before the close.
     Reached,
     ClosedReached,
     ClosedNotReached,
 }
 
 impl Standing {
-    pub fn of(open: bool, valid: u64, required: u64) -> Standing {
-        match (open, valid >= required) {
-            (true, false) => Standing::Collecting,
-            (true, true) => Standing::Reached,
-            (false, true) => Standing::ClosedReached,
-            (false, false) => Standing::ClosedNotReached,
+    /// `open`: not closed (paused counts as open); `reached` as the threshold engine recorded it.
+    pub fn of(open: bool, paused: bool, reached: bool) -> Standing {
+        match (open, paused, reached) {
+            (true, true, _) => Standing::Paused,
+            (true, false, false) => Standing::Collecting,
+            (true, false, true) => Standing::Reached,
+            (false, _, true) => Standing::ClosedReached,
+            (false, _, false) => Standing::ClosedNotReached,
         }
     }
 
     pub fn label(self) -> &'static str {
         match self {
             Standing::Collecting => "Collecting signatures",
-            Standing::Reached => "Referendum triggered",
+            Standing::Paused => "Signing paused: the deadline is extended by the time it is paused",
+            Standing::Reached => "Threshold reached: a referendum is triggered if the signatures stay valid at the close",
             Standing::ClosedReached => "Closed: referendum triggered",
             Standing::ClosedNotReached => "Closed: not enough signatures",
         }
@@ -46,6 +52,7 @@ pub struct PetitionSummary {
     pub area: AreaRef,
     pub required: u64,
     pub valid: u64,
+    /// Accepting signatures now: open and not paused.
     pub open: bool,
     pub standing: Standing,
     /// The last day to sign, for people: "Friday 10 July 2026".
@@ -100,10 +107,11 @@ mod tests {
 
     #[test]
     fn standing_and_progress() {
-        assert_eq!(Standing::of(true, 3, 4), Standing::Collecting);
-        assert_eq!(Standing::of(true, 4, 4), Standing::Reached);
-        assert_eq!(Standing::of(false, 4, 4), Standing::ClosedReached);
-        assert_eq!(Standing::of(false, 3, 4), Standing::ClosedNotReached);
+        assert_eq!(Standing::of(true, false, false), Standing::Collecting);
+        assert_eq!(Standing::of(true, false, true), Standing::Reached);
+        assert_eq!(Standing::of(true, true, true), Standing::Paused);
+        assert_eq!(Standing::of(false, false, true), Standing::ClosedReached);
+        assert_eq!(Standing::of(false, true, false), Standing::ClosedNotReached);
         assert_eq!(progress_percent(0, 0), 100);
         assert_eq!(progress_percent(1, 3), 33);
         assert_eq!(progress_percent(9, 3), 100);

@@ -11,6 +11,7 @@ pub mod outbox;
 pub mod queries;
 pub mod secrets;
 pub mod signing;
+pub mod trigger;
 
 pub use db::{Backend, Db};
 

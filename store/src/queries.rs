@@ -3,6 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 use petition_core::threshold::{published_number, Day, Trigger, VerificationNumber};
 use petition_core::views::{AddressOption, AreaCount, AreaRef, PetitionPage, PetitionSummary, PostcodeSearch, Standing};
+use petition_core::engine::Terms;
 use petition_core::{window, AreaCode, Percent, Postcode};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -16,6 +17,12 @@ fn time(secs: i64) -> DateTime<Utc> {
 /// "Friday 10 July 2026" for the local day on which an instant falls.
 pub fn day_label(at: DateTime<Utc>) -> String {
     window::local_date(at).format("%A %-d %B %Y").to_string()
+}
+
+/// "10:15:07 on Friday 10 July 2026", London time, for an instant in Unix seconds.
+pub fn moment_label(at: i64) -> String {
+    use chrono_tz::Europe::London;
+    time(at).with_timezone(&London).format("%H:%M:%S on %A %-d %B %Y").to_string()
 }
 
 pub async fn area(db: &Db, code: &str) -> Result<Option<(AreaRef, Option<String>)>> {
@@ -70,9 +77,12 @@ struct PetitionRow {
     percent: String,
     required: i64,
     published_number: bool,
+    reached: bool,
+    paused: bool,
+    closed: bool,
 }
 
-const PETITION_COLS: &str = "id, title, body, area_code, opens_at, closes_at, electorate, register_date, percent, required, published_number";
+const PETITION_COLS: &str = "id, title, body, area_code, opens_at, closes_at, electorate, register_date, percent, required, published_number, reached, paused_since, closed_at";
 
 fn petition_row(r: &AnyRow) -> Result<PetitionRow> {
     Ok(PetitionRow {
@@ -87,24 +97,15 @@ fn petition_row(r: &AnyRow) -> Result<PetitionRow> {
         percent: r.try_get("percent")?,
         required: r.try_get("required")?,
         published_number: r.try_get::<i64, _>("published_number")? != 0,
+        reached: r.try_get::<i64, _>("reached")? != 0,
+        paused: r.try_get::<Option<i64>, _>("paused_since")?.is_some(),
+        closed: r.try_get::<Option<i64>, _>("closed_at")?.is_some(),
     })
 }
 
-/// Valid signatures per ward: confirmed inside the window.
-pub async fn counts_by_ward(db: &Db, petition_id: i64, opens_at: i64, closes_at: i64) -> Result<Vec<(String, u64)>> {
-    let rows = sqlx::query(
-        "SELECT ward_code, COUNT(*) AS n FROM signatures
-         WHERE petition_id = $1 AND status = 'confirmed' AND confirmed_at >= $2 AND confirmed_at < $3
-         GROUP BY ward_code",
-    )
-    .bind(petition_id)
-    .bind(opens_at)
-    .bind(closes_at)
-    .fetch_all(&db.pool)
-    .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get("ward_code")?, r.try_get::<i64, _>("n")? as u64)))
-        .collect()
+/// Valid signatures per ward, from the counters.
+async fn ward_counts(db: &Db, petition_id: i64) -> Result<Vec<(String, u64)>> {
+    Ok(crate::trigger::counts_by_ward(db, petition_id).await?.into_iter().collect())
 }
 
 async fn summary_of(db: &Db, p: &PetitionRow, valid: u64, now: DateTime<Utc>) -> Result<PetitionSummary> {
@@ -112,7 +113,8 @@ async fn summary_of(db: &Db, p: &PetitionRow, valid: u64, now: DateTime<Utc>) ->
         .await?
         .ok_or_else(|| StoreError::Invalid(format!("petition {} names an unknown area", p.id)))?;
     let closes = time(p.closes_at);
-    let open = window::in_window(now, time(p.opens_at), closes);
+    let in_window = !p.closed && (p.paused || window::in_window(now, time(p.opens_at), closes));
+    let open = in_window && !p.paused;
     Ok(PetitionSummary {
         id: p.id,
         title: p.title.clone(),
@@ -120,7 +122,7 @@ async fn summary_of(db: &Db, p: &PetitionRow, valid: u64, now: DateTime<Utc>) ->
         required: p.required as u64,
         valid,
         open,
-        standing: Standing::of(open, valid, p.required as u64),
+        standing: Standing::of(in_window, p.paused, p.reached),
         last_day: day_label(closes - Duration::seconds(1)),
         days_left: window::days_left(now, closes),
     })
@@ -136,13 +138,13 @@ async fn load_petition(db: &Db, id: i64) -> Result<Option<PetitionRow>> {
 
 pub async fn petition_summary(db: &Db, id: i64, now: DateTime<Utc>) -> Result<Option<PetitionSummary>> {
     let Some(p) = load_petition(db, id).await? else { return Ok(None) };
-    let valid = counts_by_ward(db, p.id, p.opens_at, p.closes_at).await?.iter().map(|c| c.1).sum();
+    let valid = ward_counts(db, p.id).await?.iter().map(|c| c.1).sum();
     Ok(Some(summary_of(db, &p, valid, now).await?))
 }
 
 pub async fn petition_page(db: &Db, id: i64, now: DateTime<Utc>) -> Result<Option<PetitionPage>> {
     let Some(p) = load_petition(db, id).await? else { return Ok(None) };
-    let counts = counts_by_ward(db, p.id, p.opens_at, p.closes_at).await?;
+    let counts = ward_counts(db, p.id).await?;
     let valid = counts.iter().map(|c| c.1).sum();
     let mut by_ward = Vec::new();
     for (code, n) in counts {
@@ -171,7 +173,8 @@ pub async fn search_postcode(db: &Db, postcode: &Postcode, now: DateTime<Utc>) -
     let mut petitions = Vec::new();
     for a in &areas {
         let rows = sqlx::query(&format!(
-            "SELECT {PETITION_COLS} FROM petitions WHERE area_code = $1 AND opens_at <= $2 AND closes_at > $2 ORDER BY closes_at, id"
+            "SELECT {PETITION_COLS} FROM petitions WHERE area_code = $1 AND closed_at IS NULL AND opens_at <= $2
+               AND (closes_at > $2 OR paused_since IS NOT NULL) ORDER BY closes_at, id"
         ))
         .bind(&a.code)
         .bind(now.timestamp())
@@ -179,7 +182,7 @@ pub async fn search_postcode(db: &Db, postcode: &Postcode, now: DateTime<Utc>) -
         .await?;
         for r in &rows {
             let p = petition_row(r)?;
-            let valid = counts_by_ward(db, p.id, p.opens_at, p.closes_at).await?.iter().map(|c| c.1).sum();
+            let valid = ward_counts(db, p.id).await?.iter().map(|c| c.1).sum();
             petitions.push(summary_of(db, &p, valid, now).await?);
         }
     }
@@ -292,23 +295,32 @@ pub async fn open_petition(
     let published = published_number(&verification_numbers(db, area.as_str()).await?, area.as_str(), day);
     let trigger = Trigger::fix(electorate, policy.percent, published);
     let closes = window::closes(opens, policy.months);
+    let terms = Terms::new(opens.timestamp(), closes.timestamp(), trigger)
+        .map_err(|e| StoreError::Invalid(format!("cannot open a petition for {area}: {e}")))?;
+    let opened = terms.open();
+    let mut tx = db.pool.begin().await?;
     let row = sqlx::query(
-        "INSERT INTO petitions (title, body, area_code, created_at, opens_at, closes_at, electorate, register_date,
-           percent, required, published_number)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+        "INSERT INTO petitions (title, body, area_code, created_at, opens_at, closes_at, base_closes_at, electorate,
+           register_date, percent, required, published_number)
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11) RETURNING id",
     )
     .bind(title)
     .bind(body)
     .bind(area.as_str())
     .bind(crate::now())
-    .bind(opens.timestamp())
-    .bind(closes.timestamp())
-    .bind(trigger.electorate as i64)
+    .bind(terms.opens)
+    .bind(terms.base_closes)
+    .bind(terms.trigger.electorate as i64)
     .bind(register_date)
-    .bind(trigger.percent.to_string())
-    .bind(trigger.required as i64)
-    .bind(trigger.published as i64)
-    .fetch_one(&db.pool)
+    .bind(terms.trigger.percent.to_string())
+    .bind(terms.trigger.required as i64)
+    .bind(terms.trigger.published as i64)
+    .fetch_one(&mut *tx)
     .await?;
-    Ok(row.try_get("id")?)
+    let id: i64 = row.try_get("id")?;
+    for e in &opened.events {
+        crate::trigger::record(&mut tx, id, e, "", crate::now()).await?;
+    }
+    tx.commit().await?;
+    Ok(id)
 }

@@ -12,15 +12,17 @@ use sqlx::Row;
 
 use crate::outbox::{enqueue, Mail};
 use crate::secrets::{new_token, token_hash, Secrets};
+use crate::trigger::{self, Hold};
 use crate::{queries, Db, StoreError};
 
-/// Where links in emails point.
+/// Where links in emails point, and who gets the notices meant for electoral officers.
 #[derive(Clone, Debug)]
-pub struct Links {
+pub struct Mailing {
     pub base_url: String,
+    pub officer_email: Option<String>,
 }
 
-impl Links {
+impl Mailing {
     fn confirm(&self, token: &str) -> String {
         format!("{}/confirm/{token}", self.base_url.trim_end_matches('/'))
     }
@@ -29,6 +31,9 @@ impl Links {
     }
     fn petition(&self, id: i64) -> String {
         format!("{}/petitions/{id}", self.base_url.trim_end_matches('/'))
+    }
+    pub(crate) fn officer_petition(&self, id: i64) -> String {
+        format!("{}/officer/petitions/{id}", self.base_url.trim_end_matches('/'))
     }
 }
 
@@ -56,6 +61,8 @@ pub enum SignError {
     NoSuchPetition,
     #[error("This petition is not open for signatures")]
     NotOpen,
+    #[error("Signing this petition is paused for now. The deadline is extended by the time it is paused; please try again later")]
+    Paused,
     #[error("We do not have that postcode in this council's area")]
     UnknownPostcode,
     #[error("Choose your address from the list, or choose \"My address is not listed\"")]
@@ -87,11 +94,14 @@ struct PetitionInfo {
     area_name: String,
     opens_at: i64,
     closes_at: i64,
+    paused: bool,
+    closed: bool,
 }
 
 async fn petition_info(db: &Db, id: i64) -> Result<Option<PetitionInfo>, SignError> {
     let row = sqlx::query(
-        "SELECT p.title, p.area_code, a.name, p.opens_at, p.closes_at FROM petitions p JOIN areas a ON a.code = p.area_code WHERE p.id = $1",
+        "SELECT p.title, p.area_code, a.name, p.opens_at, p.closes_at, p.paused_since, p.closed_at
+         FROM petitions p JOIN areas a ON a.code = p.area_code WHERE p.id = $1",
     )
     .bind(id)
     .fetch_optional(&db.pool)
@@ -104,13 +114,20 @@ async fn petition_info(db: &Db, id: i64) -> Result<Option<PetitionInfo>, SignErr
             area_name: r.try_get(2)?,
             opens_at: r.try_get(3)?,
             closes_at: r.try_get(4)?,
+            paused: r.try_get::<Option<i64>, _>(5)?.is_some(),
+            closed: r.try_get::<Option<i64>, _>(6)?.is_some(),
         }),
     })
 }
 
 fn is_open(p: &PetitionInfo, now: i64) -> bool {
-    p.opens_at <= now && now < p.closes_at
+    !p.closed && p.opens_at <= now && now < p.closes_at
 }
+
+/// Whether a petition is open and not paused, checked inside a transaction that holds it, so that
+/// a close or pause cannot slip between the check and the write.
+const ACCEPTING: &str = "EXISTS (SELECT 1 FROM petitions p WHERE p.id = $1 AND p.closed_at IS NULL AND p.paused_since IS NULL
+                         AND p.opens_at <= $2 AND p.closes_at > $2)";
 
 /// Where a signer lives, once checked against the gazetteer and the petition's area.
 struct Place {
@@ -125,6 +142,9 @@ async fn check_address(db: &Db, petition_id: i64, postcode: &Postcode, choice: &
     let p = petition_info(db, petition_id).await?.ok_or(SignError::NoSuchPetition)?;
     if !is_open(&p, now) {
         return Err(SignError::NotOpen);
+    }
+    if p.paused {
+        return Err(SignError::Paused);
     }
     let (ward, uprn, text): (String, Option<String>, String) = match choice {
         AddressChoice::Listed(uprn) => {
@@ -148,7 +168,7 @@ async fn check_address(db: &Db, petition_id: i64, postcode: &Postcode, choice: &
 }
 
 /// Records a signature (or finds the signer's earlier one) and queues the right email.
-pub async fn sign(db: &Db, secrets: &Secrets, links: &Links, req: &SignRequest, now: i64) -> Result<SignOutcome, SignError> {
+pub async fn sign(db: &Db, secrets: &Secrets, links: &Mailing, req: &SignRequest, now: i64) -> Result<SignOutcome, SignError> {
     let (p, Place { ward, uprn, address_text }) = check_address(db, req.petition_id, &req.postcode, &req.address, now).await?;
     let name_key = req.name.key();
     let elector: Option<i64> = match &uprn {
@@ -247,7 +267,7 @@ pub async fn sign(db: &Db, secrets: &Secrets, links: &Links, req: &SignRequest, 
     Ok(outcome)
 }
 
-fn confirmation_mail(links: &Links, title: &str, to: &str, token: &str, outcome: SignOutcome) -> Mail {
+fn confirmation_mail(links: &Mailing, title: &str, to: &str, token: &str, outcome: SignOutcome) -> Mail {
     let review = match outcome {
         SignOutcome::Matched => "",
         SignOutcome::Unmatched => "\nWe could not match your name to the electoral register at the address you gave, so an\nelectoral officer will check your signature after you confirm it. It counts once they have.\n",
@@ -262,7 +282,7 @@ fn confirmation_mail(links: &Links, title: &str, to: &str, token: &str, outcome:
     }
 }
 
-fn already_signed_mail(links: &Links, title: &str, id: i64, to: &str, withdraw_token: &str) -> Mail {
+fn already_signed_mail(links: &Mailing, title: &str, id: i64, to: &str, withdraw_token: &str) -> Mail {
     Mail {
         recipient: to.to_string(),
         subject: format!("You have already signed: {title}"),
@@ -274,7 +294,7 @@ fn already_signed_mail(links: &Links, title: &str, id: i64, to: &str, withdraw_t
     }
 }
 
-fn counted_mail(links: &Links, title: &str, id: i64, to: &str, withdraw_token: &str, counted: bool) -> Mail {
+fn counted_mail(links: &Mailing, title: &str, id: i64, to: &str, withdraw_token: &str, counted: bool) -> Mail {
     let state = if counted {
         "Your signature is confirmed and counted."
     } else {
@@ -300,6 +320,8 @@ pub enum ConfirmOutcome {
     SentForReview { petition_id: i64, title: String, receipt: Receipt },
     AlreadyConfirmed { petition_id: i64, title: String },
     Closed { petition_id: i64, title: String },
+    /// Collection is paused: the link still works once it resumes.
+    Paused { petition_id: i64, title: String },
     Withdrawn { petition_id: i64, title: String },
     UnknownLink,
 }
@@ -332,9 +354,9 @@ impl LinkKind {
     }
 }
 
-pub async fn confirm(db: &Db, links: &Links, token: &str, now: i64) -> Result<ConfirmOutcome, StoreError> {
+pub async fn confirm(db: &Db, mailing: &Mailing, token: &str, now: i64) -> Result<ConfirmOutcome, StoreError> {
     let row = sqlx::query(
-        "SELECT s.id, s.status, s.elector_id, s.ward_code, s.email, p.id, p.title, p.opens_at, p.closes_at
+        "SELECT s.id, s.status, s.elector_id, s.ward_code, s.email, p.id, p.title
          FROM signatures s JOIN petitions p ON p.id = s.petition_id WHERE s.confirm_token_hash = $1",
     )
     .bind(token_hash(token))
@@ -348,26 +370,24 @@ pub async fn confirm(db: &Db, links: &Links, token: &str, now: i64) -> Result<Co
     let email: String = r.try_get(4)?;
     let petition_id: i64 = r.try_get(5)?;
     let title: String = r.try_get(6)?;
-    let (opens_at, closes_at): (i64, i64) = (r.try_get(7)?, r.try_get(8)?);
     match status.as_str() {
         "confirmed" | "review" => return Ok(ConfirmOutcome::AlreadyConfirmed { petition_id, title }),
         "withdrawn" => return Ok(ConfirmOutcome::Withdrawn { petition_id, title }),
         _ => {}
     }
-    if !(opens_at <= now && now < closes_at) {
-        return Ok(ConfirmOutcome::Closed { petition_id, title });
-    }
-    let receipt = Receipt { petition_id: petition_id.to_string(), area: ward, r: Secret(rand::random()) };
+    let receipt = Receipt { petition_id: petition_id.to_string(), area: ward.clone(), r: Secret(rand::random()) };
     let counted = elector.is_some();
     let (withdraw_token, withdraw_h) = new_token();
     use base64::Engine;
     let mut tx = db.pool.begin().await?;
-    let done = sqlx::query(
-        "UPDATE signatures SET status = $1, confirmed_at = $2, receipt_r = $3, receipt_commit = $4, withdraw_token_hash = $5
-         WHERE id = $6 AND status = 'unconfirmed'",
-    )
-    .bind(if counted { "confirmed" } else { "review" })
+    trigger::hold(&mut tx, db.backend, petition_id, Hold::Shared).await?;
+    let done = sqlx::query(&format!(
+        "UPDATE signatures SET status = $3, confirmed_at = $2, receipt_r = $4, receipt_commit = $5, withdraw_token_hash = $6
+         WHERE id = $7 AND status = 'unconfirmed' AND {ACCEPTING}"
+    ))
+    .bind(petition_id)
     .bind(now)
+    .bind(if counted { "confirmed" } else { "review" })
     .bind(base64::engine::general_purpose::STANDARD.encode(receipt.r.0))
     .bind(receipt.commitment())
     .bind(&withdraw_h)
@@ -375,17 +395,43 @@ pub async fn confirm(db: &Db, links: &Links, token: &str, now: i64) -> Result<Co
     .execute(&mut *tx)
     .await?;
     if done.rows_affected() != 1 {
-        // Another request confirmed it first.
         tx.rollback().await?;
-        return Ok(ConfirmOutcome::AlreadyConfirmed { petition_id, title });
+        // Another request confirmed it first, or the petition is not accepting signatures.
+        let status: String = sqlx::query("SELECT status FROM signatures WHERE id = $1")
+            .bind(sig_id)
+            .fetch_one(&db.pool)
+            .await?
+            .try_get(0)?;
+        if status != "unconfirmed" {
+            return Ok(ConfirmOutcome::AlreadyConfirmed { petition_id, title });
+        }
+        let paused = petition_info(db, petition_id).await.map_err(|e| match e {
+            SignError::Store(e) => e,
+            other => StoreError::Invalid(other.to_string()),
+        })?.is_some_and(|p| p.paused && !p.closed && now < p.closes_at);
+        return Ok(if paused { ConfirmOutcome::Paused { petition_id, title } } else { ConfirmOutcome::Closed { petition_id, title } });
     }
-    enqueue(&mut tx, &counted_mail(links, &title, petition_id, &email, &withdraw_token, counted), now).await?;
+    if counted {
+        trigger::add_to_tally(&mut tx, petition_id, &ward, sig_id, 1).await?;
+    }
+    enqueue(&mut tx, &counted_mail(mailing, &title, petition_id, &email, &withdraw_token, counted), now).await?;
     tx.commit().await?;
+    if counted {
+        settle_after_commit(db, mailing, petition_id, now).await;
+    }
     Ok(if counted {
         ConfirmOutcome::Counted { petition_id, title, receipt }
     } else {
         ConfirmOutcome::SentForReview { petition_id, title, receipt }
     })
+}
+
+/// The change is committed and acknowledged whatever happens here; if settling fails, the
+/// scheduler's next sweep records what is due.
+async fn settle_after_commit(db: &Db, mailing: &Mailing, petition_id: i64, now: i64) {
+    if let Err(e) = trigger::settle(db, mailing, petition_id, now).await {
+        tracing::warn!(petition_id, error = %e, "settling after a committed change failed; the scheduler will retry");
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -396,34 +442,49 @@ pub enum WithdrawOutcome {
     UnknownLink,
 }
 
-pub async fn withdraw(db: &Db, token: &str, now: i64) -> Result<WithdrawOutcome, StoreError> {
+pub async fn withdraw(db: &Db, mailing: &Mailing, token: &str, now: i64) -> Result<WithdrawOutcome, StoreError> {
     let row = sqlx::query(
-        "SELECT s.id, s.status, p.id, p.title, p.opens_at, p.closes_at
-         FROM signatures s JOIN petitions p ON p.id = s.petition_id WHERE s.withdraw_token_hash = $1",
+        "SELECT s.id, p.id, p.title FROM signatures s JOIN petitions p ON p.id = s.petition_id WHERE s.withdraw_token_hash = $1",
     )
     .bind(token_hash(token))
     .fetch_optional(&db.pool)
     .await?;
     let Some(r) = row else { return Ok(WithdrawOutcome::UnknownLink) };
     let sig_id: i64 = r.try_get(0)?;
-    let status: String = r.try_get(1)?;
-    let petition_id: i64 = r.try_get(2)?;
-    let title: String = r.try_get(3)?;
-    let (opens_at, closes_at): (i64, i64) = (r.try_get(4)?, r.try_get(5)?);
+    let petition_id: i64 = r.try_get(1)?;
+    let title: String = r.try_get(2)?;
+    let mut tx = db.pool.begin().await?;
+    trigger::hold(&mut tx, db.backend, petition_id, Hold::Shared).await?;
+    let row = sqlx::query("SELECT status, struck_at, ward_code FROM signatures WHERE id = $1")
+        .bind(sig_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let status: String = row.try_get(0)?;
+    let struck = row.try_get::<Option<i64>, _>(1)?.is_some();
+    let ward: String = row.try_get(2)?;
     if status == "withdrawn" {
         return Ok(WithdrawOutcome::AlreadyWithdrawn { petition_id, title });
     }
-    if !(opens_at <= now && now < closes_at) {
+    // Withdrawing is allowed while collection is paused, but not once the window has ended.
+    let done = sqlx::query(
+        "UPDATE signatures SET status = 'withdrawn', withdrawn_at = $2 WHERE id = $3 AND status <> 'withdrawn'
+           AND EXISTS (SELECT 1 FROM petitions p WHERE p.id = $1 AND p.closed_at IS NULL AND p.opens_at <= $2 AND p.closes_at > $2)",
+    )
+    .bind(petition_id)
+    .bind(now)
+    .bind(sig_id)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() != 1 {
         return Ok(WithdrawOutcome::Closed { petition_id, title });
     }
-    let done = sqlx::query("UPDATE signatures SET status = 'withdrawn', withdrawn_at = $1 WHERE id = $2 AND status <> 'withdrawn'")
-        .bind(now)
-        .bind(sig_id)
-        .execute(&db.pool)
-        .await?;
-    Ok(if done.rows_affected() == 1 {
-        WithdrawOutcome::Withdrawn { petition_id, title }
-    } else {
-        WithdrawOutcome::AlreadyWithdrawn { petition_id, title }
-    })
+    let counted = status == "confirmed" && !struck;
+    if counted {
+        trigger::add_to_tally(&mut tx, petition_id, &ward, sig_id, -1).await?;
+    }
+    tx.commit().await?;
+    if counted {
+        settle_after_commit(db, mailing, petition_id, now).await;
+    }
+    Ok(WithdrawOutcome::Withdrawn { petition_id, title })
 }

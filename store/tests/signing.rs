@@ -9,7 +9,7 @@ use petition_store::demo::{self, Person, Size};
 use petition_store::outbox;
 use petition_store::queries::{self, open_petition, Policy};
 use petition_store::secrets::Secrets;
-use petition_store::signing::{self, AddressChoice, ConfirmOutcome, Links, SignError, SignOutcome, SignRequest, WithdrawOutcome};
+use petition_store::signing::{self, AddressChoice, ConfirmOutcome, Mailing, SignError, SignOutcome, SignRequest, WithdrawOutcome};
 use petition_store::Db;
 use sqlx::Row;
 
@@ -20,7 +20,7 @@ struct World {
     ward_petition: i64,
     closed_petition: i64,
     secrets: Secrets,
-    links: Links,
+    links: Mailing,
 }
 
 async fn world(t: TestDb) -> World {
@@ -39,7 +39,7 @@ async fn world(t: TestDb) -> World {
         ward_petition,
         closed_petition,
         secrets: Secrets::from_bytes([5; 32]),
-        links: Links { base_url: "https://petitions.example".into() },
+        links: Mailing { base_url: "https://petitions.example".into(), officer_email: Some("elections@council.example".into()) },
     }
 }
 
@@ -127,10 +127,10 @@ async fn sign_confirm_count_withdraw_on_both_backends() {
         assert_eq!(valid(db, w.district_petition).await, 1);
 
         // The newest withdrawal link works; the count goes down; withdrawing twice is harmless.
-        assert_eq!(signing::withdraw(db, &withdraw_token, now).await.unwrap(), WithdrawOutcome::UnknownLink);
-        assert!(matches!(signing::withdraw(db, &newer_withdraw, now).await.unwrap(), WithdrawOutcome::Withdrawn { .. }));
+        assert_eq!(signing::withdraw(db, &w.links, &withdraw_token, now).await.unwrap(), WithdrawOutcome::UnknownLink);
+        assert!(matches!(signing::withdraw(db, &w.links, &newer_withdraw, now).await.unwrap(), WithdrawOutcome::Withdrawn { .. }));
         assert_eq!(valid(db, w.district_petition).await, 0);
-        assert!(matches!(signing::withdraw(db, &newer_withdraw, now).await.unwrap(), WithdrawOutcome::AlreadyWithdrawn { .. }));
+        assert!(matches!(signing::withdraw(db, &w.links, &newer_withdraw, now).await.unwrap(), WithdrawOutcome::AlreadyWithdrawn { .. }));
 
         // After withdrawing, the elector may sign again, and it counts once confirmed.
         signing::sign(db, &w.secrets, &w.links, &request(w.district_petition, p, "back@example.org"), now).await.unwrap();

@@ -402,3 +402,13 @@ proptest! {
         prop_assert_eq!(state.valid, n);
     }
 }
+
+#[test]
+fn strike_reason_codes() {
+    for r in StrikeReason::ALL {
+        assert_eq!(StrikeReason::parse(r.code()), Some(r));
+    }
+    assert!(StrikeReason::for_officers().all(|r| r != StrikeReason::Withdrawn));
+    assert_eq!(StrikeReason::for_officers().count(), 5);
+    assert_eq!(StrikeReason::parse("Duplicate"), None);
+}

@@ -3,6 +3,7 @@
 //! server; their answers come back as whole pages.
 
 pub mod api;
+pub mod officer;
 pub mod pages;
 pub mod post;
 #[cfg(feature = "ssr")]
@@ -55,6 +56,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/petitions/:id/signed") view=pages::Signed ssr=SsrMode::Async/>
                     <Route path=path!("/confirm/:token") view=pages::Confirm ssr=SsrMode::Async/>
                     <Route path=path!("/withdraw/:token") view=pages::Withdraw ssr=SsrMode::Async/>
+                    <Route path=path!("/officer") view=officer::OfficerList ssr=SsrMode::Async/>
+                    <Route path=path!("/officer/petitions/:id") view=officer::OfficerPetitionPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <footer class="site">

@@ -78,7 +78,11 @@ fn PetitionCard(p: PetitionSummary) -> impl IntoView {
             <p>
                 {format!("{} of {} signatures needed", thousands(p.valid), thousands(p.required))}
                 " · "
-                {if p.open { plural(p.days_left as u64, "day left", "days left") } else { "Closed".to_string() }}
+                {match p.standing {
+                    Standing::Paused => "Signing paused".to_string(),
+                    _ if p.open => plural(p.days_left as u64, "day left", "days left"),
+                    _ => "Closed".to_string(),
+                }}
             </p>
             <div class="bar" aria-hidden="true"><span style=format!("width:{pct}%")></span></div>
         </li>
@@ -282,6 +286,15 @@ fn field_error(id: &'static str, err: Option<String>) -> impl IntoView {
 fn sign_view(page: SignPageData, posted: PostResult) -> impl IntoView {
     let p = page.petition.clone();
     let back = format!("/petitions/{}", p.id);
+    if p.standing == Standing::Paused {
+        return view! {
+            <Title text="Signing paused"/>
+            <h1>"Signing is paused"</h1>
+            <p>{format!("The electoral office has paused \"{}\" for now. The deadline is extended by the time it is paused. Please come back later.", p.title)}</p>
+            <p><A href=back>"See the petition"</A></p>
+        }
+        .into_any();
+    }
     if !p.open {
         return view! {
             <Title text="Petition closed"/>
@@ -506,6 +519,7 @@ fn confirmed_view(c: crate::post::Confirmed) -> impl IntoView {
         ConfirmKind::SentForReview => ("Your email is confirmed", "Thank you. An electoral officer will check your signature against the electoral register. It counts once they have."),
         ConfirmKind::AlreadyConfirmed => ("You have already confirmed", "This signature was already confirmed. Nothing has changed."),
         ConfirmKind::Closed => ("This petition is closed", "The petition closed before you confirmed, so your signature cannot be counted."),
+        ConfirmKind::Paused => ("Signing is paused", "The electoral office has paused this petition for now, so nothing was confirmed. The deadline is extended by the time it is paused. Use the same link from your email again once it resumes."),
         ConfirmKind::Withdrawn => ("This signature was withdrawn", "This signature was withdrawn, so it cannot be confirmed. You can sign again while the petition is open."),
         ConfirmKind::UnknownLink => return unknown_link().into_any(),
     };

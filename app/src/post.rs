@@ -28,6 +28,8 @@ pub enum ConfirmKind {
     SentForReview,
     AlreadyConfirmed,
     Closed,
+    /// Collection is paused; the same link works once it resumes.
+    Paused,
     Withdrawn,
     UnknownLink,
 }

@@ -1,12 +1,12 @@
 //! What the server functions need, provided as context by the server.
 
 use petition_store::secrets::Secrets;
-use petition_store::signing::Links;
+use petition_store::signing::Mailing;
 use petition_store::Db;
 
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub db: Db,
     pub secrets: Secrets,
-    pub links: Links,
+    pub mailing: Mailing,
 }

@@ -93,6 +93,50 @@ pub struct AddressOption {
     pub label: String,
 }
 
+/// A petition as the officer page shows it: the figures fixed at opening, where it stands, the
+/// counts per area and what has happened to it. No personal data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfficerPetition {
+    pub id: i64,
+    pub title: String,
+    pub area: AreaRef,
+    pub standing: Standing,
+    pub valid: u64,
+    pub required: u64,
+    pub electorate: u64,
+    pub register_date: String,
+    pub percent: String,
+    pub published_number: bool,
+    pub opened: String,
+    /// The window's end as fixed at opening.
+    pub window_end: String,
+    /// The deadline in force: the window's end plus completed pauses (while paused, so far).
+    pub deadline: String,
+    pub paused_days: String,
+    /// Valid signatures per area inside the petition's area, largest areas first.
+    pub by_area: Vec<AreaCount>,
+    pub events: Vec<OfficerEvent>,
+    /// Areas where the counters and a recount from the signature rows disagree, with both
+    /// figures; empty when they agree. Only filled in on the petition's own page.
+    pub mismatches: Vec<(String, u64, u64)>,
+    pub awaiting_review: u64,
+    pub struck: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfficerEvent {
+    pub kind: String,
+    pub label: String,
+    pub at: String,
+    pub valid: u64,
+    pub required: u64,
+    pub electorate: u64,
+    pub percent: String,
+    pub deadline: String,
+    pub note: String,
+    pub recorded: String,
+}
+
 /// Progress as a whole percentage for a progress bar, capped at 100.
 pub fn progress_percent(valid: u64, required: u64) -> u64 {
     if required == 0 {

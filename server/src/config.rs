@@ -16,6 +16,8 @@ pub struct Config {
     pub secret_file: PathBuf,
     pub sign_per_ip_per_minute: u32,
     pub sign_per_email_per_hour: u32,
+    /// Where notices for electoral officers go (a petition reaching its trigger).
+    pub officer_email: Option<String>,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -50,7 +52,21 @@ impl Config {
             secret_file: var("SECRET_FILE").map(PathBuf::from).unwrap_or_else(|| "data/secret.key".into()),
             sign_per_ip_per_minute: number("SIGN_PER_IP_PER_MINUTE", 30)?,
             sign_per_email_per_hour: number("SIGN_PER_EMAIL_PER_HOUR", 10)?,
+            officer_email: match var("OFFICER_EMAIL") {
+                None => None,
+                Some(v) => Some(
+                    petition_core::text::Email::parse(&v)
+                        .map_err(|e| format!("OFFICER_EMAIL: {e}"))?
+                        .as_str()
+                        .to_string(),
+                ),
+            },
         })
+    }
+
+    /// Where links in emails point, and where officer notices go.
+    pub fn mailing(&self) -> petition_store::signing::Mailing {
+        petition_store::signing::Mailing { base_url: self.public_url.clone(), officer_email: self.officer_email.clone() }
     }
 
     /// The scheme, host and port of `public_url`, as browsers send it in `Origin`.

@@ -5,10 +5,13 @@
 //! petitions demo                    load the demo borough into an empty database
 //! petitions import <kind> <file>    import reference data: areas, electorates, postcodes,
 //!                                   gazetteer, register, verification-numbers
+//! petitions officer <action> ...    pause, resume, strike, reinstate, approve, recount
 //! ```
 
 mod config;
 mod mailer;
+mod officer;
+mod scheduler;
 mod web;
 
 use std::net::SocketAddr;
@@ -19,7 +22,6 @@ use app::state::AppState;
 use leptos::prelude::LeptosOptions;
 use petition_store::import::{self, ImportError, Kind};
 use petition_store::secrets::Secrets;
-use petition_store::signing::Links;
 use petition_store::Db;
 use tokio::sync::Notify;
 
@@ -31,8 +33,15 @@ const USAGE: &str = "usage:
   petitions demo-electors [N]       print N people on the demo register, to sign as (name,postcode,address)
   petitions import <kind> <file>    import reference data; kind is one of
                                     areas, electorates, postcodes, gazetteer, register, verification-numbers
+  petitions officer pause <petition> <reason...>     pause collection (the deadline moves on while paused)
+  petitions officer resume <petition>                resume collection
+  petitions officer strike <signature> <reason>      strike a signature; reason is one of
+                                    duplicate, not-eligible, outside-window, fraud, correction
+  petitions officer reinstate <signature>            undo a strike
+  petitions officer approve <signature>              accept a signature that could not be matched
+  petitions officer recount <petition>               recount from the signature rows and compare
 settings (environment): DATABASE_URL, PUBLIC_URL, SITE_ADDR, SMTP_URL, MAIL_FROM, MAIL_DIR, SECRET_FILE,
-  SIGN_PER_IP_PER_MINUTE, SIGN_PER_EMAIL_PER_HOUR (see README.md)";
+  OFFICER_EMAIL, SIGN_PER_IP_PER_MINUTE, SIGN_PER_EMAIL_PER_HOUR (see README.md)";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -48,6 +57,7 @@ async fn main() -> ExitCode {
         ["demo-electors"] => demo_electors(10),
         ["demo-electors", n] => n.parse().map_err(|_| format!("not a number: {n}")).and_then(demo_electors),
         ["import", kind, file] => import_file(kind, file).await,
+        ["officer", rest @ ..] => officer::run(rest).await,
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             Ok(())
@@ -72,7 +82,7 @@ fn ensure_sqlite_dir(url: &str) {
     }
 }
 
-async fn connect(cfg: &Config) -> Result<Db, String> {
+pub(crate) async fn connect(cfg: &Config) -> Result<Db, String> {
     ensure_sqlite_dir(&cfg.database_url);
     Db::connect(&cfg.database_url).await.map_err(|e| format!("cannot open the database: {e}"))
 }
@@ -159,7 +169,14 @@ async fn import_file(kind: &str, file: &str) -> Result<(), String> {
 }
 
 async fn serve(with_demo: bool) -> Result<(), String> {
-    let cfg = Config::from_env()?;
+    let mut cfg = Config::from_env()?;
+    if with_demo && cfg.officer_email.is_none() {
+        cfg.officer_email = Some("elections@localhost".into());
+    }
+    match &cfg.officer_email {
+        Some(to) => tracing::info!("officer notices go to {to}"),
+        None => tracing::warn!("OFFICER_EMAIL is not set: officers will not be emailed when a petition reaches its trigger"),
+    }
     let db = connect(&cfg).await?;
     let secrets = if with_demo {
         Secrets::load_or_create(&cfg.secret_file)?
@@ -180,6 +197,10 @@ async fn serve(with_demo: bool) -> Result<(), String> {
     let domain = cfg.public_origin().rsplit('/').next().unwrap_or("localhost").split(':').next().unwrap_or("localhost").to_string();
     let mail = mailer::Mailer { db: db.clone(), transport, from: cfg.mail_from.clone(), domain, wake: wake.clone() };
     tokio::spawn(mail.run());
+    // Closes and anything a crash left unrecorded are settled before the first request.
+    let scheduler = scheduler::Scheduler { db: db.clone(), mailing: cfg.mailing(), wake_mailer: wake.clone() };
+    scheduler.catch_up().await?;
+    tokio::spawn(scheduler.run());
 
     let options = LeptosOptions::builder()
         .output_name("petitions")
@@ -187,7 +208,7 @@ async fn serve(with_demo: bool) -> Result<(), String> {
         .site_pkg_dir("pkg")
         .site_addr(cfg.site_addr)
         .build();
-    let state = AppState { db, secrets, links: Links { base_url: cfg.public_url.clone() } };
+    let state = AppState { db, secrets, mailing: cfg.mailing() };
     let addr = cfg.site_addr;
     let shared = web::Shared::new(state, options, cfg, wake);
     let app = web::router(shared);

@@ -239,7 +239,7 @@ async fn sign_post(
     }
     let req = SignRequest { petition_id, name, email, postcode: postcode.clone(), address };
     let st = &s.state;
-    match signing::sign(&st.db, &st.secrets, &st.links, &req, petition_store::now()).await {
+    match signing::sign(&st.db, &st.secrets, &st.mailing, &req, petition_store::now()).await {
         Ok(outcome) => {
             s.wake_mailer.notify_one();
             let to = match outcome {
@@ -249,7 +249,7 @@ async fn sign_post(
             Redirect::to(&to).into_response()
         }
         Err(SignError::NoSuchPetition) => render(&s, uri.path(), &headers, PostResult::None, StatusCode::NOT_FOUND).await,
-        Err(SignError::NotOpen) => render(&s, &page_uri(postcode.as_str()), &headers, PostResult::None, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(SignError::NotOpen | SignError::Paused) => render(&s, &page_uri(postcode.as_str()), &headers, PostResult::None, StatusCode::UNPROCESSABLE_ENTITY).await,
         Err(SignError::Store(e)) => {
             tracing::error!("signing failed: {e}");
             plain_page(StatusCode::SERVICE_UNAVAILABLE, "Sorry, there is a problem with the service",
@@ -273,7 +273,7 @@ fn token_ok(t: &str) -> bool {
 
 async fn confirm_post(State(s): State<S>, Path(token): Path<String>, headers: HeaderMap, uri: Uri) -> Response {
     let outcome = if token_ok(&token) {
-        match signing::confirm(&s.state.db, &s.state.links, &token, petition_store::now()).await {
+        match signing::confirm(&s.state.db, &s.state.mailing, &token, petition_store::now()).await {
             Ok(o) => o,
             Err(e) => {
                 tracing::error!("confirming failed: {e}");
@@ -290,6 +290,7 @@ async fn confirm_post(State(s): State<S>, Path(token): Path<String>, headers: He
         ConfirmOutcome::SentForReview { petition_id, title, receipt } => Confirmed { kind: ConfirmKind::SentForReview, petition_id: Some(petition_id), title, receipt: Some(receipt.to_text()) },
         ConfirmOutcome::AlreadyConfirmed { petition_id, title } => Confirmed { kind: ConfirmKind::AlreadyConfirmed, petition_id: Some(petition_id), title, receipt: None },
         ConfirmOutcome::Closed { petition_id, title } => Confirmed { kind: ConfirmKind::Closed, petition_id: Some(petition_id), title, receipt: None },
+        ConfirmOutcome::Paused { petition_id, title } => Confirmed { kind: ConfirmKind::Paused, petition_id: Some(petition_id), title, receipt: None },
         ConfirmOutcome::Withdrawn { petition_id, title } => Confirmed { kind: ConfirmKind::Withdrawn, petition_id: Some(petition_id), title, receipt: None },
         ConfirmOutcome::UnknownLink => Confirmed { kind: ConfirmKind::UnknownLink, petition_id: None, title: String::new(), receipt: None },
     };
@@ -299,7 +300,7 @@ async fn confirm_post(State(s): State<S>, Path(token): Path<String>, headers: He
 
 async fn withdraw_post(State(s): State<S>, Path(token): Path<String>, headers: HeaderMap, uri: Uri) -> Response {
     let outcome = if token_ok(&token) {
-        match signing::withdraw(&s.state.db, &token, petition_store::now()).await {
+        match signing::withdraw(&s.state.db, &s.state.mailing, &token, petition_store::now()).await {
             Ok(o) => o,
             Err(e) => {
                 tracing::error!("withdrawing failed: {e}");

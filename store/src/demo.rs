@@ -227,6 +227,17 @@ pub async fn load(db: &Db, secrets: &Secrets, now: DateTime<Utc>) -> Result<bool
             .execute(&mut *tx)
             .await?;
         }
+        // The counters, as confirmations one by one would have left them.
+        sqlx::query(&format!(
+            "INSERT INTO tallies (petition_id, ward_code, shard, n)
+             SELECT petition_id, ward_code, id % {}, COUNT(*) FROM signatures WHERE petition_id = $1 AND status = 'confirmed'
+             GROUP BY petition_id, ward_code, id % {}",
+            crate::trigger::SHARDS,
+            crate::trigger::SHARDS
+        ))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
     }
     Ok(true)

@@ -423,3 +423,22 @@ async fn a_restart_records_closes_that_fell_due_while_down() {
         w.t.close().await;
     }
 }
+
+#[tokio::test]
+async fn the_demo_counters_match_a_recount_and_its_old_petition_closes() {
+    for t in TestDb::both().await {
+        let db = t.db.clone();
+        assert!(demo::load(&db, &Secrets::from_bytes([1; 32]), Utc::now()).await.unwrap());
+        let all = trigger::load_all(&db).await.unwrap();
+        assert_eq!(all.len(), 5);
+        for p in &all {
+            assert!(trigger::check_counts(&db, p.id).await.unwrap().is_empty(), "petition {}", p.id);
+            assert!(fast_count(&db, p.id).await > 0, "petition {} has signatures", p.id);
+        }
+        // Start-up records the close of the petition whose window ended while nobody watched.
+        assert_eq!(trigger::settle_all(&db, &mailing(), petition_store::now()).await.unwrap(), 1);
+        let closed: Vec<_> = trigger::load_all(&db).await.unwrap().into_iter().filter(|p| p.state.closed_at.is_some()).collect();
+        assert_eq!(closed.len(), 1);
+        t.close().await;
+    }
+}

@@ -1,0 +1,168 @@
+//! The officer pages: plain and read-only for now. Every petition's state, the figures fixed when
+//! it opened, valid signatures per area, and its event history.
+
+use leptos::prelude::*;
+use leptos_meta::{Meta, Title};
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use petition_core::views::{OfficerPetition, Standing};
+
+use crate::api;
+use crate::pages::thousands;
+
+fn standing_text(s: Standing) -> &'static str {
+    match s {
+        Standing::Collecting => "Collecting",
+        Standing::Paused => "Paused",
+        Standing::Reached => "Threshold reached (open)",
+        Standing::ClosedReached => "Closed: reached",
+        Standing::ClosedNotReached => "Closed: not reached",
+    }
+}
+
+fn trigger_text(p: &OfficerPetition) -> String {
+    if p.published_number {
+        format!("{} (published verification number; {}% of {} would be computed otherwise)", thousands(p.required), p.percent, thousands(p.electorate))
+    } else {
+        format!("{} ({}% of {} electors, rounded up)", thousands(p.required), p.percent, thousands(p.electorate))
+    }
+}
+
+#[component]
+pub fn OfficerList() -> impl IntoView {
+    let list = Resource::new(|| (), |_| api::officer_petitions());
+    view! {
+        <Title text="Officer view: petitions"/>
+        <Meta name="robots" content="noindex"/>
+        <h1>"Petitions: officer view"</h1>
+        <p>"Read-only. Counts are verified signatures that count toward each petition now."</p>
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Err(_) => view! { <p>"Sorry, there is a problem. Try again in a moment."</p> }.into_any(),
+                    Ok(ps) if ps.is_empty() => view! { <p>"No petitions yet."</p> }.into_any(),
+                    Ok(ps) => view! {
+                        <div class="table-wrap">
+                        <table data-testid="officer-petitions">
+                            <thead><tr>
+                                <th scope="col">"Petition"</th><th scope="col">"Area"</th><th scope="col">"State"</th>
+                                <th scope="col" class="num">"Valid"</th><th scope="col" class="num">"Required"</th>
+                                <th scope="col">"Deadline"</th><th scope="col" class="num">"To review"</th>
+                            </tr></thead>
+                            <tbody>
+                                {ps.into_iter().map(|p| view! {
+                                    <tr>
+                                        <td><A href=format!("/officer/petitions/{}", p.id)>{format!("{}: {}", p.id, p.title)}</A></td>
+                                        <td>{format!("{} ({})", p.area.name, p.area.kind)}</td>
+                                        <td>{standing_text(p.standing)}</td>
+                                        <td class="num">{thousands(p.valid)}</td>
+                                        <td class="num">{thousands(p.required)}</td>
+                                        <td>{p.deadline.clone()}</td>
+                                        <td class="num">{thousands(p.awaiting_review)}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                        </div>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn OfficerPetitionPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok());
+    let page = Resource::new(id, |id| async move {
+        match id {
+            Some(id) => api::officer_petition(id).await,
+            None => Ok(None),
+        }
+    });
+    view! {
+        <Meta name="robots" content="noindex"/>
+        <p><A href="/officer">"All petitions"</A></p>
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Err(_) => view! { <p>"Sorry, there is a problem. Try again in a moment."</p> }.into_any(),
+                    Ok(None) => view! { <crate::pages::NotFound/> }.into_any(),
+                    Ok(Some(p)) => petition_view(p).into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn petition_view(p: OfficerPetition) -> impl IntoView {
+    let title = format!("Petition {}: {}", p.id, p.title);
+    let check = if p.mismatches.is_empty() {
+        view! { <p data-testid="recount">"A recount from the signature rows agrees with the counters."</p> }.into_any()
+    } else {
+        view! {
+            <div class="error-summary" role="alert" data-testid="recount">
+                <h2>"The counters and a recount disagree"</h2>
+                <ul>
+                    {p.mismatches.iter().map(|(area, fast, slow)| view! {
+                        <li>{format!("{area}: counters {fast}, recount {slow}")}</li>
+                    }).collect_view()}
+                </ul>
+            </div>
+        }.into_any()
+    };
+    view! {
+        <Title text=title.clone()/>
+        <h1>{title}</h1>
+        <dl class="figures">
+            <dt>"Area"</dt><dd>{format!("{} ({}, {})", p.area.name, p.area.kind, p.area.code)}</dd>
+            <dt>"State"</dt><dd data-testid="state">{standing_text(p.standing)}</dd>
+            <dt>"Valid signatures"</dt><dd data-testid="valid">{thousands(p.valid)}</dd>
+            <dt>"Required"</dt><dd>{trigger_text(&p)}</dd>
+            <dt>"Electorate"</dt><dd>{format!("{} (register of {})", thousands(p.electorate), p.register_date)}</dd>
+            <dt>"Opened"</dt><dd>{p.opened.clone()}</dd>
+            <dt>"Window ends"</dt><dd>{p.window_end.clone()}" (as fixed at opening)"</dd>
+            <dt>"Deadline"</dt><dd>{p.deadline.clone()}</dd>
+            <dt>"Paused for"</dt><dd>{p.paused_days.clone()}</dd>
+            <dt>"Awaiting review"</dt><dd>{thousands(p.awaiting_review)}</dd>
+            <dt>"Struck"</dt><dd>{thousands(p.struck)}</dd>
+        </dl>
+        {check}
+        <h2>"Valid signatures by area"</h2>
+        {if p.by_area.is_empty() {
+            view! { <p>"None yet."</p> }.into_any()
+        } else {
+            view! {
+                <table>
+                    <thead><tr><th scope="col">"Area"</th><th scope="col">"Kind"</th><th scope="col" class="num">"Valid"</th></tr></thead>
+                    <tbody>
+                        {p.by_area.iter().map(|a| view! {
+                            <tr><td>{format!("{} ({})", a.area.name, a.area.code)}</td><td>{a.area.kind.clone()}</td><td class="num">{thousands(a.valid)}</td></tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }.into_any()
+        }}
+        <h2>"History"</h2>
+        <div class="table-wrap">
+        <table data-testid="events">
+            <thead><tr>
+                <th scope="col">"When"</th><th scope="col">"Event"</th><th scope="col" class="num">"Valid"</th>
+                <th scope="col" class="num">"Required"</th><th scope="col">"Figures"</th><th scope="col">"Deadline after"</th>
+                <th scope="col">"Note"</th><th scope="col">"Recorded"</th>
+            </tr></thead>
+            <tbody>
+                {p.events.into_iter().map(|e| view! {
+                    <tr data-kind=e.kind.clone()>
+                        <td>{e.at}</td><td>{e.label}</td><td class="num">{thousands(e.valid)}</td>
+                        <td class="num">{thousands(e.required)}</td>
+                        <td>{format!("{}% of {}", e.percent, thousands(e.electorate))}</td>
+                        <td>{e.deadline}</td><td>{e.note}</td><td>{e.recorded}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+        </div>
+    }
+}

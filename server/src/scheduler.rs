@@ -1,0 +1,94 @@
+//! Closes petitions on time even when nobody signs, and catches up after a restart.
+//!
+//! Each app server runs one; the store records every close exactly once however many race for
+//! it, dated the deadline rather than the moment it was noticed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use petition_store::signing::Mailing;
+use petition_store::{trigger, Db};
+use tokio::sync::Notify;
+
+/// How often a petition's state is checked against its count in any case, to record anything a
+/// crash between a commit and its settle left unrecorded (on this or another server).
+const SWEEP: Duration = Duration::from_secs(60);
+/// How often the counters are checked against a recount from the signature rows.
+const RECOUNT: Duration = Duration::from_secs(600);
+/// The longest sleep, so a deadline moved by another server (a resume) is not missed for long.
+const NAP: i64 = 5_000;
+
+pub struct Scheduler {
+    pub db: Db,
+    pub mailing: Mailing,
+    pub wake_mailer: Arc<Notify>,
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+impl Scheduler {
+    /// Records what fell due while the site was down.
+    pub async fn catch_up(&self) -> Result<(), String> {
+        let changed = trigger::settle_all(&self.db, &self.mailing, petition_store::now())
+            .await
+            .map_err(|e| format!("cannot bring petitions up to date: {e}"))?;
+        if changed > 0 {
+            tracing::info!(changed, "recorded closes and crossings that fell due while the site was down");
+            self.wake_mailer.notify_one();
+        }
+        Ok(())
+    }
+
+    pub async fn run(self) {
+        let mut last_sweep = tokio::time::Instant::now();
+        let mut last_recount = tokio::time::Instant::now() - RECOUNT;
+        loop {
+            let now = petition_store::now();
+            match trigger::close_due(&self.db, &self.mailing, now).await {
+                Ok(0) => {}
+                Ok(n) => {
+                    tracing::info!(closed = n, "closed petitions at their deadline");
+                    self.wake_mailer.notify_one();
+                }
+                Err(e) => tracing::warn!("closing due petitions failed (will retry): {e}"),
+            }
+            if last_sweep.elapsed() >= SWEEP {
+                last_sweep = tokio::time::Instant::now();
+                match trigger::settle_all(&self.db, &self.mailing, now).await {
+                    Ok(0) => {}
+                    Ok(n) => {
+                        tracing::warn!(changed = n, "the sweep recorded changes a settle had missed");
+                        self.wake_mailer.notify_one();
+                    }
+                    Err(e) => tracing::warn!("sweep failed (will retry): {e}"),
+                }
+            }
+            if last_recount.elapsed() >= RECOUNT {
+                last_recount = tokio::time::Instant::now();
+                self.recount().await;
+            }
+            let next = trigger::next_deadline(&self.db).await.ok().flatten();
+            let wait = match next {
+                Some(d) if d * 1000 > now_ms() => (d * 1000 - now_ms()).min(NAP),
+                // Due now but not closed (an error above): try again shortly, without spinning.
+                Some(_) => 1_000,
+                None => NAP,
+            };
+            tokio::time::sleep(Duration::from_millis(wait.max(1) as u64)).await;
+        }
+    }
+
+    /// The slow path: every petition's counters against a recount from the rows.
+    async fn recount(&self) {
+        let Ok(all) = trigger::load_all(&self.db).await else { return };
+        for p in all {
+            match trigger::check_counts(&self.db, p.id).await {
+                Ok(diff) if diff.is_empty() => {}
+                Ok(diff) => tracing::error!(petition = p.id, ?diff, "counters disagree with a recount from the signature rows (ward, counters, recount)"),
+                Err(e) => tracing::warn!("recount of petition {} failed: {e}", p.id),
+            }
+        }
+    }
+}

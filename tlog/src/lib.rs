@@ -1,0 +1,5 @@
+//! The transparency log as `../shared/docs/transparency.md` fixes it, as pure functions: hashing
+//! and proofs (RFC 6962 / RFC 9162), signed notes and checkpoints (C2SP), tile paths, entries and
+//! tallies. The server writes with it, the observer command line and the browser check with it.
+
+pub mod merkle;

@@ -3,3 +3,7 @@
 //! tallies. The server writes with it, the observer command line and the browser check with it.
 
 pub mod merkle;
+pub mod checkpoint;
+pub mod entry;
+pub mod note;
+pub mod tally;

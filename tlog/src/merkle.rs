@@ -153,7 +153,7 @@ fn split(n: u64) -> u64 {
 /// power of two not above `hi - lo` (as every range RFC 6962 splits into is).
 pub fn subtree<H: Hashes>(h: &H, lo: u64, hi: u64) -> Result<Hash, H::Error> {
     let n = hi - lo;
-    if n.is_power_of_two() && lo % n == 0 {
+    if n.is_power_of_two() && lo.is_multiple_of(n) {
         return h.hash(n.trailing_zeros() as u8, lo / n);
     }
     let k = split(n);

@@ -1,0 +1,83 @@
+//! C2SP tlog-checkpoint: the text of a signed tree head, and the strict readers shared by
+//! checkpoints, tally notes and proofs (decimal numbers, base64 hashes).
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use std::fmt;
+
+use crate::merkle::Hash;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FormatError(pub String);
+
+impl fmt::Display for FormatError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for FormatError {}
+
+pub(crate) fn err<T>(why: impl Into<String>) -> Result<T, FormatError> {
+    Err(FormatError(why.into()))
+}
+
+/// A decimal with no sign and no leading zeros ("0" itself is fine), within u64.
+pub fn parse_u64(s: &str) -> Option<u64> {
+    if s.is_empty() || s.len() > 20 || !s.bytes().all(|b| b.is_ascii_digit()) || (s.len() > 1 && s.starts_with('0')) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// A 32-byte hash in canonical standard base64 (44 characters with padding).
+pub fn parse_hash(s: &str) -> Option<Hash> {
+    let bytes = B64.decode(s).ok()?;
+    let h: Hash = bytes.try_into().ok()?;
+    (B64.encode(h) == s).then_some(h)
+}
+
+pub fn hash_b64(h: &Hash) -> String {
+    B64.encode(h)
+}
+
+/// The text of a checkpoint: origin, tree size, root hash, then any extension lines.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub origin: String,
+    pub size: u64,
+    pub root: Hash,
+    pub extensions: Vec<String>,
+}
+
+impl Checkpoint {
+    pub fn new(origin: &str, size: u64, root: Hash) -> Checkpoint {
+        Checkpoint { origin: origin.to_string(), size, root, extensions: Vec::new() }
+    }
+
+    /// The note text, ending in a newline.
+    pub fn text(&self) -> String {
+        let mut s = format!("{}\n{}\n{}\n", self.origin, self.size, hash_b64(&self.root));
+        for e in &self.extensions {
+            s.push_str(e);
+            s.push('\n');
+        }
+        s
+    }
+
+    pub fn parse(text: &str) -> Result<Checkpoint, FormatError> {
+        let Some(body) = text.strip_suffix('\n') else { return err("a checkpoint ends in a newline") };
+        let mut lines = body.split('\n');
+        let origin = lines.next().unwrap_or_default();
+        if origin.is_empty() {
+            return err("a checkpoint starts with its origin");
+        }
+        let size = lines.next().and_then(parse_u64).ok_or(FormatError("the second line is the tree size in decimal".into()))?;
+        let root = lines.next().and_then(parse_hash).ok_or(FormatError("the third line is the root hash in base64".into()))?;
+        let extensions: Vec<String> = lines.map(str::to_string).collect();
+        if extensions.iter().any(|e| e.is_empty()) {
+            return err("a checkpoint has no empty lines");
+        }
+        Ok(Checkpoint { origin: origin.to_string(), size, root, extensions })
+    }
+}

@@ -1,0 +1,278 @@
+//! The log's entries (`petition/v1`, `sig/v1`, `strike/v1`, `reinstate/v1`, `close/v1`): one line
+//! of printable ASCII, fields in a fixed order, parsed strictly so that every entry re-serialises
+//! to exactly the bytes it was read from.
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+use crate::checkpoint::{err, parse_hash, parse_u64, FormatError};
+
+pub const MAX_ENTRY_BYTES: usize = 1024;
+
+/// An identifier: a petition id, an area code or a reason code, `[A-Za-z0-9_-]{1,64}`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Ident(String);
+
+impl Ident {
+    pub fn parse(s: &str) -> Option<Ident> {
+        let ok = (1..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        ok.then(|| Ident(s.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Ident {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A percentage as a decimal such as `5` or `2.5`: digits, then optionally a point and digits
+/// that do not end in 0; no leading zeros. Kept as an integer count of millionths of a percent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Percent {
+    millionths: u64,
+}
+
+impl Percent {
+    const SCALE: u64 = 1_000_000;
+
+    pub fn parse(s: &str) -> Option<Percent> {
+        let (whole, frac) = match s.split_once('.') {
+            Some((w, f)) => (w, Some(f)),
+            None => (s, None),
+        };
+        let whole = parse_u64(whole)?;
+        let mut millionths = whole.checked_mul(Self::SCALE)?;
+        if let Some(f) = frac {
+            if f.is_empty() || f.len() > 6 || f.ends_with('0') || !f.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            let padded: u64 = format!("{f:0<6}").parse().ok()?;
+            millionths += padded;
+        }
+        (millionths > 0 && millionths <= 100 * Self::SCALE).then_some(Percent { millionths })
+    }
+
+    /// `ceil(electorate × percent / 100)` in integer arithmetic.
+    pub fn required(&self, electorate: u64) -> u64 {
+        let num = electorate as u128 * self.millionths as u128;
+        let den = 100 * Self::SCALE as u128;
+        num.div_ceil(den) as u64
+    }
+
+    pub fn from_whole(p: u64) -> Option<Percent> {
+        Percent::parse(&p.to_string())
+    }
+}
+
+impl fmt::Display for Percent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let whole = self.millionths / Self::SCALE;
+        let frac = self.millionths % Self::SCALE;
+        if frac == 0 {
+            write!(f, "{whole}")
+        } else {
+            let digits = format!("{frac:06}");
+            write!(f, "{whole}.{}", digits.trim_end_matches('0'))
+        }
+    }
+}
+
+/// Why a signature no longer counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Reason {
+    Duplicate,
+    NotEligible,
+    OutsideWindow,
+    Withdrawn,
+    Fraud,
+    Correction,
+}
+
+impl Reason {
+    pub const ALL: [Reason; 6] =
+        [Reason::Duplicate, Reason::NotEligible, Reason::OutsideWindow, Reason::Withdrawn, Reason::Fraud, Reason::Correction];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Reason::Duplicate => "duplicate",
+            Reason::NotEligible => "not-eligible",
+            Reason::OutsideWindow => "outside-window",
+            Reason::Withdrawn => "withdrawn",
+            Reason::Fraud => "fraud",
+            Reason::Correction => "correction",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Reason> {
+        Reason::ALL.into_iter().find(|r| r.code() == s)
+    }
+}
+
+/// One log entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Entry {
+    Petition {
+        id: Ident,
+        area: Ident,
+        opens: u64,
+        closes: u64,
+        electorate: u64,
+        percent: Percent,
+        required: u64,
+        text_sha256: [u8; 32],
+    },
+    Sig {
+        id: Ident,
+        area: Ident,
+        at: u64,
+        commit: [u8; 32],
+    },
+    Strike {
+        id: Ident,
+        target: u64,
+        reason: Reason,
+    },
+    Reinstate {
+        id: Ident,
+        target: u64,
+    },
+    Close {
+        id: Ident,
+        at: u64,
+    },
+}
+
+/// `SHA-256("petition-sig/v1" 0x0A id 0x0A area 0x0A r)`: what a `sig/v1` entry publishes.
+pub fn commitment(id: &str, area: &str, r: &[u8; 32]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"petition-sig/v1\n");
+    h.update(id.as_bytes());
+    h.update(b"\n");
+    h.update(area.as_bytes());
+    h.update(b"\n");
+    h.update(r);
+    h.finalize().into()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn parse_hex32(s: &str) -> Option<[u8; 32]> {
+    if s.len() != 64 || !s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(out)
+}
+
+impl Entry {
+    pub fn id(&self) -> &Ident {
+        match self {
+            Entry::Petition { id, .. } | Entry::Sig { id, .. } | Entry::Strike { id, .. } | Entry::Reinstate { id, .. } | Entry::Close { id, .. } => id,
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Entry::Petition { .. } => "petition/v1",
+            Entry::Sig { .. } => "sig/v1",
+            Entry::Strike { .. } => "strike/v1",
+            Entry::Reinstate { .. } => "reinstate/v1",
+            Entry::Close { .. } => "close/v1",
+        }
+    }
+
+    /// The entry's bytes, as logged.
+    pub fn encode(&self) -> String {
+        match self {
+            Entry::Petition { id, area, opens, closes, electorate, percent, required, text_sha256 } => format!(
+                "petition/v1 id={id} area={area} opens={opens} closes={closes} electorate={electorate} percent={percent} required={required} text-sha256={}",
+                hex(text_sha256)
+            ),
+            Entry::Sig { id, area, at, commit } => format!("sig/v1 id={id} area={area} at={at} commit={}", B64.encode(commit)),
+            Entry::Strike { id, target, reason } => format!("strike/v1 id={id} target={target} reason={}", reason.code()),
+            Entry::Reinstate { id, target } => format!("reinstate/v1 id={id} target={target}"),
+            Entry::Close { id, at } => format!("close/v1 id={id} at={at}"),
+        }
+    }
+
+    /// Reads an entry strictly; anything that would not re-serialise to the same bytes is refused.
+    pub fn parse(bytes: &[u8]) -> Result<Entry, FormatError> {
+        if bytes.is_empty() {
+            return err("an entry is empty");
+        }
+        if bytes.len() > MAX_ENTRY_BYTES {
+            return err(format!("an entry is at most {MAX_ENTRY_BYTES} bytes"));
+        }
+        if !bytes.iter().all(|b| (0x21..=0x7e).contains(b) || *b == b' ') {
+            return err("an entry is printable ASCII and spaces only (no newline)");
+        }
+        let s = std::str::from_utf8(bytes).expect("ASCII");
+        let mut words = s.split(' ');
+        let kind = words.next().unwrap_or_default();
+        let names: &[&str] = match kind {
+            "petition/v1" => &["id", "area", "opens", "closes", "electorate", "percent", "required", "text-sha256"],
+            "sig/v1" => &["id", "area", "at", "commit"],
+            "strike/v1" => &["id", "target", "reason"],
+            "reinstate/v1" => &["id", "target"],
+            "close/v1" => &["id", "at"],
+            _ => return err(format!("unknown entry kind {kind:?}")),
+        };
+        let mut values = Vec::with_capacity(names.len());
+        for name in names {
+            let Some(word) = words.next() else { return err(format!("{kind} is missing {name}")) };
+            let Some(value) = word.strip_prefix(name).and_then(|w| w.strip_prefix('=')) else {
+                return err(format!("{kind} needs {name}= here, found {word:?}"));
+            };
+            values.push(value);
+        }
+        if words.next().is_some() {
+            return err(format!("{kind} has more fields than it should (or a double space)"));
+        }
+        let ident = |i: usize| Ident::parse(values[i]).ok_or(FormatError(format!("{} is not an identifier", names[i])));
+        let number = |i: usize| parse_u64(values[i]).ok_or(FormatError(format!("{} is not a decimal number", names[i])));
+        let entry = match kind {
+            "petition/v1" => Entry::Petition {
+                id: ident(0)?,
+                area: ident(1)?,
+                opens: number(2)?,
+                closes: number(3)?,
+                electorate: number(4)?,
+                percent: Percent::parse(values[5]).ok_or(FormatError("percent is not a decimal like 5 or 2.5".into()))?,
+                required: number(6)?,
+                text_sha256: parse_hex32(values[7]).ok_or(FormatError("text-sha256 is not 64 lower-case hex digits".into()))?,
+            },
+            "sig/v1" => Entry::Sig {
+                id: ident(0)?,
+                area: ident(1)?,
+                at: number(2)?,
+                commit: parse_hash(values[3]).ok_or(FormatError("commit is not a SHA-256 in base64".into()))?,
+            },
+            "strike/v1" => Entry::Strike {
+                id: ident(0)?,
+                target: number(1)?,
+                reason: Reason::parse(values[2]).ok_or(FormatError(format!("unknown reason {:?}", values[2])))?,
+            },
+            "reinstate/v1" => Entry::Reinstate { id: ident(0)?, target: number(1)? },
+            _ => Entry::Close { id: ident(0)?, at: number(1)? },
+        };
+        if entry.encode().as_bytes() != bytes {
+            return err("the entry does not re-serialise to the same bytes");
+        }
+        Ok(entry)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,122 @@
+use super::*;
+use proptest::prelude::*;
+
+const PETITION: &str = "petition/v1 id=42 area=E05003220 opens=1767225600 closes=1782863999 electorate=2913 percent=5 required=146 text-sha256=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+const SIG: &str = "sig/v1 id=42 area=E05003220 at=1767229200 commit=n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=";
+
+fn examples() -> Vec<String> {
+    vec![
+        PETITION.to_string(),
+        PETITION.replace("percent=5", "percent=2.5"),
+        SIG.to_string(),
+        "strike/v1 id=42 target=1 reason=not-eligible".into(),
+        "reinstate/v1 id=42 target=1".into(),
+        "close/v1 id=42 at=1782863999".into(),
+        "close/v1 id=a_B-9 at=0".into(),
+    ]
+}
+
+#[test]
+fn entries_round_trip_byte_for_byte() {
+    for e in examples() {
+        let parsed = Entry::parse(e.as_bytes()).unwrap_or_else(|err| panic!("{e}: {err}"));
+        assert_eq!(parsed.encode(), e);
+    }
+    for r in Reason::ALL {
+        let e = format!("strike/v1 id=7 target=12 reason={}", r.code());
+        assert_eq!(Entry::parse(e.as_bytes()).unwrap(), Entry::Strike { id: Ident::parse("7").unwrap(), target: 12, reason: r });
+    }
+}
+
+#[test]
+fn anything_that_would_not_reserialise_is_refused() {
+    let bad = [
+        format!("{SIG}\n"),
+        format!("{SIG}\r\n"),
+        format!("{SIG} "),
+        format!(" {SIG}"),
+        format!("{SIG} extra=1"),
+        SIG.replace(' ', "  "),
+        SIG.replace("at=1767229200", "at=01767229200"),
+        SIG.replace("at=1767229200", "at=+1767229200"),
+        SIG.replace("at=1767229200", "at=-1"),
+        SIG.replace("at=1767229200", "at=99999999999999999999"),
+        SIG.replace("id=42 area=E05003220", "area=E05003220 id=42"),
+        SIG.replace("id=42", "ID=42"),
+        SIG.replace("id=42", "id=4.2"),
+        SIG.replace("id=42", "id="),
+        SIG.replace("id=42", &format!("id={}", "a".repeat(65))),
+        SIG.replace("Cgg=", "Cgg"),
+        SIG.replace("Cgg=", "Cgh="),
+        SIG.replace("sig/v1", "sig/v2"),
+        SIG.replace(" at=1767229200", ""),
+        PETITION.replace("percent=5", "percent=5.0"),
+        PETITION.replace("percent=5", "percent=05"),
+        PETITION.replace("percent=5", "percent=.5"),
+        PETITION.replace("percent=5", "percent=0"),
+        PETITION.replace("percent=5", "percent=101"),
+        PETITION.replace("percent=5", "percent=2,5"),
+        PETITION.replace("9f86d0", "9F86D0"),
+        PETITION.replace("text-sha256=9f", "text-sha256=9"),
+        "strike/v1 id=42 target=1 reason=Fraud".into(),
+        "strike/v1 id=42 target=1 reason=other".into(),
+        "close/v1 id=42 at=1\tx".into(),
+        "close/v1 id=é at=1".into(),
+        String::new(),
+    ];
+    for b in &bad {
+        assert!(Entry::parse(b.as_bytes()).is_err(), "{b:?} should be refused");
+    }
+    let long = format!("close/v1 id={} at=1", "a".repeat(64));
+    assert!(Entry::parse(long.as_bytes()).is_ok());
+    let mut over = PETITION.replace("id=42", &format!("id={}", "b".repeat(64))).into_bytes();
+    over.extend(std::iter::repeat_n(b'x', MAX_ENTRY_BYTES + 1 - over.len()));
+    assert!(Entry::parse(&over).unwrap_err().0.contains("at most"));
+}
+
+#[test]
+fn percentages_print_as_read_and_round_the_requirement_up() {
+    for s in ["5", "2.5", "0.125", "100", "12.000001"] {
+        assert_eq!(Percent::parse(s).unwrap().to_string(), s);
+    }
+    let five = Percent::parse("5").unwrap();
+    assert_eq!(five.required(80), 4);
+    assert_eq!(five.required(81), 5);
+    assert_eq!(five.required(0), 0);
+    assert_eq!(five.required(92_383), 4620);
+    assert_eq!(Percent::parse("2.5").unwrap().required(41), 2);
+    assert_eq!(Percent::parse("2.5").unwrap().required(40), 1);
+    assert_eq!(Percent::parse("100").unwrap().required(u32::MAX as u64), u32::MAX as u64);
+}
+
+#[test]
+fn the_commitment_is_the_documented_hash() {
+    use sha2::{Digest, Sha256};
+    let r = [7u8; 32];
+    let mut input = b"petition-sig/v1\n42\nE05003220\n".to_vec();
+    input.extend_from_slice(&r);
+    let want: [u8; 32] = Sha256::digest(&input).into();
+    assert_eq!(commitment("42", "E05003220", &r), want);
+}
+
+proptest! {
+    #[test]
+    fn any_signature_entry_round_trips(id in "[A-Za-z0-9_-]{1,64}", area in "[A-Za-z0-9_-]{1,64}", at: u64, commit: [u8; 32]) {
+        let e = Entry::Sig { id: Ident::parse(&id).unwrap(), area: Ident::parse(&area).unwrap(), at, commit };
+        prop_assert_eq!(Entry::parse(e.encode().as_bytes()).unwrap(), e);
+    }
+
+    #[test]
+    fn no_single_byte_change_of_an_entry_parses_to_the_same_entry(i in 0usize..300, b in 0x20u8..0x7f) {
+        for e in examples() {
+            let mut bytes = e.clone().into_bytes();
+            let i = i % bytes.len();
+            if bytes[i] == b { continue; }
+            bytes[i] = b;
+            if let Ok(other) = Entry::parse(&bytes) {
+                prop_assert_ne!(other.encode(), e);
+                prop_assert_eq!(other.encode().into_bytes(), bytes);
+            }
+        }
+    }
+}

@@ -1,0 +1,418 @@
+//! Replaying the log: the entry rules every observer checks, and the tallies they recompute.
+//!
+//! [`Replay`] takes entries in log order. An entry that breaks a rule is recorded as a
+//! [`Violation`] and changes nothing; the others update the per-petition counts from which
+//! [`Tally`] notes are written (by the office) and recomputed (by observers) byte for byte.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+
+use crate::checkpoint::{err, hash_b64, parse_hash, parse_u64, FormatError};
+use crate::entry::{Entry, Ident, Percent};
+use crate::merkle::Hash;
+
+/// Which rule an entry breaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Rule {
+    /// Not a well-formed entry.
+    Malformed,
+    /// A second `petition/v1` for an id.
+    PetitionRepeated,
+    /// A `petition/v1` whose window is empty, or whose required count is 0.
+    PetitionImpossible,
+    /// An entry for a petition id with no `petition/v1` before it.
+    UnknownPetition,
+    /// A `sig/v1` after the petition's `close/v1`.
+    SignatureAfterClose,
+    /// A `sig/v1` whose time is outside `[opens, closes)`.
+    SignatureOutsideWindow,
+    /// A `sig/v1` whose commit appeared earlier in the log.
+    CommitReused,
+    /// A `strike/v1` or `reinstate/v1` whose target is not an earlier `sig/v1` of the same petition.
+    TargetNotASignature,
+    /// A `strike/v1` of a signature that is already struck.
+    AlreadyStruck,
+    /// A `reinstate/v1` of a signature that is not struck.
+    NotStruck,
+    /// A second `close/v1`, or one dated before the petition opened.
+    BadClose,
+}
+
+impl Rule {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Rule::Malformed => "not a well-formed entry",
+            Rule::PetitionRepeated => "a second petition/v1 for the same id",
+            Rule::PetitionImpossible => "a petition with an empty window or nothing required",
+            Rule::UnknownPetition => "an entry for a petition that was never opened in the log",
+            Rule::SignatureAfterClose => "a signature after the petition closed",
+            Rule::SignatureOutsideWindow => "a signature dated outside the petition's window",
+            Rule::CommitReused => "a signature commit that appeared before",
+            Rule::TargetNotASignature => "a strike or reinstatement whose target is not an earlier signature of that petition",
+            Rule::AlreadyStruck => "a strike of a signature that is already struck",
+            Rule::NotStruck => "a reinstatement of a signature that is not struck",
+            Rule::BadClose => "a second close, or a close before the petition opened",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    pub index: u64,
+    pub rule: Rule,
+    pub detail: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "entry {}: {} ({})", self.index, self.rule.describe(), self.detail)
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub recorded: u64,
+    pub struck: u64,
+}
+
+impl Counts {
+    pub fn valid(&self) -> u64 {
+        self.recorded - self.struck
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Terms {
+    pub area: Ident,
+    pub opens: u64,
+    pub closes: u64,
+    pub electorate: u64,
+    pub percent: Percent,
+    pub required: u64,
+}
+
+#[derive(Clone, Debug)]
+struct Petition {
+    id: Ident,
+    terms: Terms,
+    closed: Option<u64>,
+    areas: HashMap<u32, Counts>,
+}
+
+/// What the log says of one signature, for strikes and receipts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Sig {
+    petition: u32,
+    area: u32,
+    struck: bool,
+}
+
+/// The state after replaying entries `[0, size)`.
+#[derive(Clone, Debug, Default)]
+pub struct Replay {
+    size: u64,
+    petitions: Vec<Petition>,
+    by_id: HashMap<Ident, u32>,
+    areas: Vec<Ident>,
+    area_ids: HashMap<Ident, u32>,
+    sigs: HashMap<u64, Sig>,
+    commits: HashSet<[u8; 32]>,
+    violations: Vec<Violation>,
+}
+
+impl Replay {
+    pub fn new() -> Replay {
+        Replay::default()
+    }
+
+    /// How many entries have been replayed.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+
+    /// Replays the next entry from its bytes; returns the violation it caused, if any.
+    pub fn apply_bytes(&mut self, bytes: &[u8]) -> Option<&Violation> {
+        match Entry::parse(bytes) {
+            Ok(e) => self.apply(&e),
+            Err(e) => {
+                let index = self.size;
+                self.size += 1;
+                self.violate(index, Rule::Malformed, e.0)
+            }
+        }
+    }
+
+    /// Checks an entry against the rules without applying it: what appending it would violate.
+    pub fn check(&self, entry: &Entry) -> Result<(), (Rule, String)> {
+        let pid = self.by_id.get(entry.id()).copied();
+        let petition = pid.map(|p| &self.petitions[p as usize]);
+        match (entry, petition) {
+            (Entry::Petition { id, .. }, Some(_)) => Err((Rule::PetitionRepeated, format!("petition {id}"))),
+            (Entry::Petition { opens, closes, required, .. }, None) => {
+                if opens >= closes || *required == 0 {
+                    Err((Rule::PetitionImpossible, format!("window [{opens}, {closes}), required {required}")))
+                } else {
+                    Ok(())
+                }
+            }
+            (e, None) => Err((Rule::UnknownPetition, format!("petition {}", e.id()))),
+            (Entry::Sig { at, commit, .. }, Some(p)) => {
+                if let Some(c) = p.closed {
+                    Err((Rule::SignatureAfterClose, format!("closed at {c}")))
+                } else if *at < p.terms.opens || *at >= p.terms.closes {
+                    Err((Rule::SignatureOutsideWindow, format!("at {at}, window [{}, {})", p.terms.opens, p.terms.closes)))
+                } else if self.commits.contains(commit) {
+                    Err((Rule::CommitReused, hash_b64(commit)))
+                } else {
+                    Ok(())
+                }
+            }
+            (Entry::Strike { target, .. }, Some(_)) => match self.sigs.get(target) {
+                Some(s) if Some(s.petition) == pid && s.struck => Err((Rule::AlreadyStruck, format!("target {target}"))),
+                Some(s) if Some(s.petition) == pid => Ok(()),
+                _ => Err((Rule::TargetNotASignature, format!("target {target}"))),
+            },
+            (Entry::Reinstate { target, .. }, Some(_)) => match self.sigs.get(target) {
+                Some(s) if Some(s.petition) == pid && !s.struck => Err((Rule::NotStruck, format!("target {target}"))),
+                Some(s) if Some(s.petition) == pid => Ok(()),
+                _ => Err((Rule::TargetNotASignature, format!("target {target}"))),
+            },
+            (Entry::Close { at, .. }, Some(p)) => {
+                if p.closed.is_some() || *at < p.terms.opens {
+                    Err((Rule::BadClose, format!("at {at}")))
+                } else {
+                    Ok(())
+                }
+            }
+        }
+    }
+
+    /// Replays the next entry; returns the violation it caused, if any (the entry then changes
+    /// nothing but the size).
+    pub fn apply(&mut self, entry: &Entry) -> Option<&Violation> {
+        let index = self.size;
+        self.size += 1;
+        if let Err((rule, detail)) = self.check(entry) {
+            return self.violate(index, rule, detail);
+        }
+        let pid = self.by_id.get(entry.id()).copied();
+        match entry {
+            Entry::Petition { id, area, opens, closes, electorate, percent, required, .. } => {
+                self.by_id.insert(id.clone(), self.petitions.len() as u32);
+                self.petitions.push(Petition {
+                    id: id.clone(),
+                    terms: Terms { area: area.clone(), opens: *opens, closes: *closes, electorate: *electorate, percent: *percent, required: *required },
+                    closed: None,
+                    areas: HashMap::new(),
+                });
+            }
+            Entry::Sig { area, commit, .. } => {
+                let p = pid.expect("checked");
+                let a = self.area_id(area);
+                self.commits.insert(*commit);
+                self.sigs.insert(index, Sig { petition: p, area: a, struck: false });
+                self.petitions[p as usize].areas.entry(a).or_default().recorded += 1;
+            }
+            Entry::Strike { target, .. } | Entry::Reinstate { target, .. } => {
+                let strike = matches!(entry, Entry::Strike { .. });
+                let s = self.sigs.get_mut(target).expect("checked");
+                s.struck = strike;
+                let c = self.petitions[s.petition as usize].areas.get_mut(&s.area).expect("a signature's area is counted");
+                if strike {
+                    c.struck += 1;
+                } else {
+                    c.struck -= 1;
+                }
+            }
+            Entry::Close { at, .. } => {
+                self.petitions[pid.expect("checked") as usize].closed = Some(*at);
+            }
+        }
+        None
+    }
+
+    fn area_id(&mut self, area: &Ident) -> u32 {
+        if let Some(a) = self.area_ids.get(area) {
+            return *a;
+        }
+        let a = self.areas.len() as u32;
+        self.areas.push(area.clone());
+        self.area_ids.insert(area.clone(), a);
+        a
+    }
+
+    fn violate(&mut self, index: u64, rule: Rule, detail: String) -> Option<&Violation> {
+        self.violations.push(Violation { index, rule, detail });
+        self.violations.last()
+    }
+
+    /// The petitions opened so far, in log order.
+    pub fn petition_ids(&self) -> impl Iterator<Item = &Ident> {
+        self.petitions.iter().map(|p| &p.id)
+    }
+
+    /// Whether the signature at `index` is in the log as a signature, and if so whether it is struck.
+    pub fn signature_struck(&self, index: u64) -> Option<bool> {
+        self.sigs.get(&index).map(|s| s.struck)
+    }
+
+    /// The tally of petition `id` at this size, for a checkpoint of `origin` with `root`.
+    pub fn tally(&self, id: &Ident, origin: &str, root: &Hash) -> Option<Tally> {
+        let p = &self.petitions[*self.by_id.get(id)? as usize];
+        let mut areas: BTreeMap<String, Counts> = BTreeMap::new();
+        for (a, c) in &p.areas {
+            areas.insert(self.areas[*a as usize].as_str().to_string(), *c);
+        }
+        let total = areas.values().fold(Counts::default(), |t, c| Counts { recorded: t.recorded + c.recorded, struck: t.struck + c.struck });
+        let reached = total.valid() >= p.terms.required;
+        let status = match (p.closed.is_some(), reached) {
+            (false, false) => Status::Collecting,
+            (false, true) => Status::Reached,
+            (true, true) => Status::ClosedReached,
+            (true, false) => Status::ClosedNotReached,
+        };
+        Some(Tally { origin: origin.to_string(), size: self.size, root: *root, petition: id.clone(), terms: p.terms.clone(), status, total, areas })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Collecting,
+    Reached,
+    ClosedReached,
+    ClosedNotReached,
+}
+
+impl Status {
+    pub fn code(self) -> &'static str {
+        match self {
+            Status::Collecting => "collecting",
+            Status::Reached => "reached",
+            Status::ClosedReached => "closed-reached",
+            Status::ClosedNotReached => "closed-not-reached",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Status> {
+        [Status::Collecting, Status::Reached, Status::ClosedReached, Status::ClosedNotReached].into_iter().find(|x| x.code() == s)
+    }
+}
+
+/// A petition's tally at a checkpoint: the text of a tally note.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tally {
+    pub origin: String,
+    pub size: u64,
+    pub root: Hash,
+    pub petition: Ident,
+    pub terms: Terms,
+    pub status: Status,
+    pub total: Counts,
+    /// Per area with at least one signature, keyed by area code (sorted bytewise).
+    pub areas: BTreeMap<String, Counts>,
+}
+
+fn counts_line(label: &str, c: &Counts) -> String {
+    format!("{label} recorded {} struck {} valid {}\n", c.recorded, c.struck, c.valid())
+}
+
+impl Tally {
+    /// The note text, ending in a newline.
+    pub fn text(&self) -> String {
+        let t = &self.terms;
+        let mut s = format!(
+            "petition-tally/v1\norigin {}\nsize {}\nroot {}\npetition {}\narea {} electorate {} percent {} required {}\nwindow {} {}\nstatus {}\n",
+            self.origin,
+            self.size,
+            hash_b64(&self.root),
+            self.petition,
+            t.area,
+            t.electorate,
+            t.percent,
+            t.required,
+            t.opens,
+            t.closes,
+            self.status.code()
+        );
+        s.push_str(&counts_line("*", &self.total));
+        for (area, c) in &self.areas {
+            s.push_str(&counts_line(area, c));
+        }
+        s
+    }
+
+    /// Reads a tally note's text strictly: it must be exactly what [`Tally::text`] writes.
+    pub fn parse(text: &str) -> Result<Tally, FormatError> {
+        let Some(body) = text.strip_suffix('\n') else { return err("a tally ends in a newline") };
+        let lines: Vec<&str> = body.split('\n').collect();
+        if lines.len() < 9 || lines[0] != "petition-tally/v1" {
+            return err("not a petition-tally/v1 note");
+        }
+        let field = |i: usize, key: &str| -> Result<Vec<&str>, FormatError> {
+            let rest = lines[i].strip_prefix(key).and_then(|r| r.strip_prefix(' ')).ok_or(FormatError(format!("line {} should start {key}", i + 1)))?;
+            Ok(rest.split(' ').collect())
+        };
+        let one = |i: usize, key: &str| -> Result<String, FormatError> {
+            match field(i, key)?[..] {
+                [v] => Ok(v.to_string()),
+                _ => err(format!("line {} has one value", i + 1)),
+            }
+        };
+        let num = |s: &str| parse_u64(s).ok_or(FormatError(format!("{s:?} is not a decimal number")));
+        let ident = |s: &str| Ident::parse(s).ok_or(FormatError(format!("{s:?} is not an identifier")));
+        let origin = one(1, "origin")?;
+        let size = num(&one(2, "size")?)?;
+        let root = parse_hash(&one(3, "root")?).ok_or(FormatError("the root is not a hash in base64".into()))?;
+        let petition = ident(&one(4, "petition")?)?;
+        let terms = match field(5, "area")?[..] {
+            [area, "electorate", e, "percent", p, "required", r] => Terms {
+                area: ident(area)?,
+                electorate: num(e)?,
+                percent: Percent::parse(p).ok_or(FormatError(format!("{p:?} is not a percentage")))?,
+                required: num(r)?,
+                opens: 0,
+                closes: 0,
+            },
+            _ => return err("line 6 is: area <code> electorate <n> percent <p> required <n>"),
+        };
+        let (opens, closes) = match field(6, "window")?[..] {
+            [o, c] => (num(o)?, num(c)?),
+            _ => return err("line 7 is: window <opens> <closes>"),
+        };
+        let status = Status::parse(&one(7, "status")?).ok_or(FormatError("unknown status".into()))?;
+        let counts = |i: usize| -> Result<(String, Counts), FormatError> {
+            match lines[i].split(' ').collect::<Vec<_>>()[..] {
+                [label, "recorded", r, "struck", s, "valid", v] => {
+                    let c = Counts { recorded: num(r)?, struck: num(s)? };
+                    if c.struck > c.recorded || num(v)? != c.valid() {
+                        return err(format!("line {}: valid is recorded minus struck", i + 1));
+                    }
+                    Ok((label.to_string(), c))
+                }
+                _ => err(format!("line {} is: <area> recorded <n> struck <n> valid <n>", i + 1)),
+            }
+        };
+        let (star, total) = counts(8)?;
+        if star != "*" {
+            return err("line 9 is the total, labelled *");
+        }
+        let mut areas = BTreeMap::new();
+        for i in 9..lines.len() {
+            let (area, c) = counts(i)?;
+            ident(&area)?;
+            areas.insert(area, c);
+        }
+        let tally = Tally { origin, size, root, petition, terms: Terms { opens, closes, ..terms }, status, total, areas };
+        if tally.text() != text {
+            return err("the tally is not in canonical form (order, sums or spacing)");
+        }
+        Ok(tally)
+    }
+}
+
+#[cfg(test)]
+mod tests;

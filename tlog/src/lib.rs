@@ -6,4 +6,6 @@ pub mod merkle;
 pub mod checkpoint;
 pub mod entry;
 pub mod note;
+pub mod proof;
 pub mod tally;
+pub mod tile;

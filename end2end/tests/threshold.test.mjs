@@ -1,0 +1,102 @@
+// The threshold engine through the real server over HTTP, on SQLite and on PostgreSQL: signers of
+// the demo's Castle ward petition (97% of the way) confirm at the same moment, crossing the
+// trigger; exactly one "threshold reached" event is recorded and one email goes to the officers.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSmtp, startServer, demoElectors, createPostgresDatabase } from './harness.mjs';
+
+const CASTLE_PETITION = 3;
+const CASTLE_WARD = 'E05900002';
+const OFFICERS = 'officers@council.example';
+let smtp, castle;
+
+before(async () => {
+  smtp = await startSmtp();
+  castle = demoElectors(120).filter((p) => p.ward === CASTLE_WARD);
+});
+
+after(async () => {
+  await smtp?.stop();
+});
+
+const unescape = (s) => s.replace(/&#x27;|&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+
+async function officerPage(server, id) {
+  const r = await fetch(`${server.url}/officer/petitions/${id}`);
+  assert.equal(r.status, 200);
+  return r.text();
+}
+
+function figures(html) {
+  const valid = html.match(/data-testid="valid"[^>]*>([\d,]+)</);
+  const required = html.match(/Required<\/dt><dd[^>]*>([\d,]+)/);
+  assert.ok(valid && required, 'the officer page shows the count and the requirement');
+  return { valid: Number(valid[1].replace(/,/g, '')), required: Number(required[1].replace(/,/g, '')) };
+}
+
+/** Signs through the plain form, as a browser without JavaScript would. */
+async function sign(server, person, email) {
+  const url = `${server.url}/petitions/${CASTLE_PETITION}/sign`;
+  const html = await (await fetch(`${url}?postcode=${encodeURIComponent(person.postcode)}`)).text();
+  const labels = [...html.matchAll(/<label for="(address-\d+)">([^<]*)<\/label>/g)];
+  const label = labels.find((m) => unescape(m[2]) === person.address);
+  assert.ok(label, `the address list at ${person.postcode} includes ${person.address}`);
+  const uprn = html.match(new RegExp(`<input[^>]*id="${label[1]}"[^>]*value="([^"]+)"`))[1];
+  const body = new URLSearchParams({ postcode: person.postcode, address: uprn, name: person.name, email, declared: 'yes' });
+  const r = await fetch(url, { method: 'POST', body, redirect: 'manual' });
+  assert.equal(r.status, 303, `signing as ${person.name} redirects to the next step`);
+}
+
+async function crossTheTrigger(extraEnv, tag) {
+  const server = await startServer(smtp.port, { OFFICER_EMAIL: OFFICERS, SIGN_PER_IP_PER_MINUTE: '1000', ...extraEnv });
+  try {
+    const before = figures(await officerPage(server, CASTLE_PETITION));
+    const needed = before.required - before.valid;
+    assert.ok(needed > 0 && needed + 3 <= castle.length, `the demo leaves the petition short (needs ${needed})`);
+    const signers = castle.slice(0, needed + 3);
+    const emails = signers.map((_, i) => `castle-${tag}-${i}@example.org`);
+    for (let i = 0; i < signers.length; i++) await sign(server, signers[i], emails[i]);
+    const tokens = [];
+    for (const email of emails) {
+      const m = await smtp.waitFor((x) => x.to?.text === email && /^Confirm your signature/.test(x.subject), `to ${email}`);
+      tokens.push(m.text.match(/\/confirm\/([A-Za-z0-9_-]{43})/)[1]);
+    }
+    // Everyone presses Confirm at once.
+    const pages = await Promise.all(tokens.map((t) =>
+      fetch(`${server.url}/confirm/${t}`, { method: 'POST', body: new URLSearchParams() }).then(async (r) => ({ status: r.status, html: await r.text() }))));
+    for (const p of pages) {
+      assert.equal(p.status, 200);
+      assert.match(p.html, /Your signature is counted/);
+    }
+    const html = await officerPage(server, CASTLE_PETITION);
+    assert.equal(figures(html).valid, before.valid + signers.length);
+    assert.equal([...html.matchAll(/data-kind="threshold-reached"/g)].length, 1, 'exactly one threshold-reached event');
+    assert.match(html, /A recount from the signature rows agrees with the counters/);
+    const notice = await smtp.waitFor((m) => m.to?.text === OFFICERS && /has reached its trigger/.test(m.subject) && m.text.includes(server.url), 'to the officers');
+    assert.match(notice.subject, /^Petition 3 has reached its trigger/);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(smtp.messages.filter((m) => m.to?.text === OFFICERS && m.text.includes(server.url)).length, 1, 'one email to the officers');
+    // Residents see it on the petition page.
+    const page = await (await fetch(`${server.url}/petitions/${CASTLE_PETITION}`)).text();
+    assert.match(page, /Threshold reached/);
+    // The demo's old petition was closed at start-up, dated its deadline.
+    assert.match(await officerPage(server, 5), /data-kind="closed-not-reached"/);
+    const list = await (await fetch(`${server.url}/officer`)).text();
+    assert.match(list, /Closed: not reached/);
+  } finally {
+    await server.stop();
+  }
+}
+
+test('concurrent confirmations cross the trigger once, on SQLite', async () => {
+  await crossTheTrigger({}, 'sqlite');
+});
+
+test('concurrent confirmations cross the trigger once, on PostgreSQL', async () => {
+  const pg = createPostgresDatabase();
+  try {
+    await crossTheTrigger({ DATABASE_URL: pg.url }, 'pg');
+  } finally {
+    pg.drop();
+  }
+});

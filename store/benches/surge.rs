@@ -1,0 +1,160 @@
+//! A surge: thousands of signers press Confirm at once on one petition whose trigger lies in the
+//! middle of the crowd. Reports confirmations per second and how long after the count first
+//! stood at the trigger the "threshold reached" event was recorded (as a watcher polling both
+//! every few milliseconds sees it).
+//!
+//! ```sh
+//! cargo bench -p petition-store --bench surge                  # SQLite, 2,000 signers, 64 at a time
+//! cargo bench -p petition-store --bench surge -- postgres 4000 128
+//! ```
+//!
+//! The machine is shared and noisy: compare runs made one after the other, not across machines.
+
+#[path = "../tests/common.rs"]
+mod common;
+
+use chrono::{Duration, Utc};
+use common::TestDb;
+use petition_core::engine::EventKind;
+use petition_core::text::{Email, PersonName};
+use petition_core::{AreaCode, Postcode};
+use petition_store::demo::{self, Size};
+use petition_store::import::{import, Kind};
+use petition_store::queries::{open_petition, Policy};
+use petition_store::secrets::Secrets;
+use petition_store::signing::{self, AddressChoice, ConfirmOutcome, Mailing, SignRequest};
+use petition_store::{outbox, trigger};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+fn mailing() -> Mailing {
+    Mailing { base_url: "http://bench.invalid".into(), officer_email: Some("elections@council.example".into()) }
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let backend = args.first().map(String::as_str).unwrap_or("sqlite").to_string();
+    let n: usize = args.get(1).map_or(2000, |s| s.parse().expect("N is a number"));
+    let workers: usize = args.get(2).map_or(64, |s| s.parse().expect("concurrency is a number"));
+    let t = match backend.as_str() {
+        "sqlite" => TestDb::sqlite().await,
+        "postgres" => TestDb::postgres().await,
+        other => panic!("backend is sqlite or postgres, not {other}"),
+    };
+    let db = t.db.clone();
+    let files = demo::generate(Size::DEMO, 11, "2024-02-15");
+    demo::import_files(&db, &files).await.unwrap();
+    let required = (n / 2) as u64;
+    let today = Utc::now().date_naive();
+    let numbers = format!(
+        "area_code,number,in_force_from,in_force_to\n{},{required},{},{}\n",
+        demo::DISTRICT,
+        today - Duration::days(30),
+        today + Duration::days(30)
+    );
+    import(&db, Kind::VerificationNumbers, &numbers).await.unwrap();
+    let district = AreaCode::parse(demo::DISTRICT).unwrap();
+    let id = open_petition(&db, "Surge", "A surge of signatures.", &district, Utc::now() - Duration::days(1), Policy::default()).await.unwrap();
+    // Two electors of the same name at one address are one signer to the deduplication.
+    let mut seen = std::collections::HashSet::new();
+    let people: Vec<_> = files.people.into_iter().filter(|p| p.local && seen.insert((p.name.to_lowercase(), p.uprn.clone()))).take(n).collect();
+    assert_eq!(people.len(), n, "the demo district has only {} local electors", people.len());
+
+    let secrets = Secrets::from_bytes([9; 32]);
+    let now = petition_store::now();
+    let started = Instant::now();
+    for (i, p) in people.iter().enumerate() {
+        let req = SignRequest {
+            petition_id: id,
+            name: PersonName::parse(&p.name).unwrap(),
+            email: Email::parse(&format!("s{i}@example.org")).unwrap(),
+            postcode: Postcode::parse(&p.postcode).unwrap(),
+            address: AddressChoice::Listed(p.uprn.clone()),
+        };
+        signing::sign(&db, &secrets, &mailing(), &req, now).await.unwrap();
+    }
+    let signing_secs = started.elapsed().as_secs_f64();
+    let mut tokens = HashMap::new();
+    while let Some(c) = outbox::claim_next(&db, now, 60).await.unwrap() {
+        outbox::mark_sent(&db, &c, now).await.unwrap();
+        if let Some(start) = c.mail.body.find("/confirm/") {
+            tokens.insert(c.mail.recipient.clone(), c.mail.body[start + 9..].split_whitespace().next().unwrap().to_string());
+        }
+    }
+    let tokens: Vec<String> = tokens.into_values().collect();
+    assert_eq!(tokens.len(), n, "one confirmation email per signer");
+
+    // The watcher: the first moment the count stands at the trigger, and the first moment the
+    // event is there.
+    let done = Arc::new(AtomicBool::new(false));
+    let watcher = {
+        let (db, done) = (db.clone(), done.clone());
+        tokio::spawn(async move {
+            let (mut count_at, mut event_at) = (None, None);
+            while !done.load(Ordering::Relaxed) || event_at.is_none() {
+                let mut conn = db.pool.acquire().await.unwrap();
+                let count = trigger::valid_count(&mut conn, id).await.unwrap();
+                drop(conn);
+                let reached = trigger::events(&db, id).await.unwrap().iter().any(|r| r.event.kind == EventKind::ThresholdReached);
+                let t = Instant::now();
+                if count >= required && count_at.is_none() {
+                    count_at = Some(t);
+                }
+                if reached && event_at.is_none() {
+                    event_at = Some(t);
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+            }
+            (count_at, event_at)
+        })
+    };
+
+    let queue = Arc::new(tokio::sync::Mutex::new(tokens));
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..workers)
+        .map(|_| {
+            let (db, queue) = (db.clone(), queue.clone());
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                loop {
+                    let Some(token) = queue.lock().await.pop() else { return latencies };
+                    let t = Instant::now();
+                    let out = signing::confirm(&db, &mailing(), &token, petition_store::now()).await.unwrap();
+                    assert!(matches!(out, ConfirmOutcome::Counted { .. }), "{out:?}");
+                    latencies.push(t.elapsed().as_secs_f64() * 1000.0);
+                }
+            })
+        })
+        .collect();
+    let mut latencies = Vec::new();
+    for t in tasks {
+        latencies.extend(t.await.unwrap());
+    }
+    let secs = started.elapsed().as_secs_f64();
+    done.store(true, Ordering::Relaxed);
+    let (count_at, event_at) = watcher.await.unwrap();
+    latencies.sort_by(f64::total_cmp);
+    let pct = |p: f64| latencies[((latencies.len() - 1) as f64 * p) as usize];
+
+    let events = trigger::events(&db, id).await.unwrap();
+    let reached = events.iter().filter(|r| r.event.kind == EventKind::ThresholdReached).count();
+    let recount: u64 = trigger::recount(&db, id).await.unwrap().values().sum();
+    println!("backend {backend}, {n} signers, {workers} confirming at a time, trigger at {required}");
+    println!("signing (form posts, one at a time): {:.0} per second", n as f64 / signing_secs);
+    println!("confirming: {:.0} per second ({n} in {secs:.2} s)", n as f64 / secs);
+    println!("confirmation latency ms: median {:.1}, p99 {:.1}, max {:.1}", pct(0.5), pct(0.99), pct(1.0));
+    match (count_at, event_at) {
+        (Some(c), Some(e)) => println!(
+            "threshold reached recorded {:.1} ms after the count first stood at the trigger (as polled; negative means in the same poll)",
+            e.saturating_duration_since(c).as_secs_f64() * 1000.0
+        ),
+        other => println!("watcher saw count/event at {other:?}"),
+    }
+    println!("threshold-reached events: {reached}; counters {}, recount {recount}", n);
+    assert_eq!(reached, 1, "exactly one threshold-reached event");
+    assert_eq!(recount, n as u64);
+    t.close().await;
+}

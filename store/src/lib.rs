@@ -7,6 +7,7 @@
 pub mod db;
 pub mod demo;
 pub mod import;
+pub mod log;
 pub mod officer;
 pub mod outbox;
 pub mod queries;

@@ -321,6 +321,7 @@ pub async fn open_petition(
     for e in &opened.events {
         crate::trigger::record(&mut tx, id, e, "", crate::now()).await?;
     }
+    crate::log::queue(&mut tx, id, crate::log::Queued::Petition, crate::now()).await?;
     tx.commit().await?;
     Ok(id)
 }

@@ -413,6 +413,7 @@ pub async fn confirm(db: &Db, mailing: &Mailing, token: &str, now: i64) -> Resul
     }
     if counted {
         trigger::add_to_tally(&mut tx, petition_id, &ward, sig_id, 1).await?;
+        crate::log::queue(&mut tx, petition_id, crate::log::Queued::Sig(sig_id), now).await?;
     }
     enqueue(&mut tx, &counted_mail(mailing, &title, petition_id, &email, &withdraw_token, counted), now).await?;
     tx.commit().await?;
@@ -481,6 +482,8 @@ pub async fn withdraw(db: &Db, mailing: &Mailing, token: &str, now: i64) -> Resu
     let counted = status == "confirmed" && !struck;
     if counted {
         trigger::add_to_tally(&mut tx, petition_id, &ward, sig_id, -1).await?;
+        // The log has this signature (every confirmed one is queued); it no longer counts.
+        crate::log::queue(&mut tx, petition_id, crate::log::Queued::Strike(sig_id, petition_log::entry::Reason::Withdrawn), now).await?;
     }
     tx.commit().await?;
     if counted {

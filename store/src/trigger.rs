@@ -21,9 +21,11 @@
 use petition_core::engine::{Action, Event, EventKind, Phase, Refusal, State, Step, StrikeReason, Terms};
 use petition_core::threshold::Trigger;
 use petition_core::Percent;
+use petition_log::entry::Reason;
 use sqlx::{AnyConnection, Row};
 use std::collections::BTreeMap;
 
+use crate::log::{self, Queued};
 use crate::outbox::{enqueue, Mail};
 use crate::signing::Mailing;
 use crate::{Backend, Db, Result, StoreError};
@@ -208,6 +210,9 @@ async fn write_step(conn: &mut AnyConnection, mailing: &Mailing, p: &Petition, s
     for e in &step.events {
         let note = if matches!(e.kind, EventKind::Paused | EventKind::Resumed) { note } else { "" };
         record(conn, p.id, e, note, now).await?;
+        if matches!(e.kind, EventKind::ClosedReached | EventKind::ClosedNotReached) {
+            log::queue(conn, p.id, Queued::Close, now).await?;
+        }
         if e.kind == EventKind::ThresholdReached {
             if let Some(to) = &mailing.officer_email {
                 enqueue(conn, &reached_mail(mailing, p, e, to), now).await?;
@@ -469,13 +474,16 @@ pub async fn change_signature(db: &Db, mailing: &Mailing, signature_id: i64, cha
 
     let mut tx = db.pool.begin().await?;
     hold(&mut tx, db.backend, petition_id, Hold::Shared).await?;
-    let r = sqlx::query("SELECT status, struck_at, ward_code FROM signatures WHERE id = $1")
+    let r = sqlx::query("SELECT status, struck_at, ward_code, strike_reason FROM signatures WHERE id = $1")
         .bind(signature_id)
         .fetch_one(&mut *tx)
         .await?;
     let status: String = r.try_get(0)?;
     let struck = r.try_get::<Option<i64>, _>(1)?.is_some();
     let ward: String = r.try_get(2)?;
+    let stored_reason: Option<String> = r.try_get(3)?;
+    // Every confirmed signature is in the log (or queued for it); those awaiting review are not.
+    let logged = status == "confirmed";
     let counted_before = status == "confirmed" && !struck;
     match status.as_str() {
         "unconfirmed" => return Err(OfficerError::Unconfirmed(signature_id)),
@@ -492,6 +500,12 @@ pub async fn change_signature(db: &Db, mailing: &Mailing, signature_id: i64, cha
                 .bind(signature_id)
                 .execute(&mut *tx)
                 .await?;
+            log::queue(&mut tx, petition_id, Queued::Sig(signature_id), now).await?;
+            if struck {
+                // Struck while awaiting review: the log records the signature and its strike.
+                let reason = stored_reason.as_deref().and_then(Reason::parse).unwrap_or(Reason::Correction);
+                log::queue(&mut tx, petition_id, Queued::Strike(signature_id, reason), now).await?;
+            }
             !struck
         }
         SignatureChange::Strike(reason) => {
@@ -504,6 +518,10 @@ pub async fn change_signature(db: &Db, mailing: &Mailing, signature_id: i64, cha
                 .bind(signature_id)
                 .execute(&mut *tx)
                 .await?;
+            if logged {
+                let code = Reason::parse(reason.code()).expect("the engine's reasons are the log's");
+                log::queue(&mut tx, petition_id, Queued::Strike(signature_id, code), now).await?;
+            }
             false
         }
         SignatureChange::Reinstate => {
@@ -514,6 +532,9 @@ pub async fn change_signature(db: &Db, mailing: &Mailing, signature_id: i64, cha
                 .bind(signature_id)
                 .execute(&mut *tx)
                 .await?;
+            if logged {
+                log::queue(&mut tx, petition_id, Queued::Reinstate(signature_id), now).await?;
+            }
             status == "confirmed"
         }
     };

@@ -4,8 +4,17 @@
 
 #![allow(dead_code)]
 
+use chrono::{Duration, Utc};
+use petition_core::text::{Email, PersonName};
+use petition_core::Postcode;
+use petition_store::demo::{self, Person, Size};
+use petition_store::import::{import, Kind};
+use petition_store::outbox;
+use petition_store::secrets::Secrets;
+use petition_store::signing::{self, AddressChoice, Mailing, SignRequest};
 use petition_store::Db;
 use sqlx::Connection;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 static N: AtomicU32 = AtomicU32::new(0);
@@ -64,3 +73,56 @@ pub fn shared(path: &str) -> String {
         panic!("this test needs the shared test data at {} ({e}); check out ../shared beside the repository", full.display())
     })
 }
+
+pub fn mailing() -> Mailing {
+    Mailing { base_url: "https://petitions.example".into(), officer_email: Some("elections@council.example".into()) }
+}
+
+pub struct World {
+    pub t: TestDb,
+    pub people: Vec<Person>,
+    pub secrets: Secrets,
+}
+
+/// The small demo district, with a published number of `required` in force now.
+pub async fn world(t: TestDb, required: u64) -> World {
+    let files = demo::generate(Size::SMALL, 7, "2024-02-15");
+    demo::import_files(&t.db, &files).await.unwrap();
+    let today = Utc::now().date_naive();
+    let numbers = format!(
+        "area_code,number,in_force_from,in_force_to\n{},{required},{},{}\n",
+        demo::DISTRICT,
+        today - Duration::days(30),
+        today + Duration::days(30)
+    );
+    import(&t.db, Kind::VerificationNumbers, &numbers).await.unwrap();
+    let people = files.people.into_iter().filter(|p| p.local).collect();
+    World { t, people, secrets: Secrets::from_bytes([9; 32]) }
+}
+
+pub fn request(petition_id: i64, p: &Person, n: usize) -> SignRequest {
+    SignRequest {
+        petition_id,
+        name: PersonName::parse(&p.name).unwrap(),
+        email: Email::parse(&format!("signer{n}@example.org")).unwrap(),
+        postcode: Postcode::parse(&p.postcode).unwrap(),
+        address: AddressChoice::Listed(p.uprn.clone()),
+    }
+}
+
+/// Signs for each person and returns their confirmation tokens, in order.
+pub async fn sign_all(w: &World, petition_id: i64, people: &[Person], now: i64) -> Vec<String> {
+    for (n, p) in people.iter().enumerate() {
+        signing::sign(&w.t.db, &w.secrets, &mailing(), &request(petition_id, p, n), now).await.unwrap();
+    }
+    let mut tokens = BTreeMap::new();
+    while let Some(c) = outbox::claim_next(&w.t.db, now, 60).await.unwrap() {
+        outbox::mark_sent(&w.t.db, &c, now).await.unwrap();
+        if let Some(start) = c.mail.body.find("/confirm/") {
+            let token = c.mail.body[start + 9..].split_whitespace().next().unwrap().to_string();
+            tokens.insert(c.mail.recipient.clone(), token);
+        }
+    }
+    (0..people.len()).map(|n| tokens[&format!("signer{n}@example.org")].clone()).collect()
+}
+

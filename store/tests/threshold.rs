@@ -5,24 +5,17 @@ mod common;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::London;
-use common::TestDb;
+use common::{mailing, request, sign_all, world, TestDb};
 use petition_core::engine::{EventKind, StrikeReason};
-use petition_core::text::{Email, PersonName};
-use petition_core::{AreaCode, Postcode};
-use petition_store::demo::{self, Person, Size};
+use petition_core::AreaCode;
+use petition_store::demo::{self, Person};
 use petition_store::import::{import, Kind};
-use petition_store::outbox;
 use petition_store::queries::{open_petition, Policy};
 use petition_store::secrets::Secrets;
-use petition_store::signing::{self, AddressChoice, ConfirmOutcome, Mailing, SignError, SignRequest, WithdrawOutcome};
+use petition_store::signing::{self, ConfirmOutcome, SignError, WithdrawOutcome};
 use petition_store::trigger::{self, OfficerError, SignatureChange};
 use petition_store::Db;
 use sqlx::Row;
-use std::collections::BTreeMap;
-
-fn mailing() -> Mailing {
-    Mailing { base_url: "https://petitions.example".into(), officer_email: Some("elections@council.example".into()) }
-}
 
 fn noon(day: NaiveDate) -> DateTime<Utc> {
     London.from_local_datetime(&day.and_hms_opt(12, 0, 0).unwrap()).unwrap().with_timezone(&Utc)
@@ -155,54 +148,6 @@ async fn published_verification_numbers_apply_as_published() {
         assert_eq!(required_of(db, id).await, (4620, false));
         t.close().await;
     }
-}
-
-struct World {
-    t: TestDb,
-    people: Vec<Person>,
-    secrets: Secrets,
-}
-
-/// The small demo district, with a published number of `required` in force now.
-async fn world(t: TestDb, required: u64) -> World {
-    let files = demo::generate(Size::SMALL, 7, "2024-02-15");
-    demo::import_files(&t.db, &files).await.unwrap();
-    let today = Utc::now().date_naive();
-    let numbers = format!(
-        "area_code,number,in_force_from,in_force_to\n{},{required},{},{}\n",
-        demo::DISTRICT,
-        today - Duration::days(30),
-        today + Duration::days(30)
-    );
-    import(&t.db, Kind::VerificationNumbers, &numbers).await.unwrap();
-    let people = files.people.into_iter().filter(|p| p.local).collect();
-    World { t, people, secrets: Secrets::from_bytes([9; 32]) }
-}
-
-fn request(petition_id: i64, p: &Person, n: usize) -> SignRequest {
-    SignRequest {
-        petition_id,
-        name: PersonName::parse(&p.name).unwrap(),
-        email: Email::parse(&format!("signer{n}@example.org")).unwrap(),
-        postcode: Postcode::parse(&p.postcode).unwrap(),
-        address: AddressChoice::Listed(p.uprn.clone()),
-    }
-}
-
-/// Signs for each person and returns their confirmation tokens, in order.
-async fn sign_all(w: &World, petition_id: i64, people: &[Person], now: i64) -> Vec<String> {
-    for (n, p) in people.iter().enumerate() {
-        signing::sign(&w.t.db, &w.secrets, &mailing(), &request(petition_id, p, n), now).await.unwrap();
-    }
-    let mut tokens = BTreeMap::new();
-    while let Some(c) = outbox::claim_next(&w.t.db, now, 60).await.unwrap() {
-        outbox::mark_sent(&w.t.db, &c, now).await.unwrap();
-        if let Some(start) = c.mail.body.find("/confirm/") {
-            let token = c.mail.body[start + 9..].split_whitespace().next().unwrap().to_string();
-            tokens.insert(c.mail.recipient.clone(), token);
-        }
-    }
-    (0..people.len()).map(|n| tokens[&format!("signer{n}@example.org")].clone()).collect()
 }
 
 async fn kinds(db: &Db, id: i64) -> Vec<(EventKind, u64)> {

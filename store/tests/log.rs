@@ -1,0 +1,218 @@
+//! The transparency log through the store, on SQLite and PostgreSQL, checked as an observer
+//! would: only from what is published (checkpoints, tiles, entry bundles, tally notes, proofs)
+//! and the verifier keys.
+
+mod common;
+
+use chrono::{Duration, Utc};
+use common::{mailing, sign_all, world, TestDb};
+use petition_core::engine::StrikeReason;
+use petition_core::AreaCode;
+use petition_log::checkpoint::{parse_hash, Checkpoint};
+use petition_log::merkle::{verify_consistency, Tree};
+use petition_log::note::{Note, NoteSigner};
+use petition_log::proof::{verify_receipt, LogProof, ReceiptFacts};
+use petition_log::tally::Replay;
+use petition_log::tile::{decode_bundle, Tile};
+use petition_store::demo;
+use petition_store::log::{self, LogKeys, Sequencer};
+use petition_store::queries::{open_petition, Policy};
+use petition_store::signing::{self, ConfirmOutcome, WithdrawOutcome};
+use petition_store::trigger::{self, SignatureChange};
+use petition_store::Db;
+use sqlx::Row;
+
+const ORIGIN: &str = "petitions.example.gov.uk/log";
+
+fn keys() -> LogKeys {
+    LogKeys {
+        origin: ORIGIN.into(),
+        log: NoteSigner::from_seed(ORIGIN, [1; 32]).unwrap(),
+        tally: NoteSigner::from_seed(&log::tally_key_name(ORIGIN), [2; 32]).unwrap(),
+    }
+}
+
+/// Everything an observer checks, from the published resources alone. Returns the replay.
+async fn observe(db: &Db, keys: &LogKeys) -> (Checkpoint, Replay) {
+    let note = log::checkpoint(db).await.unwrap().expect("a checkpoint is published");
+    let note = Note::parse(note.as_bytes()).unwrap();
+    note.verify_by(&keys.log.verifier()).expect("signed by the log key");
+    let cp = Checkpoint::parse(&note.text).unwrap();
+    assert_eq!(cp.origin, ORIGIN);
+    let mut tree = Tree::new();
+    let mut replay = Replay::new();
+    for t in Tile::all_at(0, cp.size) {
+        let bundle = log::tile(db, t, true).await.unwrap().unwrap_or_else(|| panic!("{} is served", t.entries_path()));
+        let entries = decode_bundle(&bundle).expect("a well-formed bundle");
+        assert_eq!(entries.len() as u64, t.width);
+        for e in entries {
+            tree.push_entry(e);
+            replay.apply_bytes(e);
+        }
+    }
+    assert_eq!(tree.root(), cp.root, "the entries hash to the signed root");
+    for t in Tile::all(cp.size) {
+        let served = log::tile(db, t, false).await.unwrap().unwrap_or_else(|| panic!("{} is served", t.path()));
+        assert_eq!(served, Tile::encode(&t.hashes_from(&tree)), "{}", t.path());
+    }
+    assert!(replay.violations().is_empty(), "{:?}", replay.violations());
+    for id in replay.petition_ids() {
+        let pid: i64 = id.as_str().parse().unwrap();
+        let text = log::tally(db, pid, None).await.unwrap().expect("a tally note per petition");
+        let note = Note::parse(text.as_bytes()).unwrap();
+        note.verify_by(&keys.tally.verifier()).expect("signed by the tally key");
+        assert_eq!(note.text, replay.tally(id, ORIGIN, &cp.root).unwrap().text(), "the tally of petition {id} recomputes byte for byte");
+    }
+    (cp, replay)
+}
+
+async fn receipt_of(db: &Db, sig: i64) -> ReceiptFacts {
+    use base64::Engine;
+    let r = sqlx::query("SELECT petition_id, ward_code, receipt_r FROM signatures WHERE id = $1").bind(sig).fetch_one(&db.pool).await.unwrap();
+    let secret = base64::engine::general_purpose::STANDARD.decode(r.try_get::<String, _>(2).unwrap()).unwrap();
+    ReceiptFacts { petition: r.try_get::<i64, _>(0).unwrap().to_string(), area: r.try_get(1).unwrap(), r: secret.try_into().unwrap() }
+}
+
+async fn signature_ids(db: &Db, petition: i64) -> Vec<i64> {
+    sqlx::query("SELECT id FROM signatures WHERE petition_id = $1 ORDER BY id")
+        .bind(petition)
+        .fetch_all(&db.pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get(0).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_log_records_signatures_strikes_withdrawals_and_closes_and_observers_can_check_it() {
+    for t in TestDb::both().await {
+        let w = world(t, 5).await;
+        let db = w.t.db.clone();
+        let keys = keys();
+        let district = AreaCode::parse(demo::DISTRICT).unwrap();
+        let id = open_petition(&db, "Log", "A petition for the log.", &district, Utc::now() - Duration::days(1), Policy::default()).await.unwrap();
+        let now = petition_store::now();
+        let tokens = sign_all(&w, id, &w.people[..8], now).await;
+        for token in &tokens {
+            match signing::confirm(&db, &mailing(), token, now).await.unwrap() {
+                ConfirmOutcome::Counted { .. } => {}
+                other => panic!("{other:?}"),
+            }
+        }
+        let sigs = signature_ids(&db, id).await;
+        // Nothing is published until the sequencer runs; then a checkpoint covers it all.
+        assert_eq!(log::checkpoint(&db).await.unwrap(), None);
+        let mut seq = Sequencer::new(db.clone(), keys.clone());
+        let first = seq.run(now, 1000).await.unwrap();
+        assert_eq!(first.appended, 9, "the petition and eight signatures");
+        let (cp1, replay) = observe(&db, &keys).await;
+        assert_eq!(cp1.size, 9);
+        let tally = replay.tally(&petition_log::entry::Ident::parse(&id.to_string()).unwrap(), ORIGIN, &cp1.root).unwrap();
+        assert_eq!(tally.total.valid(), trigger::counts_by_ward(&db, id).await.unwrap().values().sum::<u64>(), "the site's count is the tally's");
+        assert_eq!(tally.status.code(), "reached");
+
+        // A receipt checks against its proof.
+        let receipt = receipt_of(&db, sigs[2]).await;
+        let commit = petition_log::entry::commitment(&receipt.petition, &receipt.area, &receipt.r);
+        let proof = LogProof::parse(&log::proof(&db, id, &commit).await.unwrap().expect("a proof once signed")).unwrap();
+        let (index, _, _) = verify_receipt(&proof, &receipt, &keys.log.verifier(), ORIGIN).unwrap();
+
+        // An officer strikes it.
+        trigger::change_signature(&db, &mailing(), sigs[2], SignatureChange::Strike(StrikeReason::Fraud), now).await.unwrap();
+        let second = seq.run(now, 1000).await.unwrap();
+        assert_eq!(second.appended, 1, "one strike");
+        let (cp2, replay) = observe(&db, &keys).await;
+        assert_eq!(replay.signature_struck(index), Some(true), "the signer sees the strike");
+        // The new checkpoint extends the old one.
+        let mut tree = Tree::new();
+        for i in 0..cp2.size {
+            let e: String = sqlx::query("SELECT entry FROM log_entries WHERE idx = $1").bind(i as i64).fetch_one(&db.pool).await.unwrap().try_get(0).unwrap();
+            tree.push_entry(e.as_bytes());
+        }
+        let p = petition_log::merkle::consistency_proof(&tree, cp1.size, cp2.size).unwrap();
+        assert_eq!(verify_consistency(cp1.size, cp2.size, &cp1.root, &cp2.root, &p), Ok(()));
+        // The old checkpoint and tally stay published at their size.
+        assert!(log::checkpoint_at(&db, cp1.size).await.unwrap().is_some());
+        assert!(log::tally(&db, id, Some(cp1.size)).await.unwrap().is_some());
+
+        // Running again with nothing queued signs nothing new.
+        assert_eq!(seq.run(now, 1000).await.unwrap().appended, 0);
+        assert_eq!(observe(&db, &keys).await.0, cp2);
+
+        // The window ends: the close is logged, and the tally says how it ended.
+        let long_after = now + 400 * 86_400;
+        assert_eq!(trigger::close_due(&db, &mailing(), long_after).await.unwrap(), 1);
+        assert_eq!(seq.run(long_after, 1000).await.unwrap().appended, 1);
+        let (cp3, replay) = observe(&db, &keys).await;
+        let t = replay.tally(&petition_log::entry::Ident::parse(&id.to_string()).unwrap(), ORIGIN, &cp3.root).unwrap();
+        assert_eq!((t.status.code(), t.total.valid()), ("closed-reached", 7));
+        w.t.close().await;
+    }
+}
+
+#[tokio::test]
+async fn withdrawals_become_strikes_and_a_second_sequencer_continues_the_same_log() {
+    for t in TestDb::both().await {
+        let w = world(t, 50).await;
+        let db = w.t.db.clone();
+        let keys = keys();
+        let district = AreaCode::parse(demo::DISTRICT).unwrap();
+        let id = open_petition(&db, "Two", "Two sequencers.", &district, Utc::now() - Duration::days(1), Policy::default()).await.unwrap();
+        let now = petition_store::now();
+        let tokens = sign_all(&w, id, &w.people[..6], now).await;
+        for token in &tokens {
+            assert!(matches!(signing::confirm(&db, &mailing(), token, now).await.unwrap(), ConfirmOutcome::Counted { .. }));
+        }
+        let mut a = Sequencer::new(db.clone(), keys.clone());
+        let mut b = Sequencer::new(db.clone(), keys.clone());
+        assert_eq!(a.run(now, 3).await.unwrap().appended, 3);
+        assert_eq!(b.run(now, 3).await.unwrap().appended, 3, "b catches up with a's entries first");
+        assert_eq!(a.run(now, 100).await.unwrap().appended, 1);
+        assert_eq!((a.size(), b.size()), (7, 6));
+        // A signer withdraws through their link: a strike with reason withdrawn.
+        let withdraw_token = withdraw_link(&db).await;
+        assert!(matches!(signing::withdraw(&db, &mailing(), &withdraw_token, now).await.unwrap(), WithdrawOutcome::Withdrawn { .. }));
+        assert_eq!(b.run(now, 100).await.unwrap().appended, 1);
+        let last: String = sqlx::query("SELECT entry FROM log_entries WHERE idx = 7").fetch_one(&db.pool).await.unwrap().try_get(0).unwrap();
+        assert!(last.starts_with("strike/v1 id=") && last.ends_with(" reason=withdrawn"), "{last}");
+        let (cp, _) = observe(&db, &keys).await;
+        assert_eq!(cp.size, 8);
+        // Both at once: the head's lock and compare-and-swap keep one log.
+        let tokens = sign_all(&w, id, &w.people[6..12], now).await;
+        for token in &tokens {
+            signing::confirm(&db, &mailing(), token, now).await.unwrap();
+        }
+        let (ra, rb) = tokio::join!(a.run(now, 2), b.run(now, 2));
+        let appended = ra.map(|x| x.appended).unwrap_or(0) + rb.map(|x| x.appended).unwrap_or(0);
+        while a.run(now, 100).await.unwrap().appended > 0 {}
+        let (cp, _) = observe(&db, &keys).await;
+        assert_eq!(cp.size, 14, "every queued entry logged once ({appended} in the concurrent round)");
+        // A head that does not match the entries is never signed over.
+        sqlx::query("UPDATE log_head SET root = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' WHERE id = 1").execute(&db.pool).await.unwrap();
+        let mut c = Sequencer::new(db.clone(), keys.clone());
+        assert!(c.run(now, 100).await.is_err());
+        w.t.close().await;
+    }
+}
+
+/// The withdraw link the first confirmed signer was emailed.
+async fn withdraw_link(db: &Db) -> String {
+    let body: String = sqlx::query("SELECT body FROM outbox WHERE body LIKE '%/withdraw/%' ORDER BY id LIMIT 1")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+    let start = body.find("/withdraw/").unwrap() + 10;
+    body[start..].split_whitespace().next().unwrap().to_string()
+}
+
+#[test]
+fn the_log_key_has_the_origin_as_its_name() {
+    let k = keys();
+    assert_eq!(k.log.verifier().name(), ORIGIN);
+    let v = k.verifiers();
+    assert!(v.starts_with(&format!("{ORIGIN}+")) && v.lines().count() == 2);
+    assert!(parse_hash("47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=").is_some());
+}

@@ -18,6 +18,10 @@ pub struct Config {
     pub sign_per_email_per_hour: u32,
     /// Where notices for electoral officers go (a petition reaching its trigger).
     pub officer_email: Option<String>,
+    /// The transparency log's origin (also its key's name), a schema-less URL.
+    pub log_origin: String,
+    pub log_key_file: PathBuf,
+    pub tally_key_file: PathBuf,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -41,7 +45,15 @@ impl Config {
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             return Err("PUBLIC_URL must start with http:// or https://".into());
         }
+        let host = public_url.split_once("://").map_or(public_url.as_str(), |(_, rest)| rest).trim_end_matches('/').to_string();
+        let log_origin = var("LOG_ORIGIN").unwrap_or_else(|| format!("{host}/log"));
+        if !petition_log::note::valid_key_name(&log_origin) || log_origin.contains("://") {
+            return Err(format!("LOG_ORIGIN must be a URL without its scheme, such as petitions.example.gov.uk/log (got {log_origin:?})"));
+        }
         Ok(Config {
+            log_origin,
+            log_key_file: var("LOG_KEY_FILE").map(PathBuf::from).unwrap_or_else(|| "data/log.key".into()),
+            tally_key_file: var("TALLY_KEY_FILE").map(PathBuf::from).unwrap_or_else(|| "data/tally.key".into()),
             database_url: var("DATABASE_URL").unwrap_or_else(|| "sqlite://data/petitions.db".into()),
             public_url: public_url.trim_end_matches('/').to_string(),
             site_addr,

@@ -6,9 +6,11 @@
 //! petitions import <kind> <file>    import reference data: areas, electorates, postcodes,
 //!                                   gazetteer, register, verification-numbers
 //! petitions officer <action> ...    pause, resume, strike, reinstate, approve, recount
+//! petitions keys                    make the transparency log's signing keys
 //! ```
 
 mod config;
+mod log;
 mod mailer;
 mod officer;
 mod scheduler;
@@ -22,6 +24,7 @@ use app::state::AppState;
 use leptos::prelude::LeptosOptions;
 use petition_store::import::{self, ImportError, Kind};
 use petition_store::secrets::Secrets;
+use petition_store::log::{LogKeys, Sequencer};
 use petition_store::Db;
 use tokio::sync::Notify;
 
@@ -40,8 +43,10 @@ const USAGE: &str = "usage:
   petitions officer reinstate <signature>            undo a strike
   petitions officer approve <signature>              accept a signature that could not be matched
   petitions officer recount <petition>               recount from the signature rows and compare
+  petitions keys                    make the log and tally signing keys (LOG_KEY_FILE, TALLY_KEY_FILE)
+                                    and print the verifier keys to publish
 settings (environment): DATABASE_URL, PUBLIC_URL, SITE_ADDR, SMTP_URL, MAIL_FROM, MAIL_DIR, SECRET_FILE,
-  OFFICER_EMAIL, SIGN_PER_IP_PER_MINUTE, SIGN_PER_EMAIL_PER_HOUR (see README.md)";
+  OFFICER_EMAIL, LOG_ORIGIN, LOG_KEY_FILE, TALLY_KEY_FILE, SIGN_PER_IP_PER_MINUTE, SIGN_PER_EMAIL_PER_HOUR (see README.md)";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -58,6 +63,7 @@ async fn main() -> ExitCode {
         ["demo-electors", n] => n.parse().map_err(|_| format!("not a number: {n}")).and_then(demo_electors),
         ["import", kind, file] => import_file(kind, file).await,
         ["officer", rest @ ..] => officer::run(rest).await,
+        ["keys"] => make_keys(),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             Ok(())
@@ -185,9 +191,22 @@ async fn serve(with_demo: bool) -> Result<(), String> {
             format!("{e}\nCreate one with 64 random hex digits (for example: openssl rand -hex 32 > {}; chmod 600 it), and keep it backed up.", cfg.secret_file.display())
         })?
     };
+    // The log's keys: made for the demo, required otherwise (a server that cannot sign refuses
+    // to start rather than accept signatures it cannot publish).
+    let keys = if with_demo {
+        LogKeys::load_or_create(&cfg.log_origin, &cfg.log_key_file, &cfg.tally_key_file)?
+    } else {
+        LogKeys::load(&cfg.log_origin, &cfg.log_key_file, &cfg.tally_key_file)?
+    };
+    tracing::info!("log {} with verifier keys {} and {}", keys.origin, keys.log.verifier(), keys.tally.verifier());
     if with_demo {
         load_demo(&db, &secrets).await?;
     }
+    let queued = petition_store::log::backfill(&db, petition_store::now()).await.map_err(|e| format!("cannot queue the log: {e}"))?;
+    if queued > 0 {
+        tracing::info!(queued, "queued what was already in the database for the log");
+    }
+    tokio::spawn(log::sequence(Sequencer::new(db.clone(), keys.clone())));
     let wake = Arc::new(Notify::new());
     let transport = mailer::Transport::from_config(&cfg)?;
     match &cfg.smtp_url {
@@ -208,10 +227,11 @@ async fn serve(with_demo: bool) -> Result<(), String> {
         .site_pkg_dir("pkg")
         .site_addr(cfg.site_addr)
         .build();
+    let db_for_log = db.clone();
     let state = AppState { db, secrets, mailing: cfg.mailing() };
     let addr = cfg.site_addr;
     let shared = web::Shared::new(state, options, cfg, wake);
-    let app = web::router(shared);
+    let app = web::router(shared).merge(log::router(db_for_log, &keys));
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     tracing::info!("listening on http://{addr}");
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
@@ -222,3 +242,16 @@ async fn serve(with_demo: bool) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
+
+/// Makes the log and tally keys where the settings say, refusing to replace existing ones, and
+/// prints the verifier keys to publish.
+fn make_keys() -> Result<(), String> {
+    let cfg = Config::from_env()?;
+    let log = petition_store::log::create_key(&cfg.log_key_file, &cfg.log_origin)?;
+    let tally = petition_store::log::create_key(&cfg.tally_key_file, &petition_store::log::tally_key_name(&cfg.log_origin))?;
+    println!("wrote {} and {} (readable by their owner only; back them up offline)", cfg.log_key_file.display(), cfg.tally_key_file.display());
+    println!("publish these verifier keys (log key first, then tally key):");
+    println!("{}", log.verifier());
+    println!("{}", tally.verifier());
+    Ok(())
+}

@@ -4,6 +4,8 @@
 //! office uses.
 
 use chrono::{DateTime, Duration, Utc};
+use base64::Engine;
+use petition_core::receipt::{Receipt, Secret};
 use petition_core::AreaCode;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -210,10 +212,12 @@ pub async fn load(db: &Db, secrets: &Secrets, now: DateTime<Utc>) -> Result<bool
                 .await?
                 .try_get(0)?;
             let at = opens.timestamp() + rng.gen_range(0..(end - opens.timestamp()).max(1));
+            // Each demo signer got a receipt when they confirmed, as real ones do.
+            let receipt = Receipt { petition_id: id.to_string(), area: p.ward.clone(), r: Secret(rng.gen()) };
             sqlx::query(
                 "INSERT INTO signatures (petition_id, dedupe_key, status, elector_id, uprn, postcode, address_text, ward_code,
-                   name, email, created_at, confirmed_at)
-                 VALUES ($1, $2, 'confirmed', $3, $4, $5, '', $6, $7, $8, $9, $9) ON CONFLICT (petition_id, dedupe_key) DO NOTHING",
+                   name, email, created_at, confirmed_at, receipt_r, receipt_commit)
+                 VALUES ($1, $2, 'confirmed', $3, $4, $5, '', $6, $7, $8, $9, $9, $10, $11) ON CONFLICT (petition_id, dedupe_key) DO NOTHING",
             )
             .bind(id)
             .bind(secrets.keyed_hash(&["sig", &id.to_string(), "elector", &elector.to_string()]))
@@ -224,6 +228,8 @@ pub async fn load(db: &Db, secrets: &Secrets, now: DateTime<Utc>) -> Result<bool
             .bind(&p.name)
             .bind(format!("demo-signer-{i}@example.invalid"))
             .bind(at)
+            .bind(base64::engine::general_purpose::STANDARD.encode(receipt.r.0))
+            .bind(receipt.commitment())
             .execute(&mut *tx)
             .await?;
         }

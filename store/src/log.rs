@@ -52,30 +52,42 @@ pub(crate) async fn queue(conn: &mut AnyConnection, petition_id: i64, what: Queu
     Ok(())
 }
 
-/// Queues everything already in the database that the log should hold, once: for a database made
-/// before the log existed, and for the demo's seeded data. Does nothing if anything was ever queued.
+/// Queues whatever the log should hold but was never queued: for a database made before the log
+/// existed, and for the demo's seeded signatures. Safe to run at every start.
 pub async fn backfill(db: &Db, now: i64) -> Result<usize> {
     let mut tx = db.pool.begin().await?;
     sqlx::query("UPDATE log_head SET size = size WHERE id = 1").execute(&mut *tx).await?;
-    let any: i64 = sqlx::query("SELECT COUNT(*) FROM log_queue").fetch_one(&mut *tx).await?.try_get(0)?;
-    if any > 0 {
-        return Ok(0);
-    }
+    let never = |kind: &str, signature: bool| {
+        let sig = if signature { "AND q.signature_id = x.id" } else { "" };
+        format!("NOT EXISTS (SELECT 1 FROM log_queue q WHERE q.kind = '{kind}' AND q.petition_id = x.petition_id {sig})")
+    };
     let mut n = 0;
-    for (sql, kind) in [
-        ("SELECT id, NULL, NULL FROM petitions ORDER BY id", "petition"),
+    for (kind, sql) in [
+        ("petition", format!("SELECT x.petition_id, NULL, NULL FROM (SELECT id AS petition_id FROM petitions) x WHERE {} ORDER BY x.petition_id", never("petition", false))),
         (
-            "SELECT petition_id, id, NULL FROM signatures WHERE status = 'confirmed' AND receipt_commit IS NOT NULL ORDER BY confirmed_at, id",
             "sig",
+            format!(
+                "SELECT x.petition_id, x.id, NULL FROM signatures x WHERE x.status = 'confirmed' AND x.receipt_commit IS NOT NULL AND {} ORDER BY x.confirmed_at, x.id",
+                never("sig", true)
+            ),
         ),
         (
-            "SELECT petition_id, id, strike_reason FROM signatures
-             WHERE status = 'confirmed' AND receipt_commit IS NOT NULL AND struck_at IS NOT NULL ORDER BY struck_at, id",
             "strike",
+            format!(
+                "SELECT x.petition_id, x.id, x.strike_reason FROM signatures x WHERE x.status = 'confirmed' AND x.receipt_commit IS NOT NULL
+                   AND x.struck_at IS NOT NULL AND {} ORDER BY x.struck_at, x.id",
+                never("strike", true)
+            ),
         ),
-        ("SELECT id, NULL, NULL FROM petitions WHERE closed_at IS NOT NULL ORDER BY closed_at, id", "close"),
+        (
+            "close",
+            format!(
+                "SELECT x.petition_id, NULL, NULL FROM (SELECT id AS petition_id, closed_at FROM petitions WHERE closed_at IS NOT NULL) x WHERE {} ORDER BY x.closed_at, x.petition_id",
+                never("close", false)
+            ),
+        ),
     ] {
-        let rows = sqlx::query(sql).fetch_all(&mut *tx).await?;
+        let rows = sqlx::query(&sql).fetch_all(&mut *tx).await?;
         for r in rows {
             sqlx::query("INSERT INTO log_queue (kind, petition_id, signature_id, reason, queued_at) VALUES ($1, $2, $3, $4, $5)")
                 .bind(kind)
@@ -262,12 +274,28 @@ impl Sequencer {
         let mut tree = self.tree.clone();
         let mut replay = self.replay.clone();
         let mut batch = Batch::default();
-        for q in queued {
+        // Closes go last: every signature confirmed before a close was queued before it, but a
+        // backfill may have queued some later. A close waits while any of its petition's other
+        // entries are still waiting.
+        let (closes, others): (Vec<_>, Vec<_>) = queued.into_iter().partition(|q| q.try_get::<String, _>(1).is_ok_and(|k| k == "close"));
+        for q in others.into_iter().chain(closes) {
             let qid: i64 = q.try_get(0)?;
             let kind: String = q.try_get(1)?;
             let petition_id: i64 = q.try_get(2)?;
             let sig: Option<i64> = q.try_get(3)?;
             let reason: Option<String> = q.try_get(4)?;
+            if kind == "close" {
+                let waiting: i64 = sqlx::query(
+                    "SELECT COUNT(*) FROM log_queue WHERE petition_id = $1 AND kind <> 'close' AND log_index IS NULL AND refused IS NULL",
+                )
+                .bind(petition_id)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get(0)?;
+                if waiting > 0 {
+                    continue;
+                }
+            }
             let entry = match build(&mut tx, &kind, petition_id, sig, reason.as_deref()).await? {
                 Ok(e) => replay.check(&e).map(|_| e).map_err(|(rule, detail)| format!("{}: {detail}", rule.describe())),
                 Err(why) => Err(why),
@@ -426,4 +454,46 @@ pub async fn proof(db: &Db, petition_id: i64, commit: &[u8; 32]) -> Result<Optio
     };
     let entry: String = sqlx::query("SELECT entry FROM log_entries WHERE idx = $1").bind(index as i64).fetch_one(&db.pool).await?.try_get(0)?;
     Ok(Some(LogProof { extra: Some(entry.into_bytes()), index, hashes, checkpoint: note }.encode()))
+}
+
+/// Reads a signer key file (`PRIVATE+KEY+name+id+key` and a newline) and checks it is the key
+/// for `name`. The key itself never appears in an error.
+pub fn load_key(path: &std::path::Path, name: &str) -> std::result::Result<NoteSigner, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read the key file {}: {e} (make one with `petitions keys`)", path.display()))?;
+    let signer = NoteSigner::parse(text.strip_suffix('\n').unwrap_or(&text)).map_err(|e| format!("{} is not a signing key: {e}", path.display()))?;
+    if signer.name() != name {
+        return Err(format!("{} is the key for {:?}, but this log needs the key for {name:?} (check LOG_ORIGIN)", path.display(), signer.name()));
+    }
+    Ok(signer)
+}
+
+/// Makes a new signer key file for `name`, readable by its owner only. Never overwrites one.
+pub fn create_key(path: &std::path::Path, name: &str) -> std::result::Result<NoteSigner, String> {
+    if path.exists() {
+        return Err(format!("{} already exists; it is not replaced (see the README on rotating keys)", path.display()));
+    }
+    let signer = NoteSigner::from_seed(name, rand::random()).map_err(|e| e.to_string())?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot make {}: {e}", dir.display()))?;
+    }
+    crate::secrets::write_private(path, format!("{}\n", signer.encode()).as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(signer)
+}
+
+impl LogKeys {
+    /// Loads both keys for `origin`.
+    pub fn load(origin: &str, log_key: &std::path::Path, tally_key: &std::path::Path) -> std::result::Result<LogKeys, String> {
+        Ok(LogKeys { origin: origin.to_string(), log: load_key(log_key, origin)?, tally: load_key(tally_key, &tally_key_name(origin))? })
+    }
+
+    /// Loads both keys, first making any that do not exist (for the demo).
+    pub fn load_or_create(origin: &str, log_key: &std::path::Path, tally_key: &std::path::Path) -> std::result::Result<LogKeys, String> {
+        if !log_key.exists() {
+            create_key(log_key, origin)?;
+        }
+        if !tally_key.exists() {
+            create_key(tally_key, &tally_key_name(origin))?;
+        }
+        LogKeys::load(origin, log_key, tally_key)
+    }
 }

@@ -216,3 +216,28 @@ fn the_log_key_has_the_origin_as_its_name() {
     assert!(v.starts_with(&format!("{ORIGIN}+")) && v.lines().count() == 2);
     assert!(parse_hash("47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=").is_some());
 }
+
+#[tokio::test]
+async fn the_demo_and_older_databases_are_backfilled_once_in_an_order_the_rules_accept() {
+    for t in TestDb::both().await {
+        let db = t.db.clone();
+        let keys = keys();
+        assert!(demo::load(&db, &petition_store::secrets::Secrets::from_bytes([1; 32]), Utc::now()).await.unwrap());
+        let now = petition_store::now();
+        trigger::settle_all(&db, &mailing(), now).await.unwrap();
+        let queued = log::backfill(&db, now).await.unwrap();
+        assert!(queued > 100, "the seeded signatures are queued ({queued})");
+        assert_eq!(log::backfill(&db, now).await.unwrap(), 0, "and only once");
+        let batch = Sequencer::new(db.clone(), keys.clone()).run(now, 100_000).await.unwrap();
+        assert!(batch.refused.is_empty(), "{:?}", batch.refused);
+        let (cp, replay) = observe(&db, &keys).await;
+        assert_eq!(cp.size, batch.appended);
+        // Every petition's tally states the count the site shows.
+        for p in trigger::load_all(&db).await.unwrap() {
+            let tally = replay.tally(&petition_log::entry::Ident::parse(&p.id.to_string()).unwrap(), ORIGIN, &cp.root).unwrap();
+            assert_eq!(tally.total.valid(), trigger::counts_by_ward(&db, p.id).await.unwrap().values().sum::<u64>(), "petition {}", p.id);
+            assert_eq!(tally.status.code().starts_with("closed"), p.state.closed_at.is_some());
+        }
+        t.close().await;
+    }
+}

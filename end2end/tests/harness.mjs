@@ -60,6 +60,8 @@ export async function startServer(smtpPort, extraEnv = {}) {
       ...process.env,
       DATABASE_URL: `sqlite://${join(dir, 'e2e.db')}`,
       SECRET_FILE: join(dir, 'secret.key'),
+      LOG_KEY_FILE: join(dir, 'log.key'),
+      TALLY_KEY_FILE: join(dir, 'tally.key'),
       SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
       SITE_ADDR: `127.0.0.1:${port}`,
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,

@@ -72,6 +72,18 @@ async function crossTheTrigger(extraEnv, tag) {
     assert.equal(figures(html).valid, before.valid + signers.length);
     assert.equal([...html.matchAll(/data-kind="threshold-reached"/g)].length, 1, 'exactly one threshold-reached event');
     assert.match(html, /A recount from the signature rows agrees with the counters/);
+    // Within the merge delay the signed tally in the transparency log states the same count.
+    const since = Date.now();
+    let tally = '';
+    while (Date.now() - since < 12000) {
+      tally = await (await fetch(`${server.url}/log/tally/${CASTLE_PETITION}`)).text();
+      const star = tally.match(/^\* recorded (\d+) struck (\d+) valid (\d+)$/m);
+      if (star && Number(star[3]) === before.valid + signers.length) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.match(tally, new RegExp(`^\\* recorded \\d+ struck \\d+ valid ${before.valid + signers.length}$`, 'm'), tally);
+    assert.match(tally, /^status reached$/m);
+    assert.match(tally, /\n\n— 127\.0\.0\.1:\d+\/log\/tally \S+\n$/);
     const notice = await smtp.waitFor((m) => m.to?.text === OFFICERS && /has reached its trigger/.test(m.subject) && m.text.includes(server.url), 'to the officers');
     assert.match(notice.subject, /^Petition 3 has reached its trigger/);
     await new Promise((r) => setTimeout(r, 1500));

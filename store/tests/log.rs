@@ -11,7 +11,8 @@ use petition_core::AreaCode;
 use petition_log::checkpoint::{parse_hash, Checkpoint};
 use petition_log::merkle::{verify_consistency, Tree};
 use petition_log::note::{Note, NoteSigner};
-use petition_log::proof::{verify_receipt, LogProof, ReceiptFacts};
+use petition_log::proof::{verify_receipt, LogProof};
+use petition_log::receipt::{Receipt, Secret};
 use petition_log::tally::Replay;
 use petition_log::tile::{decode_bundle, Tile};
 use petition_store::demo;
@@ -66,11 +67,11 @@ async fn observe(db: &Db, keys: &LogKeys) -> (Checkpoint, Replay) {
     (cp, replay)
 }
 
-async fn receipt_of(db: &Db, sig: i64) -> ReceiptFacts {
+async fn receipt_of(db: &Db, sig: i64) -> Receipt {
     use base64::Engine;
     let r = sqlx::query("SELECT petition_id, ward_code, receipt_r FROM signatures WHERE id = $1").bind(sig).fetch_one(&db.pool).await.unwrap();
     let secret = base64::engine::general_purpose::STANDARD.decode(r.try_get::<String, _>(2).unwrap()).unwrap();
-    ReceiptFacts { petition: r.try_get::<i64, _>(0).unwrap().to_string(), area: r.try_get(1).unwrap(), r: secret.try_into().unwrap() }
+    Receipt { petition_id: r.try_get::<i64, _>(0).unwrap().to_string(), area: r.try_get(1).unwrap(), r: Secret(secret.try_into().unwrap()) }
 }
 
 async fn signature_ids(db: &Db, petition: i64) -> Vec<i64> {
@@ -114,7 +115,7 @@ async fn the_log_records_signatures_strikes_withdrawals_and_closes_and_observers
 
         // A receipt checks against its proof.
         let receipt = receipt_of(&db, sigs[2]).await;
-        let commit = petition_log::entry::commitment(&receipt.petition, &receipt.area, &receipt.r);
+        let commit = petition_log::entry::commitment(&receipt.petition_id, &receipt.area, &receipt.r.0);
         let proof = LogProof::parse(&log::proof(&db, id, &commit).await.unwrap().expect("a proof once signed")).unwrap();
         let (index, _, _) = verify_receipt(&proof, &receipt, &keys.log.verifier(), ORIGIN).unwrap();
 

@@ -7,5 +7,6 @@ pub mod checkpoint;
 pub mod entry;
 pub mod note;
 pub mod proof;
+pub mod receipt;
 pub mod tally;
 pub mod tile;

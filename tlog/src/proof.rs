@@ -10,6 +10,7 @@ use crate::checkpoint::{hash_b64, parse_hash, parse_u64, Checkpoint};
 use crate::entry::{commitment, Entry};
 use crate::merkle::{leaf_hash, verify_inclusion, Hash};
 use crate::note::{Note, VerifierKey};
+use crate::receipt::Receipt;
 
 pub const HEADER: &str = "c2sp.org/tlog-proof@v1";
 
@@ -94,27 +95,19 @@ impl LogProof {
     }
 }
 
-/// What a receipt holds: the petition, the signer's area and the secret `r`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ReceiptFacts {
-    pub petition: String,
-    pub area: String,
-    pub r: [u8; 32],
-}
-
 /// A signer's check: the proof's entry is the `sig/v1` their receipt commits to, and it is in
 /// the tree the log signed. Returns the entry's index, the entry and the checkpoint. Whether it
 /// was struck since is read from later entries (see `tally::Replay::signature_struck`).
-pub fn verify_receipt(proof: &LogProof, receipt: &ReceiptFacts, log_key: &VerifierKey, origin: &str) -> Result<(u64, Entry, Checkpoint), ProofCheck> {
+pub fn verify_receipt(proof: &LogProof, receipt: &Receipt, log_key: &VerifierKey, origin: &str) -> Result<(u64, Entry, Checkpoint), ProofCheck> {
     let bytes = proof.extra.as_deref().ok_or(ProofCheck::NotThisSignature("the proof does not carry the entry".into()))?;
     let entry = Entry::parse(bytes).map_err(|e| ProofCheck::NotThisSignature(e.0))?;
     let Entry::Sig { id, area, commit, .. } = &entry else {
         return Err(ProofCheck::NotThisSignature(format!("it is a {} entry", entry.kind())));
     };
-    if id.as_str() != receipt.petition || area.as_str() != receipt.area {
+    if id.as_str() != receipt.petition_id || area.as_str() != receipt.area {
         return Err(ProofCheck::NotThisSignature(format!("it is petition {id} in {area}")));
     }
-    if *commit != commitment(&receipt.petition, &receipt.area, &receipt.r) {
+    if *commit != commitment(&receipt.petition_id, &receipt.area, &receipt.r.0) {
         return Err(ProofCheck::NotThisSignature("the commit is not the receipt's".into()));
     }
     let cp = proof.verify_entry(log_key, origin, bytes)?;

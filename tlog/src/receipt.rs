@@ -5,7 +5,6 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use sha2::{Digest, Sha256};
 use std::fmt;
 
 /// The signer's 32 random bytes.
@@ -18,16 +17,10 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// `base64(SHA-256("petition-sig/v1" 0x0A id 0x0A area 0x0A r))`, standard alphabet with padding.
+/// `base64(SHA-256("petition-sig/v1" 0x0A id 0x0A area 0x0A r))`, standard alphabet with padding:
+/// the `commit` of a `sig/v1` entry.
 pub fn commitment(petition_id: &str, area: &str, r: &Secret) -> String {
-    let mut h = Sha256::new();
-    h.update(b"petition-sig/v1\n");
-    h.update(petition_id.as_bytes());
-    h.update(b"\n");
-    h.update(area.as_bytes());
-    h.update(b"\n");
-    h.update(r.0);
-    STANDARD.encode(h.finalize())
+    STANDARD.encode(crate::entry::commitment(petition_id, area, &r.0))
 }
 
 /// What the signer keeps: enough to rebuild their `sig/v1` commitment.
@@ -115,6 +108,7 @@ impl Receipt {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sha2::{Digest, Sha256};
 
     #[test]
     fn commitment_matches_the_published_formula() {

@@ -3,7 +3,11 @@
 // trigger; exactly one "threshold reached" event is recorded and one email goes to the officers.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSmtp, startServer, demoElectors, createPostgresDatabase } from './harness.mjs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSmtp, startServer, demoElectors, createPostgresDatabase, root } from './harness.mjs';
 
 const CASTLE_PETITION = 3;
 const CASTLE_WARD = 'E05900002';
@@ -84,6 +88,21 @@ async function crossTheTrigger(extraEnv, tag) {
     assert.match(tally, new RegExp(`^\\* recorded \\d+ struck \\d+ valid ${before.valid + signers.length}$`, 'm'), tally);
     assert.match(tally, /^status reached$/m);
     assert.match(tally, /\n\n— 127\.0\.0\.1:\d+\/log\/tally \S+\n$/);
+    // An observer with only the verifier keys (as the server printed them at start, standing in
+    // for the council's notices) checks the whole live log and a signer's receipt.
+    const observer = join(root, 'target', 'debug', 'petition-observer');
+    assert.ok(existsSync(observer), `the observer is built first (cargo build -p petition-observer): ${observer}`);
+    const keys = server.log().match(/with verifier keys (\S+) and (\S+)/);
+    assert.ok(keys, 'the server prints its verifier keys');
+    const work = mkdtempSync(join(tmpdir(), 'observer-'));
+    writeFileSync(join(work, 'keys'), `${keys[1]}\n${keys[2]}\n`);
+    const sync = spawnSync(observer, ['sync', server.url, '--keys', join(work, 'keys'), '--state', join(work, 'state')]);
+    assert.equal(sync.status, 0, `${sync.stdout}${sync.stderr}`);
+    assert.match(sync.stdout.toString(), /^ok: the log at size \d+; \d+ petition tallies recomputed and match/);
+    const receipt = unescape(pages[0].html.match(/<pre data-testid="receipt"[^>]*>([^<]*)<\/pre>/)[1]);
+    writeFileSync(join(work, 'receipt.txt'), receipt);
+    const out = execFileSync(observer, ['receipt', join(work, 'receipt.txt'), '--from', server.url, '--keys', join(work, 'keys')]).toString();
+    assert.match(out, /^ok: your signature is entry \d+ of the signed log/);
     const notice = await smtp.waitFor((m) => m.to?.text === OFFICERS && /has reached its trigger/.test(m.subject) && m.text.includes(server.url), 'to the officers');
     assert.match(notice.subject, /^Petition 3 has reached its trigger/);
     await new Promise((r) => setTimeout(r, 1500));

@@ -1,0 +1,89 @@
+//! `petition-observer`: check a petition transparency log without trusting its office.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use petition_log::receipt::Receipt;
+use petition_observer::{check_receipt, sync, Keys, Source, Standing};
+
+const USAGE: &str = "usage:
+  petition-observer sync <url or directory> --keys <file> [--state <directory>]
+  petition-observer receipt <receipt file> --from <url or directory> --keys <file>
+
+--keys names a file with the two published verifier keys, the log key then the tally key
+(take them from the council's notices, not from the server). --state keeps the last checkpoint
+seen (default ./observer-state); evidence of any failure is written beside it.
+
+exit codes: 0 all checks passed; 1 could not check (network, files, usage); 3 a signature does
+not verify; 4 the entries or tiles do not match the signed root; 5 the log does not extend what
+was seen before (fork, rollback, rewritten history); 6 entries break the log's rules; 7 a
+signed tally differs from the one recomputed from the entries.";
+
+fn flag(args: &[String], name: &str) -> Option<String> {
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
+}
+
+fn keys(args: &[String]) -> Result<Keys, String> {
+    let path = flag(args, "--keys").ok_or("--keys <file> is required: the observer trusts only keys you give it")?;
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    Keys::parse(&text)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let code = match args.first().map(String::as_str) {
+        Some("sync") if args.len() >= 2 => {
+            let state = PathBuf::from(flag(&args, "--state").unwrap_or_else(|| "observer-state".into()));
+            match keys(&args) {
+                Err(e) => {
+                    eprintln!("{e}");
+                    1
+                }
+                Ok(k) => match sync(&Source::parse(&args[1]), &k, &state) {
+                    Ok(s) => {
+                        match s.previous {
+                            Some(p) => println!("ok: the log at size {} extends size {p}; {} petition tallies recomputed and match", s.size, s.petitions),
+                            None => println!("ok: the log at size {}; {} petition tallies recomputed and match", s.size, s.petitions),
+                        }
+                        0
+                    }
+                    Err((f, dir)) => {
+                        eprintln!("FAILED: {}", f.message());
+                        if let Some(d) = dir {
+                            eprintln!("evidence written to {}", d.display());
+                        }
+                        f.exit_code()
+                    }
+                },
+            }
+        }
+        Some("receipt") if args.len() >= 2 => {
+            let run = || -> Result<Standing, (String, i32)> {
+                let k = keys(&args).map_err(|e| (e, 1))?;
+                let from = flag(&args, "--from").ok_or(("--from <url or directory> is required".to_string(), 1))?;
+                let text = std::fs::read_to_string(&args[1]).map_err(|e| (format!("cannot read {}: {e}", args[1]), 1))?;
+                let receipt = Receipt::parse(&text).map_err(|e| (e.to_string(), 1))?;
+                check_receipt(&Source::parse(&from), &k, &receipt).map_err(|f| (f.message().to_string(), f.exit_code()))
+            };
+            match run() {
+                Ok(Standing::Counted { index, size }) => {
+                    println!("ok: your signature is entry {index} of the signed log (size {size}) and has not been struck");
+                    0
+                }
+                Ok(Standing::Struck { index, size, reason }) => {
+                    println!("your signature is entry {index} of the signed log (size {size}) but was struck: {reason}");
+                    0
+                }
+                Err((m, code)) => {
+                    eprintln!("FAILED: {m}");
+                    code
+                }
+            }
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            1
+        }
+    };
+    ExitCode::from(code as u8)
+}

@@ -1,0 +1,218 @@
+//! The observer against logs written to disk as a server publishes them: an honest log passes,
+//! and each kind of misbehaviour is caught with its own exit code and evidence.
+
+use std::path::{Path, PathBuf};
+
+use petition_log::checkpoint::Checkpoint;
+use petition_log::entry::{commitment, Entry, Ident, Percent, Reason};
+use petition_log::merkle::Tree;
+use petition_log::note::{sign, NoteSigner};
+use petition_log::tally::Replay;
+use petition_log::tile::{encode_bundle, Tile};
+use petition_observer::{sync, Keys, Source};
+
+const ORIGIN: &str = "petitions.example.gov.uk/log";
+
+fn signers() -> (NoteSigner, NoteSigner) {
+    (NoteSigner::from_seed(ORIGIN, [1; 32]).unwrap(), NoteSigner::from_seed(&format!("{ORIGIN}/tally"), [2; 32]).unwrap())
+}
+
+fn keys() -> Keys {
+    let (l, t) = signers();
+    Keys::parse(&format!("{}\n{}\n", l.verifier(), t.verifier())).unwrap()
+}
+
+fn temp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("observer-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn id(s: &str) -> Ident {
+    Ident::parse(s).unwrap()
+}
+
+fn petition(p: &str) -> Entry {
+    Entry::Petition { id: id(p), area: id("E07000030"), opens: 1000, closes: 2000, electorate: 100, percent: Percent::parse("5").unwrap(), required: 5, text_sha256: [7; 32] }
+}
+
+fn sig(p: &str, n: u16) -> Entry {
+    let mut r = [0u8; 32];
+    r[..2].copy_from_slice(&n.to_be_bytes());
+    Entry::Sig { id: id(p), area: id("E05009001"), at: 1000 + n as u64, commit: commitment(p, "E05009001", &r) }
+}
+
+/// Writes the log's files for `entries` into `dir`, as the server would at that size.
+fn publish(dir: &Path, entries: &[String]) {
+    let (log, tally) = signers();
+    let mut tree = Tree::new();
+    let mut replay = Replay::new();
+    for e in entries {
+        tree.push_entry(e.as_bytes());
+        replay.apply_bytes(e.as_bytes());
+    }
+    let size = tree.size();
+    let write = |path: &str, bytes: &[u8]| {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    };
+    for t in Tile::all(size) {
+        write(&t.path(), &Tile::encode(&t.hashes_from(&tree)));
+        if t.level == 0 {
+            let first = (t.index * 256) as usize;
+            write(&t.entries_path(), &encode_bundle(&entries[first..first + t.width as usize]));
+        }
+    }
+    let cp = Checkpoint::new(ORIGIN, size, tree.root());
+    write("checkpoint", sign(&cp.text(), &[&log]).as_bytes());
+    for p in replay.petition_ids() {
+        let text = replay.tally(p, ORIGIN, &cp.root).unwrap().text();
+        write(&format!("tally/{p}/{size}"), sign(&text, &[&tally]).as_bytes());
+    }
+}
+
+fn honest(n: u16) -> Vec<String> {
+    let mut v = vec![petition("7").encode()];
+    v.extend((0..n).map(|i| sig("7", i).encode()));
+    v
+}
+
+fn run(dir: &Path, state: &Path) -> Result<u64, (i32, Option<PathBuf>)> {
+    sync(&Source::Dir { root: dir.to_path_buf() }, &keys(), state).map(|s| s.size).map_err(|(f, d)| (f.exit_code(), d))
+}
+
+#[test]
+fn an_honest_log_passes_and_growing_it_passes_again() {
+    let (dir, state) = (temp("honest"), temp("honest-state"));
+    let mut entries = honest(300);
+    publish(&dir, &entries);
+    assert_eq!(run(&dir, &state), Ok(301));
+    entries.push(Entry::Strike { id: id("7"), target: 5, reason: Reason::Duplicate }.encode());
+    entries.push(Entry::Close { id: id("7"), at: 2000 }.encode());
+    publish(&dir, &entries);
+    assert_eq!(run(&dir, &state), Ok(303));
+}
+
+#[test]
+fn a_fork_at_the_same_size_is_caught_with_both_signed_checkpoints_as_evidence() {
+    let (dir, state) = (temp("fork"), temp("fork-state"));
+    publish(&dir, &honest(10));
+    assert_eq!(run(&dir, &state), Ok(11));
+    let mut other = honest(9);
+    other.push(sig("7", 99).encode());
+    publish(&dir, &other);
+    let (code, evidence) = run(&dir, &state).unwrap_err();
+    assert_eq!(code, 5);
+    let ev = evidence.unwrap();
+    let a = std::fs::read(ev.join("checkpoint.note")).unwrap();
+    let b = std::fs::read(ev.join("previous-checkpoint.note")).unwrap();
+    assert_ne!(a, b, "two different signed checkpoints of one size");
+    assert!(std::fs::read_to_string(ev.join("report.txt")).unwrap().contains("fork"));
+}
+
+#[test]
+fn a_rollback_is_caught() {
+    let (dir, state) = (temp("rollback"), temp("rollback-state"));
+    publish(&dir, &honest(10));
+    assert_eq!(run(&dir, &state), Ok(11));
+    std::fs::remove_dir_all(&dir).unwrap();
+    publish(&dir, &honest(6));
+    assert_eq!(run(&dir, &state).unwrap_err().0, 5);
+}
+
+#[test]
+fn a_rewritten_old_entry_is_caught_even_when_the_log_grows() {
+    let (dir, state) = (temp("rewrite"), temp("rewrite-state"));
+    publish(&dir, &honest(10));
+    assert_eq!(run(&dir, &state), Ok(11));
+    let mut rewritten = honest(12);
+    rewritten[3] = sig("7", 77).encode();
+    publish(&dir, &rewritten);
+    assert_eq!(run(&dir, &state).unwrap_err().0, 5);
+}
+
+#[test]
+fn a_tally_off_by_one_is_caught_even_when_properly_signed() {
+    let (dir, state) = (temp("tally"), temp("tally-state"));
+    publish(&dir, &honest(10));
+    let path = dir.join("tally/7/11");
+    let note = std::fs::read_to_string(&path).unwrap();
+    let text = note.split("\n\n").next().unwrap().to_string() + "\n";
+    let bumped = text.replace("* recorded 10 struck 0 valid 10", "* recorded 11 struck 0 valid 11");
+    assert_ne!(bumped, text);
+    std::fs::write(&path, sign(&bumped, &[&signers().1])).unwrap();
+    let (code, ev) = run(&dir, &state).unwrap_err();
+    assert_eq!(code, 7);
+    assert!(ev.unwrap().join("tally-7-recomputed.txt").exists());
+    // An unsigned or wrongly signed tally is a signature failure instead.
+    std::fs::write(&path, sign(&text, &[&NoteSigner::from_seed(&format!("{ORIGIN}/tally"), [3; 32]).unwrap()])).unwrap();
+    assert_eq!(run(&dir, &state).unwrap_err().0, 3);
+}
+
+#[test]
+fn a_tampered_tile_is_caught() {
+    let (dir, state) = (temp("tile"), temp("tile-state"));
+    publish(&dir, &honest(300));
+    let path = dir.join("tile/0/000");
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[100] ^= 1;
+    std::fs::write(&path, bytes).unwrap();
+    assert_eq!(run(&dir, &state).unwrap_err().0, 4);
+    // So is an entry bundle that does not hash to the root.
+    publish(&dir, &honest(300));
+    let path = dir.join("tile/entries/001.p/45");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(&path, bytes).unwrap();
+    assert_eq!(run(&dir, &state).unwrap_err().0, 4);
+}
+
+#[test]
+fn a_strike_of_a_non_signature_and_other_rule_breaking_entries_are_caught() {
+    for (name, bad) in [
+        ("strike-petition", Entry::Strike { id: id("7"), target: 0, reason: Reason::Fraud }.encode()),
+        ("sig-late", Entry::Sig { id: id("7"), area: id("E05009001"), at: 2000, commit: [9; 32] }.encode()),
+        ("reused", sig("7", 1).encode()),
+        ("unknown", sig("8", 50).encode()),
+    ] {
+        let (dir, state) = (temp(name), temp(&format!("{name}-state")));
+        let mut entries = honest(4);
+        entries.push(bad.clone());
+        publish(&dir, &entries);
+        let (code, ev) = run(&dir, &state).unwrap_err();
+        assert_eq!(code, 6, "{name}");
+        let offending = std::fs::read_to_string(ev.unwrap().join("offending-entries.txt")).unwrap();
+        assert!(offending.starts_with(&format!("5 {bad}")), "{name}: {offending}");
+    }
+}
+
+#[test]
+fn a_checkpoint_signed_by_another_key_is_refused_and_nothing_is_stored() {
+    let (dir, state) = (temp("key"), temp("key-state"));
+    publish(&dir, &honest(3));
+    let text = Checkpoint::new(ORIGIN, 4, [0; 32]).text();
+    std::fs::write(dir.join("checkpoint"), sign(&text, &[&NoteSigner::from_seed(ORIGIN, [5; 32]).unwrap()])).unwrap();
+    assert_eq!(run(&dir, &state).unwrap_err().0, 3);
+    assert!(!state.join("checkpoint").exists());
+}
+
+#[test]
+fn the_command_line_exits_with_the_failure_code() {
+    let (dir, state) = (temp("cli"), temp("cli-state"));
+    publish(&dir, &honest(3));
+    let keys_file = state.join("keys.txt");
+    let (l, t) = signers();
+    std::fs::write(&keys_file, format!("{}\n{}\n", l.verifier(), t.verifier())).unwrap();
+    let bin = env!("CARGO_BIN_EXE_petition-observer");
+    let out = std::process::Command::new(bin).args(["sync", dir.to_str().unwrap(), "--keys", keys_file.to_str().unwrap(), "--state", state.to_str().unwrap()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::write(dir.join("tile/0/000.p/4"), [0u8; 128]).unwrap();
+    let out = std::process::Command::new(bin).args(["sync", dir.to_str().unwrap(), "--keys", keys_file.to_str().unwrap(), "--state", state.to_str().unwrap()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("evidence written to"));
+    let out = std::process::Command::new(bin).args(["sync", dir.to_str().unwrap()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "no keys given: nothing is trusted");
+}

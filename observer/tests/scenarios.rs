@@ -5,11 +5,8 @@ use std::path::{Path, PathBuf};
 
 use petition_log::checkpoint::Checkpoint;
 use petition_log::entry::{commitment, Entry, Ident, Percent, Reason};
-use petition_log::merkle::Tree;
 use petition_log::note::{sign, NoteSigner};
-use petition_log::tally::Replay;
-use petition_log::tile::{encode_bundle, Tile};
-use petition_observer::{sync, Keys, Source};
+use petition_observer::{sync, write_dir, Keys, Source};
 
 const ORIGIN: &str = "petitions.example.gov.uk/log";
 
@@ -46,31 +43,7 @@ fn sig(p: &str, n: u16) -> Entry {
 /// Writes the log's files for `entries` into `dir`, as the server would at that size.
 fn publish(dir: &Path, entries: &[String]) {
     let (log, tally) = signers();
-    let mut tree = Tree::new();
-    let mut replay = Replay::new();
-    for e in entries {
-        tree.push_entry(e.as_bytes());
-        replay.apply_bytes(e.as_bytes());
-    }
-    let size = tree.size();
-    let write = |path: &str, bytes: &[u8]| {
-        let p = dir.join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, bytes).unwrap();
-    };
-    for t in Tile::all(size) {
-        write(&t.path(), &Tile::encode(&t.hashes_from(&tree)));
-        if t.level == 0 {
-            let first = (t.index * 256) as usize;
-            write(&t.entries_path(), &encode_bundle(&entries[first..first + t.width as usize]));
-        }
-    }
-    let cp = Checkpoint::new(ORIGIN, size, tree.root());
-    write("checkpoint", sign(&cp.text(), &[&log]).as_bytes());
-    for p in replay.petition_ids() {
-        let text = replay.tally(p, ORIGIN, &cp.root).unwrap().text();
-        write(&format!("tally/{p}/{size}"), sign(&text, &[&tally]).as_bytes());
-    }
+    write_dir(dir, entries, &log, &tally).unwrap();
 }
 
 fn honest(n: u16) -> Vec<String> {

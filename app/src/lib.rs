@@ -6,6 +6,7 @@ pub mod api;
 pub mod officer;
 pub mod pages;
 pub mod post;
+pub mod receipt;
 #[cfg(feature = "ssr")]
 pub mod state;
 
@@ -56,6 +57,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/petitions/:id/signed") view=pages::Signed ssr=SsrMode::Async/>
                     <Route path=path!("/confirm/:token") view=pages::Confirm ssr=SsrMode::Async/>
                     <Route path=path!("/withdraw/:token") view=pages::Withdraw ssr=SsrMode::Async/>
+                    <Route path=path!("/receipt") view=receipt::ReceiptPage/>
                     <Route path=path!("/officer") view=officer::OfficerList ssr=SsrMode::Async/>
                     <Route path=path!("/officer/petitions/:id") view=officer::OfficerPetitionPage ssr=SsrMode::Async/>
                 </Routes>

@@ -511,6 +511,7 @@ fn confirmed_view(c: crate::post::Confirmed) -> impl IntoView {
                    <strong>"We show it only once."</strong></p>
                 <pre data-testid="receipt">{text}</pre>
                 <p><a class="button secondary" href=href download=file>"Download your receipt"</a></p>
+                <p>"You can check it at any time on the "<A href="/receipt">"Check your receipt"</A>" page."</p>
             </section>
         }
     });

@@ -65,4 +65,22 @@ pub enum PostResult {
     Sign(SignForm),
     Confirm(Confirmed),
     Withdraw(Withdrawn),
+    Receipt(ReceiptChecked),
+}
+
+/// What checking a receipt against the transparency log found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReceiptVerdict {
+    Counted { index: u64, size: u64 },
+    Struck { index: u64, size: u64, reason: String },
+    /// Confirmed too recently to be in a signed checkpoint, or not a counted signature.
+    NotYet,
+    /// The text is not a receipt, or the log's proof does not check out.
+    Invalid(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptChecked {
+    pub receipt: String,
+    pub verdict: ReceiptVerdict,
 }

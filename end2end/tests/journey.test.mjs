@@ -45,6 +45,18 @@ function linkIn(mail, kind) {
   return m[0];
 }
 
+/** Submits the receipt until the server's check says `want` (the log signs within seconds). */
+async function checkReceipt(page, receipt, want) {
+  for (let tries = 0; ; tries++) {
+    await page.getByLabel('Your receipt').fill(receipt);
+    await page.getByRole('button', { name: 'Check my receipt' }).click();
+    const said = await page.getByTestId('server-check').innerText();
+    if (want.test(said)) return;
+    assert.ok(tries < 30, `the receipt check said: ${said}`);
+    await page.waitForTimeout(500);
+  }
+}
+
 async function journey(server, javaScriptEnabled, person, tag) {
   const email = `resident-${tag}@example.org`;
   const context = await browser.newContext({ javaScriptEnabled, acceptDownloads: true });
@@ -148,6 +160,19 @@ async function journey(server, javaScriptEnabled, person, tag) {
   await page.goto(petitionUrl);
   await waitForCount(page, before + 1);
 
+  // 5b. The receipt checks against the published log: by the server (any browser) and, with
+  // JavaScript, by the browser itself from the log's public files.
+  await page.goto(`${server.url}/receipt`);
+  await page.getByLabel('Your receipt').fill('not a receipt');
+  await page.getByRole('button', { name: 'Check my receipt' }).click();
+  assert.match(await page.getByRole('alert').innerText(), /That is not a receipt/);
+  await checkReceipt(page, receipt, /counts: it has not been struck/);
+  if (javaScriptEnabled) {
+    await page.locator('header[data-js="on"]').waitFor({ state: 'attached' });
+    await page.getByTestId('check-here').click();
+    await page.getByTestId('browser-check').filter({ hasText: /in the published log \(entry \d+ of \d+\) and counts/ }).waitFor();
+  }
+
   // 6. A repeat attempt with another email looks the same, and only the email on file hears of it.
   const other = `other-${tag}@example.org`;
   await page.goto(`${petitionUrl}/sign?postcode=${encodeURIComponent(person.postcode)}`);
@@ -168,6 +193,9 @@ async function journey(server, javaScriptEnabled, person, tag) {
   await page.getByRole('heading', { name: 'Your signature is withdrawn' }).waitFor();
   await page.goto(petitionUrl);
   await waitForCount(page, before);
+  // The log now records the withdrawal as a strike, and the receipt says so.
+  await page.goto(`${server.url}/receipt`);
+  await checkReceipt(page, receipt, /struck, for this reason: withdrawn/);
 
   assert.deepEqual(pageErrors, [], 'no script errors');
   if (javaScriptEnabled) assert.deepEqual(consoleErrors.filter((e) => !/status of 4\d\d/.test(e)), [], 'no console errors');

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use petition_log::checkpoint::Checkpoint;
-use petition_log::entry::{Entry, Ident};
+use petition_log::entry::Ident;
 use petition_log::merkle::{root, Tree};
 use petition_log::note::{Note, VerifierKey};
 use petition_log::proof::{verify_receipt, LogProof};
@@ -288,15 +288,10 @@ pub fn check_receipt(source: &Source, keys: &Keys, receipt: &Receipt) -> Result<
     let (index, _, cp) = verify_receipt(&proof, receipt, &keys.log, keys.log.name()).map_err(|e| Failure::TreeMismatch(e.to_string()))?;
     let all = entries(source, cp.size)?;
     let mut tree = Tree::new();
-    let mut reason = None;
     for e in &all {
         tree.push_entry(e);
-        match Entry::parse(e) {
-            Ok(Entry::Strike { target, reason: r, .. }) if target == index => reason = Some(r.code().to_string()),
-            Ok(Entry::Reinstate { target, .. }) if target == index => reason = None,
-            _ => {}
-        }
     }
+    let reason = petition_log::proof::strike_of(index, all.iter().map(Vec::as_slice)).map(|r| r.code().to_string());
     if tree.root() != cp.root {
         return Err(Failure::TreeMismatch("the published entries do not hash to the proof's signed root".into()));
     }

@@ -230,7 +230,7 @@ async fn serve(with_demo: bool) -> Result<(), String> {
     let db_for_log = db.clone();
     let state = AppState { db, secrets, mailing: cfg.mailing() };
     let addr = cfg.site_addr;
-    let shared = web::Shared::new(state, options, cfg, wake);
+    let shared = web::Shared::new(state, options, cfg, wake, keys.log_verifier());
     let app = web::router(shared).merge(log::router(db_for_log, &keys));
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     tracing::info!("listening on http://{addr}");

@@ -6,7 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
-use app::post::{ConfirmKind, Confirmed, PostResult, SignForm, WithdrawKind, Withdrawn};
+use app::post::{ConfirmKind, Confirmed, PostResult, ReceiptChecked, ReceiptVerdict, SignForm, WithdrawKind, Withdrawn};
 use app::state::AppState;
 use app::{shell, App};
 use axum::body::Body;
@@ -31,12 +31,14 @@ pub struct Shared {
     pub options: LeptosOptions,
     pub config: Config,
     pub wake_mailer: Arc<Notify>,
+    /// The log key, to check receipts against the log as an observer would.
+    pub log_key: petition_log::note::VerifierKey,
     per_ip: DefaultKeyedRateLimiter<IpAddr>,
     per_email: DefaultKeyedRateLimiter<String>,
 }
 
 impl Shared {
-    pub fn new(state: AppState, options: LeptosOptions, config: Config, wake_mailer: Arc<Notify>) -> Arc<Shared> {
+    pub fn new(state: AppState, options: LeptosOptions, config: Config, wake_mailer: Arc<Notify>, log_key: petition_log::note::VerifierKey) -> Arc<Shared> {
         let ip = NonZeroU32::new(config.sign_per_ip_per_minute).expect("checked");
         let email = NonZeroU32::new(config.sign_per_email_per_hour).expect("checked");
         Arc::new(Shared {
@@ -45,6 +47,7 @@ impl Shared {
             per_ip: RateLimiter::keyed(Quota::per_minute(ip)),
             per_email: RateLimiter::keyed(Quota::per_hour(email)),
             config,
+            log_key,
             wake_mailer,
         })
     }
@@ -72,6 +75,7 @@ pub fn router(shared: S) -> Router {
         .route("/petitions/{id}/sign", post(sign_post))
         .route("/confirm/{token}", post(confirm_post))
         .route("/withdraw/{token}", post(withdraw_post))
+        .route("/receipt", post(receipt_post))
         .route("/healthz", get(|| async { "ok" }))
         .layer(DefaultBodyLimit::max(16 * 1024))
         .with_state(shared.clone());
@@ -319,4 +323,44 @@ async fn withdraw_post(State(s): State<S>, Path(token): Path<String>, headers: H
     };
     let status = if w.kind == WithdrawKind::UnknownLink { StatusCode::NOT_FOUND } else { StatusCode::OK };
     render(&s, uri.path(), &headers, PostResult::Withdraw(w), status).await
+}
+
+/// Checks a pasted receipt against the log: the proof the log publishes for it, verified with
+/// the log key as an observer would, and any strike of it since.
+async fn receipt_post(State(s): State<S>, headers: HeaderMap, uri: Uri, Form(fields): Form<HashMap<String, String>>) -> Response {
+    let text = fields.get("receipt").map(|t| t.replace("\r\n", "\n")).unwrap_or_default();
+    let text = if text.is_empty() || text.ends_with('\n') { text } else { format!("{text}\n") };
+    let verdict = match check_receipt(&s, &text).await {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::error!("checking a receipt failed: {e}");
+            return plain_page(StatusCode::SERVICE_UNAVAILABLE, "Sorry, there is a problem with the service", "Your receipt could not be checked. Please try again in a few minutes.");
+        }
+    };
+    let status = if matches!(verdict, ReceiptVerdict::Invalid(_)) { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    render(&s, uri.path(), &headers, PostResult::Receipt(ReceiptChecked { receipt: text, verdict }), status).await
+}
+
+async fn check_receipt(s: &S, text: &str) -> Result<ReceiptVerdict, petition_store::StoreError> {
+    use petition_log::proof::{strike_of, verify_receipt, LogProof};
+    if text.trim().is_empty() {
+        return Ok(ReceiptVerdict::Invalid("Paste your receipt: all five lines, starting petition-receipt/v1".into()));
+    }
+    let receipt = match petition_log::receipt::Receipt::parse(text) {
+        Ok(r) => r,
+        Err(e) => return Ok(ReceiptVerdict::Invalid(format!("That is not a receipt ({e}). Copy all five lines of the file you downloaded"))),
+    };
+    let Ok(petition_id) = receipt.petition_id.parse::<i64>() else { return Ok(ReceiptVerdict::NotYet) };
+    let commit = petition_log::checkpoint::parse_hash(&receipt.commitment()).expect("a commitment is a hash");
+    let Some(proof) = petition_store::log::proof(&s.state.db, petition_id, &commit).await? else { return Ok(ReceiptVerdict::NotYet) };
+    let checked = LogProof::parse(&proof).map_err(|e| e.to_string()).and_then(|p| verify_receipt(&p, &receipt, &s.log_key, s.log_key.name()).map_err(|e| e.to_string()));
+    let (index, _, cp) = match checked {
+        Ok(x) => x,
+        Err(e) => return Ok(ReceiptVerdict::Invalid(format!("The log's proof for this receipt does not check out: {e}"))),
+    };
+    let later = petition_store::log::entries_from(&s.state.db, index, cp.size).await?;
+    Ok(match strike_of(index, later.iter().map(|e| e.as_bytes())) {
+        None => ReceiptVerdict::Counted { index, size: cp.size },
+        Some(r) => ReceiptVerdict::Struck { index, size: cp.size, reason: r.code().into() },
+    })
 }

@@ -497,3 +497,13 @@ impl LogKeys {
         LogKeys::load(origin, log_key, tally_key)
     }
 }
+
+/// The entries `[from, to)` in log order.
+pub async fn entries_from(db: &Db, from: u64, to: u64) -> Result<Vec<String>> {
+    let rows = sqlx::query("SELECT entry FROM log_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx")
+        .bind(from as i64)
+        .bind(to as i64)
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(rows.iter().map(|r| r.try_get(0)).collect::<std::result::Result<_, _>>()?)
+}

@@ -114,5 +114,19 @@ pub fn verify_receipt(proof: &LogProof, receipt: &Receipt, log_key: &VerifierKey
     Ok((proof.index, entry, cp))
 }
 
+/// Whether the signature at `index` is struck after replaying `entries` (any that follow it in
+/// the log; others are ignored), and why: the last strike not undone by a reinstatement.
+pub fn strike_of<'a>(index: u64, entries: impl IntoIterator<Item = &'a [u8]>) -> Option<crate::entry::Reason> {
+    let mut reason = None;
+    for e in entries {
+        match Entry::parse(e) {
+            Ok(Entry::Strike { target, reason: r, .. }) if target == index => reason = Some(r),
+            Ok(Entry::Reinstate { target, .. }) if target == index => reason = None,
+            _ => {}
+        }
+    }
+    reason
+}
+
 #[cfg(test)]
 mod tests;

@@ -103,9 +103,14 @@ fn petition_row(r: &AnyRow) -> Result<PetitionRow> {
     })
 }
 
-/// Valid signatures per ward, from the counters.
+/// Valid signatures per ward as the latest signed tally note states them, so that every count
+/// residents see is one observers can check (it follows the counters within a second or two).
 async fn ward_counts(db: &Db, petition_id: i64) -> Result<Vec<(String, u64)>> {
-    Ok(crate::trigger::counts_by_ward(db, petition_id).await?.into_iter().collect())
+    let Some(note) = crate::log::tally(db, petition_id, None).await? else { return Ok(Vec::new()) };
+    let bad = |e: String| StoreError::Invalid(format!("the tally note of petition {petition_id}: {e}"));
+    let note = petition_log::note::Note::parse(note.as_bytes()).map_err(|e| bad(e.to_string()))?;
+    let tally = petition_log::tally::Tally::parse(&note.text).map_err(|e| bad(e.to_string()))?;
+    Ok(tally.areas.into_iter().map(|(area, c)| (area, c.valid())).filter(|(_, n)| *n > 0).collect())
 }
 
 async fn summary_of(db: &Db, p: &PetitionRow, valid: u64, now: DateTime<Utc>) -> Result<PetitionSummary> {

@@ -102,10 +102,14 @@ async fn the_log_records_signatures_strikes_withdrawals_and_closes_and_observers
             }
         }
         let sigs = signature_ids(&db, id).await;
-        // Nothing is published until the sequencer runs; then a checkpoint covers it all.
+        // Nothing is published until the sequencer runs; then a checkpoint covers it all. The
+        // count residents see is the published one.
         assert_eq!(log::checkpoint(&db).await.unwrap(), None);
+        let shown = || async { petition_store::queries::petition_summary(&db, id, Utc::now()).await.unwrap().unwrap().valid };
+        assert_eq!(shown().await, 0);
         let mut seq = Sequencer::new(db.clone(), keys.clone());
         let first = seq.run(now, 1000).await.unwrap();
+        assert_eq!(shown().await, 8);
         assert_eq!(first.appended, 9, "the petition and eight signatures");
         let (cp1, replay) = observe(&db, &keys).await;
         assert_eq!(cp1.size, 9);

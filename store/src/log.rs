@@ -255,6 +255,13 @@ impl Sequencer {
     /// Appends up to `max` queued entries and signs the result. With nothing queued it only makes
     /// sure a checkpoint exists (the empty log's, at first).
     pub async fn run(&mut self, now: i64, max: i64) -> Result<Batch> {
+        // Catch up with what other sequencers appended before taking the lock, so that a server
+        // starting on a long log reads it without holding up everyone else.
+        {
+            let mut conn = self.db.pool.acquire().await?;
+            let size: i64 = sqlx::query("SELECT size FROM log_head WHERE id = 1").fetch_one(&mut *conn).await?.try_get(0)?;
+            self.catch_up(&mut conn, size as u64).await?;
+        }
         let mut tx = self.db.pool.begin().await?;
         // Take the head's row lock (SQLite: the write lock) before reading it.
         sqlx::query("UPDATE log_head SET size = size WHERE id = 1").execute(&mut *tx).await?;

@@ -131,3 +131,28 @@ test('concurrent confirmations cross the trigger once, on PostgreSQL', async () 
     pg.drop();
   }
 });
+
+test('the server refuses to start without its log keys, and with a malformed one', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'petitions-keys-'));
+  writeFileSync(join(dir, 'secret.key'), `${'ab'.repeat(32)}\n`);
+  const env = {
+    ...process.env,
+    DATABASE_URL: `sqlite://${join(dir, 'p.db')}`,
+    SECRET_FILE: join(dir, 'secret.key'),
+    LOG_KEY_FILE: join(dir, 'log.key'),
+    TALLY_KEY_FILE: join(dir, 'tally.key'),
+    SITE_ADDR: '127.0.0.1:0',
+  };
+  const binary = join(root, 'target', 'release', 'petitions');
+  const missing = spawnSync(binary, ['serve'], { env, timeout: 30000 });
+  assert.notEqual(missing.status, 0);
+  assert.match(missing.stderr.toString(), /cannot read the key file .*log\.key/);
+  const made = spawnSync(binary, ['keys'], { env, timeout: 30000 });
+  assert.equal(made.status, 0, made.stderr.toString());
+  assert.match(made.stdout.toString(), /^127\.0\.0\.1:0\/log\+[0-9a-f]{8}\+\S+$/m);
+  assert.notEqual(spawnSync(binary, ['keys'], { env, timeout: 30000 }).status, 0, 'existing keys are never replaced');
+  writeFileSync(join(dir, 'tally.key'), 'PRIVATE+KEY+nonsense\n');
+  const bad = spawnSync(binary, ['serve'], { env, timeout: 30000 });
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr.toString(), /tally\.key is not a signing key/);
+});

@@ -514,3 +514,32 @@ pub async fn entries_from(db: &Db, from: u64, to: u64) -> Result<Vec<String>> {
         .await?;
     Ok(rows.iter().map(|r| r.try_get(0)).collect::<std::result::Result<_, _>>()?)
 }
+
+#[cfg(test)]
+mod key_tests {
+    use super::*;
+
+    #[test]
+    fn key_files_are_private_never_replaced_and_checked_on_loading() {
+        let dir = std::env::temp_dir().join(format!("petitions-keys-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let (log, tally) = (dir.join("log.key"), dir.join("tally.key"));
+        let origin = "petitions.example.gov.uk/log";
+        assert!(LogKeys::load(origin, &log, &tally).unwrap_err().contains("petitions keys"), "missing keys are refused");
+        let made = LogKeys::load_or_create(origin, &log, &tally).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&log).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        let again = LogKeys::load(origin, &log, &tally).unwrap();
+        assert_eq!(again.verifiers(), made.verifiers());
+        assert!(create_key(&log, origin).is_err(), "an existing key is never replaced");
+        let err = LogKeys::load("elsewhere.example/log", &log, &tally).unwrap_err();
+        assert!(err.contains("LOG_ORIGIN"), "{err}");
+        std::fs::write(&tally, "PRIVATE+KEY+garbage\n").unwrap();
+        let err = LogKeys::load(origin, &log, &tally).unwrap_err();
+        assert!(err.contains("not a signing key") && !err.contains("garbage"), "malformed, and the file is not echoed: {err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -2,6 +2,7 @@
 //! alone, and keeps evidence when something is wrong.
 
 use std::fmt::Write as _;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
@@ -61,7 +62,6 @@ impl Source {
     }
 }
 
-use std::io::Read as _;
 
 /// The verifier keys the observer trusts: the log key, then the tally key.
 #[derive(Clone, Debug)]
@@ -282,7 +282,10 @@ pub enum Standing {
 pub fn check_receipt(source: &Source, keys: &Keys, receipt: &Receipt) -> Result<Standing, Failure> {
     let commit = base64::engine::general_purpose::STANDARD.decode(receipt.commitment()).expect("a commitment is base64");
     let path = format!("proof/{}/{}", receipt.petition_id, base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(commit));
-    let text = source.need(&path)?;
+    let text = source
+        .get(&path)
+        .map_err(Failure::Unreachable)?
+        .ok_or_else(|| Failure::Unreachable("the log has no proof for this receipt: it is not in a signed checkpoint yet (they are signed within seconds of counting), or the receipt is for another log".into()))?;
     let text = String::from_utf8(text).map_err(|_| Failure::BadSignature("the proof is not text".into()))?;
     let proof = LogProof::parse(&text).map_err(|e| Failure::BadSignature(e.to_string()))?;
     let (index, _, cp) = verify_receipt(&proof, receipt, &keys.log, keys.log.name()).map_err(|e| Failure::TreeMismatch(e.to_string()))?;

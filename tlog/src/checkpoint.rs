@@ -81,3 +81,43 @@ impl Checkpoint {
         Ok(Checkpoint { origin: origin.to_string(), size, root, extensions })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = "petitions.example.gov.uk/log\n961984011\nAWxD3p811N3m4WTinWRXPvBZHfT9IR9g/R4C7SKLPiU=\n";
+
+    #[test]
+    fn checkpoints_round_trip_and_are_read_strictly() {
+        let cp = Checkpoint::parse(TEXT).unwrap();
+        assert_eq!((cp.origin.as_str(), cp.size), ("petitions.example.gov.uk/log", 961_984_011));
+        assert_eq!(cp.text(), TEXT);
+        let with_extension = format!("{TEXT}extension line\n");
+        assert_eq!(Checkpoint::parse(&with_extension).unwrap().text(), with_extension);
+        for bad in [
+            TEXT.trim_end().to_string(),
+            TEXT.replace('\n', "\r\n"),
+            TEXT.replace("961984011", "0961984011"),
+            TEXT.replace("961984011", "+961984011"),
+            TEXT.replace("961984011", "99999999999999999999"),
+            TEXT.replace("iU=", "iV="),
+            TEXT.replace("iU=", "iU"),
+            TEXT.replace("petitions.example.gov.uk/log", ""),
+            format!("{TEXT}\n"),
+            format!("{TEXT}ext\n\n"),
+            "origin\n1\n".to_string(),
+        ] {
+            assert!(Checkpoint::parse(&bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn numbers_have_one_spelling() {
+        assert_eq!(parse_u64("0"), Some(0));
+        assert_eq!(parse_u64("18446744073709551615"), Some(u64::MAX));
+        for bad in ["", "00", "01", "-1", "1 ", " 1", "1e3", "18446744073709551616", "١"] {
+            assert_eq!(parse_u64(bad), None, "{bad:?}");
+        }
+    }
+}

@@ -335,3 +335,29 @@ pub fn write_dir(dir: &Path, entries: &[String], log: &petition_log::note::NoteS
     }
     Ok(cp)
 }
+
+/// Re-checks an evidence folder without the server: every signed note in it (`*.note`) against
+/// the trusted keys, and what each one says. Returns the report followed by one line per note.
+pub fn check_evidence(dir: &Path, keys: &Keys) -> Result<Vec<String>, String> {
+    let report = std::fs::read_to_string(dir.join("report.txt")).map_err(|e| format!("{} is not an evidence folder: {e}", dir.display()))?;
+    let mut out: Vec<String> = report.lines().map(str::to_string).collect();
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir).map_err(|e| e.to_string())?.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "note")).collect();
+    names.sort();
+    for p in names {
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        let bytes = std::fs::read(&p).map_err(|e| format!("{name}: {e}"))?;
+        let line = match Note::parse(&bytes) {
+            Err(e) => format!("{name}: not a signed note ({e})"),
+            Ok(note) => {
+                let by = [&keys.log, &keys.tally].into_iter().find(|k| note.verify_by(k).is_ok());
+                match (by, Checkpoint::parse(&note.text)) {
+                    (Some(k), Ok(cp)) => format!("{name}: signed by {} (genuine): checkpoint of size {} with root {}", k.name(), cp.size, petition_log::checkpoint::hash_b64(&cp.root)),
+                    (Some(k), Err(_)) => format!("{name}: signed by {} (genuine): {}", k.name(), note.text.lines().take(3).collect::<Vec<_>>().join(" / ")),
+                    (None, _) => format!("{name}: NOT signed by a trusted key"),
+                }
+            }
+        };
+        out.push(line);
+    }
+    Ok(out)
+}

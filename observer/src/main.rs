@@ -7,11 +7,13 @@ use petition_log::receipt::Receipt;
 use petition_observer::{check_receipt, sync, Keys, Source, Standing};
 
 const USAGE: &str = "usage:
-  petition-observer sync <url or directory> --keys <file> [--state <directory>]
-  petition-observer receipt <receipt file> --from <url or directory> --keys <file>
+  petition-observer sync <url or directory> KEYS [--state <directory>]
+  petition-observer receipt <receipt file> --from <url or directory> KEYS
+  petition-observer evidence <evidence directory> KEYS
 
---keys names a file with the two published verifier keys, the log key then the tally key
-(take them from the council's notices, not from the server). --state keeps the last checkpoint
+KEYS is --keys <file>, a file with the two published verifier keys (the log key, then the
+tally key), or --key <log key> --key <tally key>. Take them from the council's notices, not
+from the server. evidence re-checks the signed notes in an evidence folder, without the server. --state keeps the last checkpoint
 seen (default ./observer-state); evidence of any failure is written beside it.
 
 exit codes: 0 all checks passed; 1 could not check (network, files, usage); 3 a signature does
@@ -23,8 +25,13 @@ fn flag(args: &[String], name: &str) -> Option<String> {
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
 }
 
+/// The trusted keys: `--keys <file>`, or `--key <log key> --key <tally key>`.
 fn keys(args: &[String]) -> Result<Keys, String> {
-    let path = flag(args, "--keys").ok_or("--keys <file> is required: the observer trusts only keys you give it")?;
+    let given: Vec<&String> = args.windows(2).filter(|w| w[0] == "--key").map(|w| &w[1]).collect();
+    if !given.is_empty() {
+        return Keys::parse(&given.iter().map(|k| format!("{k}\n")).collect::<String>());
+    }
+    let path = flag(args, "--keys").ok_or("give the keys to trust: --keys <file>, or --key <log key> --key <tally key>")?;
     let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
     Keys::parse(&text)
 }
@@ -57,6 +64,18 @@ fn main() -> ExitCode {
                 },
             }
         }
+        Some("evidence") if args.len() >= 2 => match keys(&args).and_then(|k| petition_observer::check_evidence(std::path::Path::new(&args[1]), &k)) {
+            Ok(lines) => {
+                for l in lines {
+                    println!("{l}");
+                }
+                0
+            }
+            Err(e) => {
+                eprintln!("FAILED: {e}");
+                1
+            }
+        },
         Some("receipt") if args.len() >= 2 => {
             let run = || -> Result<Standing, (String, i32)> {
                 let k = keys(&args).map_err(|e| (e, 1))?;

@@ -188,4 +188,26 @@ fn the_command_line_exits_with_the_failure_code() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("evidence written to"));
     let out = std::process::Command::new(bin).args(["sync", dir.to_str().unwrap()]).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "no keys given: nothing is trusted");
+    // Keys on the command line work as well as a file.
+    let (lk, tk) = (l.verifier().to_string(), t.verifier().to_string());
+    publish(&dir, &honest(3));
+    let fresh = temp("cli-state-2");
+    let out = std::process::Command::new(bin).args(["sync", dir.to_str().unwrap(), "--key", &lk, "--key", &tk, "--state", fresh.to_str().unwrap()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn evidence_of_a_fork_checks_out_later_without_the_server() {
+    let (dir, state) = (temp("evidence"), temp("evidence-state"));
+    publish(&dir, &honest(10));
+    run(&dir, &state).unwrap();
+    let mut other = honest(9);
+    other.push(sig("7", 99).encode());
+    publish(&dir, &other);
+    let (_, ev) = run(&dir, &state).unwrap_err();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let lines = petition_observer::check_evidence(&ev.unwrap(), &keys()).unwrap();
+    let genuine: Vec<&String> = lines.iter().filter(|l| l.contains("(genuine): checkpoint of size 11")).collect();
+    assert_eq!(genuine.len(), 2, "two signed checkpoints of one size: {lines:?}");
+    assert_ne!(genuine[0].rsplit(' ').next(), genuine[1].rsplit(' ').next(), "with different roots");
 }

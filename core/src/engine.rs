@@ -311,50 +311,8 @@ pub fn count_delta(terms: &Terms, state: &State, before: &SignatureFacts, after:
     after.counts(terms, state) as i64 - before.counts(terms, state) as i64
 }
 
-/// Why an officer struck a signature: the reason codes of the transparency log.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum StrikeReason {
-    Duplicate,
-    /// Not an elector of the area on the signing date.
-    NotEligible,
-    OutsideWindow,
-    /// Withdrawn by the signer; never chosen by an officer.
-    Withdrawn,
-    Fraud,
-    /// An administrative error.
-    Correction,
-}
-
-impl StrikeReason {
-    pub const ALL: [StrikeReason; 6] = [
-        StrikeReason::Duplicate,
-        StrikeReason::NotEligible,
-        StrikeReason::OutsideWindow,
-        StrikeReason::Withdrawn,
-        StrikeReason::Fraud,
-        StrikeReason::Correction,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            StrikeReason::Duplicate => "duplicate",
-            StrikeReason::NotEligible => "not-eligible",
-            StrikeReason::OutsideWindow => "outside-window",
-            StrikeReason::Withdrawn => "withdrawn",
-            StrikeReason::Fraud => "fraud",
-            StrikeReason::Correction => "correction",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<StrikeReason> {
-        StrikeReason::ALL.into_iter().find(|r| r.code() == s)
-    }
-
-    /// The reasons an officer may give (withdrawal is the signer's own act).
-    pub fn for_officers() -> impl Iterator<Item = StrikeReason> {
-        StrikeReason::ALL.into_iter().filter(|r| *r != StrikeReason::Withdrawn)
-    }
-}
+/// Why a signature no longer counts: the transparency log's reason codes, one definition for both.
+pub use petition_log::entry::Reason as StrikeReason;
 
 #[cfg(test)]
 mod tests;

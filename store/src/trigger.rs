@@ -21,7 +21,6 @@
 use petition_core::engine::{Action, Event, EventKind, Phase, Refusal, State, Step, StrikeReason, Terms};
 use petition_core::threshold::Trigger;
 use petition_core::Percent;
-use petition_log::entry::Reason;
 use sqlx::{AnyConnection, Row};
 use std::collections::BTreeMap;
 
@@ -503,7 +502,7 @@ pub async fn change_signature(db: &Db, mailing: &Mailing, signature_id: i64, cha
             log::queue(&mut tx, petition_id, Queued::Sig(signature_id), now).await?;
             if struck {
                 // Struck while awaiting review: the log records the signature and its strike.
-                let reason = stored_reason.as_deref().and_then(Reason::parse).unwrap_or(Reason::Correction);
+                let reason = stored_reason.as_deref().and_then(StrikeReason::parse).unwrap_or(StrikeReason::Correction);
                 log::queue(&mut tx, petition_id, Queued::Strike(signature_id, reason), now).await?;
             }
             !struck
@@ -519,8 +518,7 @@ pub async fn change_signature(db: &Db, mailing: &Mailing, signature_id: i64, cha
                 .execute(&mut *tx)
                 .await?;
             if logged {
-                let code = Reason::parse(reason.code()).expect("the engine's reasons are the log's");
-                log::queue(&mut tx, petition_id, Queued::Strike(signature_id, code), now).await?;
+                log::queue(&mut tx, petition_id, Queued::Strike(signature_id, reason), now).await?;
             }
             false
         }

@@ -113,6 +113,11 @@ impl Reason {
     pub fn parse(s: &str) -> Option<Reason> {
         Reason::ALL.into_iter().find(|r| r.code() == s)
     }
+
+    /// The reasons an officer may give (a withdrawal is the signer's own act).
+    pub fn for_officers() -> impl Iterator<Item = Reason> {
+        Reason::ALL.into_iter().filter(|r| *r != Reason::Withdrawn)
+    }
 }
 
 /// One log entry.

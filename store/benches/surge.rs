@@ -19,9 +19,7 @@ use petition_core::engine::EventKind;
 use petition_core::text::{Email, PersonName};
 use petition_core::{AreaCode, Postcode};
 use petition_store::demo::{self, Size};
-use petition_store::import::{import, Kind};
 use petition_store::queries::{open_petition, Policy};
-use petition_store::secrets::Secrets;
 use petition_store::signing::{self, AddressChoice, ConfirmOutcome, Mailing, SignRequest};
 use petition_store::{outbox, trigger};
 use std::collections::HashMap;
@@ -44,26 +42,17 @@ async fn main() {
         "postgres" => TestDb::postgres().await,
         other => panic!("backend is sqlite or postgres, not {other}"),
     };
-    let db = t.db.clone();
-    let files = demo::generate(Size::DEMO, 11, "2024-02-15");
-    demo::import_files(&db, &files).await.unwrap();
     let required = (n / 2) as u64;
-    let today = Utc::now().date_naive();
-    let numbers = format!(
-        "area_code,number,in_force_from,in_force_to\n{},{required},{},{}\n",
-        demo::DISTRICT,
-        today - Duration::days(30),
-        today + Duration::days(30)
-    );
-    import(&db, Kind::VerificationNumbers, &numbers).await.unwrap();
+    let w = common::world_of(t, Size::DEMO, 11, required).await;
+    let db = w.t.db.clone();
     let district = AreaCode::parse(demo::DISTRICT).unwrap();
     let id = open_petition(&db, "Surge", "A surge of signatures.", &district, Utc::now() - Duration::days(1), Policy::default()).await.unwrap();
     // Two electors of the same name at one address are one signer to the deduplication.
     let mut seen = std::collections::HashSet::new();
-    let people: Vec<_> = files.people.into_iter().filter(|p| p.local && seen.insert((p.name.to_lowercase(), p.uprn.clone()))).take(n).collect();
+    let people: Vec<_> = w.people.iter().filter(|p| seen.insert((p.name.to_lowercase(), p.uprn.clone()))).take(n).cloned().collect();
     assert_eq!(people.len(), n, "the demo district has only {} local electors", people.len());
 
-    let secrets = Secrets::from_bytes([9; 32]);
+    let secrets = &w.secrets;
     let now = petition_store::now();
     let started = Instant::now();
     for (i, p) in people.iter().enumerate() {
@@ -74,7 +63,7 @@ async fn main() {
             postcode: Postcode::parse(&p.postcode).unwrap(),
             address: AddressChoice::Listed(p.uprn.clone()),
         };
-        signing::sign(&db, &secrets, &mailing(), &req, now).await.unwrap();
+        signing::sign(&db, secrets, &mailing(), &req, now).await.unwrap();
     }
     let signing_secs = started.elapsed().as_secs_f64();
     let mut tokens = HashMap::new();
@@ -156,5 +145,5 @@ async fn main() {
     println!("threshold-reached events: {reached}; counters {}, recount {recount}", n);
     assert_eq!(reached, 1, "exactly one threshold-reached event");
     assert_eq!(recount, n as u64);
-    t.close().await;
+    w.t.close().await;
 }

@@ -86,7 +86,12 @@ pub struct World {
 
 /// The small demo district, with a published number of `required` in force now.
 pub async fn world(t: TestDb, required: u64) -> World {
-    let files = demo::generate(Size::SMALL, 7, "2024-02-15");
+    world_of(t, Size::SMALL, 7, required).await
+}
+
+/// A demo district of any size, with a published number of `required` in force now.
+pub async fn world_of(t: TestDb, size: Size, seed: u64, required: u64) -> World {
+    let files = demo::generate(size, seed, "2024-02-15");
     demo::import_files(&t.db, &files).await.unwrap();
     let today = Utc::now().date_naive();
     let numbers = format!(

@@ -6,7 +6,11 @@
 //! ```sh
 //! cargo bench -p petition-store --bench surge                  # SQLite, 2,000 signers, 64 at a time
 //! cargo bench -p petition-store --bench surge -- postgres 4000 128
+//! cargo bench -p petition-store --bench surge -- sqlite 2000 64 one   # each in its own transaction
 //! ```
+//!
+//! By default confirmations go through a [`Confirmer`], as in the server, which commits them in
+//! groups; `one` confirms each in its own transaction, for comparison.
 //!
 //! The machine is shared and noisy: compare runs made one after the other, not across machines.
 
@@ -20,7 +24,7 @@ use petition_core::text::{Email, PersonName};
 use petition_core::{AreaCode, Postcode};
 use petition_store::demo::{self, Size};
 use petition_store::queries::{open_petition, Policy};
-use petition_store::signing::{self, AddressChoice, ConfirmOutcome, Mailing, SignRequest};
+use petition_store::signing::{self, AddressChoice, ConfirmOutcome, Confirmer, Mailing, SignRequest};
 use petition_store::{outbox, trigger};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -37,6 +41,11 @@ async fn main() {
     let backend = args.first().map(String::as_str).unwrap_or("sqlite").to_string();
     let n: usize = args.get(1).map_or(2000, |s| s.parse().expect("N is a number"));
     let workers: usize = args.get(2).map_or(64, |s| s.parse().expect("concurrency is a number"));
+    let grouped = match args.get(3).map(String::as_str) {
+        None | Some("grouped") => true,
+        Some("one") => false,
+        Some(other) => panic!("the fourth argument is grouped or one, not {other}"),
+    };
     let t = match backend.as_str() {
         "sqlite" => TestDb::sqlite().await,
         "postgres" => TestDb::postgres().await,
@@ -102,16 +111,22 @@ async fn main() {
     };
 
     let queue = Arc::new(tokio::sync::Mutex::new(tokens));
+    let confirmer = grouped.then(|| Confirmer::start(db.clone(), mailing(), 256));
     let started = Instant::now();
     let tasks: Vec<_> = (0..workers)
         .map(|_| {
-            let (db, queue) = (db.clone(), queue.clone());
+            let (db, queue, confirmer) = (db.clone(), queue.clone(), confirmer.clone());
             tokio::spawn(async move {
                 let mut latencies = Vec::new();
                 loop {
                     let Some(token) = queue.lock().await.pop() else { return latencies };
                     let t = Instant::now();
-                    let out = signing::confirm(&db, &mailing(), &token, petition_store::now()).await.unwrap();
+                    let now = petition_store::now();
+                    let out = match &confirmer {
+                        Some(c) => c.confirm(&token, now).await,
+                        None => signing::confirm(&db, &mailing(), &token, now).await,
+                    }
+                    .unwrap();
                     assert!(matches!(out, ConfirmOutcome::Counted { .. }), "{out:?}");
                     latencies.push(t.elapsed().as_secs_f64() * 1000.0);
                 }
@@ -131,7 +146,8 @@ async fn main() {
     let events = trigger::events(&db, id).await.unwrap();
     let reached = events.iter().filter(|r| r.event.kind == EventKind::ThresholdReached).count();
     let recount: u64 = trigger::recount(&db, id).await.unwrap().values().sum();
-    println!("backend {backend}, {n} signers, {workers} confirming at a time, trigger at {required}");
+    let how = if grouped { "committed in groups" } else { "each in its own transaction" };
+    println!("backend {backend}, {n} signers, {workers} confirming at a time ({how}), trigger at {required}");
     println!("signing (form posts, one at a time): {:.0} per second", n as f64 / signing_secs);
     println!("confirming: {:.0} per second ({n} in {secs:.2} s)", n as f64 / secs);
     println!("confirmation latency ms: median {:.1}, p99 {:.1}, max {:.1}", pct(0.5), pct(0.99), pct(1.0));
@@ -142,8 +158,10 @@ async fn main() {
         ),
         other => println!("watcher saw count/event at {other:?}"),
     }
-    println!("threshold-reached events: {reached}; counters {}, recount {recount}", n);
+    let counters: u64 = trigger::counts_by_ward(&db, id).await.unwrap().values().sum();
+    println!("threshold-reached events: {reached}; counters {counters}, recount {recount}");
     assert_eq!(reached, 1, "exactly one threshold-reached event");
     assert_eq!(recount, n as u64);
+    assert_eq!(counters, recount, "the counters agree with the recount");
     w.t.close().await;
 }

@@ -80,3 +80,26 @@ impl Db {
         Ok(())
     }
 }
+
+/// Placeholders for a multi-row `VALUES` list: `($1, $2), ($3, $4)` for two rows of two.
+pub(crate) fn values_list(rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let row: Vec<String> = (1..=cols).map(|c| format!("${}", r * cols + c)).collect();
+            format!("({})", row.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Rows per multi-row statement: well inside both backends' limits on bound parameters.
+pub(crate) const ROWS_PER_STATEMENT: usize = 100;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn values_list_numbers_every_placeholder_once() {
+        assert_eq!(super::values_list(1, 3), "($1, $2, $3)");
+        assert_eq!(super::values_list(2, 2), "($1, $2), ($3, $4)");
+    }
+}

@@ -4,6 +4,7 @@
 //! Every change that must not be lost (a signature, a confirmation, an email to send) is made in
 //! one transaction, so a crash at any instant leaves either all of it or none of it.
 
+pub mod confirming;
 pub mod db;
 pub mod demo;
 pub mod import;

@@ -34,21 +34,29 @@ pub enum Queued {
 
 /// Queues a log entry inside the transaction making the change it records.
 pub(crate) async fn queue(conn: &mut AnyConnection, petition_id: i64, what: Queued, now: i64) -> Result<()> {
-    let (kind, sig, reason) = match what {
-        Queued::Petition => ("petition", None, None),
-        Queued::Sig(s) => ("sig", Some(s), None),
-        Queued::Strike(s, r) => ("strike", Some(s), Some(r.code())),
-        Queued::Reinstate(s) => ("reinstate", Some(s), None),
-        Queued::Close => ("close", None, None),
-    };
-    sqlx::query("INSERT INTO log_queue (kind, petition_id, signature_id, reason, queued_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(kind)
-        .bind(petition_id)
-        .bind(sig)
-        .bind(reason)
-        .bind(now)
-        .execute(conn)
-        .await?;
+    queue_all(conn, &[(petition_id, what, now)]).await
+}
+
+/// Queues many log entries, in the order given, inside the transaction making the changes.
+pub(crate) async fn queue_all(conn: &mut AnyConnection, items: &[(i64, Queued, i64)]) -> Result<()> {
+    for chunk in items.chunks(crate::db::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO log_queue (kind, petition_id, signature_id, reason, queued_at) VALUES {}",
+            crate::db::values_list(chunk.len(), 5)
+        );
+        let mut q = sqlx::query(&sql);
+        for &(petition_id, what, now) in chunk {
+            let (kind, sig, reason) = match what {
+                Queued::Petition => ("petition", None, None),
+                Queued::Sig(s) => ("sig", Some(s), None),
+                Queued::Strike(s, r) => ("strike", Some(s), Some(r.code())),
+                Queued::Reinstate(s) => ("reinstate", Some(s), None),
+                Queued::Close => ("close", None, None),
+            };
+            q = q.bind(kind).bind(petition_id).bind(sig).bind(reason).bind(now);
+        }
+        q.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 

@@ -5,7 +5,6 @@
 //! A repeat attempt looks exactly like a first one to whoever makes it: the only difference is
 //! an email to the address already on file.
 
-use petition_core::receipt::{Receipt, Secret};
 use petition_core::text::{Email, PersonName};
 use petition_core::{names, Postcode};
 use sqlx::Row;
@@ -14,6 +13,8 @@ use crate::outbox::{enqueue, Mail};
 use crate::secrets::{new_token, token_hash, Secrets};
 use crate::trigger::{self, Hold};
 use crate::{queries, Db, StoreError};
+
+pub use crate::confirming::{confirm, confirm_all, ConfirmOutcome, Confirmer};
 
 /// Where links in emails point, and who gets the notices meant for electoral officers.
 #[derive(Clone, Debug)]
@@ -88,17 +89,17 @@ pub enum SignOutcome {
     Unmatched,
 }
 
-struct PetitionInfo {
-    title: String,
-    area_code: String,
-    area_name: String,
-    opens_at: i64,
-    closes_at: i64,
-    paused: bool,
-    closed: bool,
+pub(crate) struct PetitionInfo {
+    pub(crate) title: String,
+    pub(crate) area_code: String,
+    pub(crate) area_name: String,
+    pub(crate) opens_at: i64,
+    pub(crate) closes_at: i64,
+    pub(crate) paused: bool,
+    pub(crate) closed: bool,
 }
 
-async fn petition_info(db: &Db, id: i64) -> Result<Option<PetitionInfo>, SignError> {
+pub(crate) async fn petition_info(db: &Db, id: i64) -> Result<Option<PetitionInfo>, SignError> {
     let row = sqlx::query(
         "SELECT p.title, p.area_code, a.name, p.opens_at, p.closes_at, p.paused_since, p.closed_at
          FROM petitions p JOIN areas a ON a.code = p.area_code WHERE p.id = $1",
@@ -123,11 +124,6 @@ async fn petition_info(db: &Db, id: i64) -> Result<Option<PetitionInfo>, SignErr
 fn is_open(p: &PetitionInfo, now: i64) -> bool {
     !p.closed && p.opens_at <= now && now < p.closes_at
 }
-
-/// Whether a petition is open and not paused, checked inside a transaction that holds it, so that
-/// a close or pause cannot slip between the check and the write.
-const ACCEPTING: &str = "EXISTS (SELECT 1 FROM petitions p WHERE p.id = $1 AND p.closed_at IS NULL AND p.paused_since IS NULL
-                         AND p.opens_at <= $2 AND p.closes_at > $2)";
 
 /// Where a signer lives, once checked against the gazetteer and the petition's area.
 struct Place {
@@ -294,7 +290,7 @@ fn already_signed_mail(links: &Mailing, title: &str, id: i64, to: &str, withdraw
     }
 }
 
-fn counted_mail(links: &Mailing, title: &str, id: i64, to: &str, withdraw_token: &str, counted: bool) -> Mail {
+pub(crate) fn counted_mail(links: &Mailing, title: &str, id: i64, to: &str, withdraw_token: &str, counted: bool) -> Mail {
     let state = if counted {
         "Your signature is confirmed and counted."
     } else {
@@ -309,21 +305,6 @@ fn counted_mail(links: &Mailing, title: &str, id: i64, to: &str, withdraw_token:
             links.withdraw(withdraw_token)
         ),
     }
-}
-
-/// What a confirmation link leads to.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ConfirmOutcome {
-    /// Confirmed and counted; the receipt is shown this once.
-    Counted { petition_id: i64, title: String, receipt: Receipt },
-    /// Email confirmed; an officer will check the signature. The receipt is shown this once.
-    SentForReview { petition_id: i64, title: String, receipt: Receipt },
-    AlreadyConfirmed { petition_id: i64, title: String },
-    Closed { petition_id: i64, title: String },
-    /// Collection is paused: the link still works once it resumes.
-    Paused { petition_id: i64, title: String },
-    Withdrawn { petition_id: i64, title: String },
-    UnknownLink,
 }
 
 /// The petition a confirmation or withdrawal link belongs to, for the page with the button.
@@ -354,82 +335,9 @@ impl LinkKind {
     }
 }
 
-pub async fn confirm(db: &Db, mailing: &Mailing, token: &str, now: i64) -> Result<ConfirmOutcome, StoreError> {
-    let row = sqlx::query(
-        "SELECT s.id, s.status, s.elector_id, s.ward_code, s.email, p.id, p.title
-         FROM signatures s JOIN petitions p ON p.id = s.petition_id WHERE s.confirm_token_hash = $1",
-    )
-    .bind(token_hash(token))
-    .fetch_optional(&db.pool)
-    .await?;
-    let Some(r) = row else { return Ok(ConfirmOutcome::UnknownLink) };
-    let sig_id: i64 = r.try_get(0)?;
-    let status: String = r.try_get(1)?;
-    let elector: Option<i64> = r.try_get(2)?;
-    let ward: String = r.try_get(3)?;
-    let email: String = r.try_get(4)?;
-    let petition_id: i64 = r.try_get(5)?;
-    let title: String = r.try_get(6)?;
-    match status.as_str() {
-        "confirmed" | "review" => return Ok(ConfirmOutcome::AlreadyConfirmed { petition_id, title }),
-        "withdrawn" => return Ok(ConfirmOutcome::Withdrawn { petition_id, title }),
-        _ => {}
-    }
-    let receipt = Receipt { petition_id: petition_id.to_string(), area: ward.clone(), r: Secret(rand::random()) };
-    let counted = elector.is_some();
-    let (withdraw_token, withdraw_h) = new_token();
-    use base64::Engine;
-    let mut tx = db.pool.begin().await?;
-    trigger::hold(&mut tx, db.backend, petition_id, Hold::Shared).await?;
-    let done = sqlx::query(&format!(
-        "UPDATE signatures SET status = $3, confirmed_at = $2, receipt_r = $4, receipt_commit = $5, withdraw_token_hash = $6
-         WHERE id = $7 AND status = 'unconfirmed' AND {ACCEPTING}"
-    ))
-    .bind(petition_id)
-    .bind(now)
-    .bind(if counted { "confirmed" } else { "review" })
-    .bind(base64::engine::general_purpose::STANDARD.encode(receipt.r.0))
-    .bind(receipt.commitment())
-    .bind(&withdraw_h)
-    .bind(sig_id)
-    .execute(&mut *tx)
-    .await?;
-    if done.rows_affected() != 1 {
-        tx.rollback().await?;
-        // Another request confirmed it first, or the petition is not accepting signatures.
-        let status: String = sqlx::query("SELECT status FROM signatures WHERE id = $1")
-            .bind(sig_id)
-            .fetch_one(&db.pool)
-            .await?
-            .try_get(0)?;
-        if status != "unconfirmed" {
-            return Ok(ConfirmOutcome::AlreadyConfirmed { petition_id, title });
-        }
-        let paused = petition_info(db, petition_id).await.map_err(|e| match e {
-            SignError::Store(e) => e,
-            other => StoreError::Invalid(other.to_string()),
-        })?.is_some_and(|p| p.paused && !p.closed && now < p.closes_at);
-        return Ok(if paused { ConfirmOutcome::Paused { petition_id, title } } else { ConfirmOutcome::Closed { petition_id, title } });
-    }
-    if counted {
-        trigger::add_to_tally(&mut tx, petition_id, &ward, sig_id, 1).await?;
-        crate::log::queue(&mut tx, petition_id, crate::log::Queued::Sig(sig_id), now).await?;
-    }
-    enqueue(&mut tx, &counted_mail(mailing, &title, petition_id, &email, &withdraw_token, counted), now).await?;
-    tx.commit().await?;
-    if counted {
-        settle_after_commit(db, mailing, petition_id, now).await;
-    }
-    Ok(if counted {
-        ConfirmOutcome::Counted { petition_id, title, receipt }
-    } else {
-        ConfirmOutcome::SentForReview { petition_id, title, receipt }
-    })
-}
-
 /// The change is committed and acknowledged whatever happens here; if settling fails, the
 /// scheduler's next sweep records what is due.
-async fn settle_after_commit(db: &Db, mailing: &Mailing, petition_id: i64, now: i64) {
+pub(crate) async fn settle_after_commit(db: &Db, mailing: &Mailing, petition_id: i64, now: i64) {
     if let Err(e) = trigger::settle(db, mailing, petition_id, now).await {
         tracing::warn!(petition_id, error = %e, "settling after a committed change failed; the scheduler will retry");
     }

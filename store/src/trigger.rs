@@ -133,20 +133,42 @@ pub async fn recount(db: &Db, id: i64) -> Result<BTreeMap<String, u64>> {
 /// Adds `delta` to a ward's counter, in the caller's transaction. The shard follows the signature
 /// so that its +1 and −1 land on the same row.
 pub(crate) async fn add_to_tally(conn: &mut AnyConnection, petition_id: i64, ward: &str, signature_id: i64, delta: i64) -> Result<()> {
-    if delta == 0 {
-        return Ok(());
+    let mut deltas = Deltas::new();
+    deltas.add(petition_id, ward, signature_id, delta);
+    deltas.apply(conn).await
+}
+
+/// Changes to the counters, gathered per counter row so that a group of changes writes each row
+/// once, in one order (two groups writing the same rows then wait for each other rather than
+/// deadlock).
+#[derive(Default)]
+pub(crate) struct Deltas(BTreeMap<(i64, String, i64), i64>);
+
+impl Deltas {
+    pub(crate) fn new() -> Self {
+        Self::default()
     }
-    sqlx::query(
-        "INSERT INTO tallies (petition_id, ward_code, shard, n) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (petition_id, ward_code, shard) DO UPDATE SET n = tallies.n + excluded.n",
-    )
-    .bind(petition_id)
-    .bind(ward)
-    .bind(signature_id.rem_euclid(SHARDS))
-    .bind(delta)
-    .execute(conn)
-    .await?;
-    Ok(())
+
+    pub(crate) fn add(&mut self, petition_id: i64, ward: &str, signature_id: i64, delta: i64) {
+        *self.0.entry((petition_id, ward.to_string(), signature_id.rem_euclid(SHARDS))).or_default() += delta;
+    }
+
+    pub(crate) async fn apply(&self, conn: &mut AnyConnection) -> Result<()> {
+        let rows: Vec<_> = self.0.iter().filter(|(_, &n)| n != 0).collect();
+        for chunk in rows.chunks(crate::db::ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO tallies (petition_id, ward_code, shard, n) VALUES {}
+                 ON CONFLICT (petition_id, ward_code, shard) DO UPDATE SET n = tallies.n + excluded.n",
+                crate::db::values_list(chunk.len(), 4)
+            );
+            let mut q = sqlx::query(&sql);
+            for ((petition_id, ward, shard), n) in chunk {
+                q = q.bind(*petition_id).bind(ward.as_str()).bind(*shard).bind(**n);
+            }
+            q.execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
 }
 
 /// How a transaction holds a petition while it changes the count or the state.

@@ -1,0 +1,304 @@
+//! Confirming signatures, committed in groups.
+//!
+//! A confirmation is a few small writes (the signature, its counter, its log entry, the thank-you
+//! email); what costs is the commit, which waits for the disk. In a surge, a [`Confirmer`] gathers
+//! the confirmations that arrive while its previous group is being written and commits them all
+//! in one transaction (group commit), then settles each petition the group touched once and
+//! answers everyone. Nobody is told their signature counts before it is durable; a crash before
+//! the commit leaves the whole group unconfirmed, and the same links confirm it again.
+//!
+//! [`confirm`] writes one confirmation on its own through the same code, for callers without a
+//! `Confirmer` (tests, tools).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use base64::Engine;
+use petition_core::receipt::{Receipt, Secret};
+use sqlx::Row;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::outbox::Mail;
+use crate::secrets::{new_token, token_hash};
+use crate::signing::{counted_mail, petition_info, settle_after_commit, Mailing, SignError};
+use crate::trigger::{self, Deltas, Hold};
+use crate::{log, outbox, Db, Result, StoreError};
+
+/// What a confirmation link leads to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConfirmOutcome {
+    /// Confirmed and counted; the receipt is shown this once.
+    Counted { petition_id: i64, title: String, receipt: Receipt },
+    /// Email confirmed; an officer will check the signature. The receipt is shown this once.
+    SentForReview { petition_id: i64, title: String, receipt: Receipt },
+    AlreadyConfirmed { petition_id: i64, title: String },
+    Closed { petition_id: i64, title: String },
+    /// Collection is paused: the link still works once it resumes.
+    Paused { petition_id: i64, title: String },
+    Withdrawn { petition_id: i64, title: String },
+    UnknownLink,
+}
+
+/// A confirmation looked up and ready to write.
+struct Pending {
+    signature_id: i64,
+    petition_id: i64,
+    title: String,
+    ward: String,
+    email: String,
+    /// Matched to the register: it counts once confirmed. Otherwise an officer reviews it.
+    counted: bool,
+    receipt: Receipt,
+    withdraw_token: String,
+    withdraw_hash: String,
+    now: i64,
+}
+
+enum Looked {
+    Answered(ConfirmOutcome),
+    Pending(Pending),
+}
+
+async fn look_up(db: &Db, token: &str, now: i64) -> Result<Looked> {
+    let row = sqlx::query(
+        "SELECT s.id, s.status, s.elector_id, s.ward_code, s.email, p.id, p.title
+         FROM signatures s JOIN petitions p ON p.id = s.petition_id WHERE s.confirm_token_hash = $1",
+    )
+    .bind(token_hash(token))
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(r) = row else { return Ok(Looked::Answered(ConfirmOutcome::UnknownLink)) };
+    let status: String = r.try_get(1)?;
+    let petition_id: i64 = r.try_get(5)?;
+    let title: String = r.try_get(6)?;
+    match status.as_str() {
+        "confirmed" | "review" => return Ok(Looked::Answered(ConfirmOutcome::AlreadyConfirmed { petition_id, title })),
+        "withdrawn" => return Ok(Looked::Answered(ConfirmOutcome::Withdrawn { petition_id, title })),
+        _ => {}
+    }
+    let ward: String = r.try_get(3)?;
+    let (withdraw_token, withdraw_hash) = new_token();
+    Ok(Looked::Pending(Pending {
+        signature_id: r.try_get(0)?,
+        petition_id,
+        title,
+        receipt: Receipt { petition_id: petition_id.to_string(), area: ward.clone(), r: Secret(rand::random()) },
+        ward,
+        email: r.try_get(4)?,
+        counted: r.try_get::<Option<i64>, _>(2)?.is_some(),
+        withdraw_token,
+        withdraw_hash,
+        now,
+    }))
+}
+
+/// Writes a group of confirmations in one transaction and commits it. Returns, for each, whether
+/// it was written; one that was not had been confirmed by another request first, or its petition
+/// was not accepting signatures at its moment.
+async fn write_group(db: &Db, mailing: &Mailing, group: &[&Pending]) -> Result<Vec<bool>> {
+    let mut tx = db.pool.begin().await?;
+    let petitions: BTreeSet<i64> = group.iter().map(|p| p.petition_id).collect();
+    for &id in &petitions {
+        trigger::hold(&mut tx, db.backend, id, Hold::Shared).await?;
+    }
+    // One statement writes the whole group, each signature only if its petition is accepting
+    // signatures at its moment; the shared hold means a close or pause cannot slip in between.
+    // A signature in the group twice (its link opened twice at once) is written once, for the
+    // first.
+    let mut first = BTreeMap::new();
+    for (i, p) in group.iter().enumerate() {
+        first.entry(p.signature_id).or_insert(i);
+    }
+    let mut written = vec![false; group.len()];
+    let firsts: Vec<usize> = first.values().copied().collect();
+    for chunk in firsts.chunks(crate::db::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "UPDATE signatures SET status = v.column2, confirmed_at = v.column3, receipt_r = v.column4,
+               receipt_commit = v.column5, withdraw_token_hash = v.column6
+             FROM (VALUES {}) AS v
+             WHERE signatures.id = v.column1 AND signatures.status = 'unconfirmed'
+               AND EXISTS (SELECT 1 FROM petitions p WHERE p.id = signatures.petition_id AND p.closed_at IS NULL
+                           AND p.paused_since IS NULL AND p.opens_at <= v.column3 AND p.closes_at > v.column3)
+             RETURNING signatures.id",
+            crate::db::values_list(chunk.len(), 6)
+        );
+        let mut q = sqlx::query(&sql);
+        for &i in chunk {
+            let p = group[i];
+            q = q
+                .bind(p.signature_id)
+                .bind(if p.counted { "confirmed" } else { "review" })
+                .bind(p.now)
+                .bind(base64::engine::general_purpose::STANDARD.encode(p.receipt.r.0))
+                .bind(p.receipt.commitment())
+                .bind(&p.withdraw_hash);
+        }
+        for row in q.fetch_all(&mut *tx).await? {
+            written[first[&row.try_get::<i64, _>(0)?]] = true;
+        }
+    }
+    let mut deltas = Deltas::new();
+    let mut entries = Vec::new();
+    let mut mails: Vec<(Mail, i64)> = Vec::new();
+    for (p, _) in group.iter().zip(&written).filter(|(_, &w)| w) {
+        if p.counted {
+            deltas.add(p.petition_id, &p.ward, p.signature_id, 1);
+            entries.push((p.petition_id, log::Queued::Sig(p.signature_id), p.now));
+        }
+        mails.push((counted_mail(mailing, &p.title, p.petition_id, &p.email, &p.withdraw_token, p.counted), p.now));
+    }
+    deltas.apply(&mut tx).await?;
+    log::queue_all(&mut tx, &entries).await?;
+    outbox::enqueue_all(&mut tx, &mails).await?;
+    tx.commit().await?;
+    Ok(written)
+}
+
+/// What the signer is told, once the group holding their confirmation has committed.
+async fn answer(db: &Db, p: Pending, written: bool) -> Result<ConfirmOutcome> {
+    let (petition_id, title) = (p.petition_id, p.title);
+    if written {
+        return Ok(if p.counted {
+            ConfirmOutcome::Counted { petition_id, title, receipt: p.receipt }
+        } else {
+            ConfirmOutcome::SentForReview { petition_id, title, receipt: p.receipt }
+        });
+    }
+    let status: String = sqlx::query("SELECT status FROM signatures WHERE id = $1")
+        .bind(p.signature_id)
+        .fetch_one(&db.pool)
+        .await?
+        .try_get(0)?;
+    if status != "unconfirmed" {
+        return Ok(ConfirmOutcome::AlreadyConfirmed { petition_id, title });
+    }
+    let paused = petition_info(db, petition_id)
+        .await
+        .map_err(|e| match e {
+            SignError::Store(e) => e,
+            other => StoreError::Invalid(other.to_string()),
+        })?
+        .is_some_and(|i| i.paused && !i.closed && p.now < i.closes_at);
+    Ok(if paused { ConfirmOutcome::Paused { petition_id, title } } else { ConfirmOutcome::Closed { petition_id, title } })
+}
+
+/// Brings the state of every petition whose count the group changed into line with it.
+async fn settle_group(db: &Db, mailing: &Mailing, group: &[&Pending], written: &[bool]) {
+    let mut latest: BTreeMap<i64, i64> = BTreeMap::new();
+    for (p, _) in group.iter().zip(written).filter(|(p, &w)| w && p.counted) {
+        let at = latest.entry(p.petition_id).or_insert(p.now);
+        *at = (*at).max(p.now);
+    }
+    for (id, now) in latest {
+        settle_after_commit(db, mailing, id, now).await;
+    }
+}
+
+/// Writes and settles a group. If the group's transaction fails, each confirmation is tried in a
+/// transaction of its own, so that one that cannot be written does not fail the others.
+async fn commit_group(db: &Db, mailing: &Mailing, group: &[&Pending]) -> Vec<Result<bool>> {
+    if group.is_empty() {
+        return Vec::new();
+    }
+    match write_group(db, mailing, group).await {
+        Ok(written) => {
+            settle_group(db, mailing, group, &written).await;
+            written.into_iter().map(Ok).collect()
+        }
+        Err(e) if group.len() > 1 => {
+            tracing::warn!(size = group.len(), error = %e, "a group of confirmations failed; writing them one at a time");
+            let mut results = Vec::with_capacity(group.len());
+            for p in group {
+                let one = write_group(db, mailing, &[p]).await;
+                if let Ok(w) = &one {
+                    settle_group(db, mailing, &[p], w).await;
+                }
+                results.push(one.map(|w| w[0]));
+            }
+            results
+        }
+        Err(e) => vec![Err(e)],
+    }
+}
+
+/// Confirms a group of signatures, each link with its own moment, in one transaction, and says
+/// what happened to each, in order.
+pub async fn confirm_all(db: &Db, mailing: &Mailing, links: &[(&str, i64)]) -> Vec<Result<ConfirmOutcome>> {
+    let mut looked = Vec::with_capacity(links.len());
+    for &(token, now) in links {
+        looked.push(look_up(db, token, now).await);
+    }
+    let group: Vec<&Pending> = looked.iter().filter_map(|l| match l {
+        Ok(Looked::Pending(p)) => Some(p),
+        _ => None,
+    }).collect();
+    let mut results = commit_group(db, mailing, &group).await.into_iter();
+    let mut out = Vec::with_capacity(links.len());
+    for l in looked {
+        out.push(match l {
+            Err(e) => Err(e),
+            Ok(Looked::Answered(o)) => Ok(o),
+            Ok(Looked::Pending(p)) => match results.next().expect("one result per pending confirmation") {
+                Ok(written) => answer(db, p, written).await,
+                Err(e) => Err(e),
+            },
+        });
+    }
+    out
+}
+
+/// Confirms one signature on its own: looks up the link, writes and commits, settles the
+/// petition, and says what happened.
+pub async fn confirm(db: &Db, mailing: &Mailing, token: &str, now: i64) -> Result<ConfirmOutcome> {
+    confirm_all(db, mailing, &[(token, now)]).await.pop().expect("one answer per link")
+}
+
+struct Job {
+    pending: Pending,
+    reply: oneshot::Sender<(Pending, Result<bool>)>,
+}
+
+/// Confirms signatures in groups: one background writer per server commits whatever has arrived
+/// while it was busy, up to a limit, in one transaction. Cheap to clone.
+#[derive(Clone)]
+pub struct Confirmer {
+    db: Db,
+    jobs: mpsc::Sender<Job>,
+}
+
+impl Confirmer {
+    /// Starts the writer on the current Tokio runtime. `max_group` caps the confirmations in one
+    /// transaction.
+    pub fn start(db: Db, mailing: Mailing, max_group: usize) -> Confirmer {
+        let max_group = max_group.max(1);
+        let (jobs, rx) = mpsc::channel(max_group * 4);
+        tokio::spawn(run(db.clone(), mailing, rx, max_group));
+        Confirmer { db, jobs }
+    }
+
+    /// Confirms one signature as part of the next group, answering once that group is durable
+    /// and its petitions are settled.
+    pub async fn confirm(&self, token: &str, now: i64) -> Result<ConfirmOutcome> {
+        let p = match look_up(&self.db, token, now).await? {
+            Looked::Answered(o) => return Ok(o),
+            Looked::Pending(p) => p,
+        };
+        let (reply, answered) = oneshot::channel();
+        let stopped = || StoreError::Invalid("the confirmation writer has stopped".into());
+        self.jobs.send(Job { pending: p, reply }).await.map_err(|_| stopped())?;
+        // The writer hands the confirmation back with its result, so that the answer is worked
+        // out here, off the writer's path.
+        let (p, written) = answered.await.map_err(|_| stopped())?;
+        answer(&self.db, p, written?).await
+    }
+}
+
+async fn run(db: Db, mailing: Mailing, mut rx: mpsc::Receiver<Job>, max_group: usize) {
+    let mut jobs = Vec::with_capacity(max_group);
+    while rx.recv_many(&mut jobs, max_group).await > 0 {
+        let group: Vec<&Pending> = jobs.iter().map(|j| &j.pending).collect();
+        let results = commit_group(&db, &mailing, &group).await;
+        for (job, result) in jobs.drain(..).zip(results) {
+            let _ = job.reply.send((job.pending, result));
+        }
+    }
+}

@@ -15,8 +15,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use base64::Engine;
 use petition_core::receipt::{Receipt, Secret};
 use sqlx::Row;
-use tokio::sync::{mpsc, oneshot};
 
+use crate::group::{Commit, Grouper};
 use crate::outbox::Mail;
 use crate::secrets::{new_token, token_hash};
 use crate::signing::{counted_mail, petition_info, settle_after_commit, Mailing, SignError};
@@ -252,27 +252,27 @@ pub async fn confirm(db: &Db, mailing: &Mailing, token: &str, now: i64) -> Resul
     confirm_all(db, mailing, &[(token, now)]).await.pop().expect("one answer per link")
 }
 
-struct Job {
-    pending: Pending,
-    reply: oneshot::Sender<(Pending, Result<bool>)>,
-}
-
 /// Confirms signatures in groups: one background writer per server commits whatever has arrived
-/// while it was busy, up to a limit, in one transaction. Cheap to clone.
+/// while it was busy, up to a limit, in one transaction (see [`crate::group`]). Cheap to clone.
 #[derive(Clone)]
 pub struct Confirmer {
     db: Db,
-    jobs: mpsc::Sender<Job>,
+    writer: Grouper<Pending>,
 }
 
 impl Confirmer {
     /// Starts the writer on the current Tokio runtime. `max_group` caps the confirmations in one
     /// transaction.
     pub fn start(db: Db, mailing: Mailing, max_group: usize) -> Confirmer {
-        let max_group = max_group.max(1);
-        let (jobs, rx) = mpsc::channel(max_group * 4);
-        tokio::spawn(run(db.clone(), mailing, rx, max_group));
-        Confirmer { db, jobs }
+        let writer_db = db.clone();
+        let commit: Commit<Pending> = Box::new(move |items: &[Pending]| {
+            let (db, mailing) = (writer_db.clone(), mailing.clone());
+            Box::pin(async move {
+                let group: Vec<&Pending> = items.iter().collect();
+                commit_group(&db, &mailing, &group).await
+            })
+        });
+        Confirmer { db, writer: Grouper::start(max_group, commit) }
     }
 
     /// Confirms one signature as part of the next group, answering once that group is durable
@@ -282,23 +282,7 @@ impl Confirmer {
             Looked::Answered(o) => return Ok(o),
             Looked::Pending(p) => p,
         };
-        let (reply, answered) = oneshot::channel();
-        let stopped = || StoreError::Invalid("the confirmation writer has stopped".into());
-        self.jobs.send(Job { pending: p, reply }).await.map_err(|_| stopped())?;
-        // The writer hands the confirmation back with its result, so that the answer is worked
-        // out here, off the writer's path.
-        let (p, written) = answered.await.map_err(|_| stopped())?;
-        answer(&self.db, p, written?).await
-    }
-}
-
-async fn run(db: Db, mailing: Mailing, mut rx: mpsc::Receiver<Job>, max_group: usize) {
-    let mut jobs = Vec::with_capacity(max_group);
-    while rx.recv_many(&mut jobs, max_group).await > 0 {
-        let group: Vec<&Pending> = jobs.iter().map(|j| &j.pending).collect();
-        let results = commit_group(&db, &mailing, &group).await;
-        for (job, result) in jobs.drain(..).zip(results) {
-            let _ = job.reply.send((job.pending, result));
-        }
+        let (p, written) = self.writer.submit(p).await?;
+        answer(&self.db, p, written).await
     }
 }

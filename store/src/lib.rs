@@ -7,6 +7,7 @@
 pub mod confirming;
 pub mod db;
 pub mod demo;
+mod group;
 pub mod import;
 pub mod log;
 pub mod officer;

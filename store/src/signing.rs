@@ -163,8 +163,26 @@ async fn check_address(db: &Db, petition_id: i64, postcode: &Postcode, choice: &
     Ok((p, Place { ward, uprn, address_text: text }))
 }
 
-/// Records a signature (or finds the signer's earlier one) and queues the right email.
-pub async fn sign(db: &Db, secrets: &Secrets, links: &Mailing, req: &SignRequest, now: i64) -> Result<SignOutcome, SignError> {
+/// A signature checked and ready to record.
+pub(crate) struct NewSignature {
+    petition_id: i64,
+    title: String,
+    dedupe_key: String,
+    elector: Option<i64>,
+    uprn: Option<String>,
+    postcode: String,
+    address_text: String,
+    ward: String,
+    name: String,
+    email: String,
+    token: String,
+    token_hash: String,
+    outcome: SignOutcome,
+    now: i64,
+}
+
+/// Checks a request against the petition, the gazetteer and the register; writes nothing.
+async fn prepare(db: &Db, secrets: &Secrets, req: &SignRequest, now: i64) -> Result<NewSignature, SignError> {
     let (p, Place { ward, uprn, address_text }) = check_address(db, req.petition_id, &req.postcode, &req.address, now).await?;
     let name_key = req.name.key();
     let elector: Option<i64> = match &uprn {
@@ -185,49 +203,166 @@ pub async fn sign(db: &Db, secrets: &Secrets, links: &Mailing, req: &SignRequest
             "sig", &pid, "unlisted", req.postcode.as_str(), &names::address_key([address_text.as_str()]), &name_key,
         ]),
     };
-    let outcome = if elector.is_some() { SignOutcome::Matched } else { SignOutcome::Unmatched };
-    let (token, token_h) = new_token();
+    let (token, token_hash) = new_token();
+    Ok(NewSignature {
+        petition_id: req.petition_id,
+        title: p.title,
+        dedupe_key,
+        elector,
+        uprn,
+        postcode: req.postcode.as_str().to_string(),
+        address_text,
+        ward,
+        name: req.name.as_str().to_string(),
+        email: req.email.as_str().to_string(),
+        token,
+        token_hash,
+        outcome: if elector.is_some() { SignOutcome::Matched } else { SignOutcome::Unmatched },
+        now,
+    })
+}
 
+/// Records a group of new signatures, with their confirmation emails, in one transaction. Says
+/// for each whether it was recorded: one that was not is a repeat of an earlier signature (or of
+/// one earlier in the group), for [`sign_again`].
+async fn insert_group(db: &Db, links: &Mailing, group: &[NewSignature]) -> crate::Result<Vec<bool>> {
     let mut tx = db.pool.begin().await?;
-    let inserted = sqlx::query(
-        "INSERT INTO signatures (petition_id, dedupe_key, status, elector_id, uprn, postcode, address_text, ward_code,
-           name, email, confirm_token_hash, created_at)
-         VALUES ($1, $2, 'unconfirmed', $3, $4, $5, $6, $7, $8, $9, $10, $11)
-         ON CONFLICT (petition_id, dedupe_key) DO NOTHING RETURNING id",
-    )
-    .bind(req.petition_id)
-    .bind(&dedupe_key)
-    .bind(elector)
-    .bind(uprn.clone())
-    .bind(req.postcode.as_str())
-    .bind(&address_text)
-    .bind(&ward)
-    .bind(req.name.as_str())
-    .bind(req.email.as_str())
-    .bind(&token_h)
-    .bind(now)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if inserted.is_some() {
-        enqueue(&mut tx, &confirmation_mail(links, &p.title, req.email.as_str(), &token, outcome), now).await?;
-        tx.commit().await?;
-        return Ok(outcome);
+    let mut first = std::collections::BTreeMap::new();
+    for (i, s) in group.iter().enumerate() {
+        first.entry((s.petition_id, s.dedupe_key.as_str())).or_insert(i);
     }
-    // An earlier signature by the same elector.
+    let firsts: Vec<usize> = first.values().copied().collect();
+    let mut recorded = vec![false; group.len()];
+    for chunk in firsts.chunks(crate::db::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO signatures (petition_id, dedupe_key, status, elector_id, uprn, postcode, address_text, ward_code,
+               name, email, confirm_token_hash, created_at)
+             VALUES {}
+             ON CONFLICT (petition_id, dedupe_key) DO NOTHING RETURNING petition_id, dedupe_key",
+            crate::db::values_list(chunk.len(), 12)
+        );
+        let mut q = sqlx::query(&sql);
+        for &i in chunk {
+            let s = &group[i];
+            q = q
+                .bind(s.petition_id)
+                .bind(&s.dedupe_key)
+                .bind("unconfirmed")
+                .bind(s.elector)
+                .bind(s.uprn.clone())
+                .bind(&s.postcode)
+                .bind(&s.address_text)
+                .bind(&s.ward)
+                .bind(&s.name)
+                .bind(&s.email)
+                .bind(&s.token_hash)
+                .bind(s.now);
+        }
+        for row in q.fetch_all(&mut *tx).await? {
+            let key: (i64, String) = (row.try_get(0)?, row.try_get(1)?);
+            recorded[first[&(key.0, key.1.as_str())]] = true;
+        }
+    }
+    let mails: Vec<(Mail, i64)> = group
+        .iter()
+        .zip(&recorded)
+        .filter(|(_, &r)| r)
+        .map(|(s, _)| (confirmation_mail(links, &s.title, &s.email, &s.token, s.outcome), s.now))
+        .collect();
+    crate::outbox::enqueue_all(&mut tx, &mails).await?;
+    tx.commit().await?;
+    Ok(recorded)
+}
+
+/// Records a group, or, if its transaction fails, each signature on its own, so that one that
+/// cannot be written does not fail the others.
+async fn record_group(db: &Db, links: &Mailing, group: &[NewSignature]) -> Vec<crate::Result<bool>> {
+    if group.is_empty() {
+        return Vec::new();
+    }
+    match insert_group(db, links, group).await {
+        Ok(recorded) => recorded.into_iter().map(Ok).collect(),
+        Err(e) if group.len() > 1 => {
+            tracing::warn!(size = group.len(), error = %e, "a group of signatures failed; writing them one at a time");
+            let mut out = Vec::with_capacity(group.len());
+            for s in group {
+                out.push(insert_group(db, links, std::slice::from_ref(s)).await.map(|r| r[0]));
+            }
+            out
+        }
+        Err(e) => vec![Err(e)],
+    }
+}
+
+/// Records a signature (or finds the signer's earlier one) and queues the right email.
+pub async fn sign(db: &Db, secrets: &Secrets, links: &Mailing, req: &SignRequest, now: i64) -> Result<SignOutcome, SignError> {
+    let s = prepare(db, secrets, req, now).await?;
+    let recorded = record_group(db, links, std::slice::from_ref(&s)).await.pop().expect("one result per signature")?;
+    finish(db, links, s, recorded).await
+}
+
+async fn finish(db: &Db, links: &Mailing, s: NewSignature, recorded: bool) -> Result<SignOutcome, SignError> {
+    if !recorded {
+        sign_again(db, links, &s).await?;
+    }
+    Ok(s.outcome)
+}
+
+/// Records signatures in groups, as [`Confirmer`] does confirmations. Cheap to clone.
+#[derive(Clone)]
+pub struct Signer {
+    db: Db,
+    secrets: Secrets,
+    links: Mailing,
+    writer: crate::group::Grouper<NewSignature>,
+}
+
+impl Signer {
+    /// Starts the writer on the current Tokio runtime; `max_group` caps the signatures in one
+    /// transaction.
+    pub fn start(db: Db, secrets: Secrets, links: Mailing, max_group: usize) -> Signer {
+        let (writer_db, writer_links) = (db.clone(), links.clone());
+        let commit: crate::group::Commit<NewSignature> = Box::new(move |items: &[NewSignature]| {
+            let (db, links) = (writer_db.clone(), writer_links.clone());
+            Box::pin(async move { record_group(&db, &links, items).await })
+        });
+        Signer { db, secrets, links, writer: crate::group::Grouper::start(max_group, commit) }
+    }
+
+    /// Like [`sign`], as part of the next group: answers once the signature is durable.
+    pub async fn sign(&self, req: &SignRequest, now: i64) -> Result<SignOutcome, SignError> {
+        let s = prepare(&self.db, &self.secrets, req, now).await?;
+        let (s, recorded) = self.writer.submit(s).await?;
+        finish(&self.db, &self.links, s, recorded).await
+    }
+}
+
+/// A repeat of an earlier signature by the same elector: the same answer as a first attempt, and
+/// an email to the address on file.
+async fn sign_again(db: &Db, links: &Mailing, s: &NewSignature) -> crate::Result<()> {
+    let mut tx = db.pool.begin().await?;
+    // Write before reading: this locks the row on PostgreSQL, and on SQLite takes the writer
+    // lock first (a read-then-write transaction there fails if another writer commits between).
+    sqlx::query("UPDATE signatures SET id = id WHERE petition_id = $1 AND dedupe_key = $2")
+        .bind(s.petition_id)
+        .bind(&s.dedupe_key)
+        .execute(&mut *tx)
+        .await?;
     let row = sqlx::query("SELECT id, status, email FROM signatures WHERE petition_id = $1 AND dedupe_key = $2")
-        .bind(req.petition_id)
-        .bind(&dedupe_key)
+        .bind(s.petition_id)
+        .bind(&s.dedupe_key)
         .fetch_one(&mut *tx)
         .await?;
     let (id, status, email_on_file): (i64, String, String) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+    let (token, token_h, now, title) = (&s.token, &s.token_hash, s.now, &s.title);
     match status.as_str() {
         "unconfirmed" => {
             sqlx::query("UPDATE signatures SET confirm_token_hash = $1 WHERE id = $2")
-                .bind(&token_h)
+                .bind(token_h)
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            enqueue(&mut tx, &confirmation_mail(links, &p.title, &email_on_file, &token, outcome), now).await?;
+            enqueue(&mut tx, &confirmation_mail(links, title, &email_on_file, token, s.outcome), now).await?;
         }
         "withdrawn" => {
             sqlx::query(
@@ -236,31 +371,31 @@ pub async fn sign(db: &Db, secrets: &Secrets, links: &Mailing, req: &SignRequest
                    created_at = $9, confirmed_at = NULL, withdrawn_at = NULL, receipt_r = NULL, receipt_commit = NULL
                  WHERE id = $10",
             )
-            .bind(elector)
-            .bind(uprn.clone())
-            .bind(req.postcode.as_str())
-            .bind(&address_text)
-            .bind(&ward)
-            .bind(req.name.as_str())
-            .bind(req.email.as_str())
-            .bind(&token_h)
+            .bind(s.elector)
+            .bind(s.uprn.clone())
+            .bind(&s.postcode)
+            .bind(&s.address_text)
+            .bind(&s.ward)
+            .bind(&s.name)
+            .bind(&s.email)
+            .bind(token_h)
             .bind(now)
             .bind(id)
             .execute(&mut *tx)
             .await?;
-            enqueue(&mut tx, &confirmation_mail(links, &p.title, req.email.as_str(), &token, outcome), now).await?;
+            enqueue(&mut tx, &confirmation_mail(links, title, &s.email, token, s.outcome), now).await?;
         }
         _ => {
             sqlx::query("UPDATE signatures SET withdraw_token_hash = $1 WHERE id = $2")
-                .bind(&token_h)
+                .bind(token_h)
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            enqueue(&mut tx, &already_signed_mail(links, &p.title, req.petition_id, &email_on_file, &token), now).await?;
+            enqueue(&mut tx, &already_signed_mail(links, title, s.petition_id, &email_on_file, token), now).await?;
         }
     }
     tx.commit().await?;
-    Ok(outcome)
+    Ok(())
 }
 
 fn confirmation_mail(links: &Mailing, title: &str, to: &str, token: &str, outcome: SignOutcome) -> Mail {

@@ -333,3 +333,56 @@ async fn concurrent_repeat_signatures_make_one_row() {
         w.t.close().await;
     }
 }
+
+#[tokio::test]
+async fn a_signer_records_concurrent_signatures_in_groups_and_answers_each() {
+    for t in TestDb::both().await {
+        let w = world(t).await;
+        let db = &w.t.db;
+        let now = petition_store::now();
+        let signer = signing::Signer::start(db.clone(), w.secrets.clone(), w.links.clone(), 8);
+        // Twenty different local electors (no two of one name at one address), the first of them
+        // three times over, and one from outside the ward.
+        let mut seen = std::collections::HashSet::new();
+        let locals: Vec<Person> = w.people.iter().filter(|p| p.local && seen.insert((p.name.to_lowercase(), p.uprn.clone()))).take(20).cloned().collect();
+        let outsider = w.people.iter().find(|p| p.ward != demo::ward_code(0)).unwrap().clone();
+        let mut requests: Vec<(SignRequest, bool)> = locals.iter().enumerate().map(|(i, p)| (request(w.district_petition, p, &format!("s{i}@example.org")), true)).collect();
+        for i in 0..2 {
+            requests.push((request(w.district_petition, &locals[0], &format!("again{i}@example.org")), true));
+        }
+        requests.push((request(w.ward_petition, &outsider, "outside@example.org"), false));
+        let start = std::sync::Arc::new(tokio::sync::Barrier::new(requests.len()));
+        let tasks: Vec<_> = requests
+            .into_iter()
+            .map(|(req, inside)| {
+                let (signer, start) = (signer.clone(), start.clone());
+                tokio::spawn(async move {
+                    start.wait().await;
+                    (signer.sign(&req, now).await, inside)
+                })
+            })
+            .collect();
+        for task in tasks {
+            match task.await.unwrap() {
+                (Ok(SignOutcome::Matched), true) => {}
+                (Err(SignError::OutsideArea(_)), false) => {}
+                other => panic!("{}: {other:?}", w.t.name),
+            }
+        }
+        assert_eq!(signatures(db).await, 20, "{}: one row per elector", w.t.name);
+        let mails = drain(db).await;
+        assert_eq!(mails.len(), 22, "{}: every attempt inside the area is answered by email", w.t.name);
+        // The first signer's three attempts: whichever was recorded first holds the address on
+        // file, and all three emails go there, each with a confirmation link (the newest works).
+        let on_file = ["s0@example.org", "again0@example.org", "again1@example.org"]
+            .into_iter()
+            .find(|a| mails.iter().any(|m| m.recipient == *a))
+            .unwrap();
+        let to_first: Vec<_> = mails.iter().filter(|m| m.recipient == on_file).collect();
+        assert_eq!(to_first.len(), 3, "{}: {:?}", w.t.name, mails.iter().map(|m| &m.recipient).collect::<Vec<_>>());
+        assert!(to_first.iter().all(|m| m.subject.starts_with("Confirm your signature")));
+        let newest = link(to_first.last().unwrap(), "confirm");
+        assert!(matches!(signing::confirm(db, &w.links, &newest, now).await.unwrap(), ConfirmOutcome::Counted { .. }));
+        w.t.close().await;
+    }
+}

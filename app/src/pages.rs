@@ -443,7 +443,15 @@ fn receipt_href(text: &str) -> String {
 fn LinkPage(kind: &'static str) -> impl IntoView {
     let token = token_param();
     let posted = post_result();
-    let link = Resource::new(token, move |t| api::link_title(kind.to_string(), t));
+    // After the button is pressed the page shows what happened, and needs nothing more.
+    let answered = matches!(posted, PostResult::Confirm(_) | PostResult::Withdraw(_));
+    let link = Resource::new(token, move |t| async move {
+        if answered {
+            Ok(None)
+        } else {
+            api::link_title(kind.to_string(), t).await
+        }
+    });
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || {

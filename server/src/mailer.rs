@@ -1,5 +1,6 @@
 //! Sends the outbox: claims a due email, sends it over SMTP (or writes it to a file in the demo),
-//! and marks it sent. Failures are retried with backoff; nothing is dropped.
+//! and marks it sent. Failures are retried with backoff; nothing is dropped. [`SENDERS`] senders
+//! run at once.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,6 +51,9 @@ pub fn parse_smtp_url(url: &str) -> Result<(String, u16), String> {
     }
     Ok((host.to_string(), port))
 }
+
+/// Senders running at once in each server.
+pub const SENDERS: usize = 8;
 
 pub struct Mailer {
     pub db: Db,
@@ -102,11 +106,16 @@ impl Mailer {
         Ok(true)
     }
 
-    /// Runs forever: drains the outbox, then waits to be woken or for a second to pass.
-    pub async fn run(self) {
+    /// Runs forever: drains the outbox, then waits to be woken or for a second to pass. Several
+    /// run at once (each claim is exclusive); one that finds work wakes another, so a surge's
+    /// emails go out in parallel over pooled SMTP connections.
+    pub async fn run(self: Arc<Self>) {
         loop {
             match self.send_one().await {
-                Ok(true) => continue,
+                Ok(true) => {
+                    self.wake.notify_one();
+                    continue;
+                }
                 Ok(false) => {}
                 Err(e) => tracing::error!("outbox: {e}"),
             }

@@ -215,7 +215,10 @@ async fn serve(with_demo: bool) -> Result<(), String> {
     }
     let domain = cfg.public_origin().rsplit('/').next().unwrap_or("localhost").split(':').next().unwrap_or("localhost").to_string();
     let mail = mailer::Mailer { db: db.clone(), transport, from: cfg.mail_from.clone(), domain, wake: wake.clone() };
-    tokio::spawn(mail.run());
+    let mail = Arc::new(mail);
+    for _ in 0..mailer::SENDERS {
+        tokio::spawn(mail.clone().run());
+    }
     // Closes and anything a crash left unrecorded are settled before the first request.
     let scheduler = scheduler::Scheduler { db: db.clone(), mailing: cfg.mailing(), wake_mailer: wake.clone() };
     scheduler.catch_up().await?;
@@ -230,7 +233,12 @@ async fn serve(with_demo: bool) -> Result<(), String> {
     let db_for_log = db.clone();
     let state = AppState { db, secrets, mailing: cfg.mailing() };
     let addr = cfg.site_addr;
-    let shared = web::Shared::new(state, options, cfg, wake, keys.log_verifier());
+    // Signatures, and confirmations, that arrive together are committed together (group commit).
+    let groups = web::Groups {
+        signer: petition_store::signing::Signer::start(state.db.clone(), state.secrets.clone(), state.mailing.clone(), 256),
+        confirmer: petition_store::signing::Confirmer::start(state.db.clone(), state.mailing.clone(), 256),
+    };
+    let shared = web::Shared::new(state, options, cfg, wake, keys.log_verifier(), groups);
     let app = web::router(shared).merge(log::router(db_for_log, &keys));
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     tracing::info!("listening on http://{addr}");

@@ -33,12 +33,14 @@ pub struct Shared {
     pub wake_mailer: Arc<Notify>,
     /// The log key, to check receipts against the log as an observer would.
     pub log_key: petition_log::note::VerifierKey,
+    groups: Groups,
     per_ip: DefaultKeyedRateLimiter<IpAddr>,
     per_email: DefaultKeyedRateLimiter<String>,
 }
 
 impl Shared {
-    pub fn new(state: AppState, options: LeptosOptions, config: Config, wake_mailer: Arc<Notify>, log_key: petition_log::note::VerifierKey) -> Arc<Shared> {
+    pub fn new(state: AppState, options: LeptosOptions, config: Config, wake_mailer: Arc<Notify>, log_key: petition_log::note::VerifierKey,
+        groups: Groups) -> Arc<Shared> {
         let ip = NonZeroU32::new(config.sign_per_ip_per_minute).expect("checked");
         let email = NonZeroU32::new(config.sign_per_email_per_hour).expect("checked");
         Arc::new(Shared {
@@ -48,9 +50,16 @@ impl Shared {
             per_email: RateLimiter::keyed(Quota::per_hour(email)),
             config,
             log_key,
+            groups,
             wake_mailer,
         })
     }
+}
+
+/// The writers that commit signatures and confirmations in groups.
+pub struct Groups {
+    pub signer: signing::Signer,
+    pub confirmer: signing::Confirmer,
 }
 
 type S = Arc<Shared>;
@@ -242,8 +251,7 @@ async fn sign_post(
         return render(&s, &page_uri(postcode.as_str()), &headers, PostResult::Sign(form), StatusCode::TOO_MANY_REQUESTS).await;
     }
     let req = SignRequest { petition_id, name, email, postcode: postcode.clone(), address };
-    let st = &s.state;
-    match signing::sign(&st.db, &st.secrets, &st.mailing, &req, petition_store::now()).await {
+    match s.groups.signer.sign(&req, petition_store::now()).await {
         Ok(outcome) => {
             s.wake_mailer.notify_one();
             let to = match outcome {
@@ -277,7 +285,7 @@ fn token_ok(t: &str) -> bool {
 
 async fn confirm_post(State(s): State<S>, Path(token): Path<String>, headers: HeaderMap, uri: Uri) -> Response {
     let outcome = if token_ok(&token) {
-        match signing::confirm(&s.state.db, &s.state.mailing, &token, petition_store::now()).await {
+        match s.groups.confirmer.confirm(&token, petition_store::now()).await {
             Ok(o) => o,
             Err(e) => {
                 tracing::error!("confirming failed: {e}");

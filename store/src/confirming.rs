@@ -265,11 +265,12 @@ impl Confirmer {
     /// transaction.
     pub fn start(db: Db, mailing: Mailing, max_group: usize) -> Confirmer {
         let writer_db = db.clone();
-        let commit: Commit<Pending> = Box::new(move |items: &[Pending]| {
+        let commit: Commit<Pending> = Box::new(move |items: Vec<Pending>| {
             let (db, mailing) = (writer_db.clone(), mailing.clone());
             Box::pin(async move {
                 let group: Vec<&Pending> = items.iter().collect();
-                commit_group(&db, &mailing, &group).await
+                let results = commit_group(&db, &mailing, &group).await;
+                (items, results)
             })
         });
         Confirmer { db, writer: Grouper::start(max_group, commit) }

@@ -322,9 +322,12 @@ impl Signer {
     /// transaction.
     pub fn start(db: Db, secrets: Secrets, links: Mailing, max_group: usize) -> Signer {
         let (writer_db, writer_links) = (db.clone(), links.clone());
-        let commit: crate::group::Commit<NewSignature> = Box::new(move |items: &[NewSignature]| {
+        let commit: crate::group::Commit<NewSignature> = Box::new(move |items: Vec<NewSignature>| {
             let (db, links) = (writer_db.clone(), writer_links.clone());
-            Box::pin(async move { record_group(&db, &links, items).await })
+            Box::pin(async move {
+                let results = record_group(&db, &links, &items).await;
+                (items, results)
+            })
         });
         Signer { db, secrets, links, writer: crate::group::Grouper::start(max_group, commit) }
     }

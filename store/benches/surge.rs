@@ -56,9 +56,7 @@ async fn main() {
     let db = w.t.db.clone();
     let district = AreaCode::parse(demo::DISTRICT).unwrap();
     let id = open_petition(&db, "Surge", "A surge of signatures.", &district, Utc::now() - Duration::days(1), Policy::default()).await.unwrap();
-    // Two electors of the same name at one address are one signer to the deduplication.
-    let mut seen = std::collections::HashSet::new();
-    let people: Vec<_> = w.people.iter().filter(|p| seen.insert((p.name.to_lowercase(), p.uprn.clone()))).take(n).cloned().collect();
+    let people = common::distinct_signers(&w.people, n);
     assert_eq!(people.len(), n, "the demo district has only {} local electors", people.len());
 
     let now = petition_store::now();

@@ -115,6 +115,13 @@ pub fn request(petition_id: i64, p: &Person, n: usize) -> SignRequest {
     }
 }
 
+/// Up to `n` of `people` who are different signers: two electors of the same name at one address
+/// are one signer to the deduplication.
+pub fn distinct_signers<'a>(people: impl IntoIterator<Item = &'a Person>, n: usize) -> Vec<Person> {
+    let mut seen = std::collections::HashSet::new();
+    people.into_iter().filter(|p| seen.insert((p.name.to_lowercase(), p.uprn.clone()))).take(n).cloned().collect()
+}
+
 /// Signs for each person and returns their confirmation tokens, in order.
 pub async fn sign_all(w: &World, petition_id: i64, people: &[Person], now: i64) -> Vec<String> {
     for (n, p) in people.iter().enumerate() {

@@ -162,9 +162,7 @@ async fn concurrent_confirmations_through_a_confirmer_cross_the_trigger_once() {
         let db = w.t.db.clone();
         let district = AreaCode::parse(demo::DISTRICT).unwrap();
         let id = open_petition(&db, "Grouped", "T", &district, Utc::now() - Duration::days(1), Policy::default()).await.unwrap();
-        // Two electors of the same name at one address are one signer to the deduplication.
-        let mut seen = std::collections::HashSet::new();
-        let people: Vec<Person> = w.people.iter().filter(|p| seen.insert((p.name.to_lowercase(), p.uprn.clone()))).take(48).cloned().collect();
+        let people = common::distinct_signers(&w.people, 48);
         assert_eq!(people.len(), 48, "the small demo has enough electors");
         let now = petition_store::now();
         let tokens = sign_all(&w, id, &people, now).await;

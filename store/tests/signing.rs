@@ -343,8 +343,7 @@ async fn a_signer_records_concurrent_signatures_in_groups_and_answers_each() {
         let signer = signing::Signer::start(db.clone(), w.secrets.clone(), w.links.clone(), 8);
         // Twenty different local electors (no two of one name at one address), the first of them
         // three times over, and one from outside the ward.
-        let mut seen = std::collections::HashSet::new();
-        let locals: Vec<Person> = w.people.iter().filter(|p| p.local && seen.insert((p.name.to_lowercase(), p.uprn.clone()))).take(20).cloned().collect();
+        let locals = common::distinct_signers(w.people.iter().filter(|p| p.local), 20);
         let outsider = w.people.iter().find(|p| p.ward != demo::ward_code(0)).unwrap().clone();
         let mut requests: Vec<(SignRequest, bool)> = locals.iter().enumerate().map(|(i, p)| (request(w.district_petition, p, &format!("s{i}@example.org")), true)).collect();
         for i in 0..2 {

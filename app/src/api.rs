@@ -70,7 +70,9 @@ pub struct SignPageData {
 pub async fn sign_page(id: i64, postcode: Option<String>) -> Result<Option<SignPageData>, ServerFnError> {
     use petition_core::Postcode;
     let st = state()?;
-    let Some(petition) = petition_store::queries::petition_summary(&st.db, id, chrono::Utc::now()).await.map_err(internal)? else {
+    let Some(petition) =
+        petition_store::queries::petition_summary(&st.db, id, chrono::Utc::now()).await.map_err(internal)?
+    else {
         return Ok(None);
     };
     let mut page = SignPageData { petition, postcode: None, postcode_problem: None, addresses: vec![] };
@@ -80,7 +82,10 @@ pub async fn sign_page(id: i64, postcode: Option<String>) -> Result<Option<SignP
             Ok(pc) => match petition_store::queries::ward_of_postcode(&st.db, &pc).await.map_err(internal)? {
                 None => page.postcode_problem = Some(format!("We cannot find {pc} in the areas this site covers")),
                 Some(ward) => {
-                    if !petition_store::queries::lies_in(&st.db, &ward, &page.petition.area.code).await.map_err(internal)? {
+                    if !petition_store::queries::lies_in(&st.db, &ward, &page.petition.area.code)
+                        .await
+                        .map_err(internal)?
+                    {
                         page.postcode_problem = Some(format!(
                             "{pc} is outside {}, so you cannot sign this petition",
                             page.petition.area.name

@@ -22,7 +22,12 @@ fn standing_text(s: Standing) -> &'static str {
 
 fn trigger_text(p: &OfficerPetition) -> String {
     if p.published_number {
-        format!("{} (published verification number; {}% of {} would be computed otherwise)", thousands(p.required), p.percent, thousands(p.electorate))
+        format!(
+            "{} (published verification number; {}% of {} would be computed otherwise)",
+            thousands(p.required),
+            p.percent,
+            thousands(p.electorate)
+        )
     } else {
         format!("{} ({}% of {} electors, rounded up)", thousands(p.required), p.percent, thousands(p.electorate))
     }
@@ -110,7 +115,8 @@ fn petition_view(p: OfficerPetition) -> impl IntoView {
                     }).collect_view()}
                 </ul>
             </div>
-        }.into_any()
+        }
+        .into_any()
     };
     view! {
         <Title text=title.clone()/>

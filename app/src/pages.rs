@@ -253,12 +253,15 @@ pub fn Sign() -> impl IntoView {
         _ => None,
     };
     let postcode = move || posted_postcode.clone().or_else(|| query.read().get("postcode"));
-    let data = Resource::new(move || (id(), postcode()), |(id, pc)| async move {
-        match id {
-            Some(id) => api::sign_page(id, pc).await,
-            None => Ok(None),
-        }
-    });
+    let data = Resource::new(
+        move || (id(), postcode()),
+        |(id, pc)| async move {
+            match id {
+                Some(id) => api::sign_page(id, pc).await,
+                None => Ok(None),
+            }
+        },
+    );
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || {
@@ -276,7 +279,11 @@ pub fn Sign() -> impl IntoView {
 }
 
 fn field_class(err: &Option<String>) -> &'static str {
-    if err.is_some() { "field has-error" } else { "field" }
+    if err.is_some() {
+        "field has-error"
+    } else {
+        "field"
+    }
 }
 
 fn field_error(id: &'static str, err: Option<String>) -> impl IntoView {
@@ -547,8 +554,12 @@ fn confirmed_view(c: crate::post::Confirmed) -> impl IntoView {
 
 fn withdrawn_view(w: crate::post::Withdrawn) -> impl IntoView {
     let (heading, body) = match w.kind {
-        WithdrawKind::Withdrawn => ("Your signature is withdrawn", "Your signature no longer counts towards this petition."),
-        WithdrawKind::AlreadyWithdrawn => ("Already withdrawn", "This signature was already withdrawn. Nothing has changed."),
+        WithdrawKind::Withdrawn => {
+            ("Your signature is withdrawn", "Your signature no longer counts towards this petition.")
+        }
+        WithdrawKind::AlreadyWithdrawn => {
+            ("Already withdrawn", "This signature was already withdrawn. Nothing has changed.")
+        }
         WithdrawKind::Closed => ("This petition is closed", "Signatures cannot be withdrawn after a petition closes."),
         WithdrawKind::UnknownLink => return unknown_link().into_any(),
     };

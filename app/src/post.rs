@@ -71,8 +71,15 @@ pub enum PostResult {
 /// What checking a receipt against the transparency log found.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ReceiptVerdict {
-    Counted { index: u64, size: u64 },
-    Struck { index: u64, size: u64, reason: String },
+    Counted {
+        index: u64,
+        size: u64,
+    },
+    Struck {
+        index: u64,
+        size: u64,
+        reason: String,
+    },
     /// Confirmed too recently to be in a signed checkpoint, or not a counted signature.
     NotYet,
     /// The text is not a receipt, or the log's proof does not check out.

@@ -103,14 +103,23 @@ mod browser_check {
     }
 
     async fn run(text: &str) -> Result<ReceiptVerdict, String> {
-        let receipt = Receipt::parse(&text.replace("\r\n", "\n")).map_err(|e| format!("That is not a receipt ({e}). Copy all five lines."))?;
-        let keys = String::from_utf8(get("/log/keys").await?.ok_or("the log publishes no keys")?).map_err(|_| "the keys are not text")?;
-        let key = VerifierKey::parse(keys.lines().next().unwrap_or_default()).map_err(|e| format!("the log key: {e}"))?;
-        let commit = base64::engine::general_purpose::STANDARD.decode(receipt.commitment()).map_err(|_| "commitment")?;
-        let path = format!("/log/proof/{}/{}", receipt.petition_id, base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(commit));
+        let receipt = Receipt::parse(&text.replace("\r\n", "\n"))
+            .map_err(|e| format!("That is not a receipt ({e}). Copy all five lines."))?;
+        let keys = String::from_utf8(get("/log/keys").await?.ok_or("the log publishes no keys")?)
+            .map_err(|_| "the keys are not text")?;
+        let key =
+            VerifierKey::parse(keys.lines().next().unwrap_or_default()).map_err(|e| format!("the log key: {e}"))?;
+        let commit =
+            base64::engine::general_purpose::STANDARD.decode(receipt.commitment()).map_err(|_| "commitment")?;
+        let path = format!(
+            "/log/proof/{}/{}",
+            receipt.petition_id,
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(commit)
+        );
         let Some(proof) = get(&path).await? else { return Ok(ReceiptVerdict::NotYet) };
         let proof = LogProof::parse(&String::from_utf8_lossy(&proof)).map_err(|e| e.to_string())?;
-        let (index, _, cp) = verify_receipt(&proof, &receipt, &key, key.name()).map_err(|e| format!("The log's proof does not check out: {e}"))?;
+        let (index, _, cp) = verify_receipt(&proof, &receipt, &key, key.name())
+            .map_err(|e| format!("The log's proof does not check out: {e}"))?;
         // Strikes come after the signature: read the entry bundles from its tile to the end.
         let mut later: Vec<Vec<u8>> = Vec::new();
         for t in Tile::all_at(0, cp.size).filter(|t| t.index >= index / 256) {

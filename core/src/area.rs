@@ -84,10 +84,7 @@ impl AreaKind {
 
     /// Whether an area of this kind may sit directly inside one of kind `parent`.
     pub fn may_sit_in(self, parent: AreaKind) -> bool {
-        matches!(
-            (self, parent),
-            (AreaKind::Ward, AreaKind::District) | (AreaKind::District, AreaKind::County)
-        )
+        matches!((self, parent), (AreaKind::Ward, AreaKind::District) | (AreaKind::District, AreaKind::County))
     }
 }
 

@@ -38,7 +38,9 @@ pub enum TermsError {
 impl fmt::Display for TermsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            TermsError::NothingRequired => "the electorate figure for this area is 0, so a petition there would need no signatures",
+            TermsError::NothingRequired => {
+                "the electorate figure for this area is 0, so a petition there would need no signatures"
+            }
             TermsError::EmptyWindow => "the signing window would close before it opens",
         })
     }
@@ -299,10 +301,7 @@ pub struct SignatureFacts {
 impl SignatureFacts {
     /// Whether this signature counts toward the petition.
     pub fn counts(&self, terms: &Terms, state: &State) -> bool {
-        self.verified
-            && !self.struck
-            && !self.withdrawn
-            && self.confirmed_at.is_some_and(|at| terms.counts(state, at))
+        self.verified && !self.struck && !self.withdrawn && self.confirmed_at.is_some_and(|at| terms.counts(state, at))
     }
 }
 

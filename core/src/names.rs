@@ -8,9 +8,7 @@
 
 use unicode_normalization::UnicodeNormalization;
 
-const TITLES: &[&str] = &[
-    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "rev", "revd", "lord", "lady",
-];
+const TITLES: &[&str] = &["mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "rev", "revd", "lord", "lady"];
 
 /// Lower-case ASCII words: accents removed, apostrophes dropped (`O'Brien` → `obrien`), any other
 /// punctuation a word break.
@@ -30,10 +28,7 @@ pub fn words(s: &str) -> Vec<String> {
 
 /// The key of a name written as `Forenames Surname`, as a signer types it.
 pub fn name_key(full_name: &str) -> Option<String> {
-    let ws: Vec<String> = words(full_name)
-        .into_iter()
-        .skip_while(|w| TITLES.contains(&w.as_str()))
-        .collect();
+    let ws: Vec<String> = words(full_name).into_iter().skip_while(|w| TITLES.contains(&w.as_str())).collect();
     key_of(ws.first()?, ws.last()?, ws.len())
 }
 
@@ -63,11 +58,7 @@ fn key_of(first: &str, last: &str, n: usize) -> Option<String> {
 /// The key of an address, for finding a register entry's property in the gazetteer: the words of
 /// its lines, in order, separated by single spaces.
 pub fn address_key<'a>(lines: impl IntoIterator<Item = &'a str>) -> String {
-    lines
-        .into_iter()
-        .flat_map(words)
-        .collect::<Vec<_>>()
-        .join(" ")
+    lines.into_iter().flat_map(words).collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

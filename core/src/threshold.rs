@@ -151,11 +151,7 @@ pub struct VerificationNumber {
 /// the lesser (the statutory notices say so where a new number is published before the old
 /// period ends).
 pub fn published_number(numbers: &[VerificationNumber], area: &str, day: Day) -> Option<u64> {
-    numbers
-        .iter()
-        .filter(|v| v.area == area && v.in_force_from <= day && day <= v.in_force_to)
-        .map(|v| v.number)
-        .min()
+    numbers.iter().filter(|v| v.area == area && v.in_force_from <= day && day <= v.in_force_to).map(|v| v.number).min()
 }
 
 /// Why a petition needs the number it does, fixed when it opens.
@@ -172,12 +168,9 @@ impl Trigger {
     pub fn fix(electorate: u64, percent: Percent, published: Option<u64>) -> Trigger {
         match published {
             Some(required) => Trigger { electorate, percent, required, published: true },
-            None => Trigger {
-                electorate,
-                percent,
-                required: required_by_percent(electorate, percent),
-                published: false,
-            },
+            None => {
+                Trigger { electorate, percent, required: required_by_percent(electorate, percent), published: false }
+            }
         }
     }
 
@@ -194,10 +187,25 @@ mod tests {
     #[test]
     fn percent_parsing() {
         for (s, ok) in [
-            ("5", true), ("2.5", true), ("0.5", true), ("100", true), ("0.0001", true),
-            ("0", false), ("100.5", false), ("101", false), ("05", false), ("5.0", false),
-            ("5.", false), (".5", false), ("-5", false), ("+5", false), ("5e0", false),
-            ("0.00001", false), ("", false), (" 5", false), ("1000", false),
+            ("5", true),
+            ("2.5", true),
+            ("0.5", true),
+            ("100", true),
+            ("0.0001", true),
+            ("0", false),
+            ("100.5", false),
+            ("101", false),
+            ("05", false),
+            ("5.0", false),
+            ("5.", false),
+            (".5", false),
+            ("-5", false),
+            ("+5", false),
+            ("5e0", false),
+            ("0.00001", false),
+            ("", false),
+            (" 5", false),
+            ("1000", false),
         ] {
             assert_eq!(Percent::parse(s).is_ok(), ok, "{s:?}");
             if ok {
@@ -250,8 +258,18 @@ mod tests {
     fn lesser_number_when_two_are_in_force() {
         let d = |s| Day::parse(s).unwrap();
         let nums = vec![
-            VerificationNumber { area: "E07000030".into(), number: 2083, in_force_from: d("2015-04-01"), in_force_to: d("2016-03-31") },
-            VerificationNumber { area: "E07000030".into(), number: 2075, in_force_from: d("2016-02-15"), in_force_to: d("2017-03-31") },
+            VerificationNumber {
+                area: "E07000030".into(),
+                number: 2083,
+                in_force_from: d("2015-04-01"),
+                in_force_to: d("2016-03-31"),
+            },
+            VerificationNumber {
+                area: "E07000030".into(),
+                number: 2075,
+                in_force_from: d("2016-02-15"),
+                in_force_to: d("2017-03-31"),
+            },
         ];
         assert_eq!(published_number(&nums, "E07000030", d("2016-02-14")), Some(2083));
         assert_eq!(published_number(&nums, "E07000030", d("2016-02-15")), Some(2075));

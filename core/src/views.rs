@@ -31,7 +31,9 @@ impl Standing {
         match self {
             Standing::Collecting => "Collecting signatures",
             Standing::Paused => "Signing paused: the deadline is extended by the time it is paused",
-            Standing::Reached => "Threshold reached: a referendum is triggered if the signatures stay valid at the close",
+            Standing::Reached => {
+                "Threshold reached: a referendum is triggered if the signatures stay valid at the close"
+            }
             Standing::ClosedReached => "Closed: referendum triggered",
             Standing::ClosedNotReached => "Closed: not enough signatures",
         }

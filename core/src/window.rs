@@ -18,11 +18,7 @@ pub fn add_months(date: NaiveDate, months: u32) -> NaiveDate {
 /// The first instant of a local London day (midnight; London never skips midnight).
 pub fn start_of_local_day(date: NaiveDate) -> DateTime<Utc> {
     let naive = date.and_hms_opt(0, 0, 0).expect("midnight");
-    London
-        .from_local_datetime(&naive)
-        .earliest()
-        .expect("midnight exists in Europe/London")
-        .with_timezone(&Utc)
+    London.from_local_datetime(&naive).earliest().expect("midnight exists in Europe/London").with_timezone(&Utc)
 }
 
 /// The local London date of an instant.
@@ -118,7 +114,10 @@ mod tests {
         // Opening on 29 February: twelve months on is 28 February.
         assert_eq!(closes(utc("2028-02-29T12:00:00Z"), 12), utc("2029-03-01T00:00:00Z"));
         // A century year that is not a leap year.
-        assert_eq!(add_months(NaiveDate::from_ymd_opt(2099, 8, 31).unwrap(), 6), NaiveDate::from_ymd_opt(2100, 2, 28).unwrap());
+        assert_eq!(
+            add_months(NaiveDate::from_ymd_opt(2099, 8, 31).unwrap(), 6),
+            NaiveDate::from_ymd_opt(2100, 2, 28).unwrap()
+        );
     }
 
     #[test]

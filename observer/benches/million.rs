@@ -21,7 +21,10 @@ use petition_observer::{sync, write_dir, Keys, Source};
 const ORIGIN: &str = "bench.example/log";
 
 fn signers() -> (NoteSigner, NoteSigner) {
-    (NoteSigner::from_seed(ORIGIN, [1; 32]).unwrap(), NoteSigner::from_seed(&format!("{ORIGIN}/tally"), [2; 32]).unwrap())
+    (
+        NoteSigner::from_seed(ORIGIN, [1; 32]).unwrap(),
+        NoteSigner::from_seed(&format!("{ORIGIN}/tally"), [2; 32]).unwrap(),
+    )
 }
 
 /// Petitions with signatures over 20 wards, and a strike for one signature in a hundred.
@@ -30,7 +33,17 @@ fn entries(n: u64) -> Vec<String> {
     let petitions = 50u64;
     let mut out: Vec<String> = (0..petitions)
         .map(|p| {
-            Entry::Petition { id: id(p.to_string()), area: id("E07000030".into()), opens: 1_000, closes: 2_000_000_000, electorate: 2_000_000, percent: Percent::parse("5").unwrap(), required: 100_000, text_sha256: [3; 32] }.encode()
+            Entry::Petition {
+                id: id(p.to_string()),
+                area: id("E07000030".into()),
+                opens: 1_000,
+                closes: 2_000_000_000,
+                electorate: 2_000_000,
+                percent: Percent::parse("5").unwrap(),
+                required: 100_000,
+                text_sha256: [3; 32],
+            }
+            .encode()
         })
         .collect();
     let mut i = 0u64;
@@ -40,7 +53,10 @@ fn entries(n: u64) -> Vec<String> {
         let mut r = [0u8; 32];
         r[..8].copy_from_slice(&i.to_be_bytes());
         let index = out.len() as u64;
-        out.push(Entry::Sig { id: id(p.clone()), area: id(area.clone()), at: 1_000 + i, commit: commitment(&p, &area, &r) }.encode());
+        out.push(
+            Entry::Sig { id: id(p.clone()), area: id(area.clone()), at: 1_000 + i, commit: commitment(&p, &area, &r) }
+                .encode(),
+        );
         if i % 100 == 99 && (out.len() as u64) < n {
             out.push(Entry::Strike { id: id(p), target: index, reason: Reason::Duplicate }.encode());
         }
@@ -52,7 +68,9 @@ fn entries(n: u64) -> Vec<String> {
 fn peak_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
         .unwrap_or(0)
 }
 
@@ -80,7 +98,9 @@ fn child(mode: &str, dir: &Path) {
             let keys = Keys::parse(&format!("{}\n{}\n", l.verifier(), t.verifier())).unwrap();
             let state = dir.join("observer-state");
             let _ = std::fs::remove_dir_all(&state);
-            let s = sync(&Source::Dir { root: dir.to_path_buf() }, &keys, &state).map_err(|(f, _)| f.message().to_string()).unwrap();
+            let s = sync(&Source::Dir { root: dir.to_path_buf() }, &keys, &state)
+                .map_err(|(f, _)| f.message().to_string())
+                .unwrap();
             std::hint::black_box(s.size);
         }
     }

@@ -47,7 +47,8 @@ impl Source {
                 match ureq::get(&url).timeout(std::time::Duration::from_secs(30)).call() {
                     Ok(r) => {
                         let mut body = Vec::new();
-                        std::io::Read::read_to_end(&mut r.into_reader().take(64 << 20), &mut body).map_err(|e| format!("{url}: {e}"))?;
+                        std::io::Read::read_to_end(&mut r.into_reader().take(64 << 20), &mut body)
+                            .map_err(|e| format!("{url}: {e}"))?;
                         Ok(Some(body))
                     }
                     Err(ureq::Error::Status(404, _)) => Ok(None),
@@ -58,10 +59,11 @@ impl Source {
     }
 
     fn need(&self, path: &str) -> Result<Vec<u8>, Failure> {
-        self.get(path).map_err(Failure::Unreachable)?.ok_or_else(|| Failure::Unreachable(format!("the log does not serve {path}")))
+        self.get(path)
+            .map_err(Failure::Unreachable)?
+            .ok_or_else(|| Failure::Unreachable(format!("the log does not serve {path}")))
     }
 }
-
 
 /// The verifier keys the observer trusts: the log key, then the tally key.
 #[derive(Clone, Debug)]
@@ -74,8 +76,13 @@ impl Keys {
     /// Two lines, as the deployment publishes them: log key, then tally key.
     pub fn parse(text: &str) -> Result<Keys, String> {
         let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
-        let [log, tally] = lines[..] else { return Err("the keys file has two keys: the log key, then the tally key".into()) };
-        Ok(Keys { log: VerifierKey::parse(log).map_err(|e| format!("log key: {e}"))?, tally: VerifierKey::parse(tally).map_err(|e| format!("tally key: {e}"))? })
+        let [log, tally] = lines[..] else {
+            return Err("the keys file has two keys: the log key, then the tally key".into());
+        };
+        Ok(Keys {
+            log: VerifierKey::parse(log).map_err(|e| format!("log key: {e}"))?,
+            tally: VerifierKey::parse(tally).map_err(|e| format!("tally key: {e}"))?,
+        })
     }
 }
 
@@ -110,7 +117,12 @@ impl Failure {
 
     pub fn message(&self) -> &str {
         match self {
-            Failure::Unreachable(m) | Failure::BadSignature(m) | Failure::TreeMismatch(m) | Failure::Inconsistent(m) | Failure::RuleBroken(m) | Failure::TallyMismatch(m) => m,
+            Failure::Unreachable(m)
+            | Failure::BadSignature(m)
+            | Failure::TreeMismatch(m)
+            | Failure::Inconsistent(m)
+            | Failure::RuleBroken(m)
+            | Failure::TallyMismatch(m) => m,
         }
     }
 }
@@ -135,7 +147,8 @@ impl Evidence {
     }
 
     fn write(&self, state: &Path, failure: &Failure) -> std::io::Result<PathBuf> {
-        let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        let stamp =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
         let mut dir = state.join(format!("evidence-{stamp}"));
         let mut n = 1;
         while dir.exists() {
@@ -143,7 +156,11 @@ impl Evidence {
             dir = state.join(format!("evidence-{stamp}-{n}"));
         }
         std::fs::create_dir_all(&dir)?;
-        let mut report = format!("petition-observer evidence\nfailure: {}\nexit code: {}\n\nfiles:\n", failure.message(), failure.exit_code());
+        let mut report = format!(
+            "petition-observer evidence\nfailure: {}\nexit code: {}\n\nfiles:\n",
+            failure.message(),
+            failure.exit_code()
+        );
         for (name, bytes) in &self.files {
             std::fs::write(dir.join(name), bytes)?;
             let _ = writeln!(report, "  {name}");
@@ -161,7 +178,8 @@ fn verified(bytes: &[u8], key: &VerifierKey, what: &str) -> Result<Note, Failure
 }
 
 fn checkpoint_of(note: &Note, keys: &Keys, what: &str) -> Result<Checkpoint, Failure> {
-    let cp = Checkpoint::parse(&note.text).map_err(|e| Failure::BadSignature(format!("{what} is not a checkpoint: {e}")))?;
+    let cp =
+        Checkpoint::parse(&note.text).map_err(|e| Failure::BadSignature(format!("{what} is not a checkpoint: {e}")))?;
     if cp.origin != keys.log.name() {
         return Err(Failure::BadSignature(format!("{what} is for the log {:?}, not {:?}", cp.origin, keys.log.name())));
     }
@@ -173,9 +191,15 @@ fn entries(source: &Source, size: u64) -> Result<Vec<Vec<u8>>, Failure> {
     let mut out = Vec::with_capacity(size as usize);
     for t in Tile::all_at(0, size) {
         let bundle = source.need(&t.entries_path())?;
-        let parts = decode_bundle(&bundle).ok_or_else(|| Failure::TreeMismatch(format!("{} is not a well-formed entry bundle", t.entries_path())))?;
+        let parts = decode_bundle(&bundle)
+            .ok_or_else(|| Failure::TreeMismatch(format!("{} is not a well-formed entry bundle", t.entries_path())))?;
         if parts.len() as u64 != t.width {
-            return Err(Failure::TreeMismatch(format!("{} holds {} entries, not {}", t.entries_path(), parts.len(), t.width)));
+            return Err(Failure::TreeMismatch(format!(
+                "{} holds {} entries, not {}",
+                t.entries_path(),
+                parts.len(),
+                t.width
+            )));
         }
         out.extend(parts.into_iter().map(<[u8]>::to_vec));
     }
@@ -213,10 +237,16 @@ fn check(source: &Source, keys: &Keys, state: &Path, evidence: &mut Evidence) ->
     };
     if let Some(p) = &previous {
         if p.size > cp.size {
-            return Err(Failure::Inconsistent(format!("rollback: the log now says size {}, but it signed size {} before", cp.size, p.size)));
+            return Err(Failure::Inconsistent(format!(
+                "rollback: the log now says size {}, but it signed size {} before",
+                cp.size, p.size
+            )));
         }
         if p.size == cp.size && p.root != cp.root {
-            return Err(Failure::Inconsistent(format!("fork: two different trees of size {} are both signed", cp.size)));
+            return Err(Failure::Inconsistent(format!(
+                "fork: two different trees of size {} are both signed",
+                cp.size
+            )));
         }
     }
 
@@ -252,7 +282,10 @@ fn check(source: &Source, keys: &Keys, state: &Path, evidence: &mut Evidence) ->
     if !replay.violations().is_empty() {
         evidence.add("offending-entries.txt", offending);
         let first = &replay.violations()[0];
-        return Err(Failure::RuleBroken(format!("{} entries break the log's rules; the first: {first}", replay.violations().len())));
+        return Err(Failure::RuleBroken(format!(
+            "{} entries break the log's rules; the first: {first}",
+            replay.violations().len()
+        )));
     }
     let ids: Vec<Ident> = replay.petition_ids().cloned().collect();
     for id in &ids {
@@ -263,11 +296,16 @@ fn check(source: &Source, keys: &Keys, state: &Path, evidence: &mut Evidence) ->
         if note.text != want {
             evidence.add(&format!("tally-{id}-published.note"), published);
             evidence.add(&format!("tally-{id}-recomputed.txt"), want);
-            return Err(Failure::TallyMismatch(format!("the signed tally of petition {id} at size {} differs from the entries", cp.size)));
+            return Err(Failure::TallyMismatch(format!(
+                "the signed tally of petition {id} at size {} differs from the entries",
+                cp.size
+            )));
         }
     }
-    std::fs::create_dir_all(state).map_err(|e| Failure::Unreachable(format!("cannot write {}: {e}", state.display())))?;
-    std::fs::write(&stored, &note_bytes).map_err(|e| Failure::Unreachable(format!("cannot write {}: {e}", stored.display())))?;
+    std::fs::create_dir_all(state)
+        .map_err(|e| Failure::Unreachable(format!("cannot write {}: {e}", state.display())))?;
+    std::fs::write(&stored, &note_bytes)
+        .map_err(|e| Failure::Unreachable(format!("cannot write {}: {e}", stored.display())))?;
     Ok(Synced { size: cp.size, petitions: ids.len(), previous: previous.map(|p| p.size) })
 }
 
@@ -280,15 +318,18 @@ pub enum Standing {
 
 /// Checks a signer's receipt: its entry is in the signed log, and whether it was struck since.
 pub fn check_receipt(source: &Source, keys: &Keys, receipt: &Receipt) -> Result<Standing, Failure> {
-    let commit = base64::engine::general_purpose::STANDARD.decode(receipt.commitment()).expect("a commitment is base64");
-    let path = format!("proof/{}/{}", receipt.petition_id, base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(commit));
+    let commit =
+        base64::engine::general_purpose::STANDARD.decode(receipt.commitment()).expect("a commitment is base64");
+    let path =
+        format!("proof/{}/{}", receipt.petition_id, base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(commit));
     let text = source
         .get(&path)
         .map_err(Failure::Unreachable)?
         .ok_or_else(|| Failure::Unreachable("the log has no proof for this receipt: it is not in a signed checkpoint yet (they are signed within seconds of counting), or the receipt is for another log".into()))?;
     let text = String::from_utf8(text).map_err(|_| Failure::BadSignature("the proof is not text".into()))?;
     let proof = LogProof::parse(&text).map_err(|e| Failure::BadSignature(e.to_string()))?;
-    let (index, _, cp) = verify_receipt(&proof, receipt, &keys.log, keys.log.name()).map_err(|e| Failure::TreeMismatch(e.to_string()))?;
+    let (index, _, cp) = verify_receipt(&proof, receipt, &keys.log, keys.log.name())
+        .map_err(|e| Failure::TreeMismatch(e.to_string()))?;
     let all = entries(source, cp.size)?;
     let mut tree = Tree::new();
     for e in &all {
@@ -307,7 +348,12 @@ pub fn check_receipt(source: &Source, keys: &Keys, receipt: &Receipt) -> Result<
 /// Writes a log's published files for `entries` into `dir`, laid out as the server serves them
 /// under `/log`: every tile and entry bundle, the checkpoint, and each petition's tally at this
 /// size. For mirrors, fixtures and benchmarks.
-pub fn write_dir(dir: &Path, entries: &[String], log: &petition_log::note::NoteSigner, tally: &petition_log::note::NoteSigner) -> std::io::Result<Checkpoint> {
+pub fn write_dir(
+    dir: &Path,
+    entries: &[String],
+    log: &petition_log::note::NoteSigner,
+    tally: &petition_log::note::NoteSigner,
+) -> std::io::Result<Checkpoint> {
     let mut tree = Tree::new();
     let mut replay = Replay::new();
     for e in entries {
@@ -339,9 +385,14 @@ pub fn write_dir(dir: &Path, entries: &[String], log: &petition_log::note::NoteS
 /// Re-checks an evidence folder without the server: every signed note in it (`*.note`) against
 /// the trusted keys, and what each one says. Returns the report followed by one line per note.
 pub fn check_evidence(dir: &Path, keys: &Keys) -> Result<Vec<String>, String> {
-    let report = std::fs::read_to_string(dir.join("report.txt")).map_err(|e| format!("{} is not an evidence folder: {e}", dir.display()))?;
+    let report = std::fs::read_to_string(dir.join("report.txt"))
+        .map_err(|e| format!("{} is not an evidence folder: {e}", dir.display()))?;
     let mut out: Vec<String> = report.lines().map(str::to_string).collect();
-    let mut names: Vec<PathBuf> = std::fs::read_dir(dir).map_err(|e| e.to_string())?.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "note")).collect();
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| e.to_string())?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "note"))
+        .collect();
     names.sort();
     for p in names {
         let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
@@ -351,8 +402,17 @@ pub fn check_evidence(dir: &Path, keys: &Keys) -> Result<Vec<String>, String> {
             Ok(note) => {
                 let by = [&keys.log, &keys.tally].into_iter().find(|k| note.verify_by(k).is_ok());
                 match (by, Checkpoint::parse(&note.text)) {
-                    (Some(k), Ok(cp)) => format!("{name}: signed by {} (genuine): checkpoint of size {} with root {}", k.name(), cp.size, petition_log::checkpoint::hash_b64(&cp.root)),
-                    (Some(k), Err(_)) => format!("{name}: signed by {} (genuine): {}", k.name(), note.text.lines().take(3).collect::<Vec<_>>().join(" / ")),
+                    (Some(k), Ok(cp)) => format!(
+                        "{name}: signed by {} (genuine): checkpoint of size {} with root {}",
+                        k.name(),
+                        cp.size,
+                        petition_log::checkpoint::hash_b64(&cp.root)
+                    ),
+                    (Some(k), Err(_)) => format!(
+                        "{name}: signed by {} (genuine): {}",
+                        k.name(),
+                        note.text.lines().take(3).collect::<Vec<_>>().join(" / ")
+                    ),
                     (None, _) => format!("{name}: NOT signed by a trusted key"),
                 }
             }

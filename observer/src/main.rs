@@ -31,7 +31,8 @@ fn keys(args: &[String]) -> Result<Keys, String> {
     if !given.is_empty() {
         return Keys::parse(&given.iter().map(|k| format!("{k}\n")).collect::<String>());
     }
-    let path = flag(args, "--keys").ok_or("give the keys to trust: --keys <file>, or --key <log key> --key <tally key>")?;
+    let path =
+        flag(args, "--keys").ok_or("give the keys to trust: --keys <file>, or --key <log key> --key <tally key>")?;
     let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
     Keys::parse(&text)
 }
@@ -49,8 +50,14 @@ fn main() -> ExitCode {
                 Ok(k) => match sync(&Source::parse(&args[1]), &k, &state) {
                     Ok(s) => {
                         match s.previous {
-                            Some(p) => println!("ok: the log at size {} extends size {p}; {} petition tallies recomputed and match", s.size, s.petitions),
-                            None => println!("ok: the log at size {}; {} petition tallies recomputed and match", s.size, s.petitions),
+                            Some(p) => println!(
+                                "ok: the log at size {} extends size {p}; {} petition tallies recomputed and match",
+                                s.size, s.petitions
+                            ),
+                            None => println!(
+                                "ok: the log at size {}; {} petition tallies recomputed and match",
+                                s.size, s.petitions
+                            ),
                         }
                         0
                     }
@@ -64,33 +71,40 @@ fn main() -> ExitCode {
                 },
             }
         }
-        Some("evidence") if args.len() >= 2 => match keys(&args).and_then(|k| petition_observer::check_evidence(std::path::Path::new(&args[1]), &k)) {
-            Ok(lines) => {
-                for l in lines {
-                    println!("{l}");
+        Some("evidence") if args.len() >= 2 => {
+            match keys(&args).and_then(|k| petition_observer::check_evidence(std::path::Path::new(&args[1]), &k)) {
+                Ok(lines) => {
+                    for l in lines {
+                        println!("{l}");
+                    }
+                    0
                 }
-                0
+                Err(e) => {
+                    eprintln!("FAILED: {e}");
+                    1
+                }
             }
-            Err(e) => {
-                eprintln!("FAILED: {e}");
-                1
-            }
-        },
+        }
         Some("receipt") if args.len() >= 2 => {
             let run = || -> Result<Standing, (String, i32)> {
                 let k = keys(&args).map_err(|e| (e, 1))?;
                 let from = flag(&args, "--from").ok_or(("--from <url or directory> is required".to_string(), 1))?;
-                let text = std::fs::read_to_string(&args[1]).map_err(|e| (format!("cannot read {}: {e}", args[1]), 1))?;
+                let text =
+                    std::fs::read_to_string(&args[1]).map_err(|e| (format!("cannot read {}: {e}", args[1]), 1))?;
                 let receipt = Receipt::parse(&text).map_err(|e| (e.to_string(), 1))?;
                 check_receipt(&Source::parse(&from), &k, &receipt).map_err(|f| (f.message().to_string(), f.exit_code()))
             };
             match run() {
                 Ok(Standing::Counted { index, size }) => {
-                    println!("ok: your signature is entry {index} of the signed log (size {size}) and has not been struck");
+                    println!(
+                        "ok: your signature is entry {index} of the signed log (size {size}) and has not been struck"
+                    );
                     0
                 }
                 Ok(Standing::Struck { index, size, reason }) => {
-                    println!("your signature is entry {index} of the signed log (size {size}) but was struck: {reason}");
+                    println!(
+                        "your signature is entry {index} of the signed log (size {size}) but was struck: {reason}"
+                    );
                     0
                 }
                 Err((m, code)) => {

@@ -11,7 +11,10 @@ use petition_observer::{sync, write_dir, Keys, Source};
 const ORIGIN: &str = "petitions.example.gov.uk/log";
 
 fn signers() -> (NoteSigner, NoteSigner) {
-    (NoteSigner::from_seed(ORIGIN, [1; 32]).unwrap(), NoteSigner::from_seed(&format!("{ORIGIN}/tally"), [2; 32]).unwrap())
+    (
+        NoteSigner::from_seed(ORIGIN, [1; 32]).unwrap(),
+        NoteSigner::from_seed(&format!("{ORIGIN}/tally"), [2; 32]).unwrap(),
+    )
 }
 
 fn keys() -> Keys {
@@ -31,7 +34,16 @@ fn id(s: &str) -> Ident {
 }
 
 fn petition(p: &str) -> Entry {
-    Entry::Petition { id: id(p), area: id("E07000030"), opens: 1000, closes: 2000, electorate: 100, percent: Percent::parse("5").unwrap(), required: 5, text_sha256: [7; 32] }
+    Entry::Petition {
+        id: id(p),
+        area: id("E07000030"),
+        opens: 1000,
+        closes: 2000,
+        electorate: 100,
+        percent: Percent::parse("5").unwrap(),
+        required: 5,
+        text_sha256: [7; 32],
+    }
 }
 
 fn sig(p: &str, n: u16) -> Entry {
@@ -120,7 +132,8 @@ fn a_tally_off_by_one_is_caught_even_when_properly_signed() {
     assert_eq!(code, 7);
     assert!(ev.unwrap().join("tally-7-recomputed.txt").exists());
     // An unsigned or wrongly signed tally is a signature failure instead.
-    std::fs::write(&path, sign(&text, &[&NoteSigner::from_seed(&format!("{ORIGIN}/tally"), [3; 32]).unwrap()])).unwrap();
+    std::fs::write(&path, sign(&text, &[&NoteSigner::from_seed(&format!("{ORIGIN}/tally"), [3; 32]).unwrap()]))
+        .unwrap();
     assert_eq!(run(&dir, &state).unwrap_err().0, 3);
 }
 
@@ -180,10 +193,30 @@ fn the_command_line_exits_with_the_failure_code() {
     let (l, t) = signers();
     std::fs::write(&keys_file, format!("{}\n{}\n", l.verifier(), t.verifier())).unwrap();
     let bin = env!("CARGO_BIN_EXE_petition-observer");
-    let out = std::process::Command::new(bin).args(["sync", dir.to_str().unwrap(), "--keys", keys_file.to_str().unwrap(), "--state", state.to_str().unwrap()]).output().unwrap();
+    let out = std::process::Command::new(bin)
+        .args([
+            "sync",
+            dir.to_str().unwrap(),
+            "--keys",
+            keys_file.to_str().unwrap(),
+            "--state",
+            state.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     std::fs::write(dir.join("tile/0/000.p/4"), [0u8; 128]).unwrap();
-    let out = std::process::Command::new(bin).args(["sync", dir.to_str().unwrap(), "--keys", keys_file.to_str().unwrap(), "--state", state.to_str().unwrap()]).output().unwrap();
+    let out = std::process::Command::new(bin)
+        .args([
+            "sync",
+            dir.to_str().unwrap(),
+            "--keys",
+            keys_file.to_str().unwrap(),
+            "--state",
+            state.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(4));
     assert!(String::from_utf8_lossy(&out.stderr).contains("evidence written to"));
     let out = std::process::Command::new(bin).args(["sync", dir.to_str().unwrap()]).output().unwrap();
@@ -192,7 +225,10 @@ fn the_command_line_exits_with_the_failure_code() {
     let (lk, tk) = (l.verifier().to_string(), t.verifier().to_string());
     publish(&dir, &honest(3));
     let fresh = temp("cli-state-2");
-    let out = std::process::Command::new(bin).args(["sync", dir.to_str().unwrap(), "--key", &lk, "--key", &tk, "--state", fresh.to_str().unwrap()]).output().unwrap();
+    let out = std::process::Command::new(bin)
+        .args(["sync", dir.to_str().unwrap(), "--key", &lk, "--key", &tk, "--state", fresh.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
 }
 

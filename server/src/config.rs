@@ -45,7 +45,11 @@ impl Config {
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             return Err("PUBLIC_URL must start with http:// or https://".into());
         }
-        let host = public_url.split_once("://").map_or(public_url.as_str(), |(_, rest)| rest).trim_end_matches('/').to_string();
+        let host = public_url
+            .split_once("://")
+            .map_or(public_url.as_str(), |(_, rest)| rest)
+            .trim_end_matches('/')
+            .to_string();
         let log_origin = var("LOG_ORIGIN").unwrap_or_else(|| format!("{host}/log"));
         if !petition_log::note::valid_key_name(&log_origin) || log_origin.contains("://") {
             return Err(format!("LOG_ORIGIN must be a URL without its scheme, such as petitions.example.gov.uk/log (got {log_origin:?})"));
@@ -78,7 +82,10 @@ impl Config {
 
     /// Where links in emails point, and where officer notices go.
     pub fn mailing(&self) -> petition_store::signing::Mailing {
-        petition_store::signing::Mailing { base_url: self.public_url.clone(), officer_email: self.officer_email.clone() }
+        petition_store::signing::Mailing {
+            base_url: self.public_url.clone(),
+            officer_email: self.officer_email.clone(),
+        }
     }
 
     /// The scheme, host and port of `public_url`, as browsers send it in `Origin`.

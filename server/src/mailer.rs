@@ -129,7 +129,10 @@ mod tests {
     #[test]
     fn smtp_urls() {
         assert_eq!(super::parse_smtp_url("smtp://127.0.0.1:2525").unwrap(), ("127.0.0.1".into(), 2525));
-        assert_eq!(super::parse_smtp_url("smtp://relay.council.example").unwrap(), ("relay.council.example".into(), 25));
+        assert_eq!(
+            super::parse_smtp_url("smtp://relay.council.example").unwrap(),
+            ("relay.council.example".into(), 25)
+        );
         assert!(super::parse_smtp_url("smtps://x:1").is_err());
         assert!(super::parse_smtp_url("smtp://user@x:1").is_err());
         assert!(super::parse_smtp_url("smtp://x:notaport").is_err());

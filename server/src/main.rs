@@ -23,8 +23,8 @@ use std::sync::Arc;
 use app::state::AppState;
 use leptos::prelude::LeptosOptions;
 use petition_store::import::{self, ImportError, Kind};
-use petition_store::secrets::Secrets;
 use petition_store::log::{LogKeys, Sequencer};
+use petition_store::secrets::Secrets;
 use petition_store::Db;
 use tokio::sync::Notify;
 
@@ -51,7 +51,9 @@ settings (environment): DATABASE_URL, PUBLIC_URL, SITE_ADDR, SMTP_URL, MAIL_FROM
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
         .init();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -113,14 +115,19 @@ async fn demo() -> Result<(), String> {
 
 /// People on the demo register, one per ward in turn, as CSV: name, postcode, address, ward.
 fn demo_electors(n: usize) -> Result<(), String> {
-    let files = petition_store::demo::generate(petition_store::demo::Size::DEMO, petition_store::demo::SEED, petition_store::demo::REGISTER_DATE);
+    let files = petition_store::demo::generate(
+        petition_store::demo::Size::DEMO,
+        petition_store::demo::SEED,
+        petition_store::demo::REGISTER_DATE,
+    );
     let addresses: std::collections::HashMap<String, String> = files
         .gazetteer
         .lines()
         .skip(1)
         .filter_map(|l| {
             let (uprn, rest) = l.split_once(',')?;
-            let lines: Vec<&str> = rest.split(',').map(|f| f.trim_matches('"')).take(6).filter(|f| !f.is_empty()).collect();
+            let lines: Vec<&str> =
+                rest.split(',').map(|f| f.trim_matches('"')).take(6).filter(|f| !f.is_empty()).collect();
             Some((uprn.to_string(), lines.join(", ")))
         })
         .collect();
@@ -140,7 +147,13 @@ fn demo_electors(n: usize) -> Result<(), String> {
                 return Ok(());
             }
             if let Some(p) = w.get(w.len() - 1 - i) {
-                println!("{},{},\"{}\",{}", p.name, p.postcode, addresses.get(&p.uprn).cloned().unwrap_or_default(), p.ward);
+                println!(
+                    "{},{},\"{}\",{}",
+                    p.name,
+                    p.postcode,
+                    addresses.get(&p.uprn).cloned().unwrap_or_default(),
+                    p.ward
+                );
                 printed += 1;
             }
         }
@@ -181,7 +194,9 @@ async fn serve(with_demo: bool) -> Result<(), String> {
     }
     match &cfg.officer_email {
         Some(to) => tracing::info!("officer notices go to {to}"),
-        None => tracing::warn!("OFFICER_EMAIL is not set: officers will not be emailed when a petition reaches its trigger"),
+        None => {
+            tracing::warn!("OFFICER_EMAIL is not set: officers will not be emailed when a petition reaches its trigger")
+        }
     }
     let db = connect(&cfg).await?;
     let secrets = if with_demo {
@@ -202,7 +217,9 @@ async fn serve(with_demo: bool) -> Result<(), String> {
     if with_demo {
         load_demo(&db, &secrets).await?;
     }
-    let queued = petition_store::log::backfill(&db, petition_store::now()).await.map_err(|e| format!("cannot queue the log: {e}"))?;
+    let queued = petition_store::log::backfill(&db, petition_store::now())
+        .await
+        .map_err(|e| format!("cannot queue the log: {e}"))?;
     if queued > 0 {
         tracing::info!(queued, "queued what was already in the database for the log");
     }
@@ -213,7 +230,15 @@ async fn serve(with_demo: bool) -> Result<(), String> {
         Some(_) => tracing::info!("sending email over SMTP"),
         None => tracing::info!("SMTP_URL is not set: emails are written to {}", cfg.mail_dir.display()),
     }
-    let domain = cfg.public_origin().rsplit('/').next().unwrap_or("localhost").split(':').next().unwrap_or("localhost").to_string();
+    let domain = cfg
+        .public_origin()
+        .rsplit('/')
+        .next()
+        .unwrap_or("localhost")
+        .split(':')
+        .next()
+        .unwrap_or("localhost")
+        .to_string();
     let mail = mailer::Mailer { db: db.clone(), transport, from: cfg.mail_from.clone(), domain, wake: wake.clone() };
     let mail = Arc::new(mail);
     for _ in 0..mailer::SENDERS {
@@ -235,7 +260,12 @@ async fn serve(with_demo: bool) -> Result<(), String> {
     let addr = cfg.site_addr;
     // Signatures, and confirmations, that arrive together are committed together (group commit).
     let groups = web::Groups {
-        signer: petition_store::signing::Signer::start(state.db.clone(), state.secrets.clone(), state.mailing.clone(), 256),
+        signer: petition_store::signing::Signer::start(
+            state.db.clone(),
+            state.secrets.clone(),
+            state.mailing.clone(),
+            256,
+        ),
         confirmer: petition_store::signing::Confirmer::start(state.db.clone(), state.mailing.clone(), 256),
     };
     let shared = web::Shared::new(state, options, cfg, wake, keys.log_verifier(), groups);
@@ -250,14 +280,18 @@ async fn serve(with_demo: bool) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-
 /// Makes the log and tally keys where the settings say, refusing to replace existing ones, and
 /// prints the verifier keys to publish.
 fn make_keys() -> Result<(), String> {
     let cfg = Config::from_env()?;
     let log = petition_store::log::create_key(&cfg.log_key_file, &cfg.log_origin)?;
-    let tally = petition_store::log::create_key(&cfg.tally_key_file, &petition_store::log::tally_key_name(&cfg.log_origin))?;
-    println!("wrote {} and {} (readable by their owner only; back them up offline)", cfg.log_key_file.display(), cfg.tally_key_file.display());
+    let tally =
+        petition_store::log::create_key(&cfg.tally_key_file, &petition_store::log::tally_key_name(&cfg.log_origin))?;
+    println!(
+        "wrote {} and {} (readable by their owner only; back them up offline)",
+        cfg.log_key_file.display(),
+        cfg.tally_key_file.display()
+    );
     println!("publish these verifier keys (log key first, then tally key):");
     println!("{}", log.verifier());
     println!("{}", tally.verifier());

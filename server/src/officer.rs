@@ -15,7 +15,13 @@ fn print(events: &[Event]) {
         println!("done; no change of state");
     }
     for e in events {
-        println!("{}: {} (valid {}, required {})", petition_store::queries::moment_label(e.at), e.kind.label(), e.valid, e.required);
+        println!(
+            "{}: {} (valid {}, required {})",
+            petition_store::queries::moment_label(e.at),
+            e.kind.label(),
+            e.valid,
+            e.required
+        );
     }
 }
 
@@ -28,24 +34,27 @@ pub async fn run(args: &[&str]) -> Result<(), String> {
     let refused = |r: petition_core::engine::Refusal| format!("refused: {r}");
     match args {
         ["pause", id, reason @ ..] if !reason.is_empty() => {
-            let r = trigger::pause(&db, &m, number(id, "the petition")?, now, &reason.join(" ")).await.map_err(|e| e.to_string())?;
+            let r = trigger::pause(&db, &m, number(id, "the petition")?, now, &reason.join(" "))
+                .await
+                .map_err(|e| e.to_string())?;
             print(&r.map_err(refused)?);
         }
-        ["pause", _] => return Err("give a reason for the pause, for example: petitions officer pause 3 polling day".into()),
+        ["pause", _] => {
+            return Err("give a reason for the pause, for example: petitions officer pause 3 polling day".into())
+        }
         ["resume", id] => {
             let r = trigger::resume(&db, &m, number(id, "the petition")?, now, "").await.map_err(|e| e.to_string())?;
             print(&r.map_err(refused)?);
         }
         ["strike", sig, reason] => {
-            let reason = StrikeReason::parse(reason)
-                .filter(|r| *r != StrikeReason::Withdrawn)
-                .ok_or_else(|| {
-                    let codes: Vec<&str> = StrikeReason::for_officers().map(|r| r.code()).collect();
-                    format!("the reason must be one of {}", codes.join(", "))
-                })?;
-            let e = trigger::change_signature(&db, &m, number(sig, "the signature")?, SignatureChange::Strike(reason), now)
-                .await
-                .map_err(|e| e.to_string())?;
+            let reason = StrikeReason::parse(reason).filter(|r| *r != StrikeReason::Withdrawn).ok_or_else(|| {
+                let codes: Vec<&str> = StrikeReason::for_officers().map(|r| r.code()).collect();
+                format!("the reason must be one of {}", codes.join(", "))
+            })?;
+            let e =
+                trigger::change_signature(&db, &m, number(sig, "the signature")?, SignatureChange::Strike(reason), now)
+                    .await
+                    .map_err(|e| e.to_string())?;
             print(&e);
         }
         ["reinstate", sig] => {

@@ -86,7 +86,11 @@ impl Scheduler {
         for p in all {
             match trigger::check_counts(&self.db, p.id).await {
                 Ok(diff) if diff.is_empty() => {}
-                Ok(diff) => tracing::error!(petition = p.id, ?diff, "counters disagree with a recount from the signature rows (ward, counters, recount)"),
+                Ok(diff) => tracing::error!(
+                    petition = p.id,
+                    ?diff,
+                    "counters disagree with a recount from the signature rows (ward, counters, recount)"
+                ),
                 Err(e) => tracing::warn!("recount of petition {} failed: {e}", p.id),
             }
         }

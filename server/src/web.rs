@@ -6,7 +6,9 @@ use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
-use app::post::{ConfirmKind, Confirmed, PostResult, ReceiptChecked, ReceiptVerdict, SignForm, WithdrawKind, Withdrawn};
+use app::post::{
+    ConfirmKind, Confirmed, PostResult, ReceiptChecked, ReceiptVerdict, SignForm, WithdrawKind, Withdrawn,
+};
 use app::state::AppState;
 use app::{shell, App};
 use axum::body::Body;
@@ -21,7 +23,9 @@ use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use petition_core::text::{clean, Email, PersonName, TextError};
 use petition_core::Postcode;
-use petition_store::signing::{self, AddressChoice, ConfirmOutcome, SignError, SignOutcome, SignRequest, WithdrawOutcome};
+use petition_store::signing::{
+    self, AddressChoice, ConfirmOutcome, SignError, SignOutcome, SignRequest, WithdrawOutcome,
+};
 use tokio::sync::Notify;
 
 use crate::config::Config;
@@ -39,8 +43,14 @@ pub struct Shared {
 }
 
 impl Shared {
-    pub fn new(state: AppState, options: LeptosOptions, config: Config, wake_mailer: Arc<Notify>, log_key: petition_log::note::VerifierKey,
-        groups: Groups) -> Arc<Shared> {
+    pub fn new(
+        state: AppState,
+        options: LeptosOptions,
+        config: Config,
+        wake_mailer: Arc<Notify>,
+        log_key: petition_log::note::VerifierKey,
+        groups: Groups,
+    ) -> Arc<Shared> {
         let ip = NonZeroU32::new(config.sign_per_ip_per_minute).expect("checked");
         let email = NonZeroU32::new(config.sign_per_email_per_hour).expect("checked");
         Arc::new(Shared {
@@ -69,15 +79,10 @@ pub fn router(shared: S) -> Router {
     let routes = generate_route_list(App);
     let state = shared.state.clone();
     let pages = Router::new()
-        .leptos_routes_with_context(
-            &options,
-            routes,
-            move || provide_context(state.clone()),
-            {
-                let options = options.clone();
-                move || shell(options.clone())
-            },
-        )
+        .leptos_routes_with_context(&options, routes, move || provide_context(state.clone()), {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options);
     let forms = Router::new()
@@ -88,9 +93,7 @@ pub fn router(shared: S) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .layer(DefaultBodyLimit::max(16 * 1024))
         .with_state(shared.clone());
-    forms
-        .merge(pages)
-        .layer(middleware::from_fn_with_state(shared.clone(), guard))
+    forms.merge(pages).layer(middleware::from_fn_with_state(shared.clone(), guard))
 }
 
 /// Refuses cross-site form posts, sets safe headers, and logs without personal data.
@@ -148,7 +151,8 @@ fn plain_page(status: StatusCode, title: &str, text: &str) -> Response {
         t = esc(title),
         x = esc(text)
     );
-    (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], html).into_response()
+    (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], html)
+        .into_response()
 }
 
 /// Renders the Leptos page at `uri` with the result of a post in context.
@@ -216,8 +220,18 @@ async fn sign_post(
         errors: vec![],
     };
     if s.per_ip.check_key(&addr.ip()).is_err() {
-        form.errors.push(("sign-form".into(), "Too many attempts from your connection. Wait a minute, then try again.".into()));
-        return render(&s, &page_uri(postcode.as_str()), &headers, PostResult::Sign(form), StatusCode::TOO_MANY_REQUESTS).await;
+        form.errors.push((
+            "sign-form".into(),
+            "Too many attempts from your connection. Wait a minute, then try again.".into(),
+        ));
+        return render(
+            &s,
+            &page_uri(postcode.as_str()),
+            &headers,
+            PostResult::Sign(form),
+            StatusCode::TOO_MANY_REQUESTS,
+        )
+        .await;
     }
     let address = match form.address.as_str() {
         "" => {
@@ -231,24 +245,42 @@ async fn sign_post(
                 None
             }
         },
-        uprn if uprn.len() <= 12 && uprn.bytes().all(|b| b.is_ascii_digit()) => Some(AddressChoice::Listed(uprn.to_string())),
+        uprn if uprn.len() <= 12 && uprn.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(AddressChoice::Listed(uprn.to_string()))
+        }
         _ => {
             form.errors.push(("address".into(), "Choose your address from the list".into()));
             None
         }
     };
-    let name = PersonName::parse(&form.name).map_err(|e| form.errors.push(("name".into(), text_message("name", &e)))).ok();
-    let email = Email::parse(&form.email).map_err(|e| form.errors.push(("email".into(), text_message("email", &e)))).ok();
+    let name =
+        PersonName::parse(&form.name).map_err(|e| form.errors.push(("name".into(), text_message("name", &e)))).ok();
+    let email =
+        Email::parse(&form.email).map_err(|e| form.errors.push(("email".into(), text_message("email", &e)))).ok();
     if !form.declared {
         form.errors.push(("declared".into(), "Confirm that you are on the electoral register at this address".into()));
     }
     let (Some(address), Some(name), Some(email), true) = (address, name, email, form.declared) else {
-        return render(&s, &page_uri(postcode.as_str()), &headers, PostResult::Sign(form), StatusCode::UNPROCESSABLE_ENTITY).await;
+        return render(
+            &s,
+            &page_uri(postcode.as_str()),
+            &headers,
+            PostResult::Sign(form),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     };
     if s.per_email.check_key(&email.canonical()).is_err() {
         let mut form = form;
         form.errors.push(("sign-form".into(), "Too many attempts with this email address. Try again later.".into()));
-        return render(&s, &page_uri(postcode.as_str()), &headers, PostResult::Sign(form), StatusCode::TOO_MANY_REQUESTS).await;
+        return render(
+            &s,
+            &page_uri(postcode.as_str()),
+            &headers,
+            PostResult::Sign(form),
+            StatusCode::TOO_MANY_REQUESTS,
+        )
+        .await;
     }
     let req = SignRequest { petition_id, name, email, postcode: postcode.clone(), address };
     match s.groups.signer.sign(&req, petition_store::now()).await {
@@ -260,16 +292,24 @@ async fn sign_post(
             };
             Redirect::to(&to).into_response()
         }
-        Err(SignError::NoSuchPetition) => render(&s, uri.path(), &headers, PostResult::None, StatusCode::NOT_FOUND).await,
-        Err(SignError::NotOpen | SignError::Paused) => render(&s, &page_uri(postcode.as_str()), &headers, PostResult::None, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(SignError::NoSuchPetition) => {
+            render(&s, uri.path(), &headers, PostResult::None, StatusCode::NOT_FOUND).await
+        }
+        Err(SignError::NotOpen | SignError::Paused) => {
+            render(&s, &page_uri(postcode.as_str()), &headers, PostResult::None, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
         Err(SignError::Store(e)) => {
             tracing::error!("signing failed: {e}");
-            plain_page(StatusCode::SERVICE_UNAVAILABLE, "Sorry, there is a problem with the service",
-                "Your signature was not recorded. Please try again in a few minutes.")
+            plain_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Sorry, there is a problem with the service",
+                "Your signature was not recorded. Please try again in a few minutes.",
+            )
         }
         Err(e @ (SignError::AddressNotAtPostcode | SignError::OutsideArea(_) | SignError::UnknownPostcode)) => {
             form.errors.push(("address".into(), e.to_string()));
-            render(&s, &page_uri(postcode.as_str()), &headers, PostResult::Sign(form), StatusCode::UNPROCESSABLE_ENTITY).await
+            render(&s, &page_uri(postcode.as_str()), &headers, PostResult::Sign(form), StatusCode::UNPROCESSABLE_ENTITY)
+                .await
         }
     }
 }
@@ -289,8 +329,11 @@ async fn confirm_post(State(s): State<S>, Path(token): Path<String>, headers: He
             Ok(o) => o,
             Err(e) => {
                 tracing::error!("confirming failed: {e}");
-                return plain_page(StatusCode::SERVICE_UNAVAILABLE, "Sorry, there is a problem with the service",
-                    "Your signature was not confirmed. Please use the link in your email again in a few minutes.");
+                return plain_page(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Sorry, there is a problem with the service",
+                    "Your signature was not confirmed. Please use the link in your email again in a few minutes.",
+                );
             }
         }
     } else {
@@ -298,13 +341,33 @@ async fn confirm_post(State(s): State<S>, Path(token): Path<String>, headers: He
     };
     s.wake_mailer.notify_one();
     let c = match outcome {
-        ConfirmOutcome::Counted { petition_id, title, receipt } => Confirmed { kind: ConfirmKind::Counted, petition_id: Some(petition_id), title, receipt: Some(receipt.to_text()) },
-        ConfirmOutcome::SentForReview { petition_id, title, receipt } => Confirmed { kind: ConfirmKind::SentForReview, petition_id: Some(petition_id), title, receipt: Some(receipt.to_text()) },
-        ConfirmOutcome::AlreadyConfirmed { petition_id, title } => Confirmed { kind: ConfirmKind::AlreadyConfirmed, petition_id: Some(petition_id), title, receipt: None },
-        ConfirmOutcome::Closed { petition_id, title } => Confirmed { kind: ConfirmKind::Closed, petition_id: Some(petition_id), title, receipt: None },
-        ConfirmOutcome::Paused { petition_id, title } => Confirmed { kind: ConfirmKind::Paused, petition_id: Some(petition_id), title, receipt: None },
-        ConfirmOutcome::Withdrawn { petition_id, title } => Confirmed { kind: ConfirmKind::Withdrawn, petition_id: Some(petition_id), title, receipt: None },
-        ConfirmOutcome::UnknownLink => Confirmed { kind: ConfirmKind::UnknownLink, petition_id: None, title: String::new(), receipt: None },
+        ConfirmOutcome::Counted { petition_id, title, receipt } => Confirmed {
+            kind: ConfirmKind::Counted,
+            petition_id: Some(petition_id),
+            title,
+            receipt: Some(receipt.to_text()),
+        },
+        ConfirmOutcome::SentForReview { petition_id, title, receipt } => Confirmed {
+            kind: ConfirmKind::SentForReview,
+            petition_id: Some(petition_id),
+            title,
+            receipt: Some(receipt.to_text()),
+        },
+        ConfirmOutcome::AlreadyConfirmed { petition_id, title } => {
+            Confirmed { kind: ConfirmKind::AlreadyConfirmed, petition_id: Some(petition_id), title, receipt: None }
+        }
+        ConfirmOutcome::Closed { petition_id, title } => {
+            Confirmed { kind: ConfirmKind::Closed, petition_id: Some(petition_id), title, receipt: None }
+        }
+        ConfirmOutcome::Paused { petition_id, title } => {
+            Confirmed { kind: ConfirmKind::Paused, petition_id: Some(petition_id), title, receipt: None }
+        }
+        ConfirmOutcome::Withdrawn { petition_id, title } => {
+            Confirmed { kind: ConfirmKind::Withdrawn, petition_id: Some(petition_id), title, receipt: None }
+        }
+        ConfirmOutcome::UnknownLink => {
+            Confirmed { kind: ConfirmKind::UnknownLink, petition_id: None, title: String::new(), receipt: None }
+        }
     };
     let status = if c.kind == ConfirmKind::UnknownLink { StatusCode::NOT_FOUND } else { StatusCode::OK };
     render(&s, uri.path(), &headers, PostResult::Confirm(c), status).await
@@ -316,18 +379,29 @@ async fn withdraw_post(State(s): State<S>, Path(token): Path<String>, headers: H
             Ok(o) => o,
             Err(e) => {
                 tracing::error!("withdrawing failed: {e}");
-                return plain_page(StatusCode::SERVICE_UNAVAILABLE, "Sorry, there is a problem with the service",
-                    "Your signature was not withdrawn. Please try again in a few minutes.");
+                return plain_page(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Sorry, there is a problem with the service",
+                    "Your signature was not withdrawn. Please try again in a few minutes.",
+                );
             }
         }
     } else {
         WithdrawOutcome::UnknownLink
     };
     let w = match outcome {
-        WithdrawOutcome::Withdrawn { petition_id, title } => Withdrawn { kind: WithdrawKind::Withdrawn, petition_id: Some(petition_id), title },
-        WithdrawOutcome::AlreadyWithdrawn { petition_id, title } => Withdrawn { kind: WithdrawKind::AlreadyWithdrawn, petition_id: Some(petition_id), title },
-        WithdrawOutcome::Closed { petition_id, title } => Withdrawn { kind: WithdrawKind::Closed, petition_id: Some(petition_id), title },
-        WithdrawOutcome::UnknownLink => Withdrawn { kind: WithdrawKind::UnknownLink, petition_id: None, title: String::new() },
+        WithdrawOutcome::Withdrawn { petition_id, title } => {
+            Withdrawn { kind: WithdrawKind::Withdrawn, petition_id: Some(petition_id), title }
+        }
+        WithdrawOutcome::AlreadyWithdrawn { petition_id, title } => {
+            Withdrawn { kind: WithdrawKind::AlreadyWithdrawn, petition_id: Some(petition_id), title }
+        }
+        WithdrawOutcome::Closed { petition_id, title } => {
+            Withdrawn { kind: WithdrawKind::Closed, petition_id: Some(petition_id), title }
+        }
+        WithdrawOutcome::UnknownLink => {
+            Withdrawn { kind: WithdrawKind::UnknownLink, petition_id: None, title: String::new() }
+        }
     };
     let status = if w.kind == WithdrawKind::UnknownLink { StatusCode::NOT_FOUND } else { StatusCode::OK };
     render(&s, uri.path(), &headers, PostResult::Withdraw(w), status).await
@@ -335,17 +409,27 @@ async fn withdraw_post(State(s): State<S>, Path(token): Path<String>, headers: H
 
 /// Checks a pasted receipt against the log: the proof the log publishes for it, verified with
 /// the log key as an observer would, and any strike of it since.
-async fn receipt_post(State(s): State<S>, headers: HeaderMap, uri: Uri, Form(fields): Form<HashMap<String, String>>) -> Response {
+async fn receipt_post(
+    State(s): State<S>,
+    headers: HeaderMap,
+    uri: Uri,
+    Form(fields): Form<HashMap<String, String>>,
+) -> Response {
     let text = fields.get("receipt").map(|t| t.replace("\r\n", "\n")).unwrap_or_default();
     let text = if text.is_empty() || text.ends_with('\n') { text } else { format!("{text}\n") };
     let verdict = match check_receipt(&s, &text).await {
         Ok(v) => v,
         Err(e) => {
             tracing::error!("checking a receipt failed: {e}");
-            return plain_page(StatusCode::SERVICE_UNAVAILABLE, "Sorry, there is a problem with the service", "Your receipt could not be checked. Please try again in a few minutes.");
+            return plain_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Sorry, there is a problem with the service",
+                "Your receipt could not be checked. Please try again in a few minutes.",
+            );
         }
     };
-    let status = if matches!(verdict, ReceiptVerdict::Invalid(_)) { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status =
+        if matches!(verdict, ReceiptVerdict::Invalid(_)) { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     render(&s, uri.path(), &headers, PostResult::Receipt(ReceiptChecked { receipt: text, verdict }), status).await
 }
 
@@ -356,15 +440,25 @@ async fn check_receipt(s: &S, text: &str) -> Result<ReceiptVerdict, petition_sto
     }
     let receipt = match petition_log::receipt::Receipt::parse(text) {
         Ok(r) => r,
-        Err(e) => return Ok(ReceiptVerdict::Invalid(format!("That is not a receipt ({e}). Copy all five lines of the file you downloaded"))),
+        Err(e) => {
+            return Ok(ReceiptVerdict::Invalid(format!(
+                "That is not a receipt ({e}). Copy all five lines of the file you downloaded"
+            )))
+        }
     };
     let Ok(petition_id) = receipt.petition_id.parse::<i64>() else { return Ok(ReceiptVerdict::NotYet) };
     let commit = petition_log::checkpoint::parse_hash(&receipt.commitment()).expect("a commitment is a hash");
-    let Some(proof) = petition_store::log::proof(&s.state.db, petition_id, &commit).await? else { return Ok(ReceiptVerdict::NotYet) };
-    let checked = LogProof::parse(&proof).map_err(|e| e.to_string()).and_then(|p| verify_receipt(&p, &receipt, &s.log_key, s.log_key.name()).map_err(|e| e.to_string()));
+    let Some(proof) = petition_store::log::proof(&s.state.db, petition_id, &commit).await? else {
+        return Ok(ReceiptVerdict::NotYet);
+    };
+    let checked = LogProof::parse(&proof)
+        .map_err(|e| e.to_string())
+        .and_then(|p| verify_receipt(&p, &receipt, &s.log_key, s.log_key.name()).map_err(|e| e.to_string()));
     let (index, _, cp) = match checked {
         Ok(x) => x,
-        Err(e) => return Ok(ReceiptVerdict::Invalid(format!("The log's proof for this receipt does not check out: {e}"))),
+        Err(e) => {
+            return Ok(ReceiptVerdict::Invalid(format!("The log's proof for this receipt does not check out: {e}")))
+        }
     };
     let later = petition_store::log::entries_from(&s.state.db, index, cp.size).await?;
     Ok(match strike_of(index, later.iter().map(|e| e.as_bytes())) {

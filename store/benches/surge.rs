@@ -55,7 +55,16 @@ async fn main() {
     let w = common::world_of(t, Size::DEMO, 11, required).await;
     let db = w.t.db.clone();
     let district = AreaCode::parse(demo::DISTRICT).unwrap();
-    let id = open_petition(&db, "Surge", "A surge of signatures.", &district, Utc::now() - Duration::days(1), Policy::default()).await.unwrap();
+    let id = open_petition(
+        &db,
+        "Surge",
+        "A surge of signatures.",
+        &district,
+        Utc::now() - Duration::days(1),
+        Policy::default(),
+    )
+    .await
+    .unwrap();
     let people = common::distinct_signers(&w.people, n);
     assert_eq!(people.len(), n, "the demo district has only {} local electors", people.len());
 
@@ -97,7 +106,10 @@ async fn main() {
     while let Some(c) = outbox::claim_next(&db, now, 60).await.unwrap() {
         outbox::mark_sent(&db, &c, now).await.unwrap();
         if let Some(start) = c.mail.body.find("/confirm/") {
-            tokens.insert(c.mail.recipient.clone(), c.mail.body[start + 9..].split_whitespace().next().unwrap().to_string());
+            tokens.insert(
+                c.mail.recipient.clone(),
+                c.mail.body[start + 9..].split_whitespace().next().unwrap().to_string(),
+            );
         }
     }
     let tokens: Vec<String> = tokens.into_values().collect();
@@ -114,7 +126,8 @@ async fn main() {
                 let mut conn = db.pool.acquire().await.unwrap();
                 let count = trigger::valid_count(&mut conn, id).await.unwrap();
                 drop(conn);
-                let reached = trigger::events(&db, id).await.unwrap().iter().any(|r| r.event.kind == EventKind::ThresholdReached);
+                let reached =
+                    trigger::events(&db, id).await.unwrap().iter().any(|r| r.event.kind == EventKind::ThresholdReached);
                 let t = Instant::now();
                 if count >= required && count_at.is_none() {
                     count_at = Some(t);

@@ -27,14 +27,34 @@ use crate::{log, outbox, Db, Result, StoreError};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConfirmOutcome {
     /// Confirmed and counted; the receipt is shown this once.
-    Counted { petition_id: i64, title: String, receipt: Receipt },
+    Counted {
+        petition_id: i64,
+        title: String,
+        receipt: Receipt,
+    },
     /// Email confirmed; an officer will check the signature. The receipt is shown this once.
-    SentForReview { petition_id: i64, title: String, receipt: Receipt },
-    AlreadyConfirmed { petition_id: i64, title: String },
-    Closed { petition_id: i64, title: String },
+    SentForReview {
+        petition_id: i64,
+        title: String,
+        receipt: Receipt,
+    },
+    AlreadyConfirmed {
+        petition_id: i64,
+        title: String,
+    },
+    Closed {
+        petition_id: i64,
+        title: String,
+    },
     /// Collection is paused: the link still works once it resumes.
-    Paused { petition_id: i64, title: String },
-    Withdrawn { petition_id: i64, title: String },
+    Paused {
+        petition_id: i64,
+        title: String,
+    },
+    Withdrawn {
+        petition_id: i64,
+        title: String,
+    },
     UnknownLink,
 }
 
@@ -178,7 +198,11 @@ async fn answer(db: &Db, p: Pending, written: bool) -> Result<ConfirmOutcome> {
             other => StoreError::Invalid(other.to_string()),
         })?
         .is_some_and(|i| i.paused && !i.closed && p.now < i.closes_at);
-    Ok(if paused { ConfirmOutcome::Paused { petition_id, title } } else { ConfirmOutcome::Closed { petition_id, title } })
+    Ok(if paused {
+        ConfirmOutcome::Paused { petition_id, title }
+    } else {
+        ConfirmOutcome::Closed { petition_id, title }
+    })
 }
 
 /// Brings the state of every petition whose count the group changed into line with it.
@@ -227,10 +251,13 @@ pub async fn confirm_all(db: &Db, mailing: &Mailing, links: &[(&str, i64)]) -> V
     for &(token, now) in links {
         looked.push(look_up(db, token, now).await);
     }
-    let group: Vec<&Pending> = looked.iter().filter_map(|l| match l {
-        Ok(Looked::Pending(p)) => Some(p),
-        _ => None,
-    }).collect();
+    let group: Vec<&Pending> = looked
+        .iter()
+        .filter_map(|l| match l {
+            Ok(Looked::Pending(p)) => Some(p),
+            _ => None,
+        })
+        .collect();
     let mut results = commit_group(db, mailing, &group).await.into_iter();
     let mut out = Vec::with_capacity(links.len());
     for l in looked {

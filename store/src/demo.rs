@@ -3,8 +3,8 @@
 //! names and places are invented; everything goes in through the same importers an electoral
 //! office uses.
 
-use chrono::{DateTime, Duration, Utc};
 use base64::Engine;
+use chrono::{DateTime, Duration, Utc};
 use petition_core::receipt::{Receipt, Secret};
 use petition_core::AreaCode;
 use rand::rngs::StdRng;
@@ -21,10 +21,12 @@ pub const REGISTER_DATE: &str = "2026-02-15";
 pub const COUNTY: &str = "E10900001";
 pub const DISTRICT: &str = "E07900001";
 const WARDS: [&str; 6] = ["Harbour", "Castle", "Millbrook", "St Anne's", "Northgate", "Fenside"];
-const STREETS: [&str; 12] = ["Road", "Street", "Lane", "Close", "Avenue", "Way", "Gardens", "Terrace", "Drive", "Row", "Crescent", "Place"];
+const STREETS: [&str; 12] =
+    ["Road", "Street", "Lane", "Close", "Avenue", "Way", "Gardens", "Terrace", "Drive", "Row", "Crescent", "Place"];
 const STREET_NAMES: [&str; 24] = [
-    "Quay", "Anchor", "Chapel", "Mill", "Orchard", "Station", "Church", "Market", "Bridge", "Fountain", "Willow", "Elm",
-    "Rope", "Tannery", "Abbey", "Harrow", "Meadow", "Beacon", "Lantern", "Salt", "Ferry", "Granary", "Kiln", "Weavers",
+    "Quay", "Anchor", "Chapel", "Mill", "Orchard", "Station", "Church", "Market", "Bridge", "Fountain", "Willow",
+    "Elm", "Rope", "Tannery", "Abbey", "Harrow", "Meadow", "Beacon", "Lantern", "Salt", "Ferry", "Granary", "Kiln",
+    "Weavers",
 ];
 const FORENAMES: [&str; 32] = [
     "Amelia", "Oliver", "Isla", "George", "Ava", "Noah", "Mia", "Arthur", "Ivy", "Leo", "Grace", "Harry", "Freya",
@@ -80,7 +82,9 @@ pub fn generate(size: Size, seed: u64, register_date: &str) -> Files {
     let mut f = Files::default();
     f.areas.push_str("code,name,kind,parent_code\n");
     f.areas.push_str(&format!("{COUNTY},Westshire,county,\n{DISTRICT},Rivermouth,district,{COUNTY}\n"));
-    f.gazetteer.push_str("UPRN,AddressLine1,AddressLine2,AddressLine3,AddressLine4,AddressLine5,AddressLine6,PostCode,WardCode\n");
+    f.gazetteer.push_str(
+        "UPRN,AddressLine1,AddressLine2,AddressLine3,AddressLine4,AddressLine5,AddressLine6,PostCode,WardCode\n",
+    );
     f.register.push_str("Elector Number Prefix,Elector Number,Elector Number Suffix,Elector Markers,Elector DOB,Elector Name,PostCode,Address1,Address2,Address3,Address4,Address5,Address6\n");
     f.electorates.push_str("area_code,register_date,electorate\n");
     let mut uprn = 100_090_000_000u64;
@@ -89,12 +93,23 @@ pub fn generate(size: Size, seed: u64, register_date: &str) -> Files {
         let code = ward_code(w);
         let ward_name = WARDS[w];
         f.areas.push_str(&format!("{code},\"{ward_name}\",ward,{DISTRICT}\n"));
-        let prefix = format!("{}{}", ward_name.chars().next().unwrap_or('W').to_ascii_uppercase(), (b'A' + w as u8) as char);
+        let prefix =
+            format!("{}{}", ward_name.chars().next().unwrap_or('W').to_ascii_uppercase(), (b'A' + w as u8) as char);
         let mut elector_no = 0u32;
         let mut ward_total = 0u64;
         for pc in 0..size.postcodes_per_ward {
-            let postcode = format!("RV{} {}{}{}", w + 1, pc % 10, (b'A' + (pc / 10 % 26) as u8) as char, (b'A' + (pc * 7 % 26) as u8) as char);
-            let street = format!("{} {}", STREET_NAMES[rng.gen_range(0..STREET_NAMES.len())], STREETS[rng.gen_range(0..STREETS.len())]);
+            let postcode = format!(
+                "RV{} {}{}{}",
+                w + 1,
+                pc % 10,
+                (b'A' + (pc / 10 % 26) as u8) as char,
+                (b'A' + (pc * 7 % 26) as u8) as char
+            );
+            let street = format!(
+                "{} {}",
+                STREET_NAMES[rng.gen_range(0..STREET_NAMES.len())],
+                STREETS[rng.gen_range(0..STREETS.len())]
+            );
             for a in 0..size.addresses_per_postcode {
                 uprn += 1;
                 let number = 1 + a * 2 + pc % 2;
@@ -114,7 +129,11 @@ pub fn generate(size: Size, seed: u64, register_date: &str) -> Files {
                     if local {
                         ward_total += 1;
                     }
-                    let (addr1, addr2) = if line2.is_empty() { (line1.clone(), "Rivermouth".to_string()) } else { (line1.clone(), line2.clone()) };
+                    let (addr1, addr2) = if line2.is_empty() {
+                        (line1.clone(), "Rivermouth".to_string())
+                    } else {
+                        (line1.clone(), line2.clone())
+                    };
                     let addr3 = if line2.is_empty() { "" } else { "Rivermouth" };
                     f.register.push_str(&format!(
                         "{prefix},{elector_no},0,{markers},,\"{}, {forename}\",{postcode},\"{addr1}\",\"{addr2}\",{addr3},,,\n",
@@ -191,7 +210,10 @@ pub async fn load(db: &Db, secrets: &Secrets, now: DateTime<Utc>) -> Result<bool
         let opens = now - age;
         let id = open_petition(db, title, body, &area(&code), opens, Policy::default()).await?;
         let (required, closes_at): (i64, i64) = {
-            let r = sqlx::query("SELECT required, closes_at FROM petitions WHERE id = $1").bind(id).fetch_one(&db.pool).await?;
+            let r = sqlx::query("SELECT required, closes_at FROM petitions WHERE id = $1")
+                .bind(id)
+                .fetch_one(&db.pool)
+                .await?;
             (r.try_get(0)?, r.try_get(1)?)
         };
         let target = ((required as f64) * fill) as usize;
@@ -205,12 +227,13 @@ pub async fn load(db: &Db, secrets: &Secrets, now: DateTime<Utc>) -> Result<bool
         let end = closes_at.min(now.timestamp());
         let mut tx = db.pool.begin().await?;
         for (i, p) in eligible.iter().take(target).enumerate() {
-            let elector: i64 = sqlx::query("SELECT id FROM electors WHERE uprn = $1 AND name_key = $2 AND local_franchise = 1")
-                .bind(&p.uprn)
-                .bind(petition_core::names::name_key(&p.name).unwrap_or_default())
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get(0)?;
+            let elector: i64 =
+                sqlx::query("SELECT id FROM electors WHERE uprn = $1 AND name_key = $2 AND local_franchise = 1")
+                    .bind(&p.uprn)
+                    .bind(petition_core::names::name_key(&p.name).unwrap_or_default())
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get(0)?;
             let at = opens.timestamp() + rng.gen_range(0..(end - opens.timestamp()).max(1));
             // Each demo signer got a receipt when they confirmed, as real ones do.
             let receipt = Receipt { petition_id: id.to_string(), area: p.ward.clone(), r: Secret(rng.gen()) };

@@ -11,7 +11,8 @@ use tokio::sync::{mpsc, oneshot};
 use crate::{Result, StoreError};
 
 /// Writes a group and gives it back with, for each item in order, whether it was written.
-pub(crate) type Commit<T> = Box<dyn Fn(Vec<T>) -> Pin<Box<dyn Future<Output = (Vec<T>, Vec<Result<bool>>)> + Send>> + Send + Sync>;
+pub(crate) type Commit<T> =
+    Box<dyn Fn(Vec<T>) -> Pin<Box<dyn Future<Output = (Vec<T>, Vec<Result<bool>>)> + Send>> + Send + Sync>;
 
 struct Job<T> {
     item: T,
@@ -57,7 +58,10 @@ impl<T: Send + 'static> Grouper<T> {
     /// back with whether it was written.
     pub(crate) async fn submit(&self, item: T) -> Result<(T, bool)> {
         let (reply, answered) = oneshot::channel();
-        self.jobs.send(Job { item, reply }).await.map_err(|_| StoreError::Invalid("the group writer has stopped".into()))?;
+        self.jobs
+            .send(Job { item, reply })
+            .await
+            .map_err(|_| StoreError::Invalid("the group writer has stopped".into()))?;
         let (item, written) = answered.await.map_err(|_| StoreError::Invalid("writing this group failed".into()))?;
         Ok((item, written?))
     }
@@ -89,10 +93,12 @@ mod tests {
     async fn what_arrives_during_a_commit_goes_in_the_next_group() {
         let sizes = Arc::new(Mutex::new(Vec::new()));
         let w = writer(sizes.clone(), 8);
-        let tasks: Vec<_> = (100..140).map(|i| {
-            let w = w.clone();
-            tokio::spawn(async move { w.submit(i).await.unwrap() })
-        }).collect();
+        let tasks: Vec<_> = (100..140)
+            .map(|i| {
+                let w = w.clone();
+                tokio::spawn(async move { w.submit(i).await.unwrap() })
+            })
+            .collect();
         for (i, t) in tasks.into_iter().enumerate() {
             assert_eq!(t.await.unwrap(), (100 + i as i32, i % 2 == 0), "each item comes back with its own result");
         }

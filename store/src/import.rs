@@ -92,10 +92,7 @@ impl Table {
     fn read(text: &str, required: &[&str], errors: &mut Vec<LineError>) -> Option<Table> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let delimiter = if text.lines().next().is_some_and(|h| h.contains('\t')) { b'\t' } else { b',' };
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            .flexible(true)
-            .from_reader(text.as_bytes());
+        let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(text.as_bytes());
         let header: Vec<String> = match reader.headers() {
             Ok(h) => h.iter().map(|s| s.trim().to_string()).collect(),
             Err(e) => {
@@ -103,11 +100,8 @@ impl Table {
                 return None;
             }
         };
-        let missing: Vec<&str> = required
-            .iter()
-            .filter(|r| !header.iter().any(|h| h.eq_ignore_ascii_case(r)))
-            .copied()
-            .collect();
+        let missing: Vec<&str> =
+            required.iter().filter(|r| !header.iter().any(|h| h.eq_ignore_ascii_case(r))).copied().collect();
         if !missing.is_empty() {
             errors.push(LineError { line: 1, message: format!("missing column(s): {}", missing.join(", ")) });
             return None;
@@ -219,7 +213,11 @@ pub async fn areas(db: &Db, text: &str) -> Result<Imported, ImportError> {
                     continue;
                 }
                 None => {
-                    bad(&mut errors, *line, format!("parent_code {parent} is not a known area (list parents before their children)"));
+                    bad(
+                        &mut errors,
+                        *line,
+                        format!("parent_code {parent} is not a known area (list parents before their children)"),
+                    );
                     continue;
                 }
             }
@@ -305,7 +303,8 @@ pub async fn verification_numbers(db: &Db, text: &str) -> Result<Imported, Impor
             bad(&mut errors, *line, format!("area_code {code:?} is not a known area"));
             continue;
         }
-        let (Some(from), Some(to)) = (Day::parse(t.get(r, "in_force_from")), Day::parse(t.get(r, "in_force_to"))) else {
+        let (Some(from), Some(to)) = (Day::parse(t.get(r, "in_force_from")), Day::parse(t.get(r, "in_force_to")))
+        else {
             bad(&mut errors, *line, "in_force_from and in_force_to must be real dates written YYYY-MM-DD");
             continue;
         };
@@ -374,7 +373,11 @@ pub async fn postcode_lookup(db: &Db, text: &str) -> Result<Imported, ImportErro
             AreaCode::parse(county_raw).map(Some)
         };
         let (Ok(ward), Ok(lad), Ok(county)) = (ward, lad, county) else {
-            bad(&mut errors, *line, "ward_gss_code, lad_gss_code and admin_county_code must be area codes like E05003220");
+            bad(
+                &mut errors,
+                *line,
+                "ward_gss_code, lad_gss_code and admin_county_code must be area codes like E05003220",
+            );
             continue;
         };
         let ward_name = t.get(r, "ward_name");
@@ -389,11 +392,15 @@ pub async fn postcode_lookup(db: &Db, text: &str) -> Result<Imported, ImportErro
             match existing {
                 Some((k, p)) if *k == kind && (kind != AreaKind::Ward || p.as_deref() == parent.as_deref()) => {}
                 Some((k, p)) => {
-                    bad(&mut errors, *line, format!(
-                        "{code} is already a {k}{} but this line makes it a {kind} in {}",
-                        p.as_ref().map(|p| format!(" in {p}")).unwrap_or_default(),
-                        parent.as_deref().unwrap_or("no parent")
-                    ));
+                    bad(
+                        &mut errors,
+                        *line,
+                        format!(
+                            "{code} is already a {k}{} but this line makes it a {kind} in {}",
+                            p.as_ref().map(|p| format!(" in {p}")).unwrap_or_default(),
+                            parent.as_deref().unwrap_or("no parent")
+                        ),
+                    );
                     ok = false;
                     break;
                 }
@@ -444,7 +451,8 @@ pub async fn postcode_lookup(db: &Db, text: &str) -> Result<Imported, ImportErro
     Ok(Imported { rows: parsed.len(), notes })
 }
 
-const ADDRESS_COLS: [&str; 6] = ["AddressLine1", "AddressLine2", "AddressLine3", "AddressLine4", "AddressLine5", "AddressLine6"];
+const ADDRESS_COLS: [&str; 6] =
+    ["AddressLine1", "AddressLine2", "AddressLine3", "AddressLine4", "AddressLine5", "AddressLine6"];
 
 /// The address gazetteer: `UPRN, AddressLine1..AddressLine6, PostCode[, WardCode]` (the layout of
 /// the councils' address exports). Without a ward column, or where it is blank, the ward comes
@@ -546,7 +554,14 @@ pub async fn register(db: &Db, text: &str) -> Result<Imported, ImportError> {
     let mut errors = Vec::new();
     let Some(t) = Table::read(
         text,
-        &["Elector Number Prefix", "Elector Number", "Elector Number Suffix", "Elector Markers", "PostCode", "Address1"],
+        &[
+            "Elector Number Prefix",
+            "Elector Number",
+            "Elector Number Suffix",
+            "Elector Markers",
+            "PostCode",
+            "Address1",
+        ],
         &mut errors,
     ) else {
         return finish(errors).map(|_| Imported::default());
@@ -556,12 +571,13 @@ pub async fn register(db: &Db, text: &str) -> Result<Imported, ImportError> {
         bad(&mut errors, 1, "missing column(s): Elector Name (or Elector Surname and Elector Forename)");
         return finish(errors).map(|_| Imported::default());
     }
-    let properties: HashMap<(String, String), String> = sqlx::query("SELECT uprn, postcode, address_key FROM addresses")
-        .fetch_all(&db.pool)
-        .await?
-        .into_iter()
-        .map(|r| Ok(((r.try_get("postcode")?, r.try_get("address_key")?), r.try_get("uprn")?)))
-        .collect::<Result<_, sqlx::Error>>()?;
+    let properties: HashMap<(String, String), String> =
+        sqlx::query("SELECT uprn, postcode, address_key FROM addresses")
+            .fetch_all(&db.pool)
+            .await?
+            .into_iter()
+            .map(|r| Ok(((r.try_get("postcode")?, r.try_get("address_key")?), r.try_get("uprn")?)))
+            .collect::<Result<_, sqlx::Error>>()?;
     let mut parsed = Vec::new();
     let mut seen = HashSet::new();
     let mut unplaced = 0usize;
@@ -653,7 +669,9 @@ pub async fn register(db: &Db, text: &str) -> Result<Imported, ImportError> {
         notes.push(format!("{not_local} elector(s) are not local government electors and will not count"));
     }
     if unplaced > 0 {
-        notes.push(format!("{unplaced} elector(s) could not be placed at a gazetteer address; their signatures will go to review"));
+        notes.push(format!(
+            "{unplaced} elector(s) could not be placed at a gazetteer address; their signatures will go to review"
+        ));
     }
     Ok(Imported { rows: parsed.len(), notes })
 }

@@ -67,7 +67,9 @@ pub async fn backfill(db: &Db, now: i64) -> Result<usize> {
     sqlx::query("UPDATE log_head SET size = size WHERE id = 1").execute(&mut *tx).await?;
     let never = |kind: &str, signature: bool| {
         let sig = if signature { "AND q.signature_id = x.id" } else { "" };
-        format!("NOT EXISTS (SELECT 1 FROM log_queue q WHERE q.kind = '{kind}' AND q.petition_id = x.petition_id {sig})")
+        format!(
+            "NOT EXISTS (SELECT 1 FROM log_queue q WHERE q.kind = '{kind}' AND q.petition_id = x.petition_id {sig})"
+        )
     };
     let mut n = 0;
     for (kind, sql) in [
@@ -160,7 +162,13 @@ async fn target(conn: &mut AnyConnection, signature_id: Option<i64>) -> Result<(
 }
 
 /// The entry a queued reference stands for, read from the rows it refers to.
-async fn build(conn: &mut AnyConnection, kind: &str, petition_id: i64, signature_id: Option<i64>, reason: Option<&str>) -> Result<std::result::Result<Entry, String>> {
+async fn build(
+    conn: &mut AnyConnection,
+    kind: &str,
+    petition_id: i64,
+    signature_id: Option<i64>,
+    reason: Option<&str>,
+) -> Result<std::result::Result<Entry, String>> {
     let id = pid(petition_id)?;
     Ok(Ok(match kind {
         "petition" => {
@@ -175,17 +183,26 @@ async fn build(conn: &mut AnyConnection, kind: &str, petition_id: i64, signature
                 opens: r.try_get::<i64, _>(1)? as u64,
                 closes: r.try_get::<i64, _>(2)? as u64,
                 electorate: r.try_get::<i64, _>(3)? as u64,
-                percent: Percent::parse(&percent).ok_or_else(|| StoreError::Invalid(format!("percentage {percent:?}")))?,
+                percent: Percent::parse(&percent)
+                    .ok_or_else(|| StoreError::Invalid(format!("percentage {percent:?}")))?,
                 required: r.try_get::<i64, _>(5)? as u64,
                 text_sha256: text_sha256(&r.try_get::<String, _>(6)?, &r.try_get::<String, _>(7)?),
             }
         }
         "sig" => {
-            let sig = signature_id.ok_or_else(|| StoreError::Invalid("a queued signature names no signature".into()))?;
-            let r = sqlx::query("SELECT ward_code, confirmed_at, receipt_commit FROM signatures WHERE id = $1").bind(sig).fetch_one(&mut *conn).await?;
+            let sig =
+                signature_id.ok_or_else(|| StoreError::Invalid("a queued signature names no signature".into()))?;
+            let r = sqlx::query("SELECT ward_code, confirmed_at, receipt_commit FROM signatures WHERE id = $1")
+                .bind(sig)
+                .fetch_one(&mut *conn)
+                .await?;
             let commit: Option<String> = r.try_get(2)?;
-            let Some(commit) = commit.as_deref().and_then(parse_hash) else { return Ok(Err(format!("signature {sig} has no commitment"))) };
-            let Some(at) = r.try_get::<Option<i64>, _>(1)? else { return Ok(Err(format!("signature {sig} is not confirmed"))) };
+            let Some(commit) = commit.as_deref().and_then(parse_hash) else {
+                return Ok(Err(format!("signature {sig} has no commitment")));
+            };
+            let Some(at) = r.try_get::<Option<i64>, _>(1)? else {
+                return Ok(Err(format!("signature {sig} is not confirmed")));
+            };
             Entry::Sig { id, area: ident(&r.try_get::<String, _>(0)?)?, at: at as u64, commit }
         }
         "strike" | "reinstate" => {
@@ -194,13 +211,20 @@ async fn build(conn: &mut AnyConnection, kind: &str, petition_id: i64, signature
             if kind == "reinstate" {
                 Entry::Reinstate { id, target: index as u64 }
             } else {
-                let reason = reason.and_then(Reason::parse).ok_or_else(|| StoreError::Invalid(format!("strike reason {reason:?}")))?;
+                let reason = reason
+                    .and_then(Reason::parse)
+                    .ok_or_else(|| StoreError::Invalid(format!("strike reason {reason:?}")))?;
                 Entry::Strike { id, target: index as u64, reason }
             }
         }
         _ => {
-            let r = sqlx::query("SELECT closed_at FROM petitions WHERE id = $1").bind(petition_id).fetch_one(&mut *conn).await?;
-            let Some(at) = r.try_get::<Option<i64>, _>(0)? else { return Ok(Err(format!("petition {petition_id} is not closed"))) };
+            let r = sqlx::query("SELECT closed_at FROM petitions WHERE id = $1")
+                .bind(petition_id)
+                .fetch_one(&mut *conn)
+                .await?;
+            let Some(at) = r.try_get::<Option<i64>, _>(0)? else {
+                return Ok(Err(format!("petition {petition_id} is not closed")));
+            };
             Entry::Close { id, at: at as u64 }
         }
     }))
@@ -255,7 +279,10 @@ impl Sequencer {
             self.replay.apply_bytes(entry.as_bytes());
         }
         if self.tree.size() != size {
-            return Err(StoreError::Invalid(format!("the log holds {} entries but its head says {size}", self.tree.size())));
+            return Err(StoreError::Invalid(format!(
+                "the log holds {} entries but its head says {size}",
+                self.tree.size()
+            )));
         }
         Ok(())
     }
@@ -267,7 +294,8 @@ impl Sequencer {
         // starting on a long log reads it without holding up everyone else.
         {
             let mut conn = self.db.pool.acquire().await?;
-            let size: i64 = sqlx::query("SELECT size FROM log_head WHERE id = 1").fetch_one(&mut *conn).await?.try_get(0)?;
+            let size: i64 =
+                sqlx::query("SELECT size FROM log_head WHERE id = 1").fetch_one(&mut *conn).await?.try_get(0)?;
             self.catch_up(&mut conn, size as u64).await?;
         }
         let mut tx = self.db.pool.begin().await?;
@@ -275,10 +303,13 @@ impl Sequencer {
         sqlx::query("UPDATE log_head SET size = size WHERE id = 1").execute(&mut *tx).await?;
         let head = sqlx::query("SELECT size, root FROM log_head WHERE id = 1").fetch_one(&mut *tx).await?;
         let old_size = head.try_get::<i64, _>(0)? as u64;
-        let old_root = parse_hash(&head.try_get::<String, _>(1)?).ok_or_else(|| StoreError::Invalid("the log head's root".into()))?;
+        let old_root = parse_hash(&head.try_get::<String, _>(1)?)
+            .ok_or_else(|| StoreError::Invalid("the log head's root".into()))?;
         self.catch_up(&mut tx, old_size).await?;
         if self.tree.root() != old_root {
-            return Err(StoreError::Invalid("the log's entries do not hash to its signed head; refusing to sign".into()));
+            return Err(StoreError::Invalid(
+                "the log's entries do not hash to its signed head; refusing to sign".into(),
+            ));
         }
         let queued = sqlx::query(
             "SELECT id, kind, petition_id, signature_id, reason FROM log_queue WHERE log_index IS NULL AND refused IS NULL ORDER BY id LIMIT $1",
@@ -292,7 +323,8 @@ impl Sequencer {
         // Closes go last: every signature confirmed before a close was queued before it, but a
         // backfill may have queued some later. A close waits while any of its petition's other
         // entries are still waiting.
-        let (closes, others): (Vec<_>, Vec<_>) = queued.into_iter().partition(|q| q.try_get::<String, _>(1).is_ok_and(|k| k == "close"));
+        let (closes, others): (Vec<_>, Vec<_>) =
+            queued.into_iter().partition(|q| q.try_get::<String, _>(1).is_ok_and(|k| k == "close"));
         for q in others.into_iter().chain(closes) {
             let qid: i64 = q.try_get(0)?;
             let kind: String = q.try_get(1)?;
@@ -319,7 +351,11 @@ impl Sequencer {
                 Ok(e) => e,
                 Err(why) => {
                     tracing::error!(queued = qid, petition_id, kind, "not logged: {why}");
-                    sqlx::query("UPDATE log_queue SET refused = $1 WHERE id = $2").bind(&why).bind(qid).execute(&mut *tx).await?;
+                    sqlx::query("UPDATE log_queue SET refused = $1 WHERE id = $2")
+                        .bind(&why)
+                        .bind(qid)
+                        .execute(&mut *tx)
+                        .await?;
                     batch.refused.push(format!("{kind} of petition {petition_id}: {why}"));
                     continue;
                 }
@@ -328,16 +364,32 @@ impl Sequencer {
             let bytes = entry.encode();
             replay.apply(&entry);
             tree.push_entry(bytes.as_bytes());
-            sqlx::query("INSERT INTO log_entries (idx, entry) VALUES ($1, $2)").bind(idx).bind(&bytes).execute(&mut *tx).await?;
-            sqlx::query("UPDATE log_queue SET log_index = $1 WHERE id = $2").bind(idx).bind(qid).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO log_entries (idx, entry) VALUES ($1, $2)")
+                .bind(idx)
+                .bind(&bytes)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE log_queue SET log_index = $1 WHERE id = $2")
+                .bind(idx)
+                .bind(qid)
+                .execute(&mut *tx)
+                .await?;
             if let (Entry::Sig { .. }, Some(s)) = (&entry, sig) {
-                sqlx::query("UPDATE signatures SET log_index = $1 WHERE id = $2").bind(idx).bind(s).execute(&mut *tx).await?;
+                sqlx::query("UPDATE signatures SET log_index = $1 WHERE id = $2")
+                    .bind(idx)
+                    .bind(s)
+                    .execute(&mut *tx)
+                    .await?;
             }
             batch.appended += 1;
         }
         let size = tree.size();
         batch.size = size;
-        let have_checkpoint: i64 = sqlx::query("SELECT COUNT(*) FROM log_checkpoints WHERE size = $1").bind(old_size as i64).fetch_one(&mut *tx).await?.try_get(0)?;
+        let have_checkpoint: i64 = sqlx::query("SELECT COUNT(*) FROM log_checkpoints WHERE size = $1")
+            .bind(old_size as i64)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
         if batch.appended == 0 && have_checkpoint > 0 {
             tx.commit().await?;
             return Ok(batch);
@@ -412,7 +464,10 @@ pub async fn checkpoint(db: &Db) -> Result<Option<String>> {
 }
 
 pub async fn checkpoint_at(db: &Db, size: u64) -> Result<Option<String>> {
-    let r = sqlx::query("SELECT note FROM log_checkpoints WHERE size = $1").bind(size as i64).fetch_optional(&db.pool).await?;
+    let r = sqlx::query("SELECT note FROM log_checkpoints WHERE size = $1")
+        .bind(size as i64)
+        .fetch_optional(&db.pool)
+        .await?;
     Ok(r.map(|r| r.try_get(0)).transpose()?)
 }
 
@@ -430,8 +485,19 @@ pub async fn tile(db: &Db, t: Tile, entries: bool) -> Result<Option<Vec<u8>>> {
 /// A petition's latest tally note, or its note at a checkpoint size.
 pub async fn tally(db: &Db, petition_id: i64, size: Option<u64>) -> Result<Option<String>> {
     let r = match size {
-        None => sqlx::query("SELECT note FROM log_tallies WHERE petition_id = $1 ORDER BY size DESC LIMIT 1").bind(petition_id).fetch_optional(&db.pool).await?,
-        Some(s) => sqlx::query("SELECT note FROM log_tallies WHERE petition_id = $1 AND size = $2").bind(petition_id).bind(s as i64).fetch_optional(&db.pool).await?,
+        None => {
+            sqlx::query("SELECT note FROM log_tallies WHERE petition_id = $1 ORDER BY size DESC LIMIT 1")
+                .bind(petition_id)
+                .fetch_optional(&db.pool)
+                .await?
+        }
+        Some(s) => {
+            sqlx::query("SELECT note FROM log_tallies WHERE petition_id = $1 AND size = $2")
+                .bind(petition_id)
+                .bind(s as i64)
+                .fetch_optional(&db.pool)
+                .await?
+        }
     };
     Ok(r.map(|r| r.try_get(0)).transpose()?)
 }
@@ -461,23 +527,37 @@ pub async fn proof(db: &Db, petition_id: i64, commit: &[u8; 32]) -> Result<Optio
                 let at_level = cp.size >> (8 * need.level as u32);
                 let width = if need.index < at_level / WIDTH { WIDTH } else { at_level % WIDTH };
                 let t = Tile { level: need.level, index: need.index, width };
-                let data = tile(db, t, false).await?.ok_or_else(|| StoreError::Invalid(format!("tile {} is missing", t.path())))?;
-                let h = t.decode(&data).ok_or_else(|| StoreError::Invalid(format!("tile {} is the wrong size", t.path())))?;
+                let data = tile(db, t, false)
+                    .await?
+                    .ok_or_else(|| StoreError::Invalid(format!("tile {} is missing", t.path())))?;
+                let h = t
+                    .decode(&data)
+                    .ok_or_else(|| StoreError::Invalid(format!("tile {} is the wrong size", t.path())))?;
                 tiles.insert(t, h);
             }
         }
     };
-    let entry: String = sqlx::query("SELECT entry FROM log_entries WHERE idx = $1").bind(index as i64).fetch_one(&db.pool).await?.try_get(0)?;
+    let entry: String = sqlx::query("SELECT entry FROM log_entries WHERE idx = $1")
+        .bind(index as i64)
+        .fetch_one(&db.pool)
+        .await?
+        .try_get(0)?;
     Ok(Some(LogProof { extra: Some(entry.into_bytes()), index, hashes, checkpoint: note }.encode()))
 }
 
 /// Reads a signer key file (`PRIVATE+KEY+name+id+key` and a newline) and checks it is the key
 /// for `name`. The key itself never appears in an error.
 pub fn load_key(path: &std::path::Path, name: &str) -> std::result::Result<NoteSigner, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read the key file {}: {e} (make one with `petitions keys`)", path.display()))?;
-    let signer = NoteSigner::parse(text.strip_suffix('\n').unwrap_or(&text)).map_err(|e| format!("{} is not a signing key: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the key file {}: {e} (make one with `petitions keys`)", path.display()))?;
+    let signer = NoteSigner::parse(text.strip_suffix('\n').unwrap_or(&text))
+        .map_err(|e| format!("{} is not a signing key: {e}", path.display()))?;
     if signer.name() != name {
-        return Err(format!("{} is the key for {:?}, but this log needs the key for {name:?} (check LOG_ORIGIN)", path.display(), signer.name()));
+        return Err(format!(
+            "{} is the key for {:?}, but this log needs the key for {name:?} (check LOG_ORIGIN)",
+            path.display(),
+            signer.name()
+        ));
     }
     Ok(signer)
 }
@@ -491,18 +571,31 @@ pub fn create_key(path: &std::path::Path, name: &str) -> std::result::Result<Not
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot make {}: {e}", dir.display()))?;
     }
-    crate::secrets::write_private(path, format!("{}\n", signer.encode()).as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    crate::secrets::write_private(path, format!("{}\n", signer.encode()).as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(signer)
 }
 
 impl LogKeys {
     /// Loads both keys for `origin`.
-    pub fn load(origin: &str, log_key: &std::path::Path, tally_key: &std::path::Path) -> std::result::Result<LogKeys, String> {
-        Ok(LogKeys { origin: origin.to_string(), log: load_key(log_key, origin)?, tally: load_key(tally_key, &tally_key_name(origin))? })
+    pub fn load(
+        origin: &str,
+        log_key: &std::path::Path,
+        tally_key: &std::path::Path,
+    ) -> std::result::Result<LogKeys, String> {
+        Ok(LogKeys {
+            origin: origin.to_string(),
+            log: load_key(log_key, origin)?,
+            tally: load_key(tally_key, &tally_key_name(origin))?,
+        })
     }
 
     /// Loads both keys, first making any that do not exist (for the demo).
-    pub fn load_or_create(origin: &str, log_key: &std::path::Path, tally_key: &std::path::Path) -> std::result::Result<LogKeys, String> {
+    pub fn load_or_create(
+        origin: &str,
+        log_key: &std::path::Path,
+        tally_key: &std::path::Path,
+    ) -> std::result::Result<LogKeys, String> {
         if !log_key.exists() {
             create_key(log_key, origin)?;
         }
@@ -533,7 +626,10 @@ mod key_tests {
         let _ = std::fs::remove_dir_all(&dir);
         let (log, tally) = (dir.join("log.key"), dir.join("tally.key"));
         let origin = "petitions.example.gov.uk/log";
-        assert!(LogKeys::load(origin, &log, &tally).unwrap_err().contains("petitions keys"), "missing keys are refused");
+        assert!(
+            LogKeys::load(origin, &log, &tally).unwrap_err().contains("petitions keys"),
+            "missing keys are refused"
+        );
         let made = LogKeys::load_or_create(origin, &log, &tally).unwrap();
         #[cfg(unix)]
         {
@@ -547,7 +643,10 @@ mod key_tests {
         assert!(err.contains("LOG_ORIGIN"), "{err}");
         std::fs::write(&tally, "PRIVATE+KEY+garbage\n").unwrap();
         let err = LogKeys::load(origin, &log, &tally).unwrap_err();
-        assert!(err.contains("not a signing key") && !err.contains("garbage"), "malformed, and the file is not echoed: {err}");
+        assert!(
+            err.contains("not a signing key") && !err.contains("garbage"),
+            "malformed, and the file is not echoed: {err}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

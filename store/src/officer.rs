@@ -91,7 +91,10 @@ async fn view(db: &Db, p: &Petition, now: i64, full: bool) -> Result<OfficerPeti
         opened: moment_label(p.terms.opens),
         window_end: moment_label(p.terms.base_closes),
         deadline: match s.paused_since {
-            Some(since) => format!("{} if collection resumed now (it moves on while paused)", moment_label(deadline + (now - since).max(0))),
+            Some(since) => format!(
+                "{} if collection resumed now (it moves on while paused)",
+                moment_label(deadline + (now - since).max(0))
+            ),
             None => moment_label(deadline),
         },
         paused_days: days(paused_so_far),

@@ -1,9 +1,11 @@
 //! Reading what the public pages show, and opening petitions.
 
 use chrono::{DateTime, Duration, Utc};
-use petition_core::threshold::{published_number, Day, Trigger, VerificationNumber};
-use petition_core::views::{AddressOption, AreaCount, AreaRef, PetitionPage, PetitionSummary, PostcodeSearch, Standing};
 use petition_core::engine::Terms;
+use petition_core::threshold::{published_number, Day, Trigger, VerificationNumber};
+use petition_core::views::{
+    AddressOption, AreaCount, AreaRef, PetitionPage, PetitionSummary, PostcodeSearch, Standing,
+};
 use petition_core::{window, AreaCode, Percent, Postcode};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -250,10 +252,12 @@ pub async fn electorate_at(db: &Db, area: &str, day: Day) -> Result<Option<(u64,
 }
 
 pub async fn verification_numbers(db: &Db, area: &str) -> Result<Vec<VerificationNumber>> {
-    let rows = sqlx::query("SELECT area_code, number, in_force_from, in_force_to FROM verification_numbers WHERE area_code = $1")
-        .bind(area)
-        .fetch_all(&db.pool)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT area_code, number, in_force_from, in_force_to FROM verification_numbers WHERE area_code = $1",
+    )
+    .bind(area)
+    .fetch_all(&db.pool)
+    .await?;
     let mut out = Vec::new();
     for r in rows {
         let from: String = r.try_get("in_force_from")?;

@@ -133,8 +133,13 @@ struct Place {
 }
 
 /// Checks the petition and the address before anything is written.
-async fn check_address(db: &Db, petition_id: i64, postcode: &Postcode, choice: &AddressChoice, now: i64)
-    -> Result<(PetitionInfo, Place), SignError> {
+async fn check_address(
+    db: &Db,
+    petition_id: i64,
+    postcode: &Postcode,
+    choice: &AddressChoice,
+    now: i64,
+) -> Result<(PetitionInfo, Place), SignError> {
     let p = petition_info(db, petition_id).await?.ok_or(SignError::NoSuchPetition)?;
     if !is_open(&p, now) {
         return Err(SignError::NotOpen);
@@ -183,16 +188,19 @@ pub(crate) struct NewSignature {
 
 /// Checks a request against the petition, the gazetteer and the register; writes nothing.
 async fn prepare(db: &Db, secrets: &Secrets, req: &SignRequest, now: i64) -> Result<NewSignature, SignError> {
-    let (p, Place { ward, uprn, address_text }) = check_address(db, req.petition_id, &req.postcode, &req.address, now).await?;
+    let (p, Place { ward, uprn, address_text }) =
+        check_address(db, req.petition_id, &req.postcode, &req.address, now).await?;
     let name_key = req.name.key();
     let elector: Option<i64> = match &uprn {
-        Some(u) => sqlx::query("SELECT id FROM electors WHERE uprn = $1 AND name_key = $2 AND local_franchise = 1 ORDER BY id LIMIT 1")
-            .bind(u)
-            .bind(&name_key)
-            .fetch_optional(&db.pool)
-            .await?
-            .map(|r| r.try_get(0))
-            .transpose()?,
+        Some(u) => sqlx::query(
+            "SELECT id FROM electors WHERE uprn = $1 AND name_key = $2 AND local_franchise = 1 ORDER BY id LIMIT 1",
+        )
+        .bind(u)
+        .bind(&name_key)
+        .fetch_optional(&db.pool)
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()?,
         None => None,
     };
     let pid = req.petition_id.to_string();
@@ -200,7 +208,12 @@ async fn prepare(db: &Db, secrets: &Secrets, req: &SignRequest, now: i64) -> Res
         (Some(e), _) => secrets.keyed_hash(&["sig", &pid, "elector", &e.to_string()]),
         (None, Some(u)) => secrets.keyed_hash(&["sig", &pid, "property", u, &name_key]),
         (None, None) => secrets.keyed_hash(&[
-            "sig", &pid, "unlisted", req.postcode.as_str(), &names::address_key([address_text.as_str()]), &name_key,
+            "sig",
+            &pid,
+            "unlisted",
+            req.postcode.as_str(),
+            &names::address_key([address_text.as_str()]),
+            &name_key,
         ]),
     };
     let (token, token_hash) = new_token();
@@ -295,7 +308,13 @@ async fn record_group(db: &Db, links: &Mailing, group: &[NewSignature]) -> Vec<c
 }
 
 /// Records a signature (or finds the signer's earlier one) and queues the right email.
-pub async fn sign(db: &Db, secrets: &Secrets, links: &Mailing, req: &SignRequest, now: i64) -> Result<SignOutcome, SignError> {
+pub async fn sign(
+    db: &Db,
+    secrets: &Secrets,
+    links: &Mailing,
+    req: &SignRequest,
+    now: i64,
+) -> Result<SignOutcome, SignError> {
     let s = prepare(db, secrets, req, now).await?;
     let recorded = record_group(db, links, std::slice::from_ref(&s)).await.pop().expect("one result per signature")?;
     finish(db, links, s, recorded).await
@@ -428,7 +447,14 @@ fn already_signed_mail(links: &Mailing, title: &str, id: i64, to: &str, withdraw
     }
 }
 
-pub(crate) fn counted_mail(links: &Mailing, title: &str, id: i64, to: &str, withdraw_token: &str, counted: bool) -> Mail {
+pub(crate) fn counted_mail(
+    links: &Mailing,
+    title: &str,
+    id: i64,
+    to: &str,
+    withdraw_token: &str,
+    counted: bool,
+) -> Mail {
     let state = if counted {
         "Your signature is confirmed and counted."
     } else {
@@ -529,7 +555,13 @@ pub async fn withdraw(db: &Db, mailing: &Mailing, token: &str, now: i64) -> Resu
     if counted {
         trigger::add_to_tally(&mut tx, petition_id, &ward, sig_id, -1).await?;
         // The log has this signature (every confirmed one is queued); it no longer counts.
-        crate::log::queue(&mut tx, petition_id, crate::log::Queued::Strike(sig_id, petition_log::entry::Reason::Withdrawn), now).await?;
+        crate::log::queue(
+            &mut tx,
+            petition_id,
+            crate::log::Queued::Strike(sig_id, petition_log::entry::Reason::Withdrawn),
+            now,
+        )
+        .await?;
     }
     tx.commit().await?;
     if counted {

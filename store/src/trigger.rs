@@ -77,10 +77,7 @@ fn petition_from(r: &sqlx::any::AnyRow) -> Result<Petition> {
 }
 
 pub async fn load(conn: &mut AnyConnection, id: i64) -> Result<Option<Petition>> {
-    let row = sqlx::query(&format!("SELECT {COLS} FROM petitions WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?;
+    let row = sqlx::query(&format!("SELECT {COLS} FROM petitions WHERE id = $1")).bind(id).fetch_optional(conn).await?;
     row.as_ref().map(petition_from).transpose()
 }
 
@@ -132,7 +129,13 @@ pub async fn recount(db: &Db, id: i64) -> Result<BTreeMap<String, u64>> {
 
 /// Adds `delta` to a ward's counter, in the caller's transaction. The shard follows the signature
 /// so that its +1 and −1 land on the same row.
-pub(crate) async fn add_to_tally(conn: &mut AnyConnection, petition_id: i64, ward: &str, signature_id: i64, delta: i64) -> Result<()> {
+pub(crate) async fn add_to_tally(
+    conn: &mut AnyConnection,
+    petition_id: i64,
+    ward: &str,
+    signature_id: i64,
+    delta: i64,
+) -> Result<()> {
     let mut deltas = Deltas::new();
     deltas.add(petition_id, ward, signature_id, delta);
     deltas.apply(conn).await
@@ -191,11 +194,13 @@ pub(crate) async fn hold(conn: &mut AnyConnection, backend: Backend, id: i64, ho
                 .await?;
         }
         (Backend::Postgres, Hold::Exclusive) => {
-            sqlx::query("SELECT 1 AS held FROM (SELECT pg_advisory_xact_lock(CAST($1 AS INTEGER), CAST($2 AS INTEGER))) AS l")
-                .bind(LOCK_CLASS)
-                .bind(id)
-                .fetch_one(conn)
-                .await?;
+            sqlx::query(
+                "SELECT 1 AS held FROM (SELECT pg_advisory_xact_lock(CAST($1 AS INTEGER), CAST($2 AS INTEGER))) AS l",
+            )
+            .bind(LOCK_CLASS)
+            .bind(id)
+            .fetch_one(conn)
+            .await?;
         }
         // SQLite has one writer: a write takes it, and every later read in the transaction sees
         // the latest data.
@@ -207,7 +212,14 @@ pub(crate) async fn hold(conn: &mut AnyConnection, backend: Backend, id: i64, ho
 }
 
 /// Writes a step if nobody has written since `p` was read. False if someone had.
-async fn write_step(conn: &mut AnyConnection, mailing: &Mailing, p: &Petition, step: &Step, now: i64, note: &str) -> Result<bool> {
+async fn write_step(
+    conn: &mut AnyConnection,
+    mailing: &Mailing,
+    p: &Petition,
+    step: &Step,
+    now: i64,
+    note: &str,
+) -> Result<bool> {
     let s = &step.state;
     let deadline = p.terms.deadline(s).unwrap_or(p.terms.base_closes + s.paused_total);
     let done = sqlx::query(
@@ -324,8 +336,14 @@ fn refused(r: Refusal) -> StoreError {
 /// Applies an action holding the petition alone: closes a due petition, pauses or resumes.
 /// (It does not settle first: [`pause`] and [`resume`] do.)
 /// `Ok(Err(refusal))` when the engine refuses it; nothing changes then.
-pub async fn act(db: &Db, mailing: &Mailing, id: i64, now: i64, action: Action, note: &str)
-    -> Result<std::result::Result<Vec<Event>, Refusal>> {
+pub async fn act(
+    db: &Db,
+    mailing: &Mailing,
+    id: i64,
+    now: i64,
+    action: Action,
+    note: &str,
+) -> Result<std::result::Result<Vec<Event>, Refusal>> {
     loop {
         let mut tx = db.pool.begin().await?;
         hold(&mut tx, db.backend, id, Hold::Exclusive).await?;
@@ -354,12 +372,24 @@ pub async fn act(db: &Db, mailing: &Mailing, id: i64, now: i64, action: Action, 
 
 /// Pauses collection (an outage, an election period). The reason is recorded with the event.
 /// A close that is due is recorded first, and then the pause is refused.
-pub async fn pause(db: &Db, mailing: &Mailing, id: i64, now: i64, reason: &str) -> Result<std::result::Result<Vec<Event>, Refusal>> {
+pub async fn pause(
+    db: &Db,
+    mailing: &Mailing,
+    id: i64,
+    now: i64,
+    reason: &str,
+) -> Result<std::result::Result<Vec<Event>, Refusal>> {
     settle(db, mailing, id, now).await?;
     act(db, mailing, id, now, Action::Pause, reason).await
 }
 
-pub async fn resume(db: &Db, mailing: &Mailing, id: i64, now: i64, note: &str) -> Result<std::result::Result<Vec<Event>, Refusal>> {
+pub async fn resume(
+    db: &Db,
+    mailing: &Mailing,
+    id: i64,
+    now: i64,
+    note: &str,
+) -> Result<std::result::Result<Vec<Event>, Refusal>> {
     settle(db, mailing, id, now).await?;
     act(db, mailing, id, now, Action::Resume, note).await
 }
@@ -426,7 +456,8 @@ pub async fn events(db: &Db, id: i64) -> Result<Vec<Recorded>> {
             let percent: String = r.try_get("percent")?;
             Ok(Recorded {
                 event: Event {
-                    kind: EventKind::parse(&kind).ok_or_else(|| StoreError::Invalid(format!("unknown event kind {kind}")))?,
+                    kind: EventKind::parse(&kind)
+                        .ok_or_else(|| StoreError::Invalid(format!("unknown event kind {kind}")))?,
                     at: r.try_get("at")?,
                     valid: r.try_get::<i64, _>("valid")? as u64,
                     required: r.try_get::<i64, _>("required")? as u64,
@@ -479,8 +510,13 @@ pub enum SignatureChange {
 
 /// Applies an officer's change to a signature and settles its petition. After a deadline, the
 /// close is recorded first, so it states the count at the deadline.
-pub async fn change_signature(db: &Db, mailing: &Mailing, signature_id: i64, change: SignatureChange, now: i64)
-    -> std::result::Result<Vec<Event>, OfficerError> {
+pub async fn change_signature(
+    db: &Db,
+    mailing: &Mailing,
+    signature_id: i64,
+    change: SignatureChange,
+    now: i64,
+) -> std::result::Result<Vec<Event>, OfficerError> {
     if let SignatureChange::Strike(StrikeReason::Withdrawn) = change {
         let officers: Vec<&str> = StrikeReason::for_officers().map(|r| r.code()).collect();
         return Err(OfficerError::Reason(officers.join(", ")));

@@ -70,7 +70,10 @@ impl TestDb {
 pub fn shared(path: &str) -> String {
     let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared").join(path);
     std::fs::read_to_string(&full).unwrap_or_else(|e| {
-        panic!("this test needs the shared test data at {} ({e}); check out ../shared beside the repository", full.display())
+        panic!(
+            "this test needs the shared test data at {} ({e}); check out ../shared beside the repository",
+            full.display()
+        )
     })
 }
 
@@ -137,4 +140,3 @@ pub async fn sign_all(w: &World, petition_id: i64, people: &[Person], now: i64) 
     }
     (0..people.len()).map(|n| tokens[&format!("signer{n}@example.org")].clone()).collect()
 }
-

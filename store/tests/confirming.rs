@@ -22,7 +22,8 @@ async fn scalar(db: &Db, sql: &str, id: i64) -> i64 {
 /// Sign-ups counted once confirmed (log entries and thank-you emails included) for a petition.
 async fn written(db: &Db, id: i64) -> (i64, i64, i64) {
     (
-        scalar(db, "SELECT COUNT(*) FROM signatures WHERE petition_id = $1 AND status IN ('confirmed', 'review')", id).await,
+        scalar(db, "SELECT COUNT(*) FROM signatures WHERE petition_id = $1 AND status IN ('confirmed', 'review')", id)
+            .await,
         scalar(db, "SELECT COUNT(*) FROM log_queue WHERE petition_id = $1 AND kind = 'sig'", id).await,
         sqlx::query("SELECT COUNT(*) FROM outbox WHERE subject LIKE 'Thank you for signing%' AND body LIKE $1")
             .bind(format!("%/petitions/{id}\n%"))
@@ -54,8 +55,12 @@ async fn a_group_answers_each_link_as_it_would_alone() {
         let m = mailing();
         let district = AreaCode::parse(demo::DISTRICT).unwrap();
         let now = petition_store::now();
-        let open = open_petition(&db, "Open", "T", &district, Utc::now() - Duration::days(1), Policy::default()).await.unwrap();
-        let paused = open_petition(&db, "Paused", "T", &district, Utc::now() - Duration::days(1), Policy::default()).await.unwrap();
+        let open = open_petition(&db, "Open", "T", &district, Utc::now() - Duration::days(1), Policy::default())
+            .await
+            .unwrap();
+        let paused = open_petition(&db, "Paused", "T", &district, Utc::now() - Duration::days(1), Policy::default())
+            .await
+            .unwrap();
         let people: Vec<Person> = w.people.iter().take(4).cloned().collect();
         let tokens = sign_all(&w, open, &people[..3], now).await;
         // Someone the register does not know at that address: an officer reviews it.
@@ -65,7 +70,11 @@ async fn a_group_answers_each_link_as_it_would_alone() {
         let mut review_token = None;
         while let Some(c) = outbox::claim_next(&db, now, 60).await.unwrap() {
             outbox::mark_sent(&db, &c, now).await.unwrap();
-            review_token = c.mail.body.find("/confirm/").map(|s| c.mail.body[s + 9..].split_whitespace().next().unwrap().to_string());
+            review_token = c
+                .mail
+                .body
+                .find("/confirm/")
+                .map(|s| c.mail.body[s + 9..].split_whitespace().next().unwrap().to_string());
         }
         let review_token = review_token.expect("a confirmation email for the unmatched signer");
         let on_paused = sign_all(&w, paused, &people[..1], now).await;
@@ -81,7 +90,8 @@ async fn a_group_answers_each_link_as_it_would_alone() {
             (tokens[2].as_str(), late), // after the window
             ("no-such-link", now),
         ];
-        let got: Vec<&str> = signing::confirm_all(&db, &m, &links).await.iter().map(|r| name(r.as_ref().unwrap())).collect();
+        let got: Vec<&str> =
+            signing::confirm_all(&db, &m, &links).await.iter().map(|r| name(r.as_ref().unwrap())).collect();
         assert_eq!(got, ["counted", "counted", "already", "review", "paused", "closed", "unknown"], "{}", w.t.name);
         // Exactly what was written is counted, logged and thanked: two counted, one for review.
         assert_eq!(written(&db, open).await, (3, 2, 3), "{}", w.t.name);
@@ -89,7 +99,8 @@ async fn a_group_answers_each_link_as_it_would_alone() {
         assert!(trigger::check_counts(&db, open).await.unwrap().is_empty());
         assert_eq!(trigger::recount(&db, open).await.unwrap().values().sum::<u64>(), 2);
         // A group of links that are all answered without writing changes nothing.
-        let again: Vec<&str> = signing::confirm_all(&db, &m, &links[..3]).await.iter().map(|r| name(r.as_ref().unwrap())).collect();
+        let again: Vec<&str> =
+            signing::confirm_all(&db, &m, &links[..3]).await.iter().map(|r| name(r.as_ref().unwrap())).collect();
         assert_eq!(again, ["already", "already", "already"]);
         assert_eq!(written(&db, open).await, (3, 2, 3));
         w.t.close().await;
@@ -124,16 +135,19 @@ async fn one_confirmation_that_fails_does_not_fail_its_group() {
         let m = mailing();
         let district = AreaCode::parse(demo::DISTRICT).unwrap();
         let now = petition_store::now();
-        let id = open_petition(&db, "Faults", "T", &district, Utc::now() - Duration::days(1), Policy::default()).await.unwrap();
+        let id = open_petition(&db, "Faults", "T", &district, Utc::now() - Duration::days(1), Policy::default())
+            .await
+            .unwrap();
         let people: Vec<Person> = w.people.iter().take(6).cloned().collect();
         let tokens = sign_all(&w, id, &people, now).await;
-        let bad: i64 = sqlx::query("SELECT MIN(id) FROM signatures WHERE petition_id = $1 AND email = 'signer3@example.org'")
-            .bind(id)
-            .fetch_one(&db.pool)
-            .await
-            .unwrap()
-            .try_get(0)
-            .unwrap();
+        let bad: i64 =
+            sqlx::query("SELECT MIN(id) FROM signatures WHERE petition_id = $1 AND email = 'signer3@example.org'")
+                .bind(id)
+                .fetch_one(&db.pool)
+                .await
+                .unwrap()
+                .try_get(0)
+                .unwrap();
         refuse_to_confirm(&db, bad).await;
         let links: Vec<(&str, i64)> = tokens.iter().map(|t| (t.as_str(), now)).collect();
         let results = signing::confirm_all(&db, &m, &links).await;
@@ -161,7 +175,9 @@ async fn concurrent_confirmations_through_a_confirmer_cross_the_trigger_once() {
         let w = world(t, 20).await;
         let db = w.t.db.clone();
         let district = AreaCode::parse(demo::DISTRICT).unwrap();
-        let id = open_petition(&db, "Grouped", "T", &district, Utc::now() - Duration::days(1), Policy::default()).await.unwrap();
+        let id = open_petition(&db, "Grouped", "T", &district, Utc::now() - Duration::days(1), Policy::default())
+            .await
+            .unwrap();
         let people = common::distinct_signers(&w.people, 48);
         assert_eq!(people.len(), 48, "the small demo has enough electors");
         let now = petition_store::now();

@@ -1,9 +1,9 @@
 mod common;
 
 use common::{shared, TestDb};
+use petition_core::Postcode;
 use petition_store::import::{import, ImportError, Kind};
 use petition_store::queries;
-use petition_core::Postcode;
 use sqlx::Row;
 
 async fn count(db: &petition_store::Db, table: &str) -> i64 {
@@ -24,7 +24,8 @@ async fn every_eden_postcode_lands_in_its_ward() {
             assert_eq!(ward.as_deref(), Some(f[8]), "{} on {}", f[0], t.name);
             // And the ward lies in Eden, which lies in Cumbria.
             if checked % 100 == 0 {
-                let chain: Vec<String> = queries::area_chain(&t.db, f[8]).await.unwrap().into_iter().map(|a| a.code).collect();
+                let chain: Vec<String> =
+                    queries::area_chain(&t.db, f[8]).await.unwrap().into_iter().map(|a| a.code).collect();
                 assert_eq!(chain, vec![f[8].to_string(), "E07000030".into(), "E10000006".into()]);
             }
             checked += 1;
@@ -83,7 +84,12 @@ async fn register_places_electors_and_marks_overseas_electors() {
         petition_store::demo::import_files(&t.db, &files).await.unwrap();
         let electors = count(&t.db, "electors").await;
         assert_eq!(electors as usize, files.people.len());
-        let unplaced: i64 = sqlx::query("SELECT COUNT(*) AS n FROM electors WHERE uprn IS NULL").fetch_one(&t.db.pool).await.unwrap().try_get("n").unwrap();
+        let unplaced: i64 = sqlx::query("SELECT COUNT(*) AS n FROM electors WHERE uprn IS NULL")
+            .fetch_one(&t.db.pool)
+            .await
+            .unwrap()
+            .try_get("n")
+            .unwrap();
         assert_eq!(unplaced, 0, "every generated elector is at a gazetteer property");
 
         // A 14-field register with an overseas elector and a broken line.
@@ -92,9 +98,16 @@ async fn register_places_electors_and_marks_overseas_electors() {
                      ZZ,2,1,,,Local,Lee,RV1 0AA,1 Nowhere Lane,Rivermouth,,,,\n";
         let done = import(&t.db, Kind::Register, reg14).await.unwrap();
         assert_eq!(done.rows, 2);
-        assert!(done.notes.iter().any(|n| n.contains("1 elector(s) are not local government electors")), "{:?}", done.notes);
+        assert!(
+            done.notes.iter().any(|n| n.contains("1 elector(s) are not local government electors")),
+            "{:?}",
+            done.notes
+        );
         assert!(done.notes.iter().any(|n| n.contains("could not be placed")), "{:?}", done.notes);
-        let row = sqlx::query("SELECT local_franchise, name_key FROM electors WHERE elector_number = 'ZZ-1'").fetch_one(&t.db.pool).await.unwrap();
+        let row = sqlx::query("SELECT local_franchise, name_key FROM electors WHERE elector_number = 'ZZ-1'")
+            .fetch_one(&t.db.pool)
+            .await
+            .unwrap();
         assert_eq!(row.try_get::<i64, _>(0).unwrap(), 0);
         assert_eq!(row.try_get::<String, _>(1).unwrap(), "alex abroad");
         assert_eq!(count(&t.db, "electors").await, electors + 2);

@@ -62,16 +62,28 @@ async fn observe(db: &Db, keys: &LogKeys) -> (Checkpoint, Replay) {
         let text = log::tally(db, pid, None).await.unwrap().expect("a tally note per petition");
         let note = Note::parse(text.as_bytes()).unwrap();
         note.verify_by(&keys.tally.verifier()).expect("signed by the tally key");
-        assert_eq!(note.text, replay.tally(id, ORIGIN, &cp.root).unwrap().text(), "the tally of petition {id} recomputes byte for byte");
+        assert_eq!(
+            note.text,
+            replay.tally(id, ORIGIN, &cp.root).unwrap().text(),
+            "the tally of petition {id} recomputes byte for byte"
+        );
     }
     (cp, replay)
 }
 
 async fn receipt_of(db: &Db, sig: i64) -> Receipt {
     use base64::Engine;
-    let r = sqlx::query("SELECT petition_id, ward_code, receipt_r FROM signatures WHERE id = $1").bind(sig).fetch_one(&db.pool).await.unwrap();
+    let r = sqlx::query("SELECT petition_id, ward_code, receipt_r FROM signatures WHERE id = $1")
+        .bind(sig)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
     let secret = base64::engine::general_purpose::STANDARD.decode(r.try_get::<String, _>(2).unwrap()).unwrap();
-    Receipt { petition_id: r.try_get::<i64, _>(0).unwrap().to_string(), area: r.try_get(1).unwrap(), r: Secret(secret.try_into().unwrap()) }
+    Receipt {
+        petition_id: r.try_get::<i64, _>(0).unwrap().to_string(),
+        area: r.try_get(1).unwrap(),
+        r: Secret(secret.try_into().unwrap()),
+    }
 }
 
 async fn signature_ids(db: &Db, petition: i64) -> Vec<i64> {
@@ -92,7 +104,16 @@ async fn the_log_records_signatures_strikes_withdrawals_and_closes_and_observers
         let db = w.t.db.clone();
         let keys = keys();
         let district = AreaCode::parse(demo::DISTRICT).unwrap();
-        let id = open_petition(&db, "Log", "A petition for the log.", &district, Utc::now() - Duration::days(1), Policy::default()).await.unwrap();
+        let id = open_petition(
+            &db,
+            "Log",
+            "A petition for the log.",
+            &district,
+            Utc::now() - Duration::days(1),
+            Policy::default(),
+        )
+        .await
+        .unwrap();
         let now = petition_store::now();
         let tokens = sign_all(&w, id, &w.people[..8], now).await;
         for token in &tokens {
@@ -105,7 +126,8 @@ async fn the_log_records_signatures_strikes_withdrawals_and_closes_and_observers
         // Nothing is published until the sequencer runs; then a checkpoint covers it all. The
         // count residents see is the published one.
         assert_eq!(log::checkpoint(&db).await.unwrap(), None);
-        let shown = || async { petition_store::queries::petition_summary(&db, id, Utc::now()).await.unwrap().unwrap().valid };
+        let shown =
+            || async { petition_store::queries::petition_summary(&db, id, Utc::now()).await.unwrap().unwrap().valid };
         assert_eq!(shown().await, 0);
         let mut seq = Sequencer::new(db.clone(), keys.clone());
         let first = seq.run(now, 1000).await.unwrap();
@@ -113,18 +135,26 @@ async fn the_log_records_signatures_strikes_withdrawals_and_closes_and_observers
         assert_eq!(first.appended, 9, "the petition and eight signatures");
         let (cp1, replay) = observe(&db, &keys).await;
         assert_eq!(cp1.size, 9);
-        let tally = replay.tally(&petition_log::entry::Ident::parse(&id.to_string()).unwrap(), ORIGIN, &cp1.root).unwrap();
-        assert_eq!(tally.total.valid(), trigger::counts_by_ward(&db, id).await.unwrap().values().sum::<u64>(), "the site's count is the tally's");
+        let tally =
+            replay.tally(&petition_log::entry::Ident::parse(&id.to_string()).unwrap(), ORIGIN, &cp1.root).unwrap();
+        assert_eq!(
+            tally.total.valid(),
+            trigger::counts_by_ward(&db, id).await.unwrap().values().sum::<u64>(),
+            "the site's count is the tally's"
+        );
         assert_eq!(tally.status.code(), "reached");
 
         // A receipt checks against its proof.
         let receipt = receipt_of(&db, sigs[2]).await;
         let commit = petition_log::entry::commitment(&receipt.petition_id, &receipt.area, &receipt.r.0);
-        let proof = LogProof::parse(&log::proof(&db, id, &commit).await.unwrap().expect("a proof once signed")).unwrap();
+        let proof =
+            LogProof::parse(&log::proof(&db, id, &commit).await.unwrap().expect("a proof once signed")).unwrap();
         let (index, _, _) = verify_receipt(&proof, &receipt, &keys.log.verifier(), ORIGIN).unwrap();
 
         // An officer strikes it.
-        trigger::change_signature(&db, &mailing(), sigs[2], SignatureChange::Strike(StrikeReason::Fraud), now).await.unwrap();
+        trigger::change_signature(&db, &mailing(), sigs[2], SignatureChange::Strike(StrikeReason::Fraud), now)
+            .await
+            .unwrap();
         let second = seq.run(now, 1000).await.unwrap();
         assert_eq!(second.appended, 1, "one strike");
         let (cp2, replay) = observe(&db, &keys).await;
@@ -132,7 +162,13 @@ async fn the_log_records_signatures_strikes_withdrawals_and_closes_and_observers
         // The new checkpoint extends the old one.
         let mut tree = Tree::new();
         for i in 0..cp2.size {
-            let e: String = sqlx::query("SELECT entry FROM log_entries WHERE idx = $1").bind(i as i64).fetch_one(&db.pool).await.unwrap().try_get(0).unwrap();
+            let e: String = sqlx::query("SELECT entry FROM log_entries WHERE idx = $1")
+                .bind(i as i64)
+                .fetch_one(&db.pool)
+                .await
+                .unwrap()
+                .try_get(0)
+                .unwrap();
             tree.push_entry(e.as_bytes());
         }
         let p = petition_log::merkle::consistency_proof(&tree, cp1.size, cp2.size).unwrap();
@@ -163,11 +199,17 @@ async fn withdrawals_become_strikes_and_a_second_sequencer_continues_the_same_lo
         let db = w.t.db.clone();
         let keys = keys();
         let district = AreaCode::parse(demo::DISTRICT).unwrap();
-        let id = open_petition(&db, "Two", "Two sequencers.", &district, Utc::now() - Duration::days(1), Policy::default()).await.unwrap();
+        let id =
+            open_petition(&db, "Two", "Two sequencers.", &district, Utc::now() - Duration::days(1), Policy::default())
+                .await
+                .unwrap();
         let now = petition_store::now();
         let tokens = sign_all(&w, id, &w.people[..6], now).await;
         for token in &tokens {
-            assert!(matches!(signing::confirm(&db, &mailing(), token, now).await.unwrap(), ConfirmOutcome::Counted { .. }));
+            assert!(matches!(
+                signing::confirm(&db, &mailing(), token, now).await.unwrap(),
+                ConfirmOutcome::Counted { .. }
+            ));
         }
         let mut a = Sequencer::new(db.clone(), keys.clone());
         let mut b = Sequencer::new(db.clone(), keys.clone());
@@ -177,9 +219,17 @@ async fn withdrawals_become_strikes_and_a_second_sequencer_continues_the_same_lo
         assert_eq!((a.size(), b.size()), (7, 6));
         // A signer withdraws through their link: a strike with reason withdrawn.
         let withdraw_token = withdraw_link(&db).await;
-        assert!(matches!(signing::withdraw(&db, &mailing(), &withdraw_token, now).await.unwrap(), WithdrawOutcome::Withdrawn { .. }));
+        assert!(matches!(
+            signing::withdraw(&db, &mailing(), &withdraw_token, now).await.unwrap(),
+            WithdrawOutcome::Withdrawn { .. }
+        ));
         assert_eq!(b.run(now, 100).await.unwrap().appended, 1);
-        let last: String = sqlx::query("SELECT entry FROM log_entries WHERE idx = 7").fetch_one(&db.pool).await.unwrap().try_get(0).unwrap();
+        let last: String = sqlx::query("SELECT entry FROM log_entries WHERE idx = 7")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap();
         assert!(last.starts_with("strike/v1 id=") && last.ends_with(" reason=withdrawn"), "{last}");
         let (cp, _) = observe(&db, &keys).await;
         assert_eq!(cp.size, 8);
@@ -194,7 +244,10 @@ async fn withdrawals_become_strikes_and_a_second_sequencer_continues_the_same_lo
         let (cp, _) = observe(&db, &keys).await;
         assert_eq!(cp.size, 14, "every queued entry logged once ({appended} in the concurrent round)");
         // A head that does not match the entries is never signed over.
-        sqlx::query("UPDATE log_head SET root = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' WHERE id = 1").execute(&db.pool).await.unwrap();
+        sqlx::query("UPDATE log_head SET root = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' WHERE id = 1")
+            .execute(&db.pool)
+            .await
+            .unwrap();
         let mut c = Sequencer::new(db.clone(), keys.clone());
         assert!(c.run(now, 100).await.is_err());
         w.t.close().await;
@@ -239,8 +292,14 @@ async fn the_demo_and_older_databases_are_backfilled_once_in_an_order_the_rules_
         assert_eq!(cp.size, batch.appended);
         // Every petition's tally states the count the site shows.
         for p in trigger::load_all(&db).await.unwrap() {
-            let tally = replay.tally(&petition_log::entry::Ident::parse(&p.id.to_string()).unwrap(), ORIGIN, &cp.root).unwrap();
-            assert_eq!(tally.total.valid(), trigger::counts_by_ward(&db, p.id).await.unwrap().values().sum::<u64>(), "petition {}", p.id);
+            let tally =
+                replay.tally(&petition_log::entry::Ident::parse(&p.id.to_string()).unwrap(), ORIGIN, &cp.root).unwrap();
+            assert_eq!(
+                tally.total.valid(),
+                trigger::counts_by_ward(&db, p.id).await.unwrap().values().sum::<u64>(),
+                "petition {}",
+                p.id
+            );
             assert_eq!(tally.status.code().starts_with("closed"), p.state.closed_at.is_some());
         }
         t.close().await;

@@ -9,7 +9,9 @@ use petition_store::demo::{self, Person, Size};
 use petition_store::outbox;
 use petition_store::queries::{self, open_petition, Policy};
 use petition_store::secrets::Secrets;
-use petition_store::signing::{self, AddressChoice, ConfirmOutcome, Mailing, SignError, SignOutcome, SignRequest, WithdrawOutcome};
+use petition_store::signing::{
+    self, AddressChoice, ConfirmOutcome, Mailing, SignError, SignOutcome, SignRequest, WithdrawOutcome,
+};
 use petition_store::Db;
 use sqlx::Row;
 
@@ -29,9 +31,16 @@ async fn world(t: TestDb) -> World {
     let now = Utc::now();
     let district = AreaCode::parse(demo::DISTRICT).unwrap();
     let ward = AreaCode::parse(&demo::ward_code(0)).unwrap();
-    let district_petition = open_petition(&t.db, "District petition", "Text", &district, now - Duration::days(3), Policy::default()).await.unwrap();
-    let ward_petition = open_petition(&t.db, "Ward petition", "Text", &ward, now - Duration::days(3), Policy::default()).await.unwrap();
-    let closed_petition = open_petition(&t.db, "Old petition", "Text", &district, now - Duration::days(400), Policy::default()).await.unwrap();
+    let district_petition =
+        open_petition(&t.db, "District petition", "Text", &district, now - Duration::days(3), Policy::default())
+            .await
+            .unwrap();
+    let ward_petition =
+        open_petition(&t.db, "Ward petition", "Text", &ward, now - Duration::days(3), Policy::default()).await.unwrap();
+    let closed_petition =
+        open_petition(&t.db, "Old petition", "Text", &district, now - Duration::days(400), Policy::default())
+            .await
+            .unwrap();
     World {
         t,
         people: files.people,
@@ -39,7 +48,10 @@ async fn world(t: TestDb) -> World {
         ward_petition,
         closed_petition,
         secrets: Secrets::from_bytes([5; 32]),
-        links: Mailing { base_url: "https://petitions.example".into(), officer_email: Some("elections@council.example".into()) },
+        links: Mailing {
+            base_url: "https://petitions.example".into(),
+            officer_email: Some("elections@council.example".into()),
+        },
     }
 }
 
@@ -98,7 +110,9 @@ async fn sign_confirm_count_withdraw_on_both_backends() {
         let p = w.people.iter().find(|p| p.local).unwrap();
         assert_eq!(valid(db, w.district_petition).await, 0);
 
-        let out = signing::sign(db, &w.secrets, &w.links, &request(w.district_petition, p, "first@example.org"), now).await.unwrap();
+        let out = signing::sign(db, &w.secrets, &w.links, &request(w.district_petition, p, "first@example.org"), now)
+            .await
+            .unwrap();
         assert_eq!(out, SignOutcome::Matched);
         assert_eq!(valid(db, w.district_petition).await, 0, "not counted before confirmation");
         let mails = drain(db).await;
@@ -107,14 +121,20 @@ async fn sign_confirm_count_withdraw_on_both_backends() {
         let token = link(&mails[0], "confirm");
 
         // The page behind the link names the petition; an unknown link is recognised.
-        assert_eq!(signing::link_petition(db, signing::LinkKind::Confirm, &token).await.unwrap().unwrap().1, "District petition");
+        assert_eq!(
+            signing::link_petition(db, signing::LinkKind::Confirm, &token).await.unwrap().unwrap().1,
+            "District petition"
+        );
         assert_eq!(signing::confirm(db, &w.links, "nonsense", now).await.unwrap(), ConfirmOutcome::UnknownLink);
 
-        let ConfirmOutcome::Counted { receipt, .. } = signing::confirm(db, &w.links, &token, now).await.unwrap() else { panic!() };
+        let ConfirmOutcome::Counted { receipt, .. } = signing::confirm(db, &w.links, &token, now).await.unwrap() else {
+            panic!()
+        };
         assert_eq!(receipt.petition_id, w.district_petition.to_string());
         assert_eq!(receipt.area, p.ward);
         assert_eq!(Receipt::parse(&receipt.to_text()).unwrap(), receipt);
-        let stored: String = sqlx::query("SELECT receipt_commit FROM signatures").fetch_one(&db.pool).await.unwrap().try_get(0).unwrap();
+        let stored: String =
+            sqlx::query("SELECT receipt_commit FROM signatures").fetch_one(&db.pool).await.unwrap().try_get(0).unwrap();
         assert_eq!(stored, receipt.commitment());
         assert_eq!(valid(db, w.district_petition).await, 1);
         let page = queries::petition_page(db, w.district_petition, Utc::now()).await.unwrap().unwrap();
@@ -122,14 +142,19 @@ async fn sign_confirm_count_withdraw_on_both_backends() {
         assert_eq!(page.by_ward[0].area.code, p.ward);
 
         // Confirming twice is harmless.
-        assert!(matches!(signing::confirm(db, &w.links, &token, now).await.unwrap(), ConfirmOutcome::AlreadyConfirmed { .. }));
+        assert!(matches!(
+            signing::confirm(db, &w.links, &token, now).await.unwrap(),
+            ConfirmOutcome::AlreadyConfirmed { .. }
+        ));
         assert_eq!(valid(db, w.district_petition).await, 1);
         let mails = drain(db).await;
         assert_eq!(mails.len(), 1, "one thank-you email");
         let withdraw_token = link(&mails[0], "withdraw");
 
         // Signing again with another email: same answer, no new row, the email on file is told.
-        let again = signing::sign(db, &w.secrets, &w.links, &request(w.district_petition, p, "other@example.org"), now).await.unwrap();
+        let again = signing::sign(db, &w.secrets, &w.links, &request(w.district_petition, p, "other@example.org"), now)
+            .await
+            .unwrap();
         assert_eq!(again, SignOutcome::Matched);
         assert_eq!(signatures(db).await, 1);
         let mails = drain(db).await;
@@ -141,15 +166,26 @@ async fn sign_confirm_count_withdraw_on_both_backends() {
 
         // The newest withdrawal link works; the count goes down; withdrawing twice is harmless.
         assert_eq!(signing::withdraw(db, &w.links, &withdraw_token, now).await.unwrap(), WithdrawOutcome::UnknownLink);
-        assert!(matches!(signing::withdraw(db, &w.links, &newer_withdraw, now).await.unwrap(), WithdrawOutcome::Withdrawn { .. }));
+        assert!(matches!(
+            signing::withdraw(db, &w.links, &newer_withdraw, now).await.unwrap(),
+            WithdrawOutcome::Withdrawn { .. }
+        ));
         assert_eq!(valid(db, w.district_petition).await, 0);
-        assert!(matches!(signing::withdraw(db, &w.links, &newer_withdraw, now).await.unwrap(), WithdrawOutcome::AlreadyWithdrawn { .. }));
+        assert!(matches!(
+            signing::withdraw(db, &w.links, &newer_withdraw, now).await.unwrap(),
+            WithdrawOutcome::AlreadyWithdrawn { .. }
+        ));
 
         // After withdrawing, the elector may sign again, and it counts once confirmed.
-        signing::sign(db, &w.secrets, &w.links, &request(w.district_petition, p, "back@example.org"), now).await.unwrap();
+        signing::sign(db, &w.secrets, &w.links, &request(w.district_petition, p, "back@example.org"), now)
+            .await
+            .unwrap();
         let mails = drain(db).await;
         assert_eq!(mails[0].recipient, "back@example.org");
-        assert!(matches!(signing::confirm(db, &w.links, &link(&mails[0], "confirm"), now).await.unwrap(), ConfirmOutcome::Counted { .. }));
+        assert!(matches!(
+            signing::confirm(db, &w.links, &link(&mails[0], "confirm"), now).await.unwrap(),
+            ConfirmOutcome::Counted { .. }
+        ));
         assert_eq!(valid(db, w.district_petition).await, 1);
         assert_eq!(signatures(db).await, 1);
         w.t.close().await;
@@ -174,8 +210,14 @@ async fn repeat_before_confirming_resends_to_the_email_on_file() {
         assert_eq!(second[0].recipient, "a@example.org");
         assert_eq!(signatures(db).await, 1);
         // The first link was replaced by the second.
-        assert_eq!(signing::confirm(db, &w.links, &link(&first[0], "confirm"), now).await.unwrap(), ConfirmOutcome::UnknownLink);
-        assert!(matches!(signing::confirm(db, &w.links, &link(&second[0], "confirm"), now).await.unwrap(), ConfirmOutcome::Counted { .. }));
+        assert_eq!(
+            signing::confirm(db, &w.links, &link(&first[0], "confirm"), now).await.unwrap(),
+            ConfirmOutcome::UnknownLink
+        );
+        assert!(matches!(
+            signing::confirm(db, &w.links, &link(&second[0], "confirm"), now).await.unwrap(),
+            ConfirmOutcome::Counted { .. }
+        ));
         w.t.close().await;
     }
 }
@@ -189,21 +231,39 @@ async fn unmatched_signers_go_to_review_and_do_not_count() {
         let p = w.people.iter().find(|p| p.local).unwrap();
         let mut stranger = p.clone();
         stranger.name = "Zebedee Quartermaine".into();
-        assert_eq!(signing::sign(db, &w.secrets, &w.links, &request(w.district_petition, &stranger, "z@example.org"), now).await.unwrap(), SignOutcome::Unmatched);
+        assert_eq!(
+            signing::sign(db, &w.secrets, &w.links, &request(w.district_petition, &stranger, "z@example.org"), now)
+                .await
+                .unwrap(),
+            SignOutcome::Unmatched
+        );
         let mut r = request(w.district_petition, p, "n@example.org");
         r.name = PersonName::parse("Nobody Knownhere").unwrap();
         r.address = AddressChoice::NotListed("Houseboat Sea Spray, The Quay".into());
         assert_eq!(signing::sign(db, &w.secrets, &w.links, &r, now).await.unwrap(), SignOutcome::Unmatched);
         // An overseas elector (marker F) is on the register but does not count.
         if let Some(f) = w.people.iter().find(|p| !p.local) {
-            assert_eq!(signing::sign(db, &w.secrets, &w.links, &request(w.district_petition, f, "f@example.org"), now).await.unwrap(), SignOutcome::Unmatched);
+            assert_eq!(
+                signing::sign(db, &w.secrets, &w.links, &request(w.district_petition, f, "f@example.org"), now)
+                    .await
+                    .unwrap(),
+                SignOutcome::Unmatched
+            );
         }
         for m in drain(db).await {
             assert!(m.body.contains("electoral officer will check"));
-            assert!(matches!(signing::confirm(db, &w.links, &link(&m, "confirm"), now).await.unwrap(), ConfirmOutcome::SentForReview { .. }));
+            assert!(matches!(
+                signing::confirm(db, &w.links, &link(&m, "confirm"), now).await.unwrap(),
+                ConfirmOutcome::SentForReview { .. }
+            ));
         }
         assert_eq!(valid(db, w.district_petition).await, 0);
-        let review: i64 = sqlx::query("SELECT COUNT(*) AS n FROM signatures WHERE status = 'review'").fetch_one(&db.pool).await.unwrap().try_get(0).unwrap();
+        let review: i64 = sqlx::query("SELECT COUNT(*) AS n FROM signatures WHERE status = 'review'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap();
         assert!(review >= 2);
         w.t.close().await;
     }
@@ -281,9 +341,12 @@ async fn concurrent_senders_never_claim_the_same_row() {
         let w = world(t).await;
         let db = &w.t.db;
         let now = petition_store::now();
-        let locals: Vec<&Person> = w.people.iter().filter(|p| p.local && p.ward == demo::ward_code(0)).take(20).collect();
+        let locals: Vec<&Person> =
+            w.people.iter().filter(|p| p.local && p.ward == demo::ward_code(0)).take(20).collect();
         for (i, p) in locals.iter().enumerate() {
-            signing::sign(db, &w.secrets, &w.links, &request(w.ward_petition, p, &format!("s{i}@example.org")), now).await.unwrap();
+            signing::sign(db, &w.secrets, &w.links, &request(w.ward_petition, p, &format!("s{i}@example.org")), now)
+                .await
+                .unwrap();
         }
         let mut tasks = vec![];
         for _ in 0..4 {
@@ -322,7 +385,9 @@ async fn concurrent_repeat_signatures_make_one_row() {
             let (db, secrets, links, p) = (db.clone(), w.secrets.clone(), w.links.clone(), p.clone());
             let pid = w.district_petition;
             tasks.push(tokio::spawn(async move {
-                signing::sign(&db, &secrets, &links, &request(pid, &p, &format!("r{i}@example.org")), now).await.unwrap()
+                signing::sign(&db, &secrets, &links, &request(pid, &p, &format!("r{i}@example.org")), now)
+                    .await
+                    .unwrap()
             }));
         }
         for t in tasks {
@@ -345,7 +410,11 @@ async fn a_signer_records_concurrent_signatures_in_groups_and_answers_each() {
         // three times over, and one from outside the ward.
         let locals = common::distinct_signers(w.people.iter().filter(|p| p.local), 20);
         let outsider = w.people.iter().find(|p| p.ward != demo::ward_code(0)).unwrap().clone();
-        let mut requests: Vec<(SignRequest, bool)> = locals.iter().enumerate().map(|(i, p)| (request(w.district_petition, p, &format!("s{i}@example.org")), true)).collect();
+        let mut requests: Vec<(SignRequest, bool)> = locals
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (request(w.district_petition, p, &format!("s{i}@example.org")), true))
+            .collect();
         for i in 0..2 {
             requests.push((request(w.district_petition, &locals[0], &format!("again{i}@example.org")), true));
         }

@@ -123,7 +123,13 @@ async fn published_verification_numbers_apply_as_published() {
         // Eden: 2,083 for 2015-16, then 2,075 published on 15 February 2016 for 2016-17. While
         // both are in force, the lesser applies.
         let eden = AreaCode::parse("E07000030").unwrap();
-        for (on, expected) in [("2015-06-01", 2083), ("2016-02-14", 2083), ("2016-02-15", 2075), ("2016-03-31", 2075), ("2016-06-01", 2075)] {
+        for (on, expected) in [
+            ("2015-06-01", 2083),
+            ("2016-02-14", 2083),
+            ("2016-02-15", 2075),
+            ("2016-03-31", 2075),
+            ("2016-06-01", 2075),
+        ] {
             let id = open_petition(db, "Eden", "T", &eden, noon(day(on)), Policy::default()).await.unwrap();
             assert_eq!(required_of(db, id).await, (expected, true), "Eden on {on}");
         }
@@ -142,9 +148,13 @@ async fn published_verification_numbers_apply_as_published() {
 
         // A later number never changes a petition already open.
         let id = open_petition(db, "W", "T", &winchester, noon(day("2013-06-02")), Policy::default()).await.unwrap();
-        import(db, Kind::VerificationNumbers, "area_code,number,in_force_from,in_force_to\nE07000094,4000,2013-04-01,2014-03-31\n")
-            .await
-            .unwrap();
+        import(
+            db,
+            Kind::VerificationNumbers,
+            "area_code,number,in_force_from,in_force_to\nE07000094,4000,2013-04-01,2014-03-31\n",
+        )
+        .await
+        .unwrap();
         assert_eq!(required_of(db, id).await, (4620, false));
         t.close().await;
     }
@@ -175,7 +185,9 @@ async fn concurrent_confirmations_cross_the_trigger_exactly_once() {
         let w = world(t, 10).await;
         let db = w.t.db.clone();
         let district = AreaCode::parse(demo::DISTRICT).unwrap();
-        let id = open_petition(&db, "Crossing", "T", &district, Utc::now() - Duration::days(1), Policy::default()).await.unwrap();
+        let id = open_petition(&db, "Crossing", "T", &district, Utc::now() - Duration::days(1), Policy::default())
+            .await
+            .unwrap();
         let people: Vec<Person> = w.people.iter().take(24).cloned().collect();
         assert_eq!(people.len(), 24, "the small demo has enough electors");
         let now = petition_store::now();
@@ -229,17 +241,20 @@ async fn strikes_withdrawals_pauses_and_the_close() {
         }
         assert_eq!(kinds(&db, id).await, vec![(EventKind::Opened, 0), (EventKind::ThresholdReached, 3)]);
 
-        let sig_ids: Vec<i64> = sqlx::query("SELECT id FROM signatures WHERE petition_id = $1 AND status = 'confirmed' ORDER BY id")
-            .bind(id)
-            .fetch_all(&db.pool)
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.try_get(0).unwrap())
-            .collect();
+        let sig_ids: Vec<i64> =
+            sqlx::query("SELECT id FROM signatures WHERE petition_id = $1 AND status = 'confirmed' ORDER BY id")
+                .bind(id)
+                .fetch_all(&db.pool)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.try_get(0).unwrap())
+                .collect();
         // A strike takes it back below; striking again, or reinstating what is not struck, is refused.
         now += 10;
-        let e = trigger::change_signature(&db, &m, sig_ids[0], SignatureChange::Strike(StrikeReason::Duplicate), now).await.unwrap();
+        let e = trigger::change_signature(&db, &m, sig_ids[0], SignatureChange::Strike(StrikeReason::Duplicate), now)
+            .await
+            .unwrap();
         assert_eq!(e.iter().map(|e| e.kind).collect::<Vec<_>>(), vec![EventKind::ThresholdLost]);
         assert!(matches!(
             trigger::change_signature(&db, &m, sig_ids[0], SignatureChange::Strike(StrikeReason::Fraud), now).await,
@@ -278,16 +293,21 @@ async fn strikes_withdrawals_pauses_and_the_close() {
         assert!(matches!(signing::confirm(&db, &m, &tokens[3], now).await.unwrap(), ConfirmOutcome::Paused { .. }));
         // The signer can withdraw during a pause, which loses the threshold.
         let withdraw_token: String = {
-            let body: String = sqlx::query("SELECT body FROM outbox WHERE recipient = 'signer2@example.org' AND subject LIKE 'Thank you%'")
-                .fetch_one(&db.pool)
-                .await
-                .unwrap()
-                .try_get(0)
-                .unwrap();
+            let body: String = sqlx::query(
+                "SELECT body FROM outbox WHERE recipient = 'signer2@example.org' AND subject LIKE 'Thank you%'",
+            )
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap();
             let start = body.find("/withdraw/").unwrap();
             body[start + 10..].split_whitespace().next().unwrap().to_string()
         };
-        assert!(matches!(signing::withdraw(&db, &m, &withdraw_token, now).await.unwrap(), WithdrawOutcome::Withdrawn { .. }));
+        assert!(matches!(
+            signing::withdraw(&db, &m, &withdraw_token, now).await.unwrap(),
+            WithdrawOutcome::Withdrawn { .. }
+        ));
         let pause_length = 3 * 86_400;
         now += pause_length;
         trigger::resume(&db, &m, id, now, "").await.unwrap().unwrap();
@@ -315,7 +335,10 @@ async fn strikes_withdrawals_pauses_and_the_close() {
 
         // The close: nothing one second before the deadline; at it, closed with the threshold met.
         assert_eq!(trigger::close_due(&db, &m, deadline - 1).await.unwrap(), 0);
-        assert!(matches!(signing::confirm(&db, &m, &tokens[4], deadline).await.unwrap(), ConfirmOutcome::Closed { .. }));
+        assert!(matches!(
+            signing::confirm(&db, &m, &tokens[4], deadline).await.unwrap(),
+            ConfirmOutcome::Closed { .. }
+        ));
         assert_eq!(trigger::close_due(&db, &m, deadline + 3_600).await.unwrap(), 1, "closed by the scheduler, late");
         let events = trigger::events(&db, id).await.unwrap();
         let close = events.last().unwrap();
@@ -324,19 +347,30 @@ async fn strikes_withdrawals_pauses_and_the_close() {
         assert_eq!(trigger::close_due(&db, &m, deadline + 7_200).await.unwrap(), 0, "closed once");
         // After the close: no withdrawals; an officer's strike still counts, and is recorded.
         let token = {
-            let body: String = sqlx::query("SELECT body FROM outbox WHERE recipient = 'signer0@example.org' AND subject LIKE 'Thank you%'")
-                .fetch_one(&db.pool)
-                .await
-                .unwrap()
-                .try_get(0)
-                .unwrap();
+            let body: String = sqlx::query(
+                "SELECT body FROM outbox WHERE recipient = 'signer0@example.org' AND subject LIKE 'Thank you%'",
+            )
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap();
             let start = body.find("/withdraw/").unwrap();
             body[start + 10..].split_whitespace().next().unwrap().to_string()
         };
-        assert!(matches!(signing::withdraw(&db, &m, &token, deadline + 10).await.unwrap(), WithdrawOutcome::Closed { .. }));
-        let e = trigger::change_signature(&db, &m, sig_ids[1], SignatureChange::Strike(StrikeReason::NotEligible), deadline + 20)
-            .await
-            .unwrap();
+        assert!(matches!(
+            signing::withdraw(&db, &m, &token, deadline + 10).await.unwrap(),
+            WithdrawOutcome::Closed { .. }
+        ));
+        let e = trigger::change_signature(
+            &db,
+            &m,
+            sig_ids[1],
+            SignatureChange::Strike(StrikeReason::NotEligible),
+            deadline + 20,
+        )
+        .await
+        .unwrap();
         assert_eq!(e.iter().map(|e| (e.kind, e.valid)).collect::<Vec<_>>(), vec![(EventKind::ThresholdLost, 2)]);
         assert!(trigger::pause(&db, &m, id, deadline + 30, "late").await.unwrap().is_err());
         assert!(trigger::check_counts(&db, id).await.unwrap().is_empty());
@@ -352,7 +386,9 @@ async fn a_restart_records_closes_that_fell_due_while_down() {
         let m = mailing();
         let district = AreaCode::parse(demo::DISTRICT).unwrap();
         // Opened seven months ago: due to close a month ago, and nobody signed since.
-        let id = open_petition(&db, "Old", "T", &district, Utc::now() - Duration::days(213), Policy::default()).await.unwrap();
+        let id = open_petition(&db, "Old", "T", &district, Utc::now() - Duration::days(213), Policy::default())
+            .await
+            .unwrap();
         let mut conn = db.pool.acquire().await.unwrap();
         let deadline = trigger::load(&mut conn, id).await.unwrap().unwrap().terms.base_closes;
         drop(conn);
@@ -382,7 +418,8 @@ async fn the_demo_counters_match_a_recount_and_its_old_petition_closes() {
         }
         // Start-up records the close of the petition whose window ended while nobody watched.
         assert_eq!(trigger::settle_all(&db, &mailing(), petition_store::now()).await.unwrap(), 1);
-        let closed: Vec<_> = trigger::load_all(&db).await.unwrap().into_iter().filter(|p| p.state.closed_at.is_some()).collect();
+        let closed: Vec<_> =
+            trigger::load_all(&db).await.unwrap().into_iter().filter(|p| p.state.closed_at.is_some()).collect();
         assert_eq!(closed.len(), 1);
         t.close().await;
     }

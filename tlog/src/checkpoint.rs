@@ -72,8 +72,12 @@ impl Checkpoint {
         if origin.is_empty() {
             return err("a checkpoint starts with its origin");
         }
-        let size = lines.next().and_then(parse_u64).ok_or(FormatError("the second line is the tree size in decimal".into()))?;
-        let root = lines.next().and_then(parse_hash).ok_or(FormatError("the third line is the root hash in base64".into()))?;
+        let size = lines
+            .next()
+            .and_then(parse_u64)
+            .ok_or(FormatError("the second line is the tree size in decimal".into()))?;
+        let root =
+            lines.next().and_then(parse_hash).ok_or(FormatError("the third line is the root hash in base64".into()))?;
         let extensions: Vec<String> = lines.map(str::to_string).collect();
         if extensions.iter().any(|e| e.is_empty()) {
             return err("a checkpoint has no empty lines");

@@ -96,8 +96,14 @@ pub enum Reason {
 }
 
 impl Reason {
-    pub const ALL: [Reason; 6] =
-        [Reason::Duplicate, Reason::NotEligible, Reason::OutsideWindow, Reason::Withdrawn, Reason::Fraud, Reason::Correction];
+    pub const ALL: [Reason; 6] = [
+        Reason::Duplicate,
+        Reason::NotEligible,
+        Reason::OutsideWindow,
+        Reason::Withdrawn,
+        Reason::Fraud,
+        Reason::Correction,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -184,7 +190,11 @@ fn parse_hex32(s: &str) -> Option<[u8; 32]> {
 impl Entry {
     pub fn id(&self) -> &Ident {
         match self {
-            Entry::Petition { id, .. } | Entry::Sig { id, .. } | Entry::Strike { id, .. } | Entry::Reinstate { id, .. } | Entry::Close { id, .. } => id,
+            Entry::Petition { id, .. }
+            | Entry::Sig { id, .. }
+            | Entry::Strike { id, .. }
+            | Entry::Reinstate { id, .. }
+            | Entry::Close { id, .. } => id,
         }
     }
 
@@ -246,7 +256,8 @@ impl Entry {
             return err(format!("{kind} has more fields than it should (or a double space)"));
         }
         let ident = |i: usize| Ident::parse(values[i]).ok_or(FormatError(format!("{} is not an identifier", names[i])));
-        let number = |i: usize| parse_u64(values[i]).ok_or(FormatError(format!("{} is not a decimal number", names[i])));
+        let number =
+            |i: usize| parse_u64(values[i]).ok_or(FormatError(format!("{} is not a decimal number", names[i])));
         let entry = match kind {
             "petition/v1" => Entry::Petition {
                 id: ident(0)?,
@@ -254,9 +265,11 @@ impl Entry {
                 opens: number(2)?,
                 closes: number(3)?,
                 electorate: number(4)?,
-                percent: Percent::parse(values[5]).ok_or(FormatError("percent is not a decimal like 5 or 2.5".into()))?,
+                percent: Percent::parse(values[5])
+                    .ok_or(FormatError("percent is not a decimal like 5 or 2.5".into()))?,
                 required: number(6)?,
-                text_sha256: parse_hex32(values[7]).ok_or(FormatError("text-sha256 is not 64 lower-case hex digits".into()))?,
+                text_sha256: parse_hex32(values[7])
+                    .ok_or(FormatError("text-sha256 is not 64 lower-case hex digits".into()))?,
             },
             "sig/v1" => Entry::Sig {
                 id: ident(0)?,

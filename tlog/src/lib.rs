@@ -2,9 +2,9 @@
 //! and proofs (RFC 6962 / RFC 9162), signed notes and checkpoints (C2SP), tile paths, entries and
 //! tallies. The server writes with it, the observer command line and the browser check with it.
 
-pub mod merkle;
 pub mod checkpoint;
 pub mod entry;
+pub mod merkle;
 pub mod note;
 pub mod proof;
 pub mod receipt;

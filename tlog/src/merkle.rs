@@ -84,7 +84,13 @@ pub fn verify_inclusion(index: u64, size: u64, leaf: &Hash, proof: &[Hash], root
 
 /// Checks that the tree of `size2` leaves with root `root2` extends the tree of `size1` leaves
 /// with root `root1` (`0 < size1 <= size2`; equal sizes need equal roots and an empty proof).
-pub fn verify_consistency(size1: u64, size2: u64, root1: &Hash, root2: &Hash, proof: &[Hash]) -> Result<(), ProofError> {
+pub fn verify_consistency(
+    size1: u64,
+    size2: u64,
+    root1: &Hash,
+    root2: &Hash,
+    proof: &[Hash],
+) -> Result<(), ProofError> {
     // A check from the empty tree proves nothing, so it is refused rather than passed.
     if size1 == 0 || size1 > size2 {
         return Err(ProofError::BadShape);

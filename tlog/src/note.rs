@@ -163,7 +163,9 @@ impl NoteSigner {
         };
         let id = parse_hex_id(hex)?;
         let raw = decode_b64(b64).ok_or(NoteError::BadKey("the key is not canonical base64"))?;
-        let [ED25519, seed @ ..] = &raw[..] else { return Err(NoteError::BadKey("only Ed25519 keys (type 01) are supported")) };
+        let [ED25519, seed @ ..] = &raw[..] else {
+            return Err(NoteError::BadKey("only Ed25519 keys (type 01) are supported"));
+        };
         let seed: [u8; 32] = seed.try_into().map_err(|_| NoteError::BadKey("an Ed25519 seed is 32 bytes"))?;
         let signer = NoteSigner::from_seed(name, seed)?;
         if signer.id != id {
@@ -255,8 +257,11 @@ impl Note {
             if signatures.len() == MAX_SIGNATURES {
                 return Err(NoteError::Malformed("too many signatures"));
             }
-            let rest = line.strip_prefix("— ").ok_or(NoteError::Malformed("a signature line must start with an em dash and a space"))?;
-            let (name, b64) = rest.split_once(' ').ok_or(NoteError::Malformed("a signature line is — name signature"))?;
+            let rest = line
+                .strip_prefix("— ")
+                .ok_or(NoteError::Malformed("a signature line must start with an em dash and a space"))?;
+            let (name, b64) =
+                rest.split_once(' ').ok_or(NoteError::Malformed("a signature line is — name signature"))?;
             if !valid_key_name(name) {
                 return Err(NoteError::Malformed("a signature's key name is empty or has a +"));
             }

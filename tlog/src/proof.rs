@@ -65,19 +65,29 @@ impl LogProof {
 
     pub fn parse(text: &str) -> Result<LogProof, ProofCheck> {
         let bad = |w: &str| ProofCheck::Malformed(w.to_string());
-        let rest = text.strip_prefix(HEADER).and_then(|r| r.strip_prefix('\n')).ok_or(bad("it does not start c2sp.org/tlog-proof@v1"))?;
+        let rest = text
+            .strip_prefix(HEADER)
+            .and_then(|r| r.strip_prefix('\n'))
+            .ok_or(bad("it does not start c2sp.org/tlog-proof@v1"))?;
         let (head, checkpoint) = rest.split_once("\n\n").ok_or(bad("no blank line before the checkpoint"))?;
         let mut lines = head.split('\n').peekable();
         let extra = match lines.peek().and_then(|l| l.strip_prefix("extra ")) {
             Some(b64) => {
-                let bytes = B64.decode(b64).ok().filter(|b| B64.encode(b) == b64).ok_or(bad("extra is not canonical base64"))?;
+                let bytes = B64
+                    .decode(b64)
+                    .ok()
+                    .filter(|b| B64.encode(b) == b64)
+                    .ok_or(bad("extra is not canonical base64"))?;
                 lines.next();
                 Some(bytes)
             }
             None => None,
         };
-        let index = lines.next().and_then(|l| l.strip_prefix("index ")).and_then(parse_u64).ok_or(bad("no index line"))?;
-        let hashes = lines.map(|l| parse_hash(l).ok_or(bad("a proof line is not a hash in base64"))).collect::<Result<Vec<_>, _>>()?;
+        let index =
+            lines.next().and_then(|l| l.strip_prefix("index ")).and_then(parse_u64).ok_or(bad("no index line"))?;
+        let hashes = lines
+            .map(|l| parse_hash(l).ok_or(bad("a proof line is not a hash in base64")))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(LogProof { extra, index, hashes, checkpoint: checkpoint.to_string() })
     }
 
@@ -98,8 +108,14 @@ impl LogProof {
 /// A signer's check: the proof's entry is the `sig/v1` their receipt commits to, and it is in
 /// the tree the log signed. Returns the entry's index, the entry and the checkpoint. Whether it
 /// was struck since is read from later entries (see `tally::Replay::signature_struck`).
-pub fn verify_receipt(proof: &LogProof, receipt: &Receipt, log_key: &VerifierKey, origin: &str) -> Result<(u64, Entry, Checkpoint), ProofCheck> {
-    let bytes = proof.extra.as_deref().ok_or(ProofCheck::NotThisSignature("the proof does not carry the entry".into()))?;
+pub fn verify_receipt(
+    proof: &LogProof,
+    receipt: &Receipt,
+    log_key: &VerifierKey,
+    origin: &str,
+) -> Result<(u64, Entry, Checkpoint), ProofCheck> {
+    let bytes =
+        proof.extra.as_deref().ok_or(ProofCheck::NotThisSignature("the proof does not carry the entry".into()))?;
     let entry = Entry::parse(bytes).map_err(|e| ProofCheck::NotThisSignature(e.0))?;
     let Entry::Sig { id, area, commit, .. } = &entry else {
         return Err(ProofCheck::NotThisSignature(format!("it is a {} entry", entry.kind())));

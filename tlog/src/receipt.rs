@@ -45,8 +45,7 @@ impl std::error::Error for ReceiptError {}
 const HEADER: &str = "petition-receipt/v1";
 
 fn is_identifier(s: &str) -> bool {
-    (1..=64).contains(&s.len())
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    (1..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 impl Receipt {

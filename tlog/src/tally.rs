@@ -48,7 +48,9 @@ impl Rule {
             Rule::SignatureAfterClose => "a signature after the petition closed",
             Rule::SignatureOutsideWindow => "a signature dated outside the petition's window",
             Rule::CommitReused => "a signature commit that appeared before",
-            Rule::TargetNotASignature => "a strike or reinstatement whose target is not an earlier signature of that petition",
+            Rule::TargetNotASignature => {
+                "a strike or reinstatement whose target is not an earlier signature of that petition"
+            }
             Rule::AlreadyStruck => "a strike of a signature that is already struck",
             Rule::NotStruck => "a reinstatement of a signature that is not struck",
             Rule::BadClose => "a second close, or a close before the petition opened",
@@ -164,7 +166,10 @@ impl Replay {
                 if let Some(c) = p.closed {
                     Err((Rule::SignatureAfterClose, format!("closed at {c}")))
                 } else if *at < p.terms.opens || *at >= p.terms.closes {
-                    Err((Rule::SignatureOutsideWindow, format!("at {at}, window [{}, {})", p.terms.opens, p.terms.closes)))
+                    Err((
+                        Rule::SignatureOutsideWindow,
+                        format!("at {at}, window [{}, {})", p.terms.opens, p.terms.closes),
+                    ))
                 } else if self.commits.contains(commit) {
                     Err((Rule::CommitReused, hash_b64(commit)))
                 } else {
@@ -172,7 +177,9 @@ impl Replay {
                 }
             }
             (Entry::Strike { target, .. }, Some(_)) => match self.sigs.get(target) {
-                Some(s) if Some(s.petition) == pid && s.struck => Err((Rule::AlreadyStruck, format!("target {target}"))),
+                Some(s) if Some(s.petition) == pid && s.struck => {
+                    Err((Rule::AlreadyStruck, format!("target {target}")))
+                }
                 Some(s) if Some(s.petition) == pid => Ok(()),
                 _ => Err((Rule::TargetNotASignature, format!("target {target}"))),
             },
@@ -205,7 +212,14 @@ impl Replay {
                 self.by_id.insert(id.clone(), self.petitions.len() as u32);
                 self.petitions.push(Petition {
                     id: id.clone(),
-                    terms: Terms { area: area.clone(), opens: *opens, closes: *closes, electorate: *electorate, percent: *percent, required: *required },
+                    terms: Terms {
+                        area: area.clone(),
+                        opens: *opens,
+                        closes: *closes,
+                        electorate: *electorate,
+                        percent: *percent,
+                        required: *required,
+                    },
                     closed: None,
                     areas: HashMap::new(),
                 });
@@ -221,7 +235,8 @@ impl Replay {
                 let strike = matches!(entry, Entry::Strike { .. });
                 let s = self.sigs.get_mut(target).expect("checked");
                 s.struck = strike;
-                let c = self.petitions[s.petition as usize].areas.get_mut(&s.area).expect("a signature's area is counted");
+                let c =
+                    self.petitions[s.petition as usize].areas.get_mut(&s.area).expect("a signature's area is counted");
                 if strike {
                     c.struck += 1;
                 } else {
@@ -267,7 +282,9 @@ impl Replay {
         for (a, c) in &p.areas {
             areas.insert(self.areas[*a as usize].as_str().to_string(), *c);
         }
-        let total = areas.values().fold(Counts::default(), |t, c| Counts { recorded: t.recorded + c.recorded, struck: t.struck + c.struck });
+        let total = areas
+            .values()
+            .fold(Counts::default(), |t, c| Counts { recorded: t.recorded + c.recorded, struck: t.struck + c.struck });
         let reached = total.valid() >= p.terms.required;
         let status = match (p.closed.is_some(), reached) {
             (false, false) => Status::Collecting,
@@ -275,7 +292,16 @@ impl Replay {
             (true, true) => Status::ClosedReached,
             (true, false) => Status::ClosedNotReached,
         };
-        Some(Tally { origin: origin.to_string(), size: self.size, root: *root, petition: id.clone(), terms: p.terms.clone(), status, total, areas })
+        Some(Tally {
+            origin: origin.to_string(),
+            size: self.size,
+            root: *root,
+            petition: id.clone(),
+            terms: p.terms.clone(),
+            status,
+            total,
+            areas,
+        })
     }
 }
 
@@ -298,7 +324,9 @@ impl Status {
     }
 
     fn parse(s: &str) -> Option<Status> {
-        [Status::Collecting, Status::Reached, Status::ClosedReached, Status::ClosedNotReached].into_iter().find(|x| x.code() == s)
+        [Status::Collecting, Status::Reached, Status::ClosedReached, Status::ClosedNotReached]
+            .into_iter()
+            .find(|x| x.code() == s)
     }
 }
 
@@ -353,7 +381,10 @@ impl Tally {
             return err("not a petition-tally/v1 note");
         }
         let field = |i: usize, key: &str| -> Result<Vec<&str>, FormatError> {
-            let rest = lines[i].strip_prefix(key).and_then(|r| r.strip_prefix(' ')).ok_or(FormatError(format!("line {} should start {key}", i + 1)))?;
+            let rest = lines[i]
+                .strip_prefix(key)
+                .and_then(|r| r.strip_prefix(' '))
+                .ok_or(FormatError(format!("line {} should start {key}", i + 1)))?;
             Ok(rest.split(' ').collect())
         };
         let one = |i: usize, key: &str| -> Result<String, FormatError> {
@@ -406,7 +437,8 @@ impl Tally {
             ident(&area)?;
             areas.insert(area, c);
         }
-        let tally = Tally { origin, size, root, petition, terms: Terms { opens, closes, ..terms }, status, total, areas };
+        let tally =
+            Tally { origin, size, root, petition, terms: Terms { opens, closes, ..terms }, status, total, areas };
         if tally.text() != text {
             return err("the tally is not in canonical form (order, sums or spacing)");
         }

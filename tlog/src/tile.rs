@@ -108,7 +108,11 @@ impl Tile {
         let hashes = (size as u128 / span) as u64;
         let full = hashes / WIDTH;
         let partial = hashes % WIDTH;
-        (0..full).map(move |index| Tile { level, index, width: WIDTH }).chain((partial > 0).then_some(Tile { level, index: full, width: partial }))
+        (0..full).map(move |index| Tile { level, index, width: WIDTH }).chain((partial > 0).then_some(Tile {
+            level,
+            index: full,
+            width: partial,
+        }))
     }
 
     /// Every tile of a tree of `size` leaves, level by level.
@@ -146,7 +150,8 @@ impl Tile {
 
     /// A tile's bytes as hashes: exactly `width` of them.
     pub fn decode(&self, bytes: &[u8]) -> Option<Vec<Hash>> {
-        (bytes.len() as u64 == self.width * 32).then(|| bytes.chunks_exact(32).map(|c| c.try_into().expect("32 bytes")).collect())
+        (bytes.len() as u64 == self.width * 32)
+            .then(|| bytes.chunks_exact(32).map(|c| c.try_into().expect("32 bytes")).collect())
     }
 }
 

@@ -24,7 +24,10 @@ fn entries_round_trip_byte_for_byte() {
     }
     for r in Reason::ALL {
         let e = format!("strike/v1 id=7 target=12 reason={}", r.code());
-        assert_eq!(Entry::parse(e.as_bytes()).unwrap(), Entry::Strike { id: Ident::parse("7").unwrap(), target: 12, reason: r });
+        assert_eq!(
+            Entry::parse(e.as_bytes()).unwrap(),
+            Entry::Strike { id: Ident::parse("7").unwrap(), target: 12, reason: r }
+        );
     }
 }
 

@@ -1,9 +1,9 @@
 use super::*;
-use sha2::{Digest, Sha256};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use proptest::prelude::*;
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 fn shared(rel: &str) -> PathBuf {
@@ -56,7 +56,8 @@ fn the_inclusion_vectors_pass_exactly_where_they_should() {
         let v = read(f);
         let got = match (hash(&v["leafHash"]), hash(&v["root"]), hashes(&v["proof"])) {
             (Some(leaf), Some(root), Some(proof)) => {
-                verify_inclusion(v["leafIdx"].as_u64().unwrap(), v["treeSize"].as_u64().unwrap(), &leaf, &proof, &root).is_ok()
+                verify_inclusion(v["leafIdx"].as_u64().unwrap(), v["treeSize"].as_u64().unwrap(), &leaf, &proof, &root)
+                    .is_ok()
             }
             _ => false,
         };
@@ -99,7 +100,8 @@ fn inclusion_in_the_real_log_at_961984011() {
     let size = sth["tree_size"].as_u64().unwrap();
     assert_eq!(size, 961_984_011);
     let root = hash(&sth["sha256_root_hash"]).unwrap();
-    let entry = B64.decode(ct("get-entries-start-10000-end-10000")["entries"][0]["leaf_input"].as_str().unwrap()).unwrap();
+    let entry =
+        B64.decode(ct("get-entries-start-10000-end-10000")["entries"][0]["leaf_input"].as_str().unwrap()).unwrap();
     let leaf = leaf_hash(&entry);
     let p = ct("get-proof-by-hash-tree-size-961984011-hash-nCs3mfIydh9x4CKyQ-2Bu2xtmpxmFggA5MLymHwNQSlLg-3D");
     let index = p["leaf_index"].as_u64().unwrap();
@@ -203,7 +205,10 @@ fn every_tree_up_to_300_proves_every_leaf_and_every_earlier_size() {
             let p = consistency_proof(&tree, m, size).unwrap();
             assert_eq!(verify_consistency(m, size, &roots[m as usize], &root, &p), Ok(()), "{m} to {size}");
             if m < size {
-                assert!(verify_consistency(m, size, &roots[m as usize - 1], &root, &p).is_err(), "wrong first root {m} to {size}");
+                assert!(
+                    verify_consistency(m, size, &roots[m as usize - 1], &root, &p).is_err(),
+                    "wrong first root {m} to {size}"
+                );
             }
         }
         assert!(verify_consistency(0, size, &roots[0], &root, &[]).is_err(), "from the empty tree proves nothing");

@@ -8,7 +8,8 @@ const PETER: &str = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4i
 const ENOCH: &str = "EnochRoot+af0cfe78+ATtqJ7zOtqQtYqOo0CpvDXNlMhV3HeJDpjrASKGLWdop";
 const PLUS: &str = "TEST+7997405c+AQcC+FTVKf0jlTdHDY3rbevmnKxxPjigCXlVtGe6RIr6";
 const COSIGNATURE: &str = "remora.n621.de+da77ade7+BOvN63jn/bLvkieywe8R6UYAtVtNbZpXh34x7onlmtw2";
-const TEXT: &str = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n";
+const TEXT: &str =
+    "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n";
 const SIGNED: &str = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n\n— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
 
 #[test]
@@ -61,7 +62,10 @@ fn every_mangling_of_a_verifier_key_is_refused() {
 fn a_changed_text_or_signature_is_rejected() {
     let keys = [VerifierKey::parse(PETER).unwrap()];
     let changed = SIGNED.replace("cryptography", "cryptographY");
-    assert_eq!(Note::parse(changed.as_bytes()).unwrap().verify(&keys), Err(NoteError::BadSignature { key: "PeterNeumann".into() }));
+    assert_eq!(
+        Note::parse(changed.as_bytes()).unwrap().verify(&keys),
+        Err(NoteError::BadSignature { key: "PeterNeumann".into() })
+    );
     let mut note = Note::parse(SIGNED.as_bytes()).unwrap();
     note.signatures[0].signature[10] ^= 1;
     assert!(matches!(note.verify(&keys), Err(NoteError::BadSignature { .. })));

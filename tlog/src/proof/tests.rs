@@ -18,7 +18,12 @@ fn log_with_receipt() -> (Log, Receipt, u64) {
     let mut entries = vec!["petition/v1 id=42 area=E07000030 opens=100 closes=200 electorate=80 percent=5 required=4 text-sha256=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".to_string()];
     for n in 0..9u8 {
         let r = if n == 6 { receipt.r.0 } else { [100 + n; 32] };
-        let e = Entry::Sig { id: Ident::parse("42").unwrap(), area: Ident::parse("E05003220").unwrap(), at: 150, commit: commitment("42", "E05003220", &r) };
+        let e = Entry::Sig {
+            id: Ident::parse("42").unwrap(),
+            area: Ident::parse("E05003220").unwrap(),
+            at: 150,
+            commit: commitment("42", "E05003220", &r),
+        };
         entries.push(e.encode());
     }
     let mut tree = Tree::new();
@@ -69,10 +74,16 @@ fn a_receipt_fails_against_anything_else() {
     // Another log's key, or another origin.
     let other = NoteSigner::from_seed(ORIGIN, [4; 32]).unwrap().verifier();
     assert!(matches!(verify_receipt(&proof(&log, index), &receipt, &other, ORIGIN), Err(ProofCheck::Checkpoint(_))));
-    assert!(matches!(verify_receipt(&proof(&log, index), &receipt, &key, "elsewhere.example/log"), Err(ProofCheck::Checkpoint(_))));
+    assert!(matches!(
+        verify_receipt(&proof(&log, index), &receipt, &key, "elsewhere.example/log"),
+        Err(ProofCheck::Checkpoint(_))
+    ));
     // A receipt for another petition or with another r.
     let wrong_r = Receipt { r: Secret([6; 32]), ..receipt.clone() };
-    assert!(matches!(verify_receipt(&proof(&log, index), &wrong_r, &key, ORIGIN), Err(ProofCheck::NotThisSignature(_))));
+    assert!(matches!(
+        verify_receipt(&proof(&log, index), &wrong_r, &key, ORIGIN),
+        Err(ProofCheck::NotThisSignature(_))
+    ));
     let wrong_petition = Receipt { petition_id: "43".into(), ..receipt.clone() };
     assert!(verify_receipt(&proof(&log, index), &wrong_petition, &key, ORIGIN).is_err());
     // No entry carried.

@@ -51,7 +51,11 @@ fn a_tally_states_what_the_entries_say_in_the_documented_form() {
     r.apply(&Entry::Close { id: id("7"), at: 2000 });
     assert_eq!(r.tally(&id("7"), "o", &ROOT).unwrap().status, Status::ClosedNotReached);
     r.apply(&Entry::Reinstate { id: id("7"), target: 1 });
-    assert_eq!(r.tally(&id("7"), "o", &ROOT).unwrap().status, Status::ClosedReached, "a reinstatement after the close still counts");
+    assert_eq!(
+        r.tally(&id("7"), "o", &ROOT).unwrap().status,
+        Status::ClosedReached,
+        "a reinstatement after the close still counts"
+    );
     assert!(r.violations().is_empty());
 }
 
@@ -67,7 +71,16 @@ fn every_rule_is_caught_and_the_offending_entry_changes_nothing() {
     let cases: Vec<(Entry, Rule)> = vec![
         (petition("7", "A", 2), Rule::PetitionRepeated),
         (
-            Entry::Petition { id: id("9"), area: id("A"), opens: 1000, closes: 1000, electorate: 40, percent: Percent::parse("5").unwrap(), required: 2, text_sha256: [1; 32] },
+            Entry::Petition {
+                id: id("9"),
+                area: id("A"),
+                opens: 1000,
+                closes: 1000,
+                electorate: 40,
+                percent: Percent::parse("5").unwrap(),
+                required: 2,
+                text_sha256: [1; 32],
+            },
             Rule::PetitionImpossible,
         ),
         (petition("9", "A", 0), Rule::PetitionImpossible),
@@ -76,7 +89,10 @@ fn every_rule_is_caught_and_the_offending_entry_changes_nothing() {
         (sig("7", "W1", 999, 3), Rule::SignatureOutsideWindow),
         (sig("7", "W1", 2000, 3), Rule::SignatureOutsideWindow),
         (sig("7", "W1", 1200, 1), Rule::CommitReused),
-        (Entry::Sig { id: id("7"), area: id("W1"), at: 1200, commit: commitment("8", "W2", &[2; 32]) }, Rule::CommitReused),
+        (
+            Entry::Sig { id: id("7"), area: id("W1"), at: 1200, commit: commitment("8", "W2", &[2; 32]) },
+            Rule::CommitReused,
+        ),
         (strike("7", 0), Rule::TargetNotASignature),
         (strike("7", 3), Rule::TargetNotASignature),
         (strike("7", 4), Rule::TargetNotASignature),

@@ -16,8 +16,20 @@ fn paths_are_spelled_as_the_specification_shows() {
         }
     }
     for bad in [
-        "tile/0/1", "tile/0/0001", "tile/0/x000/001", "tile/0/001/002", "tile/0/x01/002", "tile/00/001", "tile/64/001",
-        "tile/0/001.p/0", "tile/0/001.p/256", "tile/0/001.p/01", "tile/0/001.p/", "tile/entries/001.p/x", "tile//001", "tiles/0/001",
+        "tile/0/1",
+        "tile/0/0001",
+        "tile/0/x000/001",
+        "tile/0/001/002",
+        "tile/0/x01/002",
+        "tile/00/001",
+        "tile/64/001",
+        "tile/0/001.p/0",
+        "tile/0/001.p/256",
+        "tile/0/001.p/01",
+        "tile/0/001.p/",
+        "tile/entries/001.p/x",
+        "tile//001",
+        "tiles/0/001",
     ] {
         assert_eq!(Tile::parse_path(bad), None, "{bad}");
     }
@@ -69,7 +81,11 @@ fn proofs_computed_from_tiles_alone_verify() {
     }
     // Without a needed tile, the source says which one it needs.
     let empty = TileHashes::new();
-    assert_eq!(root(&empty, 300), Err(NeedTile { level: 1, index: 0 }), "the first 256 leaves hash to the first level-1 tile hash");
+    assert_eq!(
+        root(&empty, 300),
+        Err(NeedTile { level: 1, index: 0 }),
+        "the first 256 leaves hash to the first level-1 tile hash"
+    );
 }
 
 #[test]

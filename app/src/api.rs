@@ -42,7 +42,7 @@ pub async fn search_postcode(postcode: String) -> Result<Search, ServerFnError> 
         Err(e) => return Ok(Search::Problem(e.to_string())),
     };
     cache_publicly(10);
-    match petition_store::queries::search_postcode(&st.db, &pc, chrono::Utc::now()).await.map_err(internal)? {
+    match petition_store::read::public::search_postcode(&st.db, &pc, chrono::Utc::now()).await.map_err(internal)? {
         Some(found) => Ok(Search::Found(found)),
         None => Ok(Search::Problem(format!(
             "We cannot find {pc} in the areas this site covers. Check the postcode, or contact your council."
@@ -54,7 +54,7 @@ pub async fn search_postcode(postcode: String) -> Result<Search, ServerFnError> 
 pub async fn petition(id: i64) -> Result<Option<PetitionPage>, ServerFnError> {
     let st = state()?;
     cache_publicly(5);
-    petition_store::queries::petition_page(&st.db, id, chrono::Utc::now()).await.map_err(internal)
+    petition_store::read::public::petition_page(&st.db, id, chrono::Utc::now()).await.map_err(internal)
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,7 +71,7 @@ pub async fn sign_page(id: i64, postcode: Option<String>) -> Result<Option<SignP
     use petition_core::Postcode;
     let st = state()?;
     let Some(petition) =
-        petition_store::queries::petition_summary(&st.db, id, chrono::Utc::now()).await.map_err(internal)?
+        petition_store::read::public::petition_summary(&st.db, id, chrono::Utc::now()).await.map_err(internal)?
     else {
         return Ok(None);
     };
@@ -79,10 +79,10 @@ pub async fn sign_page(id: i64, postcode: Option<String>) -> Result<Option<SignP
     if let Some(raw) = postcode {
         match Postcode::parse(&raw) {
             Err(e) => page.postcode_problem = Some(e.to_string()),
-            Ok(pc) => match petition_store::queries::ward_of_postcode(&st.db, &pc).await.map_err(internal)? {
+            Ok(pc) => match petition_store::places::ward_of_postcode(&st.db, &pc).await.map_err(internal)? {
                 None => page.postcode_problem = Some(format!("We cannot find {pc} in the areas this site covers")),
                 Some(ward) => {
-                    if !petition_store::queries::lies_in(&st.db, &ward, &page.petition.area.code)
+                    if !petition_store::places::lies_in(&st.db, &ward, &page.petition.area.code)
                         .await
                         .map_err(internal)?
                     {
@@ -91,7 +91,7 @@ pub async fn sign_page(id: i64, postcode: Option<String>) -> Result<Option<SignP
                             page.petition.area.name
                         ));
                     } else {
-                        page.addresses = petition_store::queries::addresses_at(&st.db, &pc).await.map_err(internal)?;
+                        page.addresses = petition_store::places::addresses_at(&st.db, &pc).await.map_err(internal)?;
                         page.postcode = Some(pc.to_string());
                     }
                 }
@@ -103,7 +103,7 @@ pub async fn sign_page(id: i64, postcode: Option<String>) -> Result<Option<SignP
 
 #[server]
 pub async fn link_title(kind: String, token: String) -> Result<Option<(i64, String)>, ServerFnError> {
-    use petition_store::signing::{link_petition, LinkKind};
+    use petition_store::signatures::{link_petition, LinkKind};
     let st = state()?;
     let kind = if kind == "withdraw" { LinkKind::Withdraw } else { LinkKind::Confirm };
     if token.len() > 64 {
@@ -116,11 +116,11 @@ pub async fn link_title(kind: String, token: String) -> Result<Option<(i64, Stri
 #[server]
 pub async fn officer_petitions() -> Result<Vec<petition_core::views::OfficerPetition>, ServerFnError> {
     let st = state()?;
-    petition_store::officer::petitions(&st.db, petition_store::now()).await.map_err(internal)
+    petition_store::read::officer::petitions(&st.db, petition_store::now()).await.map_err(internal)
 }
 
 #[server]
 pub async fn officer_petition(id: i64) -> Result<Option<petition_core::views::OfficerPetition>, ServerFnError> {
     let st = state()?;
-    petition_store::officer::petition(&st.db, id, petition_store::now()).await.map_err(internal)
+    petition_store::read::officer::petition(&st.db, id, petition_store::now()).await.map_err(internal)
 }

@@ -1,7 +1,7 @@
 //! What the server functions need, provided as context by the server.
 
+use petition_store::mail::Mailing;
 use petition_store::secrets::Secrets;
-use petition_store::signing::Mailing;
 use petition_store::Db;
 
 #[derive(Clone, Debug)]

@@ -19,7 +19,7 @@ use crate::threshold::{Percent, Trigger};
 pub type Time = i64;
 
 /// What a petition fixed when it opened.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Terms {
     pub opens: Time,
     /// The exclusive end of the window before any pause.
@@ -162,7 +162,7 @@ impl EventKind {
 }
 
 /// A change of state, with the count and the figures it was decided on.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Event {
     pub kind: EventKind,
     pub at: Time,
@@ -212,6 +212,18 @@ impl Terms {
     /// Whether a signature may be confirmed (or made) at `at`: open, not paused, inside the window.
     pub fn accepts(&self, s: &State, at: Time) -> bool {
         s.phase() == Phase::Open && at >= self.opens && self.deadline(s).is_some_and(|d| at < d)
+    }
+
+    /// Whether the signing window is running at `at`: opened, not closed, and either paused (the
+    /// deadline moves on while it is) or before the deadline. Signers may withdraw then, and the
+    /// public pages list the petition; only while it also [`Terms::accepts`] may anyone sign.
+    pub fn collecting(&self, s: &State, at: Time) -> bool {
+        at >= self.opens
+            && match s.phase() {
+                Phase::Closed => false,
+                Phase::Paused => true,
+                Phase::Open => self.deadline(s).is_some_and(|d| at < d),
+            }
     }
 
     /// Whether a signature confirmed at `confirmed_at` and still valid in every other way counts.
@@ -286,28 +298,6 @@ impl Terms {
         }
         Ok(Step { state, events })
     }
-}
-
-/// What a signature is, for deciding whether it counts.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SignatureFacts {
-    pub confirmed_at: Option<Time>,
-    /// Matched to the register, or approved by an officer after review.
-    pub verified: bool,
-    pub struck: bool,
-    pub withdrawn: bool,
-}
-
-impl SignatureFacts {
-    /// Whether this signature counts toward the petition.
-    pub fn counts(&self, terms: &Terms, state: &State) -> bool {
-        self.verified && !self.struck && !self.withdrawn && self.confirmed_at.is_some_and(|at| terms.counts(state, at))
-    }
-}
-
-/// The change to the valid count when a signature's facts change: -1, 0 or +1.
-pub fn count_delta(terms: &Terms, state: &State, before: &SignatureFacts, after: &SignatureFacts) -> i64 {
-    after.counts(terms, state) as i64 - before.counts(terms, state) as i64
 }
 
 /// Why a signature no longer counts: the transparency log's reason codes, one definition for both.

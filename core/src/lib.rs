@@ -9,6 +9,7 @@ pub mod names;
 pub mod postcode;
 /// Receipts live with the log's verification code, which the browser also uses.
 pub use petition_log::receipt;
+pub mod signature;
 pub mod text;
 pub mod threshold;
 pub mod views;

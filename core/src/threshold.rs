@@ -6,92 +6,9 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// A percentage written as a decimal (`5`, `2.5`, `0.125`): stored exactly as
-/// `units / 10^scale`, at most four decimal places, greater than 0 and at most 100.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct Percent {
-    units: u64,
-    scale: u32,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PercentError;
-
-impl fmt::Display for PercentError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a percentage is a decimal above 0 and at most 100 with up to four decimal places, like 5 or 2.5")
-    }
-}
-
-impl std::error::Error for PercentError {}
-
-impl Percent {
-    pub const DEFAULT: Percent = Percent { units: 5, scale: 0 };
-
-    /// Parses the canonical decimal form only: no sign, no leading zeros (but `0.5`), no trailing
-    /// zeros after the point, no exponent.
-    pub fn parse(s: &str) -> Result<Percent, PercentError> {
-        let (int, frac) = match s.split_once('.') {
-            Some((i, f)) => (i, Some(f)),
-            None => (s, None),
-        };
-        let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
-        if !digits(int) || (int.len() > 1 && int.starts_with('0')) {
-            return Err(PercentError);
-        }
-        let frac = match frac {
-            None => "",
-            Some(f) if digits(f) && f.len() <= 4 && !f.ends_with('0') => f,
-            Some(_) => return Err(PercentError),
-        };
-        if int.len() > 3 {
-            return Err(PercentError);
-        }
-        let scale = frac.len() as u32;
-        let units: u64 = format!("{int}{frac}").parse().map_err(|_| PercentError)?;
-        let p = Percent { units, scale };
-        if units == 0 || units > 100 * 10u64.pow(scale) {
-            return Err(PercentError);
-        }
-        Ok(p)
-    }
-
-    /// `(numerator, denominator)` of the fraction of the electorate: percent / 100.
-    pub fn fraction(self) -> (u128, u128) {
-        (self.units as u128, 100 * 10u128.pow(self.scale))
-    }
-}
-
-impl fmt::Display for Percent {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.scale == 0 {
-            return write!(f, "{}", self.units);
-        }
-        let d = 10u64.pow(self.scale);
-        write!(f, "{}.{:0width$}", self.units / d, self.units % d, width = self.scale as usize)
-    }
-}
-
-impl TryFrom<String> for Percent {
-    type Error = PercentError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Percent::parse(&s)
-    }
-}
-
-impl From<Percent> for String {
-    fn from(p: Percent) -> String {
-        p.to_string()
-    }
-}
-
-/// `ceil(electorate × percent / 100)` without floating point.
-pub fn required_by_percent(electorate: u64, percent: Percent) -> u64 {
-    let (num, den) = percent.fraction();
-    let product = electorate as u128 * num;
-    product.div_ceil(den) as u64
-}
+/// The share of the electorate, with its ceiling arithmetic: one type, shared with the log crate
+/// that observers run, so the published and the recomputed requirement come from the same code.
+pub use petition_log::percent::Percent;
 
 /// A calendar date, ordered, for the periods in which published figures are in force.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -155,7 +72,7 @@ pub fn published_number(numbers: &[VerificationNumber], area: &str, day: Day) ->
 }
 
 /// Why a petition needs the number it does, fixed when it opens.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Trigger {
     pub electorate: u64,
     pub percent: Percent,
@@ -168,9 +85,7 @@ impl Trigger {
     pub fn fix(electorate: u64, percent: Percent, published: Option<u64>) -> Trigger {
         match published {
             Some(required) => Trigger { electorate, percent, required, published: true },
-            None => {
-                Trigger { electorate, percent, required: required_by_percent(electorate, percent), published: false }
-            }
+            None => Trigger { electorate, percent, required: percent.required(electorate), published: false },
         }
     }
 
@@ -182,67 +97,6 @@ impl Trigger {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
-
-    #[test]
-    fn percent_parsing() {
-        for (s, ok) in [
-            ("5", true),
-            ("2.5", true),
-            ("0.5", true),
-            ("100", true),
-            ("0.0001", true),
-            ("0", false),
-            ("100.5", false),
-            ("101", false),
-            ("05", false),
-            ("5.0", false),
-            ("5.", false),
-            (".5", false),
-            ("-5", false),
-            ("+5", false),
-            ("5e0", false),
-            ("0.00001", false),
-            ("", false),
-            (" 5", false),
-            ("1000", false),
-        ] {
-            assert_eq!(Percent::parse(s).is_ok(), ok, "{s:?}");
-            if ok {
-                assert_eq!(Percent::parse(s).unwrap().to_string(), s);
-            }
-        }
-    }
-
-    #[test]
-    fn ceiling_at_the_edges() {
-        let five = Percent::DEFAULT;
-        assert_eq!(required_by_percent(0, five), 0);
-        assert_eq!(required_by_percent(1, five), 1);
-        assert_eq!(required_by_percent(20, five), 1);
-        assert_eq!(required_by_percent(21, five), 2);
-        assert_eq!(required_by_percent(80, five), 4); // Isles of Scilly-sized
-        assert_eq!(required_by_percent(81, five), 5);
-        assert_eq!(required_by_percent(1_023_650, five), 51_183);
-        assert_eq!(required_by_percent(92_383, five), 4_620); // ceil, not the published 4,619
-        let p = Percent::parse("2.5").unwrap();
-        assert_eq!(required_by_percent(40, p), 1);
-        assert_eq!(required_by_percent(41, p), 2);
-        assert_eq!(required_by_percent(u64::MAX, Percent::parse("100").unwrap()), u64::MAX);
-    }
-
-    proptest! {
-        #[test]
-        fn ceiling_is_the_least_sufficient_count(e in 0u64..10_000_000, units in 1u64..=1_000_000) {
-            let p = Percent { units, scale: 4 };
-            let r = required_by_percent(e, p) as u128;
-            // r × 100 × 10^4 ≥ e × units, and r − 1 would fall short.
-            prop_assert!(r * 1_000_000 >= e as u128 * units as u128);
-            if r > 0 {
-                prop_assert!((r - 1) * 1_000_000 < e as u128 * units as u128);
-            }
-        }
-    }
 
     #[test]
     fn days() {

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::engine::{Phase, State, Terms, Time};
+
 /// Where a petition stands, as residents read it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Standing {
@@ -25,6 +27,11 @@ impl Standing {
             (false, _, true) => Standing::ClosedReached,
             (false, _, false) => Standing::ClosedNotReached,
         }
+    }
+
+    /// Where a petition stands at `at`, as the threshold engine sees it.
+    pub fn at(terms: &Terms, state: &State, at: Time) -> Standing {
+        Standing::of(terms.collecting(state, at), state.phase() == Phase::Paused, state.reached)
     }
 
     pub fn label(self) -> &'static str {
@@ -161,5 +168,21 @@ mod tests {
         assert_eq!(progress_percent(0, 0), 100);
         assert_eq!(progress_percent(1, 3), 33);
         assert_eq!(progress_percent(9, 3), 100);
+    }
+
+    #[test]
+    fn standing_follows_the_engine() {
+        use crate::engine::Action;
+        use crate::threshold::{Percent, Trigger};
+        let t = Terms::new(100, 200, Trigger::fix(40, Percent::DEFAULT, None)).unwrap();
+        let s = t.open().state;
+        assert_eq!(Standing::at(&t, &s, 150), Standing::Collecting);
+        let reached = t.step(&s, 150, 2, Action::Observe).unwrap().state;
+        assert_eq!(Standing::at(&t, &reached, 150), Standing::Reached);
+        let paused = t.step(&reached, 160, 2, Action::Pause).unwrap().state;
+        assert_eq!(Standing::at(&t, &paused, 500), Standing::Paused, "a pause outlasts the first deadline");
+        assert_eq!(Standing::at(&t, &reached, 200), Standing::ClosedReached, "due, though not yet recorded");
+        let closed = t.step(&s, 200, 1, Action::Observe).unwrap().state;
+        assert_eq!(Standing::at(&t, &closed, 250), Standing::ClosedNotReached);
     }
 }

@@ -1,6 +1,7 @@
 //! The signing window: opens at the moment a petition opens and closes at the end of the day,
 //! local time in Europe/London, a number of calendar months later (the last day of the month when
-//! that day does not exist). Paused time extends it.
+//! that day does not exist). Pauses extend it by their length: the threshold engine
+//! (`engine.rs`) keeps that arithmetic, in seconds.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::London;
@@ -31,16 +32,6 @@ pub fn local_date(at: DateTime<Utc>) -> NaiveDate {
 pub fn closes(opens: DateTime<Utc>, months: u32) -> DateTime<Utc> {
     let last_day = add_months(local_date(opens), months);
     start_of_local_day(last_day.succ_opt().expect("not the end of time"))
-}
-
-/// The end of the window after pauses totalling `paused`.
-pub fn closes_with_pauses(opens: DateTime<Utc>, months: u32, paused: Duration) -> DateTime<Utc> {
-    closes(opens, months) + paused
-}
-
-/// Whether an instant lies in the window `[opens, closes)`.
-pub fn in_window(at: DateTime<Utc>, opens: DateTime<Utc>, closes: DateTime<Utc>) -> bool {
-    opens <= at && at < closes
 }
 
 /// Whole days left, counted as residents do: 0 on the last day.
@@ -126,17 +117,6 @@ mod tests {
         assert_eq!(closes(utc("2026-03-31T23:30:00Z"), 6), utc("2026-10-01T23:00:00Z"));
         // 23:30 UTC on 31 January is still 31 January in London.
         assert_eq!(closes(utc("2026-01-31T23:30:00Z"), 6), utc("2026-08-01T00:00:00Z") - Duration::hours(1));
-    }
-
-    #[test]
-    fn window_edges_and_pauses() {
-        let o = utc("2026-01-10T09:30:00Z");
-        let c = closes(o, 6);
-        assert!(!in_window(o - Duration::seconds(1), o, c));
-        assert!(in_window(o, o, c));
-        assert!(in_window(c - Duration::seconds(1), o, c));
-        assert!(!in_window(c, o, c));
-        assert_eq!(closes_with_pauses(o, 6, Duration::hours(50)), c + Duration::hours(50));
     }
 
     #[test]

@@ -81,11 +81,8 @@ impl Config {
     }
 
     /// Where links in emails point, and where officer notices go.
-    pub fn mailing(&self) -> petition_store::signing::Mailing {
-        petition_store::signing::Mailing {
-            base_url: self.public_url.clone(),
-            officer_email: self.officer_email.clone(),
-        }
+    pub fn mailing(&self) -> petition_store::mail::Mailing {
+        petition_store::mail::Mailing { base_url: self.public_url.clone(), officer_email: self.officer_email.clone() }
     }
 
     /// The scheme, host and port of `public_url`, as browsers send it in `Origin`.

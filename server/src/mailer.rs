@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use lettre::message::header::ContentType;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use petition_store::outbox::{self, Claimed};
+use petition_store::mail::outbox::{self, Claimed};
 use petition_store::Db;
 use tokio::sync::Notify;
 

@@ -10,10 +10,10 @@
 //! ```
 
 mod config;
-mod log;
 mod mailer;
 mod officer;
 mod scheduler;
+mod transparency;
 mod web;
 
 use std::net::SocketAddr;
@@ -23,8 +23,8 @@ use std::sync::Arc;
 use app::state::AppState;
 use leptos::prelude::LeptosOptions;
 use petition_store::import::{self, ImportError, Kind};
-use petition_store::log::{LogKeys, Sequencer};
 use petition_store::secrets::Secrets;
+use petition_store::transparency::{LogKeys, Sequencer};
 use petition_store::Db;
 use tokio::sync::Notify;
 
@@ -217,13 +217,13 @@ async fn serve(with_demo: bool) -> Result<(), String> {
     if with_demo {
         load_demo(&db, &secrets).await?;
     }
-    let queued = petition_store::log::backfill(&db, petition_store::now())
+    let queued = petition_store::transparency::backfill(&db, petition_store::now())
         .await
         .map_err(|e| format!("cannot queue the log: {e}"))?;
     if queued > 0 {
         tracing::info!(queued, "queued what was already in the database for the log");
     }
-    tokio::spawn(log::sequence(Sequencer::new(db.clone(), keys.clone())));
+    tokio::spawn(transparency::sequence(Sequencer::new(db.clone(), keys.clone())));
     let wake = Arc::new(Notify::new());
     let transport = mailer::Transport::from_config(&cfg)?;
     match &cfg.smtp_url {
@@ -260,16 +260,16 @@ async fn serve(with_demo: bool) -> Result<(), String> {
     let addr = cfg.site_addr;
     // Signatures, and confirmations, that arrive together are committed together (group commit).
     let groups = web::Groups {
-        signer: petition_store::signing::Signer::start(
+        signer: petition_store::signatures::Signer::start(
             state.db.clone(),
             state.secrets.clone(),
             state.mailing.clone(),
             256,
         ),
-        confirmer: petition_store::signing::Confirmer::start(state.db.clone(), state.mailing.clone(), 256),
+        confirmer: petition_store::signatures::Confirmer::start(state.db.clone(), state.mailing.clone(), 256),
     };
     let shared = web::Shared::new(state, options, cfg, wake, keys.log_verifier(), groups);
-    let app = web::router(shared).merge(log::router(db_for_log, &keys));
+    let app = web::router(shared).merge(transparency::router(db_for_log, &keys));
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     tracing::info!("listening on http://{addr}");
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
@@ -284,9 +284,11 @@ async fn serve(with_demo: bool) -> Result<(), String> {
 /// prints the verifier keys to publish.
 fn make_keys() -> Result<(), String> {
     let cfg = Config::from_env()?;
-    let log = petition_store::log::create_key(&cfg.log_key_file, &cfg.log_origin)?;
-    let tally =
-        petition_store::log::create_key(&cfg.tally_key_file, &petition_store::log::tally_key_name(&cfg.log_origin))?;
+    let log = petition_store::transparency::create_key(&cfg.log_key_file, &cfg.log_origin)?;
+    let tally = petition_store::transparency::create_key(
+        &cfg.tally_key_file,
+        &petition_store::transparency::tally_key_name(&cfg.log_origin),
+    )?;
     println!(
         "wrote {} and {} (readable by their owner only; back them up offline)",
         cfg.log_key_file.display(),

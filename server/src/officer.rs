@@ -2,7 +2,8 @@
 //! pages have forms.
 
 use petition_core::engine::{Event, StrikeReason};
-use petition_store::trigger::{self, SignatureChange};
+use petition_store::signatures::{self, SignatureChange};
+use petition_store::{counts, lifecycle, StoreError};
 
 use crate::config::Config;
 
@@ -17,7 +18,7 @@ fn print(events: &[Event]) {
     for e in events {
         println!(
             "{}: {} (valid {}, required {})",
-            petition_store::queries::moment_label(e.at),
+            petition_store::time::moment_label(e.at),
             e.kind.label(),
             e.valid,
             e.required
@@ -31,48 +32,57 @@ pub async fn run(args: &[&str]) -> Result<(), String> {
     let db = crate::connect(&cfg).await?;
     let m = cfg.mailing();
     let now = petition_store::now();
-    let refused = |r: petition_core::engine::Refusal| format!("refused: {r}");
+    let refused = |e: StoreError| match e {
+        StoreError::Refused(r) => format!("refused: {r}"),
+        other => other.to_string(),
+    };
     match args {
         ["pause", id, reason @ ..] if !reason.is_empty() => {
-            let r = trigger::pause(&db, &m, number(id, "the petition")?, now, &reason.join(" "))
-                .await
-                .map_err(|e| e.to_string())?;
-            print(&r.map_err(refused)?);
+            print(
+                &lifecycle::pause(&db, &m, number(id, "the petition")?, now, &reason.join(" "))
+                    .await
+                    .map_err(refused)?,
+            );
         }
         ["pause", _] => {
             return Err("give a reason for the pause, for example: petitions officer pause 3 polling day".into())
         }
         ["resume", id] => {
-            let r = trigger::resume(&db, &m, number(id, "the petition")?, now, "").await.map_err(|e| e.to_string())?;
-            print(&r.map_err(refused)?);
+            print(&lifecycle::resume(&db, &m, number(id, "the petition")?, now, "").await.map_err(refused)?);
         }
         ["strike", sig, reason] => {
             let reason = StrikeReason::parse(reason).filter(|r| *r != StrikeReason::Withdrawn).ok_or_else(|| {
                 let codes: Vec<&str> = StrikeReason::for_officers().map(|r| r.code()).collect();
                 format!("the reason must be one of {}", codes.join(", "))
             })?;
+            let e = signatures::change_signature(
+                &db,
+                &m,
+                number(sig, "the signature")?,
+                SignatureChange::Strike(reason),
+                now,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            print(&e);
+        }
+        ["reinstate", sig] => {
             let e =
-                trigger::change_signature(&db, &m, number(sig, "the signature")?, SignatureChange::Strike(reason), now)
+                signatures::change_signature(&db, &m, number(sig, "the signature")?, SignatureChange::Reinstate, now)
                     .await
                     .map_err(|e| e.to_string())?;
             print(&e);
         }
-        ["reinstate", sig] => {
-            let e = trigger::change_signature(&db, &m, number(sig, "the signature")?, SignatureChange::Reinstate, now)
-                .await
-                .map_err(|e| e.to_string())?;
-            print(&e);
-        }
         ["approve", sig] => {
-            let e = trigger::change_signature(&db, &m, number(sig, "the signature")?, SignatureChange::Approve, now)
+            let e = signatures::change_signature(&db, &m, number(sig, "the signature")?, SignatureChange::Approve, now)
                 .await
                 .map_err(|e| e.to_string())?;
             print(&e);
         }
         ["recount", id] => {
             let id = number(id, "the petition")?;
-            let slow = trigger::recount(&db, id).await.map_err(|e| e.to_string())?;
-            let diff = trigger::check_counts(&db, id).await.map_err(|e| e.to_string())?;
+            let slow = counts::recount(&db, id).await.map_err(|e| e.to_string())?;
+            let diff = counts::check(&db, id).await.map_err(|e| e.to_string())?;
             for (ward, n) in &slow {
                 println!("{ward} {n}");
             }

@@ -6,8 +6,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use petition_store::signing::Mailing;
-use petition_store::{trigger, Db};
+use petition_store::mail::Mailing;
+use petition_store::{counts, lifecycle, petitions, Db};
 use tokio::sync::Notify;
 
 /// How often a petition's state is checked against its count in any case, to record anything a
@@ -31,7 +31,7 @@ fn now_ms() -> i64 {
 impl Scheduler {
     /// Records what fell due while the site was down.
     pub async fn catch_up(&self) -> Result<(), String> {
-        let changed = trigger::settle_all(&self.db, &self.mailing, petition_store::now())
+        let changed = lifecycle::settle_all(&self.db, &self.mailing, petition_store::now())
             .await
             .map_err(|e| format!("cannot bring petitions up to date: {e}"))?;
         if changed > 0 {
@@ -46,7 +46,7 @@ impl Scheduler {
         let mut last_recount = tokio::time::Instant::now() - RECOUNT;
         loop {
             let now = petition_store::now();
-            match trigger::close_due(&self.db, &self.mailing, now).await {
+            match lifecycle::close_due(&self.db, &self.mailing, now).await {
                 Ok(0) => {}
                 Ok(n) => {
                     tracing::info!(closed = n, "closed petitions at their deadline");
@@ -56,7 +56,7 @@ impl Scheduler {
             }
             if last_sweep.elapsed() >= SWEEP {
                 last_sweep = tokio::time::Instant::now();
-                match trigger::settle_all(&self.db, &self.mailing, now).await {
+                match lifecycle::settle_all(&self.db, &self.mailing, now).await {
                     Ok(0) => {}
                     Ok(n) => {
                         tracing::warn!(changed = n, "the sweep recorded changes a settle had missed");
@@ -69,7 +69,7 @@ impl Scheduler {
                 last_recount = tokio::time::Instant::now();
                 self.recount().await;
             }
-            let next = trigger::next_deadline(&self.db).await.ok().flatten();
+            let next = lifecycle::next_deadline(&self.db).await.ok().flatten();
             let wait = match next {
                 Some(d) if d * 1000 > now_ms() => (d * 1000 - now_ms()).min(NAP),
                 // Due now but not closed (an error above): try again shortly, without spinning.
@@ -82,9 +82,9 @@ impl Scheduler {
 
     /// The slow path: every petition's counters against a recount from the rows.
     async fn recount(&self) {
-        let Ok(all) = trigger::load_all(&self.db).await else { return };
+        let Ok(all) = petitions::load_all(&self.db).await else { return };
         for p in all {
-            match trigger::check_counts(&self.db, p.id).await {
+            match counts::check(&self.db, p.id).await {
                 Ok(diff) if diff.is_empty() => {}
                 Ok(diff) => tracing::error!(
                     petition = p.id,

@@ -23,7 +23,7 @@ use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use petition_core::text::{clean, Email, PersonName, TextError};
 use petition_core::Postcode;
-use petition_store::signing::{
+use petition_store::signatures::{
     self, AddressChoice, ConfirmOutcome, SignError, SignOutcome, SignRequest, WithdrawOutcome,
 };
 use tokio::sync::Notify;
@@ -68,8 +68,8 @@ impl Shared {
 
 /// The writers that commit signatures and confirmations in groups.
 pub struct Groups {
-    pub signer: signing::Signer,
-    pub confirmer: signing::Confirmer,
+    pub signer: signatures::Signer,
+    pub confirmer: signatures::Confirmer,
 }
 
 type S = Arc<Shared>;
@@ -375,7 +375,7 @@ async fn confirm_post(State(s): State<S>, Path(token): Path<String>, headers: He
 
 async fn withdraw_post(State(s): State<S>, Path(token): Path<String>, headers: HeaderMap, uri: Uri) -> Response {
     let outcome = if token_ok(&token) {
-        match signing::withdraw(&s.state.db, &s.state.mailing, &token, petition_store::now()).await {
+        match signatures::withdraw(&s.state.db, &s.state.mailing, &token, petition_store::now()).await {
             Ok(o) => o,
             Err(e) => {
                 tracing::error!("withdrawing failed: {e}");
@@ -448,7 +448,7 @@ async fn check_receipt(s: &S, text: &str) -> Result<ReceiptVerdict, petition_sto
     };
     let Ok(petition_id) = receipt.petition_id.parse::<i64>() else { return Ok(ReceiptVerdict::NotYet) };
     let commit = petition_log::checkpoint::parse_hash(&receipt.commitment()).expect("a commitment is a hash");
-    let Some(proof) = petition_store::log::proof(&s.state.db, petition_id, &commit).await? else {
+    let Some(proof) = petition_store::transparency::proof(&s.state.db, petition_id, &commit).await? else {
         return Ok(ReceiptVerdict::NotYet);
     };
     let checked = LogProof::parse(&proof)
@@ -460,7 +460,7 @@ async fn check_receipt(s: &S, text: &str) -> Result<ReceiptVerdict, petition_sto
             return Ok(ReceiptVerdict::Invalid(format!("The log's proof for this receipt does not check out: {e}")))
         }
     };
-    let later = petition_store::log::entries_from(&s.state.db, index, cp.size).await?;
+    let later = petition_store::transparency::entries_from(&s.state.db, index, cp.size).await?;
     Ok(match strike_of(index, later.iter().map(|e| e.as_bytes())) {
         None => ReceiptVerdict::Counted { index, size: cp.size },
         Some(r) => ReceiptVerdict::Struck { index, size: cp.size, reason: r.code().into() },

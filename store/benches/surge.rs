@@ -23,9 +23,11 @@ use petition_core::engine::EventKind;
 use petition_core::text::{Email, PersonName};
 use petition_core::{AreaCode, Postcode};
 use petition_store::demo::{self, Size};
-use petition_store::queries::{open_petition, Policy};
-use petition_store::signing::{self, AddressChoice, ConfirmOutcome, Confirmer, Mailing, SignRequest, Signer};
-use petition_store::{outbox, trigger};
+use petition_store::lifecycle::{open_petition, Policy};
+use petition_store::mail::outbox;
+use petition_store::mail::Mailing;
+use petition_store::signatures::{self, AddressChoice, ConfirmOutcome, Confirmer, SignRequest, Signer};
+use petition_store::{counts, lifecycle};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -91,7 +93,7 @@ async fn main() {
                     let Some(req) = requests.lock().await.pop() else { return };
                     match &signer {
                         Some(s) => s.sign(&req, now).await,
-                        None => signing::sign(&db, &secrets, &mailing(), &req, now).await,
+                        None => signatures::sign(&db, &secrets, &mailing(), &req, now).await,
                     }
                     .unwrap();
                 }
@@ -124,10 +126,13 @@ async fn main() {
             let (mut count_at, mut event_at) = (None, None);
             while !done.load(Ordering::Relaxed) || event_at.is_none() {
                 let mut conn = db.pool.acquire().await.unwrap();
-                let count = trigger::valid_count(&mut conn, id).await.unwrap();
+                let count = counts::valid_count(&mut conn, id).await.unwrap();
                 drop(conn);
-                let reached =
-                    trigger::events(&db, id).await.unwrap().iter().any(|r| r.event.kind == EventKind::ThresholdReached);
+                let reached = lifecycle::events(&db, id)
+                    .await
+                    .unwrap()
+                    .iter()
+                    .any(|r| r.event.kind == EventKind::ThresholdReached);
                 let t = Instant::now();
                 if count >= required && count_at.is_none() {
                     count_at = Some(t);
@@ -155,7 +160,7 @@ async fn main() {
                     let now = petition_store::now();
                     let out = match &confirmer {
                         Some(c) => c.confirm(&token, now).await,
-                        None => signing::confirm(&db, &mailing(), &token, now).await,
+                        None => signatures::confirm(&db, &mailing(), &token, now).await,
                     }
                     .unwrap();
                     assert!(matches!(out, ConfirmOutcome::Counted { .. }), "{out:?}");
@@ -174,9 +179,9 @@ async fn main() {
     latencies.sort_by(f64::total_cmp);
     let pct = |p: f64| latencies[((latencies.len() - 1) as f64 * p) as usize];
 
-    let events = trigger::events(&db, id).await.unwrap();
+    let events = lifecycle::events(&db, id).await.unwrap();
     let reached = events.iter().filter(|r| r.event.kind == EventKind::ThresholdReached).count();
-    let recount: u64 = trigger::recount(&db, id).await.unwrap().values().sum();
+    let recount: u64 = counts::recount(&db, id).await.unwrap().values().sum();
     let how = if grouped { "committed in groups" } else { "each in its own transaction" };
     println!("backend {backend}, {n} signers, {workers} confirming at a time ({how}), trigger at {required}");
     println!("signing: {:.0} per second", n as f64 / signing_secs);
@@ -189,7 +194,7 @@ async fn main() {
         ),
         other => println!("watcher saw count/event at {other:?}"),
     }
-    let counters: u64 = trigger::counts_by_ward(&db, id).await.unwrap().values().sum();
+    let counters: u64 = counts::by_ward(&db, id).await.unwrap().values().sum();
     println!("threshold-reached events: {reached}; counters {counters}, recount {recount}");
     assert_eq!(reached, 1, "exactly one threshold-reached event");
     assert_eq!(recount, n as u64);

@@ -5,7 +5,7 @@ use sqlx::AnyPool;
 use sqlx::Executor;
 use std::time::Duration;
 
-use crate::Result;
+use crate::error::{Result, StoreError};
 
 static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
@@ -33,7 +33,7 @@ impl Db {
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Backend::Postgres
         } else {
-            return Err(crate::StoreError::Invalid(format!(
+            return Err(StoreError::Config(format!(
                 "DATABASE_URL must start with sqlite: or postgres: (got {:?})",
                 url.split(':').next().unwrap_or("")
             )));

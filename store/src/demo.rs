@@ -6,15 +6,18 @@
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use petition_core::receipt::{Receipt, Secret};
+use petition_core::signature::Status;
 use petition_core::AreaCode;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sqlx::Row;
 
+use crate::counts::SHARDS;
+use crate::db::Db;
 use crate::import::{self, ImportError, Kind};
-use crate::queries::{open_petition, Policy};
+use crate::lifecycle::open::{open_petition, Policy};
+use crate::places::lies_in;
 use crate::secrets::Secrets;
-use crate::Db;
 
 pub const SEED: u64 = 2026;
 pub const REGISTER_DATE: &str = "2026-02-15";
@@ -89,9 +92,8 @@ pub fn generate(size: Size, seed: u64, register_date: &str) -> Files {
     f.electorates.push_str("area_code,register_date,electorate\n");
     let mut uprn = 100_090_000_000u64;
     let mut district_total = 0u64;
-    for w in 0..size.wards.min(WARDS.len()) {
+    for (w, &ward_name) in WARDS.iter().enumerate().take(size.wards) {
         let code = ward_code(w);
-        let ward_name = WARDS[w];
         f.areas.push_str(&format!("{code},\"{ward_name}\",ward,{DISTRICT}\n"));
         let prefix =
             format!("{}{}", ward_name.chars().next().unwrap_or('W').to_ascii_uppercase(), (b'A' + w as u8) as char);
@@ -219,7 +221,7 @@ pub async fn load(db: &Db, secrets: &Secrets, now: DateTime<Utc>) -> Result<bool
         let target = ((required as f64) * fill) as usize;
         let mut inside = std::collections::HashSet::new();
         for w in (0..Size::DEMO.wards).map(ward_code) {
-            if crate::queries::lies_in(db, &w, &code).await.map_err(ImportError::Store)? {
+            if lies_in(db, &w, &code).await.map_err(ImportError::Store)? {
                 inside.insert(w);
             }
         }
@@ -240,7 +242,7 @@ pub async fn load(db: &Db, secrets: &Secrets, now: DateTime<Utc>) -> Result<bool
             sqlx::query(
                 "INSERT INTO signatures (petition_id, dedupe_key, status, elector_id, uprn, postcode, address_text, ward_code,
                    name, email, created_at, confirmed_at, receipt_r, receipt_commit)
-                 VALUES ($1, $2, 'confirmed', $3, $4, $5, '', $6, $7, $8, $9, $9, $10, $11) ON CONFLICT (petition_id, dedupe_key) DO NOTHING",
+                 VALUES ($1, $2, $12, $3, $4, $5, '', $6, $7, $8, $9, $9, $10, $11) ON CONFLICT (petition_id, dedupe_key) DO NOTHING",
             )
             .bind(id)
             .bind(secrets.keyed_hash(&["sig", &id.to_string(), "elector", &elector.to_string()]))
@@ -253,18 +255,19 @@ pub async fn load(db: &Db, secrets: &Secrets, now: DateTime<Utc>) -> Result<bool
             .bind(at)
             .bind(base64::engine::general_purpose::STANDARD.encode(receipt.r.0))
             .bind(receipt.commitment())
+            .bind(Status::Confirmed.name())
             .execute(&mut *tx)
             .await?;
         }
         // The counters, as confirmations one by one would have left them.
         sqlx::query(&format!(
-            "INSERT INTO tallies (petition_id, ward_code, shard, n)
-             SELECT petition_id, ward_code, id % {}, COUNT(*) FROM signatures WHERE petition_id = $1 AND status = 'confirmed'
+            "INSERT INTO count_shards (petition_id, ward_code, shard, n)
+             SELECT petition_id, ward_code, id % {}, COUNT(*) FROM signatures WHERE petition_id = $1 AND status = $2
              GROUP BY petition_id, ward_code, id % {}",
-            crate::trigger::SHARDS,
-            crate::trigger::SHARDS
+            SHARDS, SHARDS
         ))
         .bind(id)
+        .bind(Status::Confirmed.name())
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;

@@ -8,7 +8,7 @@ use std::pin::Pin;
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::{Result, StoreError};
+use crate::error::{Result, StoreError};
 
 /// Writes a group and gives it back with, for each item in order, whether it was written.
 pub(crate) type Commit<T> =
@@ -61,8 +61,8 @@ impl<T: Send + 'static> Grouper<T> {
         self.jobs
             .send(Job { item, reply })
             .await
-            .map_err(|_| StoreError::Invalid("the group writer has stopped".into()))?;
-        let (item, written) = answered.await.map_err(|_| StoreError::Invalid("writing this group failed".into()))?;
+            .map_err(|_| StoreError::Unavailable("the group writer has stopped"))?;
+        let (item, written) = answered.await.map_err(|_| StoreError::Unavailable("writing this group failed"))?;
         Ok((item, written?))
     }
 }

@@ -10,7 +10,8 @@ use petition_core::threshold::Day;
 use petition_core::{AreaCode, AreaKind, Postcode};
 use sqlx::Row;
 
-use crate::{Db, StoreError};
+use crate::db::Db;
+use crate::error::StoreError;
 
 /// One problem in an input file. Line 1 is the header.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -9,9 +9,10 @@ use petition_core::text::{Email, PersonName};
 use petition_core::Postcode;
 use petition_store::demo::{self, Person, Size};
 use petition_store::import::{import, Kind};
-use petition_store::outbox;
+use petition_store::mail::outbox;
+use petition_store::mail::Mailing;
 use petition_store::secrets::Secrets;
-use petition_store::signing::{self, AddressChoice, Mailing, SignRequest};
+use petition_store::signatures::{self, AddressChoice, SignRequest};
 use petition_store::Db;
 use sqlx::Connection;
 use std::collections::BTreeMap;
@@ -128,7 +129,7 @@ pub fn distinct_signers<'a>(people: impl IntoIterator<Item = &'a Person>, n: usi
 /// Signs for each person and returns their confirmation tokens, in order.
 pub async fn sign_all(w: &World, petition_id: i64, people: &[Person], now: i64) -> Vec<String> {
     for (n, p) in people.iter().enumerate() {
-        signing::sign(&w.t.db, &w.secrets, &mailing(), &request(petition_id, p, n), now).await.unwrap();
+        signatures::sign(&w.t.db, &w.secrets, &mailing(), &request(petition_id, p, n), now).await.unwrap();
     }
     let mut tokens = BTreeMap::new();
     while let Some(c) = outbox::claim_next(&w.t.db, now, 60).await.unwrap() {

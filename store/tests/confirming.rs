@@ -10,9 +10,10 @@ use petition_core::engine::EventKind;
 use petition_core::text::PersonName;
 use petition_core::AreaCode;
 use petition_store::demo::{self, Person};
-use petition_store::queries::{open_petition, Policy};
-use petition_store::signing::{self, ConfirmOutcome, Confirmer, SignOutcome};
-use petition_store::{outbox, trigger, Backend, Db};
+use petition_store::lifecycle::{open_petition, Policy};
+use petition_store::mail::outbox;
+use petition_store::signatures::{self, ConfirmOutcome, Confirmer, SignOutcome};
+use petition_store::{counts, lifecycle, Backend, Db};
 use sqlx::Row;
 
 async fn scalar(db: &Db, sql: &str, id: i64) -> i64 {
@@ -66,7 +67,7 @@ async fn a_group_answers_each_link_as_it_would_alone() {
         // Someone the register does not know at that address: an officer reviews it.
         let mut stranger = request(open, &people[3], 3);
         stranger.name = PersonName::parse("Nobody Onthe Register").unwrap();
-        assert_eq!(signing::sign(&db, &w.secrets, &m, &stranger, now).await.unwrap(), SignOutcome::Unmatched);
+        assert_eq!(signatures::sign(&db, &w.secrets, &m, &stranger, now).await.unwrap(), SignOutcome::Unmatched);
         let mut review_token = None;
         while let Some(c) = outbox::claim_next(&db, now, 60).await.unwrap() {
             outbox::mark_sent(&db, &c, now).await.unwrap();
@@ -78,7 +79,7 @@ async fn a_group_answers_each_link_as_it_would_alone() {
         }
         let review_token = review_token.expect("a confirmation email for the unmatched signer");
         let on_paused = sign_all(&w, paused, &people[..1], now).await;
-        trigger::pause(&db, &m, paused, now, "an outage").await.unwrap().unwrap();
+        lifecycle::pause(&db, &m, paused, now, "an outage").await.unwrap();
         let late = now + 400 * 86_400;
 
         let links = [
@@ -91,16 +92,16 @@ async fn a_group_answers_each_link_as_it_would_alone() {
             ("no-such-link", now),
         ];
         let got: Vec<&str> =
-            signing::confirm_all(&db, &m, &links).await.iter().map(|r| name(r.as_ref().unwrap())).collect();
+            signatures::confirm_all(&db, &m, &links).await.iter().map(|r| name(r.as_ref().unwrap())).collect();
         assert_eq!(got, ["counted", "counted", "already", "review", "paused", "closed", "unknown"], "{}", w.t.name);
         // Exactly what was written is counted, logged and thanked: two counted, one for review.
         assert_eq!(written(&db, open).await, (3, 2, 3), "{}", w.t.name);
         assert_eq!(written(&db, paused).await, (0, 0, 0), "{}", w.t.name);
-        assert!(trigger::check_counts(&db, open).await.unwrap().is_empty());
-        assert_eq!(trigger::recount(&db, open).await.unwrap().values().sum::<u64>(), 2);
+        assert!(counts::check(&db, open).await.unwrap().is_empty());
+        assert_eq!(counts::recount(&db, open).await.unwrap().values().sum::<u64>(), 2);
         // A group of links that are all answered without writing changes nothing.
         let again: Vec<&str> =
-            signing::confirm_all(&db, &m, &links[..3]).await.iter().map(|r| name(r.as_ref().unwrap())).collect();
+            signatures::confirm_all(&db, &m, &links[..3]).await.iter().map(|r| name(r.as_ref().unwrap())).collect();
         assert_eq!(again, ["already", "already", "already"]);
         assert_eq!(written(&db, open).await, (3, 2, 3));
         w.t.close().await;
@@ -150,7 +151,7 @@ async fn one_confirmation_that_fails_does_not_fail_its_group() {
                 .unwrap();
         refuse_to_confirm(&db, bad).await;
         let links: Vec<(&str, i64)> = tokens.iter().map(|t| (t.as_str(), now)).collect();
-        let results = signing::confirm_all(&db, &m, &links).await;
+        let results = signatures::confirm_all(&db, &m, &links).await;
         for (i, r) in results.iter().enumerate() {
             if i == 3 {
                 assert!(r.is_err(), "{}: the refused one reports its failure: {r:?}", w.t.name);
@@ -159,11 +160,11 @@ async fn one_confirmation_that_fails_does_not_fail_its_group() {
             }
         }
         assert_eq!(written(&db, id).await, (5, 5, 5), "{}", w.t.name);
-        assert!(trigger::check_counts(&db, id).await.unwrap().is_empty());
+        assert!(counts::check(&db, id).await.unwrap().is_empty());
         // Once the fault is gone, the same link works.
         sqlx::raw_sql("DROP TRIGGER refuse_one").execute(&db.pool).await.ok();
         sqlx::raw_sql("DROP TRIGGER IF EXISTS refuse_one ON signatures").execute(&db.pool).await.ok();
-        assert_eq!(name(&signing::confirm(&db, &m, &tokens[3], now).await.unwrap()), "counted", "{}", w.t.name);
+        assert_eq!(name(&signatures::confirm(&db, &m, &tokens[3], now).await.unwrap()), "counted", "{}", w.t.name);
         assert_eq!(written(&db, id).await, (6, 6, 6), "{}", w.t.name);
         w.t.close().await;
     }
@@ -198,13 +199,13 @@ async fn concurrent_confirmations_through_a_confirmer_cross_the_trigger_once() {
             assert_eq!(name(&task.await.unwrap()), "counted", "{}", w.t.name);
         }
         // Every answer came after its group's commit and settle: the event is already there.
-        let events = trigger::events(&db, id).await.unwrap();
+        let events = lifecycle::events(&db, id).await.unwrap();
         let reached: Vec<_> = events.iter().filter(|r| r.event.kind == EventKind::ThresholdReached).collect();
         assert_eq!(reached.len(), 1, "{}: {events:?}", w.t.name);
         assert!(reached[0].event.valid >= 20);
         assert_eq!(written(&db, id).await, (48, 48, 48), "{}", w.t.name);
-        assert!(trigger::check_counts(&db, id).await.unwrap().is_empty());
-        assert_eq!(trigger::recount(&db, id).await.unwrap().values().sum::<u64>(), 48);
+        assert!(counts::check(&db, id).await.unwrap().is_empty());
+        assert_eq!(counts::recount(&db, id).await.unwrap().values().sum::<u64>(), 48);
         if db.backend == Backend::Postgres {
             // Rows written by one transaction share its id: fewer transactions than signatures,
             // and none larger than the limit.

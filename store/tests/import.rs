@@ -3,7 +3,7 @@ mod common;
 use common::{shared, TestDb};
 use petition_core::Postcode;
 use petition_store::import::{import, ImportError, Kind};
-use petition_store::queries;
+use petition_store::places;
 use sqlx::Row;
 
 async fn count(db: &petition_store::Db, table: &str) -> i64 {
@@ -20,12 +20,12 @@ async fn every_eden_postcode_lands_in_its_ward() {
         for line in text.lines().skip(1) {
             let f: Vec<&str> = line.split(',').collect();
             let pc = Postcode::parse(f[0]).unwrap();
-            let ward = queries::ward_of_postcode(&t.db, &pc).await.unwrap();
+            let ward = places::ward_of_postcode(&t.db, &pc).await.unwrap();
             assert_eq!(ward.as_deref(), Some(f[8]), "{} on {}", f[0], t.name);
             // And the ward lies in Eden, which lies in Cumbria.
             if checked % 100 == 0 {
                 let chain: Vec<String> =
-                    queries::area_chain(&t.db, f[8]).await.unwrap().into_iter().map(|a| a.code).collect();
+                    places::area_chain(&t.db, f[8]).await.unwrap().into_iter().map(|a| a.code).collect();
                 assert_eq!(chain, vec![f[8].to_string(), "E07000030".into(), "E10000006".into()]);
             }
             checked += 1;

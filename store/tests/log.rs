@@ -16,11 +16,12 @@ use petition_log::receipt::{Receipt, Secret};
 use petition_log::tally::Replay;
 use petition_log::tile::{decode_bundle, Tile};
 use petition_store::demo;
-use petition_store::log::{self, LogKeys, Sequencer};
-use petition_store::queries::{open_petition, Policy};
-use petition_store::signing::{self, ConfirmOutcome, WithdrawOutcome};
-use petition_store::trigger::{self, SignatureChange};
+use petition_store::lifecycle::{open_petition, Policy};
+use petition_store::signatures::SignatureChange;
+use petition_store::signatures::{self, ConfirmOutcome, WithdrawOutcome};
+use petition_store::transparency::{self as log, LogKeys, Sequencer};
 use petition_store::Db;
+use petition_store::{counts, lifecycle, petitions};
 use sqlx::Row;
 
 const ORIGIN: &str = "petitions.example.gov.uk/log";
@@ -117,7 +118,7 @@ async fn the_log_records_signatures_strikes_withdrawals_and_closes_and_observers
         let now = petition_store::now();
         let tokens = sign_all(&w, id, &w.people[..8], now).await;
         for token in &tokens {
-            match signing::confirm(&db, &mailing(), token, now).await.unwrap() {
+            match signatures::confirm(&db, &mailing(), token, now).await.unwrap() {
                 ConfirmOutcome::Counted { .. } => {}
                 other => panic!("{other:?}"),
             }
@@ -126,8 +127,9 @@ async fn the_log_records_signatures_strikes_withdrawals_and_closes_and_observers
         // Nothing is published until the sequencer runs; then a checkpoint covers it all. The
         // count residents see is the published one.
         assert_eq!(log::checkpoint(&db).await.unwrap(), None);
-        let shown =
-            || async { petition_store::queries::petition_summary(&db, id, Utc::now()).await.unwrap().unwrap().valid };
+        let shown = || async {
+            petition_store::read::public::petition_summary(&db, id, Utc::now()).await.unwrap().unwrap().valid
+        };
         assert_eq!(shown().await, 0);
         let mut seq = Sequencer::new(db.clone(), keys.clone());
         let first = seq.run(now, 1000).await.unwrap();
@@ -139,7 +141,7 @@ async fn the_log_records_signatures_strikes_withdrawals_and_closes_and_observers
             replay.tally(&petition_log::entry::Ident::parse(&id.to_string()).unwrap(), ORIGIN, &cp1.root).unwrap();
         assert_eq!(
             tally.total.valid(),
-            trigger::counts_by_ward(&db, id).await.unwrap().values().sum::<u64>(),
+            counts::by_ward(&db, id).await.unwrap().values().sum::<u64>(),
             "the site's count is the tally's"
         );
         assert_eq!(tally.status.code(), "reached");
@@ -152,7 +154,7 @@ async fn the_log_records_signatures_strikes_withdrawals_and_closes_and_observers
         let (index, _, _) = verify_receipt(&proof, &receipt, &keys.log.verifier(), ORIGIN).unwrap();
 
         // An officer strikes it.
-        trigger::change_signature(&db, &mailing(), sigs[2], SignatureChange::Strike(StrikeReason::Fraud), now)
+        signatures::change_signature(&db, &mailing(), sigs[2], SignatureChange::Strike(StrikeReason::Fraud), now)
             .await
             .unwrap();
         let second = seq.run(now, 1000).await.unwrap();
@@ -183,7 +185,7 @@ async fn the_log_records_signatures_strikes_withdrawals_and_closes_and_observers
 
         // The window ends: the close is logged, and the tally says how it ended.
         let long_after = now + 400 * 86_400;
-        assert_eq!(trigger::close_due(&db, &mailing(), long_after).await.unwrap(), 1);
+        assert_eq!(lifecycle::close_due(&db, &mailing(), long_after).await.unwrap(), 1);
         assert_eq!(seq.run(long_after, 1000).await.unwrap().appended, 1);
         let (cp3, replay) = observe(&db, &keys).await;
         let t = replay.tally(&petition_log::entry::Ident::parse(&id.to_string()).unwrap(), ORIGIN, &cp3.root).unwrap();
@@ -207,7 +209,7 @@ async fn withdrawals_become_strikes_and_a_second_sequencer_continues_the_same_lo
         let tokens = sign_all(&w, id, &w.people[..6], now).await;
         for token in &tokens {
             assert!(matches!(
-                signing::confirm(&db, &mailing(), token, now).await.unwrap(),
+                signatures::confirm(&db, &mailing(), token, now).await.unwrap(),
                 ConfirmOutcome::Counted { .. }
             ));
         }
@@ -220,7 +222,7 @@ async fn withdrawals_become_strikes_and_a_second_sequencer_continues_the_same_lo
         // A signer withdraws through their link: a strike with reason withdrawn.
         let withdraw_token = withdraw_link(&db).await;
         assert!(matches!(
-            signing::withdraw(&db, &mailing(), &withdraw_token, now).await.unwrap(),
+            signatures::withdraw(&db, &mailing(), &withdraw_token, now).await.unwrap(),
             WithdrawOutcome::Withdrawn { .. }
         ));
         assert_eq!(b.run(now, 100).await.unwrap().appended, 1);
@@ -236,7 +238,7 @@ async fn withdrawals_become_strikes_and_a_second_sequencer_continues_the_same_lo
         // Both at once: the head's lock and compare-and-swap keep one log.
         let tokens = sign_all(&w, id, &w.people[6..12], now).await;
         for token in &tokens {
-            signing::confirm(&db, &mailing(), token, now).await.unwrap();
+            signatures::confirm(&db, &mailing(), token, now).await.unwrap();
         }
         let (ra, rb) = tokio::join!(a.run(now, 2), b.run(now, 2));
         let appended = ra.map(|x| x.appended).unwrap_or(0) + rb.map(|x| x.appended).unwrap_or(0);
@@ -282,7 +284,7 @@ async fn the_demo_and_older_databases_are_backfilled_once_in_an_order_the_rules_
         let keys = keys();
         assert!(demo::load(&db, &petition_store::secrets::Secrets::from_bytes([1; 32]), Utc::now()).await.unwrap());
         let now = petition_store::now();
-        trigger::settle_all(&db, &mailing(), now).await.unwrap();
+        lifecycle::settle_all(&db, &mailing(), now).await.unwrap();
         let queued = log::backfill(&db, now).await.unwrap();
         assert!(queued > 100, "the seeded signatures are queued ({queued})");
         assert_eq!(log::backfill(&db, now).await.unwrap(), 0, "and only once");
@@ -291,12 +293,12 @@ async fn the_demo_and_older_databases_are_backfilled_once_in_an_order_the_rules_
         let (cp, replay) = observe(&db, &keys).await;
         assert_eq!(cp.size, batch.appended);
         // Every petition's tally states the count the site shows.
-        for p in trigger::load_all(&db).await.unwrap() {
+        for p in petitions::load_all(&db).await.unwrap() {
             let tally =
                 replay.tally(&petition_log::entry::Ident::parse(&p.id.to_string()).unwrap(), ORIGIN, &cp.root).unwrap();
             assert_eq!(
                 tally.total.valid(),
-                trigger::counts_by_ward(&db, p.id).await.unwrap().values().sum::<u64>(),
+                counts::by_ward(&db, p.id).await.unwrap().values().sum::<u64>(),
                 "petition {}",
                 p.id
             );

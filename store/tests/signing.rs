@@ -6,11 +6,13 @@ use petition_core::receipt::Receipt;
 use petition_core::text::{Email, PersonName};
 use petition_core::{AreaCode, Postcode};
 use petition_store::demo::{self, Person, Size};
-use petition_store::outbox;
-use petition_store::queries::{self, open_petition, Policy};
+use petition_store::lifecycle::{open_petition, Policy};
+use petition_store::mail::outbox;
+use petition_store::mail::Mailing;
+use petition_store::read::public;
 use petition_store::secrets::Secrets;
-use petition_store::signing::{
-    self, AddressChoice, ConfirmOutcome, Mailing, SignError, SignOutcome, SignRequest, WithdrawOutcome,
+use petition_store::signatures::{
+    self, AddressChoice, ConfirmOutcome, SignError, SignOutcome, SignRequest, WithdrawOutcome,
 };
 use petition_store::Db;
 use sqlx::Row;
@@ -83,18 +85,18 @@ fn link(mail: &outbox::Mail, kind: &str) -> String {
 /// The count residents see, once the log has published what is queued.
 async fn valid(db: &Db, id: i64) -> u64 {
     publish(db).await;
-    queries::petition_summary(db, id, Utc::now()).await.unwrap().unwrap().valid
+    public::petition_summary(db, id, Utc::now()).await.unwrap().unwrap().valid
 }
 
 async fn publish(db: &Db) {
     use petition_log::note::NoteSigner;
     let origin = "petitions.example/log";
-    let keys = petition_store::log::LogKeys {
+    let keys = petition_store::transparency::LogKeys {
         origin: origin.into(),
         log: NoteSigner::from_seed(origin, [1; 32]).unwrap(),
-        tally: NoteSigner::from_seed(&petition_store::log::tally_key_name(origin), [2; 32]).unwrap(),
+        tally: NoteSigner::from_seed(&petition_store::transparency::tally_key_name(origin), [2; 32]).unwrap(),
     };
-    petition_store::log::Sequencer::new(db.clone(), keys).run(petition_store::now(), 100_000).await.unwrap();
+    petition_store::transparency::Sequencer::new(db.clone(), keys).run(petition_store::now(), 100_000).await.unwrap();
 }
 
 async fn signatures(db: &Db) -> i64 {
@@ -110,9 +112,10 @@ async fn sign_confirm_count_withdraw_on_both_backends() {
         let p = w.people.iter().find(|p| p.local).unwrap();
         assert_eq!(valid(db, w.district_petition).await, 0);
 
-        let out = signing::sign(db, &w.secrets, &w.links, &request(w.district_petition, p, "first@example.org"), now)
-            .await
-            .unwrap();
+        let out =
+            signatures::sign(db, &w.secrets, &w.links, &request(w.district_petition, p, "first@example.org"), now)
+                .await
+                .unwrap();
         assert_eq!(out, SignOutcome::Matched);
         assert_eq!(valid(db, w.district_petition).await, 0, "not counted before confirmation");
         let mails = drain(db).await;
@@ -122,12 +125,13 @@ async fn sign_confirm_count_withdraw_on_both_backends() {
 
         // The page behind the link names the petition; an unknown link is recognised.
         assert_eq!(
-            signing::link_petition(db, signing::LinkKind::Confirm, &token).await.unwrap().unwrap().1,
+            signatures::link_petition(db, signatures::LinkKind::Confirm, &token).await.unwrap().unwrap().1,
             "District petition"
         );
-        assert_eq!(signing::confirm(db, &w.links, "nonsense", now).await.unwrap(), ConfirmOutcome::UnknownLink);
+        assert_eq!(signatures::confirm(db, &w.links, "nonsense", now).await.unwrap(), ConfirmOutcome::UnknownLink);
 
-        let ConfirmOutcome::Counted { receipt, .. } = signing::confirm(db, &w.links, &token, now).await.unwrap() else {
+        let ConfirmOutcome::Counted { receipt, .. } = signatures::confirm(db, &w.links, &token, now).await.unwrap()
+        else {
             panic!()
         };
         assert_eq!(receipt.petition_id, w.district_petition.to_string());
@@ -137,13 +141,13 @@ async fn sign_confirm_count_withdraw_on_both_backends() {
             sqlx::query("SELECT receipt_commit FROM signatures").fetch_one(&db.pool).await.unwrap().try_get(0).unwrap();
         assert_eq!(stored, receipt.commitment());
         assert_eq!(valid(db, w.district_petition).await, 1);
-        let page = queries::petition_page(db, w.district_petition, Utc::now()).await.unwrap().unwrap();
+        let page = public::petition_page(db, w.district_petition, Utc::now()).await.unwrap().unwrap();
         assert_eq!(page.by_ward.len(), 1);
         assert_eq!(page.by_ward[0].area.code, p.ward);
 
         // Confirming twice is harmless.
         assert!(matches!(
-            signing::confirm(db, &w.links, &token, now).await.unwrap(),
+            signatures::confirm(db, &w.links, &token, now).await.unwrap(),
             ConfirmOutcome::AlreadyConfirmed { .. }
         ));
         assert_eq!(valid(db, w.district_petition).await, 1);
@@ -152,9 +156,10 @@ async fn sign_confirm_count_withdraw_on_both_backends() {
         let withdraw_token = link(&mails[0], "withdraw");
 
         // Signing again with another email: same answer, no new row, the email on file is told.
-        let again = signing::sign(db, &w.secrets, &w.links, &request(w.district_petition, p, "other@example.org"), now)
-            .await
-            .unwrap();
+        let again =
+            signatures::sign(db, &w.secrets, &w.links, &request(w.district_petition, p, "other@example.org"), now)
+                .await
+                .unwrap();
         assert_eq!(again, SignOutcome::Matched);
         assert_eq!(signatures(db).await, 1);
         let mails = drain(db).await;
@@ -165,25 +170,28 @@ async fn sign_confirm_count_withdraw_on_both_backends() {
         assert_eq!(valid(db, w.district_petition).await, 1);
 
         // The newest withdrawal link works; the count goes down; withdrawing twice is harmless.
-        assert_eq!(signing::withdraw(db, &w.links, &withdraw_token, now).await.unwrap(), WithdrawOutcome::UnknownLink);
+        assert_eq!(
+            signatures::withdraw(db, &w.links, &withdraw_token, now).await.unwrap(),
+            WithdrawOutcome::UnknownLink
+        );
         assert!(matches!(
-            signing::withdraw(db, &w.links, &newer_withdraw, now).await.unwrap(),
+            signatures::withdraw(db, &w.links, &newer_withdraw, now).await.unwrap(),
             WithdrawOutcome::Withdrawn { .. }
         ));
         assert_eq!(valid(db, w.district_petition).await, 0);
         assert!(matches!(
-            signing::withdraw(db, &w.links, &newer_withdraw, now).await.unwrap(),
+            signatures::withdraw(db, &w.links, &newer_withdraw, now).await.unwrap(),
             WithdrawOutcome::AlreadyWithdrawn { .. }
         ));
 
         // After withdrawing, the elector may sign again, and it counts once confirmed.
-        signing::sign(db, &w.secrets, &w.links, &request(w.district_petition, p, "back@example.org"), now)
+        signatures::sign(db, &w.secrets, &w.links, &request(w.district_petition, p, "back@example.org"), now)
             .await
             .unwrap();
         let mails = drain(db).await;
         assert_eq!(mails[0].recipient, "back@example.org");
         assert!(matches!(
-            signing::confirm(db, &w.links, &link(&mails[0], "confirm"), now).await.unwrap(),
+            signatures::confirm(db, &w.links, &link(&mails[0], "confirm"), now).await.unwrap(),
             ConfirmOutcome::Counted { .. }
         ));
         assert_eq!(valid(db, w.district_petition).await, 1);
@@ -199,23 +207,23 @@ async fn repeat_before_confirming_resends_to_the_email_on_file() {
         let db = &w.t.db;
         let now = petition_store::now();
         let p = w.people.iter().find(|p| p.local).unwrap();
-        signing::sign(db, &w.secrets, &w.links, &request(w.ward_petition, p, "a@example.org"), now).await.unwrap();
+        signatures::sign(db, &w.secrets, &w.links, &request(w.ward_petition, p, "a@example.org"), now).await.unwrap();
         let first = drain(db).await;
         // Same person, name typed differently, another email.
         let mut r = request(w.ward_petition, p, "b@example.org");
         r.name = PersonName::parse(&format!("  {}  ", p.name.to_uppercase())).unwrap();
-        signing::sign(db, &w.secrets, &w.links, &r, now).await.unwrap();
+        signatures::sign(db, &w.secrets, &w.links, &r, now).await.unwrap();
         let second = drain(db).await;
         assert_eq!(second.len(), 1);
         assert_eq!(second[0].recipient, "a@example.org");
         assert_eq!(signatures(db).await, 1);
         // The first link was replaced by the second.
         assert_eq!(
-            signing::confirm(db, &w.links, &link(&first[0], "confirm"), now).await.unwrap(),
+            signatures::confirm(db, &w.links, &link(&first[0], "confirm"), now).await.unwrap(),
             ConfirmOutcome::UnknownLink
         );
         assert!(matches!(
-            signing::confirm(db, &w.links, &link(&second[0], "confirm"), now).await.unwrap(),
+            signatures::confirm(db, &w.links, &link(&second[0], "confirm"), now).await.unwrap(),
             ConfirmOutcome::Counted { .. }
         ));
         w.t.close().await;
@@ -232,7 +240,7 @@ async fn unmatched_signers_go_to_review_and_do_not_count() {
         let mut stranger = p.clone();
         stranger.name = "Zebedee Quartermaine".into();
         assert_eq!(
-            signing::sign(db, &w.secrets, &w.links, &request(w.district_petition, &stranger, "z@example.org"), now)
+            signatures::sign(db, &w.secrets, &w.links, &request(w.district_petition, &stranger, "z@example.org"), now)
                 .await
                 .unwrap(),
             SignOutcome::Unmatched
@@ -240,11 +248,11 @@ async fn unmatched_signers_go_to_review_and_do_not_count() {
         let mut r = request(w.district_petition, p, "n@example.org");
         r.name = PersonName::parse("Nobody Knownhere").unwrap();
         r.address = AddressChoice::NotListed("Houseboat Sea Spray, The Quay".into());
-        assert_eq!(signing::sign(db, &w.secrets, &w.links, &r, now).await.unwrap(), SignOutcome::Unmatched);
+        assert_eq!(signatures::sign(db, &w.secrets, &w.links, &r, now).await.unwrap(), SignOutcome::Unmatched);
         // An overseas elector (marker F) is on the register but does not count.
         if let Some(f) = w.people.iter().find(|p| !p.local) {
             assert_eq!(
-                signing::sign(db, &w.secrets, &w.links, &request(w.district_petition, f, "f@example.org"), now)
+                signatures::sign(db, &w.secrets, &w.links, &request(w.district_petition, f, "f@example.org"), now)
                     .await
                     .unwrap(),
                 SignOutcome::Unmatched
@@ -253,7 +261,7 @@ async fn unmatched_signers_go_to_review_and_do_not_count() {
         for m in drain(db).await {
             assert!(m.body.contains("electoral officer will check"));
             assert!(matches!(
-                signing::confirm(db, &w.links, &link(&m, "confirm"), now).await.unwrap(),
+                signatures::confirm(db, &w.links, &link(&m, "confirm"), now).await.unwrap(),
                 ConfirmOutcome::SentForReview { .. }
             ));
         }
@@ -279,7 +287,7 @@ async fn refusals_change_nothing() {
         let in_ward1 = w.people.iter().find(|p| p.local && p.ward == demo::ward_code(1)).unwrap();
         let s = |r: SignRequest| {
             let (db, secrets, links) = (db.clone(), w.secrets.clone(), w.links.clone());
-            async move { signing::sign(&db, &secrets, &links, &r, now).await }
+            async move { signatures::sign(&db, &secrets, &links, &r, now).await }
         };
         assert!(matches!(s(request(999_999, in_ward0, "x@example.org")).await, Err(SignError::NoSuchPetition)));
         assert!(matches!(s(request(w.closed_petition, in_ward0, "x@example.org")).await, Err(SignError::NotOpen)));
@@ -305,7 +313,9 @@ async fn a_crash_between_commit_and_send_loses_nothing_and_sends_once() {
         let db = &w.t.db;
         let now = petition_store::now();
         let p = w.people.iter().find(|p| p.local).unwrap();
-        signing::sign(db, &w.secrets, &w.links, &request(w.district_petition, p, "a@example.org"), now).await.unwrap();
+        signatures::sign(db, &w.secrets, &w.links, &request(w.district_petition, p, "a@example.org"), now)
+            .await
+            .unwrap();
         // The process dies after the commit: nothing was sent, the row waits.
         assert_eq!(outbox::pending(db).await.unwrap(), 1);
         // A sender claims it and dies before marking it sent.
@@ -326,7 +336,9 @@ async fn a_crash_between_commit_and_send_loses_nothing_and_sends_once() {
 
         // A failure is retried after a backoff.
         let q = w.people.iter().filter(|p| p.local).nth(1).unwrap();
-        signing::sign(db, &w.secrets, &w.links, &request(w.district_petition, q, "b@example.org"), now).await.unwrap();
+        signatures::sign(db, &w.secrets, &w.links, &request(w.district_petition, q, "b@example.org"), now)
+            .await
+            .unwrap();
         let c = outbox::claim_next(db, now, 60).await.unwrap().unwrap();
         outbox::mark_failed(db, &c, now, "421 try later").await.unwrap();
         assert!(outbox::claim_next(db, now + 29, 60).await.unwrap().is_none());
@@ -344,7 +356,7 @@ async fn concurrent_senders_never_claim_the_same_row() {
         let locals: Vec<&Person> =
             w.people.iter().filter(|p| p.local && p.ward == demo::ward_code(0)).take(20).collect();
         for (i, p) in locals.iter().enumerate() {
-            signing::sign(db, &w.secrets, &w.links, &request(w.ward_petition, p, &format!("s{i}@example.org")), now)
+            signatures::sign(db, &w.secrets, &w.links, &request(w.ward_petition, p, &format!("s{i}@example.org")), now)
                 .await
                 .unwrap();
         }
@@ -385,7 +397,7 @@ async fn concurrent_repeat_signatures_make_one_row() {
             let (db, secrets, links, p) = (db.clone(), w.secrets.clone(), w.links.clone(), p.clone());
             let pid = w.district_petition;
             tasks.push(tokio::spawn(async move {
-                signing::sign(&db, &secrets, &links, &request(pid, &p, &format!("r{i}@example.org")), now)
+                signatures::sign(&db, &secrets, &links, &request(pid, &p, &format!("r{i}@example.org")), now)
                     .await
                     .unwrap()
             }));
@@ -405,7 +417,7 @@ async fn a_signer_records_concurrent_signatures_in_groups_and_answers_each() {
         let w = world(t).await;
         let db = &w.t.db;
         let now = petition_store::now();
-        let signer = signing::Signer::start(db.clone(), w.secrets.clone(), w.links.clone(), 8);
+        let signer = signatures::Signer::start(db.clone(), w.secrets.clone(), w.links.clone(), 8);
         // Twenty different local electors (no two of one name at one address), the first of them
         // three times over, and one from outside the ward.
         let locals = common::distinct_signers(w.people.iter().filter(|p| p.local), 20);
@@ -450,7 +462,10 @@ async fn a_signer_records_concurrent_signatures_in_groups_and_answers_each() {
         assert_eq!(to_first.len(), 3, "{}: {:?}", w.t.name, mails.iter().map(|m| &m.recipient).collect::<Vec<_>>());
         assert!(to_first.iter().all(|m| m.subject.starts_with("Confirm your signature")));
         let newest = link(to_first.last().unwrap(), "confirm");
-        assert!(matches!(signing::confirm(db, &w.links, &newest, now).await.unwrap(), ConfirmOutcome::Counted { .. }));
+        assert!(matches!(
+            signatures::confirm(db, &w.links, &newest, now).await.unwrap(),
+            ConfirmOutcome::Counted { .. }
+        ));
         w.t.close().await;
     }
 }

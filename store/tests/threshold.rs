@@ -6,15 +6,16 @@ mod common;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::London;
 use common::{mailing, request, sign_all, world, TestDb};
-use petition_core::engine::{EventKind, StrikeReason};
+use petition_core::engine::{EventKind, Refusal, StrikeReason};
 use petition_core::AreaCode;
 use petition_store::demo::{self, Person};
 use petition_store::import::{import, Kind};
-use petition_store::queries::{open_petition, Policy};
+use petition_store::lifecycle::{open_petition, Policy};
 use petition_store::secrets::Secrets;
-use petition_store::signing::{self, ConfirmOutcome, SignError, WithdrawOutcome};
-use petition_store::trigger::{self, OfficerError, SignatureChange};
+use petition_store::signatures::{self, ConfirmOutcome, SignError, WithdrawOutcome};
+use petition_store::signatures::{OfficerError, SignatureChange};
 use petition_store::Db;
+use petition_store::{counts, lifecycle, petitions, StoreError};
 use sqlx::Row;
 
 fn noon(day: NaiveDate) -> DateTime<Utc> {
@@ -73,7 +74,7 @@ fn notices() -> (Vec<Notice>, usize) {
 
 async fn required_of(db: &Db, id: i64) -> (u64, bool) {
     let mut conn = db.pool.acquire().await.unwrap();
-    let p = trigger::load(&mut conn, id).await.unwrap().unwrap();
+    let p = petitions::load(&mut conn, id).await.unwrap().unwrap();
     (p.terms.trigger.required, p.terms.trigger.published)
 }
 
@@ -161,7 +162,7 @@ async fn published_verification_numbers_apply_as_published() {
 }
 
 async fn kinds(db: &Db, id: i64) -> Vec<(EventKind, u64)> {
-    trigger::events(db, id).await.unwrap().into_iter().map(|r| (r.event.kind, r.event.valid)).collect()
+    lifecycle::events(db, id).await.unwrap().into_iter().map(|r| (r.event.kind, r.event.valid)).collect()
 }
 
 async fn officer_mails(db: &Db) -> Vec<String> {
@@ -176,7 +177,7 @@ async fn officer_mails(db: &Db) -> Vec<String> {
 
 async fn fast_count(db: &Db, id: i64) -> u64 {
     let mut conn = db.pool.acquire().await.unwrap();
-    trigger::valid_count(&mut conn, id).await.unwrap()
+    counts::valid_count(&mut conn, id).await.unwrap()
 }
 
 #[tokio::test]
@@ -200,7 +201,7 @@ async fn concurrent_confirmations_cross_the_trigger_exactly_once() {
                 let (db, start) = (db.clone(), start.clone());
                 tokio::spawn(async move {
                     start.wait().await;
-                    signing::confirm(&db, &mailing(), &token, petition_store::now()).await.unwrap()
+                    signatures::confirm(&db, &mailing(), &token, petition_store::now()).await.unwrap()
                 })
             })
             .collect();
@@ -215,8 +216,8 @@ async fn concurrent_confirmations_cross_the_trigger_exactly_once() {
         assert_eq!(officer_mails(&db).await.len(), 1, "one email to the officers");
         // The fast counters and a recount from the rows agree.
         assert_eq!(fast_count(&db, id).await, 24);
-        assert_eq!(trigger::recount(&db, id).await.unwrap().values().sum::<u64>(), 24);
-        assert!(trigger::check_counts(&db, id).await.unwrap().is_empty());
+        assert_eq!(counts::recount(&db, id).await.unwrap().values().sum::<u64>(), 24);
+        assert!(counts::check(&db, id).await.unwrap().is_empty());
         w.t.close().await;
     }
 }
@@ -231,13 +232,13 @@ async fn strikes_withdrawals_pauses_and_the_close() {
         let opened = Utc::now() - Duration::days(1);
         let id = open_petition(&db, "Life", "T", &district, opened, Policy::default()).await.unwrap();
         let mut conn = db.pool.acquire().await.unwrap();
-        let base_deadline = trigger::load(&mut conn, id).await.unwrap().unwrap().terms.base_closes;
+        let base_deadline = petitions::load(&mut conn, id).await.unwrap().unwrap().terms.base_closes;
         drop(conn);
         let mut now = petition_store::now();
         let people: Vec<Person> = w.people.iter().take(5).cloned().collect();
         let tokens = sign_all(&w, id, &people, now).await;
         for token in &tokens[..3] {
-            assert!(matches!(signing::confirm(&db, &m, token, now).await.unwrap(), ConfirmOutcome::Counted { .. }));
+            assert!(matches!(signatures::confirm(&db, &m, token, now).await.unwrap(), ConfirmOutcome::Counted { .. }));
         }
         assert_eq!(kinds(&db, id).await, vec![(EventKind::Opened, 0), (EventKind::ThresholdReached, 3)]);
 
@@ -252,45 +253,50 @@ async fn strikes_withdrawals_pauses_and_the_close() {
                 .collect();
         // A strike takes it back below; striking again, or reinstating what is not struck, is refused.
         now += 10;
-        let e = trigger::change_signature(&db, &m, sig_ids[0], SignatureChange::Strike(StrikeReason::Duplicate), now)
-            .await
-            .unwrap();
+        let e =
+            signatures::change_signature(&db, &m, sig_ids[0], SignatureChange::Strike(StrikeReason::Duplicate), now)
+                .await
+                .unwrap();
         assert_eq!(e.iter().map(|e| e.kind).collect::<Vec<_>>(), vec![EventKind::ThresholdLost]);
         assert!(matches!(
-            trigger::change_signature(&db, &m, sig_ids[0], SignatureChange::Strike(StrikeReason::Fraud), now).await,
+            signatures::change_signature(&db, &m, sig_ids[0], SignatureChange::Strike(StrikeReason::Fraud), now).await,
             Err(OfficerError::AlreadyStruck(_))
         ));
         assert!(matches!(
-            trigger::change_signature(&db, &m, sig_ids[1], SignatureChange::Reinstate, now).await,
+            signatures::change_signature(&db, &m, sig_ids[1], SignatureChange::Reinstate, now).await,
             Err(OfficerError::NotStruck(_))
         ));
         assert!(matches!(
-            trigger::change_signature(&db, &m, sig_ids[1], SignatureChange::Approve, now).await,
+            signatures::change_signature(&db, &m, sig_ids[1], SignatureChange::Approve, now).await,
             Err(OfficerError::NotForReview(_))
         ));
         assert!(matches!(
-            trigger::change_signature(&db, &m, sig_ids[1], SignatureChange::Strike(StrikeReason::Withdrawn), now).await,
+            signatures::change_signature(&db, &m, sig_ids[1], SignatureChange::Strike(StrikeReason::Withdrawn), now)
+                .await,
             Err(OfficerError::Reason(_))
         ));
         assert!(matches!(
-            trigger::change_signature(&db, &m, 999_999, SignatureChange::Reinstate, now).await,
+            signatures::change_signature(&db, &m, 999_999, SignatureChange::Reinstate, now).await,
             Err(OfficerError::NoSuchSignature(999_999))
         ));
         now += 10;
-        trigger::change_signature(&db, &m, sig_ids[0], SignatureChange::Reinstate, now).await.unwrap();
+        signatures::change_signature(&db, &m, sig_ids[0], SignatureChange::Reinstate, now).await.unwrap();
         assert_eq!(fast_count(&db, id).await, 3);
 
         // A pause: no signing or confirming while it lasts; withdrawing is still possible.
         now += 10;
         let paused_at = now;
-        let e = trigger::pause(&db, &m, id, now, "Polling day").await.unwrap().unwrap();
+        let e = lifecycle::pause(&db, &m, id, now, "Polling day").await.unwrap();
         assert_eq!(e[0].kind, EventKind::Paused);
-        assert!(trigger::pause(&db, &m, id, now, "again").await.unwrap().is_err());
         assert!(matches!(
-            signing::sign(&db, &w.secrets, &m, &request(id, &w.people[10], 10), now).await,
+            lifecycle::pause(&db, &m, id, now, "again").await,
+            Err(StoreError::Refused(Refusal::AlreadyPaused))
+        ));
+        assert!(matches!(
+            signatures::sign(&db, &w.secrets, &m, &request(id, &w.people[10], 10), now).await,
             Err(SignError::Paused)
         ));
-        assert!(matches!(signing::confirm(&db, &m, &tokens[3], now).await.unwrap(), ConfirmOutcome::Paused { .. }));
+        assert!(matches!(signatures::confirm(&db, &m, &tokens[3], now).await.unwrap(), ConfirmOutcome::Paused { .. }));
         // The signer can withdraw during a pause, which loses the threshold.
         let withdraw_token: String = {
             let body: String = sqlx::query(
@@ -305,19 +311,19 @@ async fn strikes_withdrawals_pauses_and_the_close() {
             body[start + 10..].split_whitespace().next().unwrap().to_string()
         };
         assert!(matches!(
-            signing::withdraw(&db, &m, &withdraw_token, now).await.unwrap(),
+            signatures::withdraw(&db, &m, &withdraw_token, now).await.unwrap(),
             WithdrawOutcome::Withdrawn { .. }
         ));
         let pause_length = 3 * 86_400;
         now += pause_length;
-        trigger::resume(&db, &m, id, now, "").await.unwrap().unwrap();
+        lifecycle::resume(&db, &m, id, now, "").await.unwrap();
         let deadline = base_deadline + (now - paused_at);
         let mut conn = db.pool.acquire().await.unwrap();
-        let p = trigger::load(&mut conn, id).await.unwrap().unwrap();
+        let p = petitions::load(&mut conn, id).await.unwrap().unwrap();
         drop(conn);
         assert_eq!(p.terms.deadline(&p.state), Some(deadline));
         // After the pause, confirming works again, and the threshold is reached once more.
-        assert!(matches!(signing::confirm(&db, &m, &tokens[3], now).await.unwrap(), ConfirmOutcome::Counted { .. }));
+        assert!(matches!(signatures::confirm(&db, &m, &tokens[3], now).await.unwrap(), ConfirmOutcome::Counted { .. }));
         assert_eq!(
             kinds(&db, id).await,
             vec![
@@ -334,17 +340,17 @@ async fn strikes_withdrawals_pauses_and_the_close() {
         assert_eq!(officer_mails(&db).await.len(), 3, "an email each time the trigger is reached");
 
         // The close: nothing one second before the deadline; at it, closed with the threshold met.
-        assert_eq!(trigger::close_due(&db, &m, deadline - 1).await.unwrap(), 0);
+        assert_eq!(lifecycle::close_due(&db, &m, deadline - 1).await.unwrap(), 0);
         assert!(matches!(
-            signing::confirm(&db, &m, &tokens[4], deadline).await.unwrap(),
+            signatures::confirm(&db, &m, &tokens[4], deadline).await.unwrap(),
             ConfirmOutcome::Closed { .. }
         ));
-        assert_eq!(trigger::close_due(&db, &m, deadline + 3_600).await.unwrap(), 1, "closed by the scheduler, late");
-        let events = trigger::events(&db, id).await.unwrap();
+        assert_eq!(lifecycle::close_due(&db, &m, deadline + 3_600).await.unwrap(), 1, "closed by the scheduler, late");
+        let events = lifecycle::events(&db, id).await.unwrap();
         let close = events.last().unwrap();
         assert_eq!((close.event.kind, close.event.at, close.event.valid), (EventKind::ClosedReached, deadline, 3));
         assert_eq!(close.recorded_at, deadline + 3_600);
-        assert_eq!(trigger::close_due(&db, &m, deadline + 7_200).await.unwrap(), 0, "closed once");
+        assert_eq!(lifecycle::close_due(&db, &m, deadline + 7_200).await.unwrap(), 0, "closed once");
         // After the close: no withdrawals; an officer's strike still counts, and is recorded.
         let token = {
             let body: String = sqlx::query(
@@ -359,10 +365,10 @@ async fn strikes_withdrawals_pauses_and_the_close() {
             body[start + 10..].split_whitespace().next().unwrap().to_string()
         };
         assert!(matches!(
-            signing::withdraw(&db, &m, &token, deadline + 10).await.unwrap(),
+            signatures::withdraw(&db, &m, &token, deadline + 10).await.unwrap(),
             WithdrawOutcome::Closed { .. }
         ));
-        let e = trigger::change_signature(
+        let e = signatures::change_signature(
             &db,
             &m,
             sig_ids[1],
@@ -372,8 +378,11 @@ async fn strikes_withdrawals_pauses_and_the_close() {
         .await
         .unwrap();
         assert_eq!(e.iter().map(|e| (e.kind, e.valid)).collect::<Vec<_>>(), vec![(EventKind::ThresholdLost, 2)]);
-        assert!(trigger::pause(&db, &m, id, deadline + 30, "late").await.unwrap().is_err());
-        assert!(trigger::check_counts(&db, id).await.unwrap().is_empty());
+        assert!(matches!(
+            lifecycle::pause(&db, &m, id, deadline + 30, "late").await,
+            Err(StoreError::Refused(Refusal::Closed))
+        ));
+        assert!(counts::check(&db, id).await.unwrap().is_empty());
         w.t.close().await;
     }
 }
@@ -390,17 +399,17 @@ async fn a_restart_records_closes_that_fell_due_while_down() {
             .await
             .unwrap();
         let mut conn = db.pool.acquire().await.unwrap();
-        let deadline = trigger::load(&mut conn, id).await.unwrap().unwrap().terms.base_closes;
+        let deadline = petitions::load(&mut conn, id).await.unwrap().unwrap().terms.base_closes;
         drop(conn);
         let now = petition_store::now();
         assert!(deadline < now);
-        assert_eq!(trigger::next_deadline(&db).await.unwrap(), Some(deadline));
-        assert_eq!(trigger::settle_all(&db, &m, now).await.unwrap(), 1);
-        let events = trigger::events(&db, id).await.unwrap();
+        assert_eq!(lifecycle::next_deadline(&db).await.unwrap(), Some(deadline));
+        assert_eq!(lifecycle::settle_all(&db, &m, now).await.unwrap(), 1);
+        let events = lifecycle::events(&db, id).await.unwrap();
         assert_eq!(events.len(), 2);
         assert_eq!((events[1].event.kind, events[1].event.at), (EventKind::ClosedNotReached, deadline));
-        assert_eq!(trigger::settle_all(&db, &m, now).await.unwrap(), 0);
-        assert_eq!(trigger::next_deadline(&db).await.unwrap(), None);
+        assert_eq!(lifecycle::settle_all(&db, &m, now).await.unwrap(), 0);
+        assert_eq!(lifecycle::next_deadline(&db).await.unwrap(), None);
         w.t.close().await;
     }
 }
@@ -410,16 +419,16 @@ async fn the_demo_counters_match_a_recount_and_its_old_petition_closes() {
     for t in TestDb::both().await {
         let db = t.db.clone();
         assert!(demo::load(&db, &Secrets::from_bytes([1; 32]), Utc::now()).await.unwrap());
-        let all = trigger::load_all(&db).await.unwrap();
+        let all = petitions::load_all(&db).await.unwrap();
         assert_eq!(all.len(), 5);
         for p in &all {
-            assert!(trigger::check_counts(&db, p.id).await.unwrap().is_empty(), "petition {}", p.id);
+            assert!(counts::check(&db, p.id).await.unwrap().is_empty(), "petition {}", p.id);
             assert!(fast_count(&db, p.id).await > 0, "petition {} has signatures", p.id);
         }
         // Start-up records the close of the petition whose window ended while nobody watched.
-        assert_eq!(trigger::settle_all(&db, &mailing(), petition_store::now()).await.unwrap(), 1);
+        assert_eq!(lifecycle::settle_all(&db, &mailing(), petition_store::now()).await.unwrap(), 1);
         let closed: Vec<_> =
-            trigger::load_all(&db).await.unwrap().into_iter().filter(|p| p.state.closed_at.is_some()).collect();
+            petitions::load_all(&db).await.unwrap().into_iter().filter(|p| p.state.closed_at.is_some()).collect();
         assert_eq!(closed.len(), 1);
         t.close().await;
     }

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 use std::fmt;
 
 use crate::checkpoint::{err, parse_hash, parse_u64, FormatError};
+pub use crate::percent::Percent;
 
 pub const MAX_ENTRY_BYTES: usize = 1024;
 
@@ -29,58 +30,6 @@ impl Ident {
 impl fmt::Display for Ident {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
-    }
-}
-
-/// A percentage as a decimal such as `5` or `2.5`: digits, then optionally a point and digits
-/// that do not end in 0; no leading zeros. Kept as an integer count of millionths of a percent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Percent {
-    millionths: u64,
-}
-
-impl Percent {
-    const SCALE: u64 = 1_000_000;
-
-    pub fn parse(s: &str) -> Option<Percent> {
-        let (whole, frac) = match s.split_once('.') {
-            Some((w, f)) => (w, Some(f)),
-            None => (s, None),
-        };
-        let whole = parse_u64(whole)?;
-        let mut millionths = whole.checked_mul(Self::SCALE)?;
-        if let Some(f) = frac {
-            if f.is_empty() || f.len() > 6 || f.ends_with('0') || !f.bytes().all(|b| b.is_ascii_digit()) {
-                return None;
-            }
-            let padded: u64 = format!("{f:0<6}").parse().ok()?;
-            millionths += padded;
-        }
-        (millionths > 0 && millionths <= 100 * Self::SCALE).then_some(Percent { millionths })
-    }
-
-    /// `ceil(electorate × percent / 100)` in integer arithmetic.
-    pub fn required(&self, electorate: u64) -> u64 {
-        let num = electorate as u128 * self.millionths as u128;
-        let den = 100 * Self::SCALE as u128;
-        num.div_ceil(den) as u64
-    }
-
-    pub fn from_whole(p: u64) -> Option<Percent> {
-        Percent::parse(&p.to_string())
-    }
-}
-
-impl fmt::Display for Percent {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let whole = self.millionths / Self::SCALE;
-        let frac = self.millionths % Self::SCALE;
-        if frac == 0 {
-            write!(f, "{whole}")
-        } else {
-            let digits = format!("{frac:06}");
-            write!(f, "{whole}.{}", digits.trim_end_matches('0'))
-        }
     }
 }
 

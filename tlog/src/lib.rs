@@ -6,6 +6,7 @@ pub mod checkpoint;
 pub mod entry;
 pub mod merkle;
 pub mod note;
+pub mod percent;
 pub mod proof;
 pub mod receipt;
 pub mod tally;

@@ -1,5 +1,6 @@
 use super::*;
-use crate::threshold::{required_by_percent, Trigger};
+use crate::signature::{count_delta, SignatureFacts};
+use crate::threshold::Trigger;
 use proptest::prelude::*;
 
 const T0: Time = 1_780_000_000;
@@ -48,7 +49,7 @@ fn exactly_at_and_one_below_the_required_count() {
     let s = t.open().state;
     assert!(!t.step(&s, T0 + 1, 4, Action::Observe).unwrap().state.reached);
     assert!(t.step(&s, T0 + 1, 5, Action::Observe).unwrap().state.reached);
-    assert_eq!(t.trigger.required, required_by_percent(81, Percent::DEFAULT));
+    assert_eq!(t.trigger.required, Percent::DEFAULT.required(81));
 }
 
 #[test]
@@ -101,6 +102,27 @@ fn a_pause_extends_the_deadline_by_its_length() {
     assert!(!t.accepts(&resumed.state, T0 + 250));
     let closed = t.step(&resumed.state, T0 + 250, 1, Action::Observe).unwrap();
     assert_eq!(kinds(&closed.events), vec![(EventKind::ClosedNotReached, T0 + 250, 1)]);
+}
+
+#[test]
+fn collecting_covers_the_window_and_its_pauses() {
+    let t = terms(3, 100);
+    let s = t.open().state;
+    assert!(!t.collecting(&s, T0 - 1));
+    assert!(t.collecting(&s, T0));
+    assert!(t.collecting(&s, T0 + 99));
+    assert!(!t.collecting(&s, T0 + 100), "the deadline has passed, recorded or not");
+    let paused = t.step(&s, T0 + 10, 0, Action::Pause).unwrap().state;
+    assert!(t.collecting(&paused, T0 + 10) && !t.accepts(&paused, T0 + 10), "paused: running, not accepting");
+    assert!(t.collecting(&paused, T0 + 5_000), "the deadline moves on while paused");
+    let closed = t.step(&s, T0 + 100, 0, Action::Observe).unwrap().state;
+    assert!(!t.collecting(&closed, T0 + 50), "closed is closed");
+    // Accepting implies collecting, at every moment and in every phase.
+    for state in [s, paused, closed] {
+        for at in T0 - 2..T0 + 200 {
+            assert!(!t.accepts(&state, at) || t.collecting(&state, at));
+        }
+    }
 }
 
 #[test]

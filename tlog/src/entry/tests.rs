@@ -78,21 +78,6 @@ fn anything_that_would_not_reserialise_is_refused() {
 }
 
 #[test]
-fn percentages_print_as_read_and_round_the_requirement_up() {
-    for s in ["5", "2.5", "0.125", "100", "12.000001"] {
-        assert_eq!(Percent::parse(s).unwrap().to_string(), s);
-    }
-    let five = Percent::parse("5").unwrap();
-    assert_eq!(five.required(80), 4);
-    assert_eq!(five.required(81), 5);
-    assert_eq!(five.required(0), 0);
-    assert_eq!(five.required(92_383), 4620);
-    assert_eq!(Percent::parse("2.5").unwrap().required(41), 2);
-    assert_eq!(Percent::parse("2.5").unwrap().required(40), 1);
-    assert_eq!(Percent::parse("100").unwrap().required(u32::MAX as u64), u32::MAX as u64);
-}
-
-#[test]
 fn the_commitment_is_the_documented_hash() {
     use sha2::{Digest, Sha256};
     let r = [7u8; 32];

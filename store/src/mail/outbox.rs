@@ -7,7 +7,9 @@
 
 use sqlx::{AnyConnection, Row};
 
-use crate::{Db, Result};
+use crate::db::{values_list, Db, ROWS_PER_STATEMENT};
+use crate::error::Result;
+use crate::secrets;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mail {
@@ -34,10 +36,10 @@ pub async fn enqueue(conn: &mut AnyConnection, mail: &Mail, now: i64) -> Result<
 /// Queues many emails inside the caller's transaction, each with the time it was asked for, in
 /// as few statements as the backends allow.
 pub(crate) async fn enqueue_all(conn: &mut AnyConnection, mails: &[(Mail, i64)]) -> Result<()> {
-    for chunk in mails.chunks(crate::db::ROWS_PER_STATEMENT) {
+    for chunk in mails.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO outbox (recipient, subject, body, created_at, attempts, next_attempt_at) VALUES {}",
-            crate::db::values_list(chunk.len(), 6)
+            values_list(chunk.len(), 6)
         );
         let mut q = sqlx::query(&sql);
         for (mail, now) in chunk {
@@ -72,7 +74,7 @@ pub fn backoff(attempts: i64) -> i64 {
 
 /// Claims the oldest due email for `lease` seconds.
 pub async fn claim_next(db: &Db, now: i64, lease: i64) -> Result<Option<Claimed>> {
-    let claim = crate::secrets::hex(&rand::random::<[u8; 16]>());
+    let claim = secrets::hex(&rand::random::<[u8; 16]>());
     // The outer conditions are checked again on the row itself, so two senders racing for the
     // same row cannot both win it.
     let row = sqlx::query(

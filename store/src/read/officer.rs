@@ -1,13 +1,19 @@
 //! What the officer page shows: every petition's state, the figures fixed at opening, counts per
-//! area and the event history. Read-only; no personal data.
+//! area (from the counters, ahead of the signed tallies) and the event history. Read-only; no
+//! personal data.
 
+use petition_core::signature::Status;
 use petition_core::views::{AreaCount, OfficerEvent, OfficerPetition, Standing};
 use sqlx::Row;
 use std::collections::BTreeMap;
 
-use crate::queries::{area, area_chain, moment_label};
-use crate::trigger::{self, Petition};
-use crate::{Db, Result, StoreError};
+use crate::counts;
+use crate::db::Db;
+use crate::error::{Result, StoreError};
+use crate::lifecycle::events::events;
+use crate::petitions::{self, Petition};
+use crate::places::{area, area_chain};
+use crate::time::moment_label;
 
 fn days(seconds: i64) -> String {
     let d = seconds as f64 / 86_400.0;
@@ -18,19 +24,26 @@ fn days(seconds: i64) -> String {
     }
 }
 
-async fn count_where(db: &Db, id: i64, condition: &str) -> Result<u64> {
-    let row = sqlx::query(&format!("SELECT COUNT(*) AS n FROM signatures WHERE petition_id = $1 AND {condition}"))
-        .bind(id)
-        .fetch_one(&db.pool)
-        .await?;
+async fn count_where(db: &Db, id: i64, condition: &str, status: Option<Status>) -> Result<u64> {
+    let row = match status {
+        Some(status) => {
+            let sql =
+                format!("SELECT COUNT(*) AS n FROM signatures WHERE petition_id = $1 AND {condition} AND status = $2");
+            sqlx::query(&sql).bind(id).bind(status.name()).fetch_one(&db.pool).await?
+        }
+        None => {
+            let sql = format!("SELECT COUNT(*) AS n FROM signatures WHERE petition_id = $1 AND {condition}");
+            sqlx::query(&sql).bind(id).fetch_one(&db.pool).await?
+        }
+    };
     Ok(row.try_get::<i64, _>("n")? as u64)
 }
 
 async fn view(db: &Db, p: &Petition, now: i64, full: bool) -> Result<OfficerPetition> {
     let (petition_area, _) = area(db, &p.area_code)
         .await?
-        .ok_or_else(|| StoreError::Invalid(format!("petition {} names an unknown area", p.id)))?;
-    let wards = trigger::counts_by_ward(db, p.id).await?;
+        .ok_or_else(|| StoreError::Corrupt(format!("petition {} names an unknown area", p.id)))?;
+    let wards = counts::by_ward(db, p.id).await?;
     let valid: u64 = wards.values().sum();
     // Each ward's count also counts for every area between it and the petition's area.
     let mut by_code: BTreeMap<String, AreaCount> = BTreeMap::new();
@@ -51,12 +64,10 @@ async fn view(db: &Db, p: &Petition, now: i64, full: bool) -> Result<OfficerPeti
     by_area.sort_by(|a, b| rank(&a.area.kind).cmp(&rank(&b.area.kind)).then_with(|| a.area.name.cmp(&b.area.name)));
 
     let s = &p.state;
-    let paused = s.paused_since.is_some();
     let deadline = p.terms.base_closes + s.paused_total;
-    let open = s.closed_at.is_none() && (paused || now < deadline);
     let t = &p.terms.trigger;
     let events = if full {
-        trigger::events(db, p.id)
+        events(db, p.id)
             .await?
             .into_iter()
             .map(|r| OfficerEvent {
@@ -75,13 +86,13 @@ async fn view(db: &Db, p: &Petition, now: i64, full: bool) -> Result<OfficerPeti
     } else {
         Vec::new()
     };
-    let mismatches = if full { trigger::check_counts(db, p.id).await? } else { Vec::new() };
+    let mismatches = if full { counts::check(db, p.id).await? } else { Vec::new() };
     let paused_so_far = s.paused_total + s.paused_since.map_or(0, |since| (now - since).max(0));
     Ok(OfficerPetition {
         id: p.id,
         title: p.title.clone(),
         area: petition_area,
-        standing: Standing::of(open, paused, s.reached),
+        standing: Standing::at(&p.terms, s, now),
         valid,
         required: t.required,
         electorate: t.electorate,
@@ -101,15 +112,15 @@ async fn view(db: &Db, p: &Petition, now: i64, full: bool) -> Result<OfficerPeti
         by_area,
         events,
         mismatches,
-        awaiting_review: count_where(db, p.id, "status = 'review' AND struck_at IS NULL").await?,
-        struck: count_where(db, p.id, "struck_at IS NOT NULL").await?,
+        awaiting_review: count_where(db, p.id, "struck_at IS NULL", Some(Status::Review)).await?,
+        struck: count_where(db, p.id, "struck_at IS NOT NULL", None).await?,
     })
 }
 
 /// Every petition, newest first, without their histories.
 pub async fn petitions(db: &Db, now: i64) -> Result<Vec<OfficerPetition>> {
     let mut out = Vec::new();
-    for p in trigger::load_all(db).await?.iter().rev() {
+    for p in petitions::load_all(db).await?.iter().rev() {
         out.push(view(db, p, now, false).await?);
     }
     Ok(out)
@@ -117,8 +128,6 @@ pub async fn petitions(db: &Db, now: i64) -> Result<Vec<OfficerPetition>> {
 
 /// One petition with its event history and a recount checked against the counters.
 pub async fn petition(db: &Db, id: i64, now: i64) -> Result<Option<OfficerPetition>> {
-    let mut conn = db.pool.acquire().await?;
-    let Some(p) = trigger::load(&mut conn, id).await? else { return Ok(None) };
-    drop(conn);
+    let Some(p) = petitions::fetch(db, id).await? else { return Ok(None) };
     Ok(Some(view(db, &p, now, true).await?))
 }

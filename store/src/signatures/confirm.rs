@@ -16,12 +16,19 @@ use base64::Engine;
 use petition_core::receipt::{Receipt, Secret};
 use sqlx::Row;
 
+use petition_core::signature::Status;
+
+use crate::counts::{signature_status, Deltas};
+use crate::db::{values_list, Db, ROWS_PER_STATEMENT};
+use crate::error::Result;
 use crate::group::{Commit, Grouper};
-use crate::outbox::Mail;
+use crate::lifecycle::settle::settle_after_commit;
+use crate::mail::links::Mailing;
+use crate::mail::outbox::{enqueue_all, Mail};
+use crate::petitions::{self, hold, Hold};
 use crate::secrets::{new_token, token_hash};
-use crate::signing::{counted_mail, petition_info, settle_after_commit, Mailing, SignError};
-use crate::trigger::{self, Deltas, Hold};
-use crate::{log, outbox, Db, Result, StoreError};
+use crate::signatures::mails::counted_mail;
+use crate::transparency::queue::{queue_all, Queued};
 
 /// What a confirmation link leads to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -87,13 +94,15 @@ async fn look_up(db: &Db, token: &str, now: i64) -> Result<Looked> {
     .fetch_optional(&db.pool)
     .await?;
     let Some(r) = row else { return Ok(Looked::Answered(ConfirmOutcome::UnknownLink)) };
-    let status: String = r.try_get(1)?;
+    let status = signature_status(&r.try_get::<String, _>(1)?)?;
     let petition_id: i64 = r.try_get(5)?;
     let title: String = r.try_get(6)?;
-    match status.as_str() {
-        "confirmed" | "review" => return Ok(Looked::Answered(ConfirmOutcome::AlreadyConfirmed { petition_id, title })),
-        "withdrawn" => return Ok(Looked::Answered(ConfirmOutcome::Withdrawn { petition_id, title })),
-        _ => {}
+    match status {
+        Status::Confirmed | Status::Review => {
+            return Ok(Looked::Answered(ConfirmOutcome::AlreadyConfirmed { petition_id, title }))
+        }
+        Status::Withdrawn => return Ok(Looked::Answered(ConfirmOutcome::Withdrawn { petition_id, title })),
+        Status::Unconfirmed => {}
     }
     let ward: String = r.try_get(3)?;
     let (withdraw_token, withdraw_hash) = new_token();
@@ -116,37 +125,44 @@ async fn look_up(db: &Db, token: &str, now: i64) -> Result<Looked> {
 /// was not accepting signatures at its moment.
 async fn write_group(db: &Db, mailing: &Mailing, group: &[&Pending]) -> Result<Vec<bool>> {
     let mut tx = db.pool.begin().await?;
-    let petitions: BTreeSet<i64> = group.iter().map(|p| p.petition_id).collect();
-    for &id in &petitions {
-        trigger::hold(&mut tx, db.backend, id, Hold::Shared).await?;
+    let ids: BTreeSet<i64> = group.iter().map(|p| p.petition_id).collect();
+    let mut accepting = BTreeMap::new();
+    for &id in &ids {
+        hold(&mut tx, db.backend, id, Hold::Shared).await?;
+        // Under the shared hold no close, pause or resume can slip in before the commit, so the
+        // engine's answer read now holds for the whole transaction.
+        if let Some(p) = petitions::load(&mut tx, id).await? {
+            accepting.insert(id, (p.terms, p.state));
+        }
     }
-    // One statement writes the whole group, each signature only if its petition is accepting
-    // signatures at its moment; the shared hold means a close or pause cannot slip in between.
-    // A signature in the group twice (its link opened twice at once) is written once, for the
-    // first.
+    let accepts = |p: &Pending| accepting.get(&p.petition_id).is_some_and(|(terms, state)| terms.accepts(state, p.now));
+    // One statement writes the whole group, each signature only if its petition accepts
+    // signatures at its moment and it is still unconfirmed. A signature in the group twice (its
+    // link opened twice at once) is written once, for the first.
     let mut first = BTreeMap::new();
     for (i, p) in group.iter().enumerate() {
-        first.entry(p.signature_id).or_insert(i);
+        if accepts(p) {
+            first.entry(p.signature_id).or_insert(i);
+        }
     }
     let mut written = vec![false; group.len()];
     let firsts: Vec<usize> = first.values().copied().collect();
-    for chunk in firsts.chunks(crate::db::ROWS_PER_STATEMENT) {
+    for chunk in firsts.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "UPDATE signatures SET status = v.column2, confirmed_at = v.column3, receipt_r = v.column4,
                receipt_commit = v.column5, withdraw_token_hash = v.column6
              FROM (VALUES {}) AS v
-             WHERE signatures.id = v.column1 AND signatures.status = 'unconfirmed'
-               AND EXISTS (SELECT 1 FROM petitions p WHERE p.id = signatures.petition_id AND p.closed_at IS NULL
-                           AND p.paused_since IS NULL AND p.opens_at <= v.column3 AND p.closes_at > v.column3)
+             WHERE signatures.id = v.column1 AND signatures.status = '{}'
              RETURNING signatures.id",
-            crate::db::values_list(chunk.len(), 6)
+            values_list(chunk.len(), 6),
+            Status::Unconfirmed.name()
         );
         let mut q = sqlx::query(&sql);
         for &i in chunk {
             let p = group[i];
             q = q
                 .bind(p.signature_id)
-                .bind(if p.counted { "confirmed" } else { "review" })
+                .bind(if p.counted { Status::Confirmed } else { Status::Review }.name())
                 .bind(p.now)
                 .bind(base64::engine::general_purpose::STANDARD.encode(p.receipt.r.0))
                 .bind(p.receipt.commitment())
@@ -162,13 +178,13 @@ async fn write_group(db: &Db, mailing: &Mailing, group: &[&Pending]) -> Result<V
     for (p, _) in group.iter().zip(&written).filter(|(_, &w)| w) {
         if p.counted {
             deltas.add(p.petition_id, &p.ward, p.signature_id, 1);
-            entries.push((p.petition_id, log::Queued::Sig(p.signature_id), p.now));
+            entries.push((p.petition_id, Queued::Sig(p.signature_id), p.now));
         }
         mails.push((counted_mail(mailing, &p.title, p.petition_id, &p.email, &p.withdraw_token, p.counted), p.now));
     }
     deltas.apply(&mut tx).await?;
-    log::queue_all(&mut tx, &entries).await?;
-    outbox::enqueue_all(&mut tx, &mails).await?;
+    queue_all(&mut tx, &entries).await?;
+    enqueue_all(&mut tx, &mails).await?;
     tx.commit().await?;
     Ok(written)
 }
@@ -188,16 +204,14 @@ async fn answer(db: &Db, p: Pending, written: bool) -> Result<ConfirmOutcome> {
         .fetch_one(&db.pool)
         .await?
         .try_get(0)?;
-    if status != "unconfirmed" {
-        return Ok(ConfirmOutcome::AlreadyConfirmed { petition_id, title });
+    match signature_status(&status)? {
+        Status::Unconfirmed => {}
+        Status::Withdrawn => return Ok(ConfirmOutcome::Withdrawn { petition_id, title }),
+        Status::Confirmed | Status::Review => return Ok(ConfirmOutcome::AlreadyConfirmed { petition_id, title }),
     }
-    let paused = petition_info(db, petition_id)
-        .await
-        .map_err(|e| match e {
-            SignError::Store(e) => e,
-            other => StoreError::Invalid(other.to_string()),
-        })?
-        .is_some_and(|i| i.paused && !i.closed && p.now < i.closes_at);
+    // Not written and still unconfirmed: its petition was not accepting signatures. Collecting
+    // but not accepting means paused, and the link works again once collection resumes.
+    let paused = petitions::fetch(db, petition_id).await?.is_some_and(|q| q.terms.collecting(&q.state, p.now));
     Ok(if paused {
         ConfirmOutcome::Paused { petition_id, title }
     } else {

@@ -13,7 +13,7 @@ use axum::Router;
 use base64::Engine;
 use petition_log::checkpoint::parse_u64;
 use petition_log::tile::Tile;
-use petition_store::log::{self, LogKeys, Sequencer};
+use petition_store::transparency::{self as log, LogKeys, Sequencer};
 use petition_store::Db;
 
 /// The most a confirmed signature waits for a signed checkpoint is about this plus one batch.

@@ -1,0 +1,43 @@
+//! Where the links in emails point, and who gets the notices meant for electoral officers.
+
+#[derive(Clone, Debug)]
+pub struct Mailing {
+    pub base_url: String,
+    pub officer_email: Option<String>,
+}
+
+impl Mailing {
+    fn link(&self, path: &str) -> String {
+        format!("{}/{path}", self.base_url.trim_end_matches('/'))
+    }
+
+    pub(crate) fn confirm(&self, token: &str) -> String {
+        self.link(&format!("confirm/{token}"))
+    }
+
+    pub(crate) fn withdraw(&self, token: &str) -> String {
+        self.link(&format!("withdraw/{token}"))
+    }
+
+    pub(crate) fn petition(&self, id: i64) -> String {
+        self.link(&format!("petitions/{id}"))
+    }
+
+    pub(crate) fn officer_petition(&self, id: i64) -> String {
+        self.link(&format!("officer/petitions/{id}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn links_have_one_slash_whatever_the_setting() {
+        for base in ["https://petitions.example.gov.uk", "https://petitions.example.gov.uk/"] {
+            let m = super::Mailing { base_url: base.into(), officer_email: None };
+            assert_eq!(m.confirm("abc"), "https://petitions.example.gov.uk/confirm/abc");
+            assert_eq!(m.withdraw("abc"), "https://petitions.example.gov.uk/withdraw/abc");
+            assert_eq!(m.petition(7), "https://petitions.example.gov.uk/petitions/7");
+            assert_eq!(m.officer_petition(7), "https://petitions.example.gov.uk/officer/petitions/7");
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! What signers are told by email. Every email about a signature is queued in the transaction
+//! that makes the change it reports.
+
+use crate::mail::links::Mailing;
+use crate::mail::outbox::Mail;
+
+/// Asks the signer to confirm; `matched` says whether they were found on the register (if not,
+/// an officer checks the signature once it is confirmed).
+pub(crate) fn confirmation_mail(links: &Mailing, title: &str, to: &str, token: &str, matched: bool) -> Mail {
+    let review = match matched {
+        true => "",
+        false => "\nWe could not match your name to the electoral register at the address you gave, so an\nelectoral officer will check your signature after you confirm it. It counts once they have.\n",
+    };
+    Mail {
+        recipient: to.to_string(),
+        subject: format!("Confirm your signature: {title}"),
+        body: format!(
+            "You asked to sign the petition \"{title}\".\n\nTo confirm your signature, open this link and press the Confirm button:\n\n{}\n{review}\nIf you did not ask to sign, ignore this email: nothing will be counted.\n",
+            links.confirm(token)
+        ),
+    }
+}
+
+pub(crate) fn already_signed_mail(links: &Mailing, title: &str, id: i64, to: &str, withdraw_token: &str) -> Mail {
+    Mail {
+        recipient: to.to_string(),
+        subject: format!("You have already signed: {title}"),
+        body: format!(
+            "Someone asked to sign the petition \"{title}\" with your details.\n\nYour signature was already recorded, so nothing has changed and you do not need to do anything.\nThe petition: {}\n\nIf you want to withdraw your signature while the petition is open, use this link:\n\n{}\n",
+            links.petition(id),
+            links.withdraw(withdraw_token)
+        ),
+    }
+}
+
+pub(crate) fn counted_mail(
+    links: &Mailing,
+    title: &str,
+    id: i64,
+    to: &str,
+    withdraw_token: &str,
+    counted: bool,
+) -> Mail {
+    let state = if counted {
+        "Your signature is confirmed and counted."
+    } else {
+        "Your email address is confirmed. An electoral officer will check your signature against the\nregister; it counts once they have."
+    };
+    Mail {
+        recipient: to.to_string(),
+        subject: format!("Thank you for signing: {title}"),
+        body: format!(
+            "{state}\n\nThe petition: {}\n\nIf you change your mind while the petition is open, you can withdraw your signature here:\n\n{}\n",
+            links.petition(id),
+            links.withdraw(withdraw_token)
+        ),
+    }
+}

@@ -1,0 +1,16 @@
+//! Signatures, from a signer's first request to an officer's last change: signing, confirming
+//! by email (both committed in groups), withdrawing, and officers' approvals and strikes. Every
+//! change moves the count, queues its log entry and its email in one transaction, then settles
+//! the petition.
+
+pub mod confirm;
+mod mails;
+pub mod officer;
+pub mod sign;
+mod stored;
+pub mod withdraw;
+
+pub use confirm::{confirm, confirm_all, ConfirmOutcome, Confirmer};
+pub use officer::{change_signature, OfficerError, SignatureChange};
+pub use sign::{sign, AddressChoice, SignError, SignOutcome, SignRequest, Signer};
+pub use withdraw::{link_petition, withdraw, LinkKind, WithdrawOutcome};

@@ -1,0 +1,161 @@
+//! What an officer does to one signature: approve one that could not be matched, strike one
+//! with a reason, or reinstate one struck in error.
+
+use petition_core::engine::{Event, StrikeReason};
+use petition_core::signature::{count_delta, Status};
+use sqlx::Row;
+
+use crate::counts;
+use crate::db::Db;
+use crate::error::StoreError;
+use crate::lifecycle::settle::settle;
+use crate::mail::links::Mailing;
+use crate::petitions::{self, hold, Hold};
+use crate::signatures::stored::Stored;
+use crate::transparency::queue::{queue, Queued};
+
+/// Why an officer's change to a signature was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum OfficerError {
+    #[error("There is no signature {0}")]
+    NoSuchSignature(i64),
+    #[error("Signature {0} has not been confirmed by its signer")]
+    Unconfirmed(i64),
+    #[error("Signature {0} was withdrawn by its signer")]
+    Withdrawn(i64),
+    #[error("Signature {0} is already struck")]
+    AlreadyStruck(i64),
+    #[error("Signature {0} is not struck")]
+    NotStruck(i64),
+    #[error("Signature {0} is not waiting for review")]
+    NotForReview(i64),
+    #[error("Choose a reason: {0}")]
+    Reason(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for OfficerError {
+    fn from(e: sqlx::Error) -> Self {
+        OfficerError::Store(StoreError::Db(e))
+    }
+}
+
+/// What an officer does to one signature.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignatureChange {
+    /// Accepts a signature that could not be matched to the register.
+    Approve,
+    Strike(StrikeReason),
+    Reinstate,
+}
+
+/// Applies an officer's change to a signature and settles its petition. After a deadline, the
+/// close is recorded first, so it states the count at the deadline. Each change is made only if
+/// the row is still as it was read, so two officers acting at once cannot both move the count.
+pub async fn change_signature(
+    db: &Db,
+    mailing: &Mailing,
+    signature_id: i64,
+    change: SignatureChange,
+    now: i64,
+) -> Result<Vec<Event>, OfficerError> {
+    if let SignatureChange::Strike(StrikeReason::Withdrawn) = change {
+        let officers: Vec<&str> = StrikeReason::for_officers().map(|r| r.code()).collect();
+        return Err(OfficerError::Reason(officers.join(", ")));
+    }
+    let row = sqlx::query("SELECT petition_id FROM signatures WHERE id = $1")
+        .bind(signature_id)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(OfficerError::NoSuchSignature(signature_id))?;
+    let petition_id: i64 = row.try_get(0)?;
+    let mut recorded = settle(db, mailing, petition_id, now).await?;
+
+    let mut tx = db.pool.begin().await?;
+    hold(&mut tx, db.backend, petition_id, Hold::Shared).await?;
+    let p = petitions::load(&mut tx, petition_id)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("petition {petition_id}")))?;
+    let s = Stored::read(&mut tx, signature_id).await?.ok_or(OfficerError::NoSuchSignature(signature_id))?;
+    match s.status {
+        Status::Unconfirmed => return Err(OfficerError::Unconfirmed(signature_id)),
+        Status::Withdrawn => return Err(OfficerError::Withdrawn(signature_id)),
+        Status::Review | Status::Confirmed => {}
+    }
+    let after = match change {
+        SignatureChange::Approve => {
+            if s.status != Status::Review {
+                return Err(OfficerError::NotForReview(signature_id));
+            }
+            let done = sqlx::query("UPDATE signatures SET status = $1, verified_at = $2 WHERE id = $3 AND status = $4")
+                .bind(Status::Confirmed.name())
+                .bind(now)
+                .bind(signature_id)
+                .bind(Status::Review.name())
+                .execute(&mut *tx)
+                .await?;
+            changed_as_read(done.rows_affected(), signature_id)?;
+            queue(&mut tx, petition_id, Queued::Sig(signature_id), now).await?;
+            if s.struck {
+                // Struck while awaiting review: the log records the signature and its strike.
+                let reason =
+                    s.strike_reason.as_deref().and_then(StrikeReason::parse).unwrap_or(StrikeReason::Correction);
+                queue(&mut tx, petition_id, Queued::Strike(signature_id, reason), now).await?;
+            }
+            s.facts_with(Status::Confirmed, s.struck)
+        }
+        SignatureChange::Strike(reason) => {
+            if s.struck {
+                return Err(OfficerError::AlreadyStruck(signature_id));
+            }
+            let done = sqlx::query(
+                "UPDATE signatures SET struck_at = $1, strike_reason = $2 WHERE id = $3 AND status = $4 AND struck_at IS NULL",
+            )
+            .bind(now)
+            .bind(reason.code())
+            .bind(signature_id)
+            .bind(s.status.name())
+            .execute(&mut *tx)
+            .await?;
+            changed_as_read(done.rows_affected(), signature_id)?;
+            if s.status.is_logged() {
+                queue(&mut tx, petition_id, Queued::Strike(signature_id, reason), now).await?;
+            }
+            s.facts_with(s.status, true)
+        }
+        SignatureChange::Reinstate => {
+            if !s.struck {
+                return Err(OfficerError::NotStruck(signature_id));
+            }
+            let done = sqlx::query(
+                "UPDATE signatures SET struck_at = NULL, strike_reason = NULL WHERE id = $1 AND status = $2 AND struck_at IS NOT NULL",
+            )
+            .bind(signature_id)
+            .bind(s.status.name())
+            .execute(&mut *tx)
+            .await?;
+            changed_as_read(done.rows_affected(), signature_id)?;
+            if s.status.is_logged() {
+                queue(&mut tx, petition_id, Queued::Reinstate(signature_id), now).await?;
+            }
+            s.facts_with(s.status, false)
+        }
+    };
+    let delta = count_delta(&p.terms, &p.state, &s.facts(), &after);
+    counts::add(&mut tx, petition_id, &s.ward, signature_id, delta).await?;
+    tx.commit().await?;
+    recorded.extend(settle(db, mailing, petition_id, now).await?);
+    Ok(recorded)
+}
+
+/// A conditional update that found the row changed since it was read: someone else acted first.
+fn changed_as_read(rows: u64, signature_id: i64) -> Result<(), OfficerError> {
+    match rows {
+        1 => Ok(()),
+        _ => {
+            Err(StoreError::Conflict(format!("signature {signature_id} was changed by someone else; look again"))
+                .into())
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! Withdrawing a signature by the link in the thank-you email, and finding the petition a link
+//! belongs to.
+
+use petition_core::signature::{count_delta, Status};
+use petition_log::entry::Reason;
+use sqlx::Row;
+
+use crate::counts;
+use crate::db::Db;
+use crate::error::{Result, StoreError};
+use crate::lifecycle::settle::settle_after_commit;
+use crate::mail::links::Mailing;
+use crate::petitions::{self, hold, Hold};
+use crate::secrets::token_hash;
+use crate::signatures::stored::Stored;
+use crate::transparency::queue::{queue, Queued};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WithdrawOutcome {
+    Withdrawn { petition_id: i64, title: String },
+    AlreadyWithdrawn { petition_id: i64, title: String },
+    Closed { petition_id: i64, title: String },
+    UnknownLink,
+}
+
+pub async fn withdraw(db: &Db, mailing: &Mailing, token: &str, now: i64) -> Result<WithdrawOutcome> {
+    let row = sqlx::query(
+        "SELECT s.id, p.id, p.title FROM signatures s JOIN petitions p ON p.id = s.petition_id WHERE s.withdraw_token_hash = $1",
+    )
+    .bind(token_hash(token))
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(r) = row else { return Ok(WithdrawOutcome::UnknownLink) };
+    let sig_id: i64 = r.try_get(0)?;
+    let petition_id: i64 = r.try_get(1)?;
+    let title: String = r.try_get(2)?;
+    let mut tx = db.pool.begin().await?;
+    hold(&mut tx, db.backend, petition_id, Hold::Shared).await?;
+    let p = petitions::load(&mut tx, petition_id)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("petition {petition_id}")))?;
+    let s = Stored::read(&mut tx, sig_id).await?.ok_or_else(|| StoreError::NotFound(format!("signature {sig_id}")))?;
+    if s.status == Status::Withdrawn {
+        return Ok(WithdrawOutcome::AlreadyWithdrawn { petition_id, title });
+    }
+    // Withdrawing is allowed while the window runs, paused or not, but not once it has ended.
+    if !p.terms.collecting(&p.state, now) {
+        return Ok(WithdrawOutcome::Closed { petition_id, title });
+    }
+    let done = sqlx::query("UPDATE signatures SET status = $1, withdrawn_at = $2 WHERE id = $3 AND status = $4")
+        .bind(Status::Withdrawn.name())
+        .bind(now)
+        .bind(sig_id)
+        .bind(s.status.name())
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() != 1 {
+        return Err(StoreError::Conflict(format!("signature {sig_id} changed while being withdrawn")));
+    }
+    let delta = count_delta(&p.terms, &p.state, &s.facts(), &s.facts_with(Status::Withdrawn, s.struck));
+    if delta != 0 {
+        counts::add(&mut tx, petition_id, &s.ward, sig_id, delta).await?;
+        // The log has this signature (every confirmed one is queued); it no longer counts.
+        queue(&mut tx, petition_id, Queued::Strike(sig_id, Reason::Withdrawn), now).await?;
+    }
+    tx.commit().await?;
+    if delta != 0 {
+        settle_after_commit(db, mailing, petition_id, now).await;
+    }
+    Ok(WithdrawOutcome::Withdrawn { petition_id, title })
+}
+
+/// The petition a confirmation or withdrawal link belongs to, for the page with the button.
+pub async fn link_petition(db: &Db, column: LinkKind, token: &str) -> Result<Option<(i64, String)>> {
+    let sql = format!(
+        "SELECT p.id, p.title FROM signatures s JOIN petitions p ON p.id = s.petition_id WHERE s.{} = $1",
+        column.column()
+    );
+    let row = sqlx::query(&sql).bind(token_hash(token)).fetch_optional(&db.pool).await?;
+    Ok(match row {
+        None => None,
+        Some(r) => Some((r.try_get(0)?, r.try_get(1)?)),
+    })
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum LinkKind {
+    Confirm,
+    Withdraw,
+}
+
+impl LinkKind {
+    fn column(self) -> &'static str {
+        match self {
+            LinkKind::Confirm => "confirm_token_hash",
+            LinkKind::Withdraw => "withdraw_token_hash",
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! The transparency log (`../shared/docs/transparency.md`), kept in the database: the queue that
+//! changes write to in their own transactions, the sequencer that appends and signs, what is
+//! published, and the signing keys.
+
+pub mod keys;
+pub mod publish;
+pub mod queue;
+pub mod sequencer;
+
+pub use keys::{create_key, load_key, tally_key_name, LogKeys};
+pub use publish::{checkpoint, checkpoint_at, entries_from, proof, tally, tile};
+pub use queue::{backfill, Queued};
+pub use sequencer::{text_sha256, Batch, Sequencer};

@@ -1,0 +1,114 @@
+//! What the log publishes, as stored: checkpoints, hash tiles and entry bundles, tally notes,
+//! entries, and the tlog-proof of a signature for its receipt.
+
+use petition_log::checkpoint::{hash_b64, Checkpoint};
+use petition_log::merkle::inclusion_proof;
+use petition_log::proof::LogProof;
+use petition_log::tile::{Tile, TileHashes, WIDTH};
+use sqlx::Row;
+
+use crate::db::Db;
+use crate::error::{Result, StoreError};
+
+/// The level under which entry bundles are stored beside the hash tiles.
+pub(crate) const BUNDLES: i64 = -1;
+
+/// The latest signed checkpoint.
+pub async fn checkpoint(db: &Db) -> Result<Option<String>> {
+    let r = sqlx::query("SELECT note FROM log_checkpoints ORDER BY size DESC LIMIT 1").fetch_optional(&db.pool).await?;
+    Ok(r.map(|r| r.try_get(0)).transpose()?)
+}
+
+pub async fn checkpoint_at(db: &Db, size: u64) -> Result<Option<String>> {
+    let r = sqlx::query("SELECT note FROM log_checkpoints WHERE size = $1")
+        .bind(size as i64)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(r.map(|r| r.try_get(0)).transpose()?)
+}
+
+/// A hash tile or (with `entries`) an entry bundle, by the coordinates of its path.
+pub async fn tile(db: &Db, t: Tile, entries: bool) -> Result<Option<Vec<u8>>> {
+    let r = sqlx::query("SELECT data FROM log_tiles WHERE level = $1 AND idx = $2 AND width = $3")
+        .bind(if entries { BUNDLES } else { t.level as i64 })
+        .bind(t.index as i64)
+        .bind(t.width as i64)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(r.map(|r| r.try_get(0)).transpose()?)
+}
+
+/// A petition's latest tally note, or its note at a checkpoint size.
+pub async fn tally(db: &Db, petition_id: i64, size: Option<u64>) -> Result<Option<String>> {
+    let r = match size {
+        None => {
+            sqlx::query("SELECT note FROM log_tallies WHERE petition_id = $1 ORDER BY size DESC LIMIT 1")
+                .bind(petition_id)
+                .fetch_optional(&db.pool)
+                .await?
+        }
+        Some(s) => {
+            sqlx::query("SELECT note FROM log_tallies WHERE petition_id = $1 AND size = $2")
+                .bind(petition_id)
+                .bind(s as i64)
+                .fetch_optional(&db.pool)
+                .await?
+        }
+    };
+    Ok(r.map(|r| r.try_get(0)).transpose()?)
+}
+
+/// The tlog-proof for a signature, by petition and commitment, against the latest checkpoint:
+/// `None` until the signature is in a signed checkpoint.
+pub async fn proof(db: &Db, petition_id: i64, commit: &[u8; 32]) -> Result<Option<String>> {
+    let r = sqlx::query("SELECT log_index FROM signatures WHERE petition_id = $1 AND receipt_commit = $2")
+        .bind(petition_id)
+        .bind(hash_b64(commit))
+        .fetch_optional(&db.pool)
+        .await?;
+    let Some(index) = r.map(|r| r.try_get::<Option<i64>, _>(0)).transpose()?.flatten() else { return Ok(None) };
+    let Some(note) = checkpoint(db).await? else { return Ok(None) };
+    let text = petition_log::note::Note::parse(note.as_bytes())
+        .map_err(|e| StoreError::Corrupt(format!("the latest checkpoint: {e}")))?
+        .text;
+    let cp = Checkpoint::parse(&text).map_err(|e| StoreError::Corrupt(format!("the latest checkpoint: {e}")))?;
+    let index = index as u64;
+    if index >= cp.size {
+        return Ok(None);
+    }
+    // Fetch the tiles the proof needs, one at a time, as a client would.
+    let mut tiles = TileHashes::new();
+    let hashes = loop {
+        match inclusion_proof(&tiles, index, cp.size) {
+            Ok(p) => break p,
+            Err(need) => {
+                let at_level = cp.size >> (8 * need.level as u32);
+                let width = if need.index < at_level / WIDTH { WIDTH } else { at_level % WIDTH };
+                let t = Tile { level: need.level, index: need.index, width };
+                let data = tile(db, t, false)
+                    .await?
+                    .ok_or_else(|| StoreError::Corrupt(format!("tile {} is missing", t.path())))?;
+                let h = t
+                    .decode(&data)
+                    .ok_or_else(|| StoreError::Corrupt(format!("tile {} is the wrong size", t.path())))?;
+                tiles.insert(t, h);
+            }
+        }
+    };
+    let entry: String = sqlx::query("SELECT entry FROM log_entries WHERE idx = $1")
+        .bind(index as i64)
+        .fetch_one(&db.pool)
+        .await?
+        .try_get(0)?;
+    Ok(Some(LogProof { extra: Some(entry.into_bytes()), index, hashes, checkpoint: note }.encode()))
+}
+
+/// The entries `[from, to)` in log order.
+pub async fn entries_from(db: &Db, from: u64, to: u64) -> Result<Vec<String>> {
+    let rows = sqlx::query("SELECT entry FROM log_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx")
+        .bind(from as i64)
+        .bind(to as i64)
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(rows.iter().map(|r| r.try_get(0)).collect::<std::result::Result<_, _>>()?)
+}

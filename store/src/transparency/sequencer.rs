@@ -1,0 +1,340 @@
+//! The sequencer: turns queued references into entries, appends them in batches, writes the new
+//! tiles and entry bundles, signs a checkpoint and a tally note per petition, and moves the head
+//! with a compare-and-swap: a sequencer whose view is not the head's signs nothing, so two
+//! servers can never fork the log. One per server process; any number may run against one
+//! database.
+
+use petition_log::checkpoint::{hash_b64, parse_hash, Checkpoint};
+use petition_log::entry::{Entry, Ident, Percent};
+use petition_log::merkle::Tree;
+use petition_log::note::sign;
+use petition_log::tally::Replay;
+use petition_log::tile::{encode_bundle, Tile, WIDTH};
+use sha2::{Digest, Sha256};
+use sqlx::{AnyConnection, Row};
+
+use crate::db::Db;
+use crate::error::{Result, StoreError};
+use crate::transparency::keys::LogKeys;
+use crate::transparency::publish::BUNDLES;
+use crate::transparency::queue::{Kind, Queued};
+
+/// SHA-256 of a petition's published text: its title, a newline, then its body.
+pub fn text_sha256(title: &str, body: &str) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(title.as_bytes());
+    h.update(b"\n");
+    h.update(body.as_bytes());
+    h.finalize().into()
+}
+
+fn ident(s: &str) -> Result<Ident> {
+    Ident::parse(s).ok_or_else(|| StoreError::Corrupt(format!("{s:?} cannot appear in the log")))
+}
+
+fn pid(id: i64) -> Result<Ident> {
+    ident(&id.to_string())
+}
+
+/// The log index of a signature, once the log holds it.
+async fn index_of(conn: &mut AnyConnection, sig: i64) -> Result<Option<i64>> {
+    let r = sqlx::query("SELECT log_index FROM signatures WHERE id = $1").bind(sig).fetch_one(&mut *conn).await?;
+    Ok(r.try_get(0)?)
+}
+
+/// The entry a queued reference stands for, read from the rows it refers to; `Ok(Err(why))` when
+/// the rows do not (yet) allow one.
+async fn build(conn: &mut AnyConnection, petition_id: i64, what: Queued) -> Result<std::result::Result<Entry, String>> {
+    let id = pid(petition_id)?;
+    Ok(Ok(match what {
+        Queued::Petition => {
+            let r = sqlx::query(
+                "SELECT area_code, opens_at, base_closes_at, electorate, percent, required, title, body FROM petitions WHERE id = $1",
+            )
+            .bind(petition_id)
+            .fetch_one(&mut *conn)
+            .await?;
+            let percent: String = r.try_get(4)?;
+            Entry::Petition {
+                id,
+                area: ident(&r.try_get::<String, _>(0)?)?,
+                opens: r.try_get::<i64, _>(1)? as u64,
+                closes: r.try_get::<i64, _>(2)? as u64,
+                electorate: r.try_get::<i64, _>(3)? as u64,
+                percent: Percent::parse(&percent).ok_or_else(|| {
+                    StoreError::Corrupt(format!("petition {petition_id} has the percentage {percent:?}"))
+                })?,
+                required: r.try_get::<i64, _>(5)? as u64,
+                text_sha256: text_sha256(&r.try_get::<String, _>(6)?, &r.try_get::<String, _>(7)?),
+            }
+        }
+        Queued::Sig(sig) => {
+            let r = sqlx::query("SELECT ward_code, confirmed_at, receipt_commit FROM signatures WHERE id = $1")
+                .bind(sig)
+                .fetch_one(&mut *conn)
+                .await?;
+            let commit: Option<String> = r.try_get(2)?;
+            let Some(commit) = commit.as_deref().and_then(parse_hash) else {
+                return Ok(Err(format!("signature {sig} has no commitment")));
+            };
+            let Some(at) = r.try_get::<Option<i64>, _>(1)? else {
+                return Ok(Err(format!("signature {sig} is not confirmed")));
+            };
+            Entry::Sig { id, area: ident(&r.try_get::<String, _>(0)?)?, at: at as u64, commit }
+        }
+        Queued::Strike(sig, reason) => {
+            let Some(index) = index_of(conn, sig).await? else {
+                return Ok(Err(format!("signature {sig} is not in the log")));
+            };
+            Entry::Strike { id, target: index as u64, reason }
+        }
+        Queued::Reinstate(sig) => {
+            let Some(index) = index_of(conn, sig).await? else {
+                return Ok(Err(format!("signature {sig} is not in the log")));
+            };
+            Entry::Reinstate { id, target: index as u64 }
+        }
+        Queued::Close => {
+            let r = sqlx::query("SELECT closed_at FROM petitions WHERE id = $1")
+                .bind(petition_id)
+                .fetch_one(&mut *conn)
+                .await?;
+            let Some(at) = r.try_get::<Option<i64>, _>(0)? else {
+                return Ok(Err(format!("petition {petition_id} is not closed")));
+            };
+            Entry::Close { id, at: at as u64 }
+        }
+    }))
+}
+
+/// Appends queued entries in batches and signs what it appends. One per server process; any
+/// number may run against one database.
+pub struct Sequencer {
+    db: Db,
+    keys: LogKeys,
+    tree: Tree,
+    replay: Replay,
+}
+
+/// What one run of the sequencer did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Batch {
+    pub appended: u64,
+    pub size: u64,
+    /// Queued changes the rules would not let into the log, with why (they need an officer).
+    pub refused: Vec<String>,
+}
+
+impl Sequencer {
+    pub fn new(db: Db, keys: LogKeys) -> Sequencer {
+        Sequencer { db, keys, tree: Tree::new(), replay: Replay::new() }
+    }
+
+    pub fn size(&self) -> u64 {
+        self.tree.size()
+    }
+
+    /// Reads entries other sequencers appended, up to `size`.
+    async fn catch_up(&mut self, conn: &mut AnyConnection, size: u64) -> Result<()> {
+        if self.tree.size() > size {
+            // Only possible if the head moved back, which nothing does: start again from the rows.
+            self.tree = Tree::new();
+            self.replay = Replay::new();
+        }
+        let rows = sqlx::query("SELECT idx, entry FROM log_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx")
+            .bind(self.tree.size() as i64)
+            .bind(size as i64)
+            .fetch_all(&mut *conn)
+            .await?;
+        for r in rows {
+            let idx: i64 = r.try_get(0)?;
+            if idx as u64 != self.tree.size() {
+                return Err(StoreError::Corrupt(format!("log entry {} is missing", self.tree.size())));
+            }
+            let entry: String = r.try_get(1)?;
+            self.tree.push_entry(entry.as_bytes());
+            self.replay.apply_bytes(entry.as_bytes());
+        }
+        if self.tree.size() != size {
+            return Err(StoreError::Corrupt(format!(
+                "the log holds {} entries but its head says {size}",
+                self.tree.size()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Appends up to `max` queued entries and signs the result. With nothing queued it only makes
+    /// sure a checkpoint exists (the empty log's, at first).
+    pub async fn run(&mut self, now: i64, max: i64) -> Result<Batch> {
+        // Catch up with what other sequencers appended before taking the lock, so that a server
+        // starting on a long log reads it without holding up everyone else.
+        {
+            let mut conn = self.db.pool.acquire().await?;
+            let size: i64 =
+                sqlx::query("SELECT size FROM log_head WHERE id = 1").fetch_one(&mut *conn).await?.try_get(0)?;
+            self.catch_up(&mut conn, size as u64).await?;
+        }
+        let mut tx = self.db.pool.begin().await?;
+        // Take the head's row lock (SQLite: the write lock) before reading it.
+        sqlx::query("UPDATE log_head SET size = size WHERE id = 1").execute(&mut *tx).await?;
+        let head = sqlx::query("SELECT size, root FROM log_head WHERE id = 1").fetch_one(&mut *tx).await?;
+        let old_size = head.try_get::<i64, _>(0)? as u64;
+        let old_root = parse_hash(&head.try_get::<String, _>(1)?)
+            .ok_or_else(|| StoreError::Corrupt("the log head's root".into()))?;
+        self.catch_up(&mut tx, old_size).await?;
+        if self.tree.root() != old_root {
+            return Err(StoreError::Corrupt(
+                "the log's entries do not hash to its signed head; refusing to sign".into(),
+            ));
+        }
+        let queued = sqlx::query(
+            "SELECT id, kind, petition_id, signature_id, reason FROM log_queue WHERE log_index IS NULL AND refused IS NULL ORDER BY id LIMIT $1",
+        )
+        .bind(max)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut tree = self.tree.clone();
+        let mut replay = self.replay.clone();
+        let mut batch = Batch::default();
+        // Closes go last: every signature confirmed before a close was queued before it, but a
+        // backfill may have queued some later. A close waits while any of its petition's other
+        // entries are still waiting.
+        let mut read = Vec::with_capacity(queued.len());
+        for q in &queued {
+            let what = Queued::read(
+                &q.try_get::<String, _>(1)?,
+                q.try_get(3)?,
+                q.try_get::<Option<String>, _>(4)?.as_deref(),
+            )?;
+            read.push((q.try_get::<i64, _>(0)?, q.try_get::<i64, _>(2)?, what));
+        }
+        let (closes, others): (Vec<_>, Vec<_>) = read.into_iter().partition(|(_, _, what)| *what == Queued::Close);
+        for (qid, petition_id, what) in others.into_iter().chain(closes) {
+            let kind = what.kind().name();
+            if what == Queued::Close {
+                let waiting: i64 = sqlx::query(
+                    "SELECT COUNT(*) FROM log_queue WHERE petition_id = $1 AND kind <> $2 AND log_index IS NULL AND refused IS NULL",
+                )
+                .bind(petition_id)
+                .bind(Kind::Close.name())
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get(0)?;
+                if waiting > 0 {
+                    continue;
+                }
+            }
+            let entry = match build(&mut tx, petition_id, what).await? {
+                Ok(e) => replay.check(&e).map(|_| e).map_err(|(rule, detail)| format!("{}: {detail}", rule.describe())),
+                Err(why) => Err(why),
+            };
+            let entry = match entry {
+                Ok(e) => e,
+                Err(why) => {
+                    tracing::error!(queued = qid, petition_id, kind, "not logged: {why}");
+                    sqlx::query("UPDATE log_queue SET refused = $1 WHERE id = $2")
+                        .bind(&why)
+                        .bind(qid)
+                        .execute(&mut *tx)
+                        .await?;
+                    batch.refused.push(format!("{kind} of petition {petition_id}: {why}"));
+                    continue;
+                }
+            };
+            let idx = tree.size() as i64;
+            let bytes = entry.encode();
+            replay.apply(&entry);
+            tree.push_entry(bytes.as_bytes());
+            sqlx::query("INSERT INTO log_entries (idx, entry) VALUES ($1, $2)")
+                .bind(idx)
+                .bind(&bytes)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE log_queue SET log_index = $1 WHERE id = $2")
+                .bind(idx)
+                .bind(qid)
+                .execute(&mut *tx)
+                .await?;
+            if let (Entry::Sig { .. }, Queued::Sig(s)) = (&entry, what) {
+                sqlx::query("UPDATE signatures SET log_index = $1 WHERE id = $2")
+                    .bind(idx)
+                    .bind(s)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            batch.appended += 1;
+        }
+        let size = tree.size();
+        batch.size = size;
+        let have_checkpoint: i64 = sqlx::query("SELECT COUNT(*) FROM log_checkpoints WHERE size = $1")
+            .bind(old_size as i64)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+        if batch.appended == 0 && have_checkpoint > 0 {
+            tx.commit().await?;
+            return Ok(batch);
+        }
+        let root = tree.root();
+        for t in Tile::new_since(old_size, size) {
+            let data = Tile::encode(&t.hashes_from(&tree));
+            put_tile(&mut tx, t.level as i64, t, data).await?;
+            if t.level == 0 {
+                let first = t.index * WIDTH;
+                let rows = sqlx::query("SELECT entry FROM log_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx")
+                    .bind(first as i64)
+                    .bind((first + t.width) as i64)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let entries: Vec<String> = rows.iter().map(|r| r.try_get(0)).collect::<std::result::Result<_, _>>()?;
+                put_tile(&mut tx, BUNDLES, t, encode_bundle(&entries)).await?;
+            }
+        }
+        let checkpoint = Checkpoint::new(&self.keys.origin, size, root);
+        let note = sign(&checkpoint.text(), &[&self.keys.log]);
+        // The compare-and-swap: only the sequencer that read this head may move it.
+        let moved = sqlx::query("UPDATE log_head SET size = $1, root = $2 WHERE id = 1 AND size = $3 AND root = $4")
+            .bind(size as i64)
+            .bind(hash_b64(&root))
+            .bind(old_size as i64)
+            .bind(hash_b64(&old_root))
+            .execute(&mut *tx)
+            .await?;
+        if moved.rows_affected() != 1 {
+            return Err(StoreError::Conflict("the log head moved under this sequencer; nothing signed".into()));
+        }
+        sqlx::query("INSERT INTO log_checkpoints (size, note, signed_at) VALUES ($1, $2, $3)")
+            .bind(size as i64)
+            .bind(&note)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        for p in replay.petition_ids().cloned().collect::<Vec<_>>() {
+            let tally = replay.tally(&p, &self.keys.origin, &root).expect("a replayed petition has a tally");
+            let note = sign(&tally.text(), &[&self.keys.tally]);
+            let id: i64 = p.as_str().parse().map_err(|_| StoreError::Corrupt(format!("petition id {p} in the log")))?;
+            sqlx::query("INSERT INTO log_tallies (petition_id, size, note) VALUES ($1, $2, $3)")
+                .bind(id)
+                .bind(size as i64)
+                .bind(note)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        self.tree = tree;
+        self.replay = replay;
+        Ok(batch)
+    }
+}
+
+async fn put_tile(conn: &mut AnyConnection, level: i64, t: Tile, data: Vec<u8>) -> Result<()> {
+    sqlx::query("INSERT INTO log_tiles (level, idx, width, data) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+        .bind(level)
+        .bind(t.index as i64)
+        .bind(t.width as i64)
+        .bind(data)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

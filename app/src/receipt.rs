@@ -79,10 +79,10 @@ pub fn ReceiptPage() -> impl IntoView {
 mod browser_check {
     use super::ReceiptVerdict;
     use base64::Engine;
-    use petition_log::note::VerifierKey;
-    use petition_log::proof::{strike_of, verify_receipt, LogProof};
-    use petition_log::receipt::Receipt;
-    use petition_log::tile::{decode_bundle, Tile};
+    use petition_tlog::note::VerifierKey;
+    use petition_tlog::proof::{strike_of, verify_receipt, LogProof};
+    use petition_tlog::receipt::Receipt;
+    use petition_tlog::tile::{decode_bundle, Tile};
 
     async fn get(path: &str) -> Result<Option<Vec<u8>>, String> {
         let r = gloo_net::http::Request::get(path).send().await.map_err(|e| format!("could not reach the log: {e}"))?;

@@ -301,7 +301,7 @@ impl Terms {
 }
 
 /// Why a signature no longer counts: the transparency log's reason codes, one definition for both.
-pub use petition_log::entry::Reason as StrikeReason;
+pub use petition_tlog::entry::Reason as StrikeReason;
 
 #[cfg(test)]
 mod tests;

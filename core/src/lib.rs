@@ -8,7 +8,7 @@ pub mod engine;
 pub mod names;
 pub mod postcode;
 /// Receipts live with the log's verification code, which the browser also uses.
-pub use petition_log::receipt;
+pub use petition_tlog::receipt;
 pub mod signature;
 pub mod text;
 pub mod threshold;

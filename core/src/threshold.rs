@@ -8,7 +8,7 @@ use std::fmt;
 
 /// The share of the electorate, with its ceiling arithmetic: one type, shared with the log crate
 /// that observers run, so the published and the recomputed requirement come from the same code.
-pub use petition_log::percent::Percent;
+pub use petition_tlog::percent::Percent;
 
 /// A calendar date, ordered, for the periods in which published figures are in force.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

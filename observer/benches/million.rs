@@ -12,11 +12,11 @@
 use std::path::Path;
 use std::time::Instant;
 
-use petition_log::entry::{commitment, Entry, Ident, Percent, Reason};
-use petition_log::merkle::Tree;
-use petition_log::note::NoteSigner;
-use petition_log::tile::{decode_bundle, Tile};
 use petition_observer::{sync, write_dir, Keys, Source};
+use petition_tlog::entry::{commitment, Entry, Ident, Percent, Reason};
+use petition_tlog::merkle::Tree;
+use petition_tlog::note::NoteSigner;
+use petition_tlog::tile::{decode_bundle, Tile};
 
 const ORIGIN: &str = "bench.example/log";
 

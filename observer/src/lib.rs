@@ -6,14 +6,14 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
-use petition_log::checkpoint::Checkpoint;
-use petition_log::entry::Ident;
-use petition_log::merkle::{root, Tree};
-use petition_log::note::{Note, VerifierKey};
-use petition_log::proof::{verify_receipt, LogProof};
-use petition_log::receipt::Receipt;
-use petition_log::tally::Replay;
-use petition_log::tile::{decode_bundle, Tile};
+use petition_tlog::checkpoint::Checkpoint;
+use petition_tlog::entry::Ident;
+use petition_tlog::merkle::{root, Tree};
+use petition_tlog::note::{Note, VerifierKey};
+use petition_tlog::proof::{verify_receipt, LogProof};
+use petition_tlog::receipt::Receipt;
+use petition_tlog::tally::Replay;
+use petition_tlog::tile::{decode_bundle, Tile};
 
 /// Where the log's files come from: its web address or a copy on disk, both laid out as the
 /// format's paths under the log's prefix (`checkpoint`, `tile/0/000`, `tally/3/120`, ...).
@@ -335,7 +335,7 @@ pub fn check_receipt(source: &Source, keys: &Keys, receipt: &Receipt) -> Result<
     for e in &all {
         tree.push_entry(e);
     }
-    let reason = petition_log::proof::strike_of(index, all.iter().map(Vec::as_slice)).map(|r| r.code().to_string());
+    let reason = petition_tlog::proof::strike_of(index, all.iter().map(Vec::as_slice)).map(|r| r.code().to_string());
     if tree.root() != cp.root {
         return Err(Failure::TreeMismatch("the published entries do not hash to the proof's signed root".into()));
     }
@@ -351,8 +351,8 @@ pub fn check_receipt(source: &Source, keys: &Keys, receipt: &Receipt) -> Result<
 pub fn write_dir(
     dir: &Path,
     entries: &[String],
-    log: &petition_log::note::NoteSigner,
-    tally: &petition_log::note::NoteSigner,
+    log: &petition_tlog::note::NoteSigner,
+    tally: &petition_tlog::note::NoteSigner,
 ) -> std::io::Result<Checkpoint> {
     let mut tree = Tree::new();
     let mut replay = Replay::new();
@@ -370,14 +370,14 @@ pub fn write_dir(
         write(&t.path(), &Tile::encode(&t.hashes_from(&tree)))?;
         if t.level == 0 {
             let first = (t.index * 256) as usize;
-            write(&t.entries_path(), &petition_log::tile::encode_bundle(&entries[first..first + t.width as usize]))?;
+            write(&t.entries_path(), &petition_tlog::tile::encode_bundle(&entries[first..first + t.width as usize]))?;
         }
     }
     let cp = Checkpoint::new(log.name(), size, tree.root());
-    write("checkpoint", petition_log::note::sign(&cp.text(), &[log]).as_bytes())?;
+    write("checkpoint", petition_tlog::note::sign(&cp.text(), &[log]).as_bytes())?;
     for p in replay.petition_ids() {
         let text = replay.tally(p, log.name(), &cp.root).expect("a replayed petition").text();
-        write(&format!("tally/{p}/{size}"), petition_log::note::sign(&text, &[tally]).as_bytes())?;
+        write(&format!("tally/{p}/{size}"), petition_tlog::note::sign(&text, &[tally]).as_bytes())?;
     }
     Ok(cp)
 }
@@ -406,7 +406,7 @@ pub fn check_evidence(dir: &Path, keys: &Keys) -> Result<Vec<String>, String> {
                         "{name}: signed by {} (genuine): checkpoint of size {} with root {}",
                         k.name(),
                         cp.size,
-                        petition_log::checkpoint::hash_b64(&cp.root)
+                        petition_tlog::checkpoint::hash_b64(&cp.root)
                     ),
                     (Some(k), Err(_)) => format!(
                         "{name}: signed by {} (genuine): {}",

@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use petition_log::receipt::Receipt;
 use petition_observer::{check_receipt, sync, Keys, Source, Standing};
+use petition_tlog::receipt::Receipt;
 
 const USAGE: &str = "usage:
   petition-observer sync <url or directory> KEYS [--state <directory>]

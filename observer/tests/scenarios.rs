@@ -3,10 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use petition_log::checkpoint::Checkpoint;
-use petition_log::entry::{commitment, Entry, Ident, Percent, Reason};
-use petition_log::note::{sign, NoteSigner};
 use petition_observer::{sync, write_dir, Keys, Source};
+use petition_tlog::checkpoint::Checkpoint;
+use petition_tlog::entry::{commitment, Entry, Ident, Percent, Reason};
+use petition_tlog::note::{sign, NoteSigner};
 
 const ORIGIN: &str = "petitions.example.gov.uk/log";
 

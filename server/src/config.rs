@@ -51,7 +51,7 @@ impl Config {
             .trim_end_matches('/')
             .to_string();
         let log_origin = var("LOG_ORIGIN").unwrap_or_else(|| format!("{host}/log"));
-        if !petition_log::note::valid_key_name(&log_origin) || log_origin.contains("://") {
+        if !petition_tlog::note::valid_key_name(&log_origin) || log_origin.contains("://") {
             return Err(format!("LOG_ORIGIN must be a URL without its scheme, such as petitions.example.gov.uk/log (got {log_origin:?})"));
         }
         Ok(Config {

@@ -11,10 +11,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use base64::Engine;
-use petition_log::checkpoint::parse_u64;
-use petition_log::tile::Tile;
 use petition_store::transparency::{self as log, LogKeys, Sequencer};
 use petition_store::Db;
+use petition_tlog::checkpoint::parse_u64;
+use petition_tlog::tile::Tile;
 
 /// The most a confirmed signature waits for a signed checkpoint is about this plus one batch.
 const MERGE_EVERY: Duration = Duration::from_secs(1);

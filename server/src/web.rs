@@ -36,7 +36,7 @@ pub struct Shared {
     pub config: Config,
     pub wake_mailer: Arc<Notify>,
     /// The log key, to check receipts against the log as an observer would.
-    pub log_key: petition_log::note::VerifierKey,
+    pub log_key: petition_tlog::note::VerifierKey,
     groups: Groups,
     per_ip: DefaultKeyedRateLimiter<IpAddr>,
     per_email: DefaultKeyedRateLimiter<String>,
@@ -48,7 +48,7 @@ impl Shared {
         options: LeptosOptions,
         config: Config,
         wake_mailer: Arc<Notify>,
-        log_key: petition_log::note::VerifierKey,
+        log_key: petition_tlog::note::VerifierKey,
         groups: Groups,
     ) -> Arc<Shared> {
         let ip = NonZeroU32::new(config.sign_per_ip_per_minute).expect("checked");
@@ -434,11 +434,11 @@ async fn receipt_post(
 }
 
 async fn check_receipt(s: &S, text: &str) -> Result<ReceiptVerdict, petition_store::StoreError> {
-    use petition_log::proof::{strike_of, verify_receipt, LogProof};
+    use petition_tlog::proof::{strike_of, verify_receipt, LogProof};
     if text.trim().is_empty() {
         return Ok(ReceiptVerdict::Invalid("Paste your receipt: all five lines, starting petition-receipt/v1".into()));
     }
-    let receipt = match petition_log::receipt::Receipt::parse(text) {
+    let receipt = match petition_tlog::receipt::Receipt::parse(text) {
         Ok(r) => r,
         Err(e) => {
             return Ok(ReceiptVerdict::Invalid(format!(
@@ -447,7 +447,7 @@ async fn check_receipt(s: &S, text: &str) -> Result<ReceiptVerdict, petition_sto
         }
     };
     let Ok(petition_id) = receipt.petition_id.parse::<i64>() else { return Ok(ReceiptVerdict::NotYet) };
-    let commit = petition_log::checkpoint::parse_hash(&receipt.commitment()).expect("a commitment is a hash");
+    let commit = petition_tlog::checkpoint::parse_hash(&receipt.commitment()).expect("a commitment is a hash");
     let Some(proof) = petition_store::transparency::proof(&s.state.db, petition_id, &commit).await? else {
         return Ok(ReceiptVerdict::NotYet);
     };

@@ -8,13 +8,6 @@ use chrono::{Duration, Utc};
 use common::{mailing, sign_all, world, TestDb};
 use petition_core::engine::StrikeReason;
 use petition_core::AreaCode;
-use petition_log::checkpoint::{parse_hash, Checkpoint};
-use petition_log::merkle::{verify_consistency, Tree};
-use petition_log::note::{Note, NoteSigner};
-use petition_log::proof::{verify_receipt, LogProof};
-use petition_log::receipt::{Receipt, Secret};
-use petition_log::tally::Replay;
-use petition_log::tile::{decode_bundle, Tile};
 use petition_store::demo;
 use petition_store::lifecycle::{open_petition, Policy};
 use petition_store::signatures::SignatureChange;
@@ -22,6 +15,13 @@ use petition_store::signatures::{self, ConfirmOutcome, WithdrawOutcome};
 use petition_store::transparency::{self as log, LogKeys, Sequencer};
 use petition_store::Db;
 use petition_store::{counts, lifecycle, petitions};
+use petition_tlog::checkpoint::{parse_hash, Checkpoint};
+use petition_tlog::merkle::{verify_consistency, Tree};
+use petition_tlog::note::{Note, NoteSigner};
+use petition_tlog::proof::{verify_receipt, LogProof};
+use petition_tlog::receipt::{Receipt, Secret};
+use petition_tlog::tally::Replay;
+use petition_tlog::tile::{decode_bundle, Tile};
 use sqlx::Row;
 
 const ORIGIN: &str = "petitions.example.gov.uk/log";
@@ -138,7 +138,7 @@ async fn the_log_records_signatures_strikes_withdrawals_and_closes_and_observers
         let (cp1, replay) = observe(&db, &keys).await;
         assert_eq!(cp1.size, 9);
         let tally =
-            replay.tally(&petition_log::entry::Ident::parse(&id.to_string()).unwrap(), ORIGIN, &cp1.root).unwrap();
+            replay.tally(&petition_tlog::entry::Ident::parse(&id.to_string()).unwrap(), ORIGIN, &cp1.root).unwrap();
         assert_eq!(
             tally.total.valid(),
             counts::by_ward(&db, id).await.unwrap().values().sum::<u64>(),
@@ -148,7 +148,7 @@ async fn the_log_records_signatures_strikes_withdrawals_and_closes_and_observers
 
         // A receipt checks against its proof.
         let receipt = receipt_of(&db, sigs[2]).await;
-        let commit = petition_log::entry::commitment(&receipt.petition_id, &receipt.area, &receipt.r.0);
+        let commit = petition_tlog::entry::commitment(&receipt.petition_id, &receipt.area, &receipt.r.0);
         let proof =
             LogProof::parse(&log::proof(&db, id, &commit).await.unwrap().expect("a proof once signed")).unwrap();
         let (index, _, _) = verify_receipt(&proof, &receipt, &keys.log.verifier(), ORIGIN).unwrap();
@@ -173,7 +173,7 @@ async fn the_log_records_signatures_strikes_withdrawals_and_closes_and_observers
                 .unwrap();
             tree.push_entry(e.as_bytes());
         }
-        let p = petition_log::merkle::consistency_proof(&tree, cp1.size, cp2.size).unwrap();
+        let p = petition_tlog::merkle::consistency_proof(&tree, cp1.size, cp2.size).unwrap();
         assert_eq!(verify_consistency(cp1.size, cp2.size, &cp1.root, &cp2.root, &p), Ok(()));
         // The old checkpoint and tally stay published at their size.
         assert!(log::checkpoint_at(&db, cp1.size).await.unwrap().is_some());
@@ -188,7 +188,7 @@ async fn the_log_records_signatures_strikes_withdrawals_and_closes_and_observers
         assert_eq!(lifecycle::close_due(&db, &mailing(), long_after).await.unwrap(), 1);
         assert_eq!(seq.run(long_after, 1000).await.unwrap().appended, 1);
         let (cp3, replay) = observe(&db, &keys).await;
-        let t = replay.tally(&petition_log::entry::Ident::parse(&id.to_string()).unwrap(), ORIGIN, &cp3.root).unwrap();
+        let t = replay.tally(&petition_tlog::entry::Ident::parse(&id.to_string()).unwrap(), ORIGIN, &cp3.root).unwrap();
         assert_eq!((t.status.code(), t.total.valid()), ("closed-reached", 7));
         w.t.close().await;
     }
@@ -294,8 +294,9 @@ async fn the_demo_and_older_databases_are_backfilled_once_in_an_order_the_rules_
         assert_eq!(cp.size, batch.appended);
         // Every petition's tally states the count the site shows.
         for p in petitions::load_all(&db).await.unwrap() {
-            let tally =
-                replay.tally(&petition_log::entry::Ident::parse(&p.id.to_string()).unwrap(), ORIGIN, &cp.root).unwrap();
+            let tally = replay
+                .tally(&petition_tlog::entry::Ident::parse(&p.id.to_string()).unwrap(), ORIGIN, &cp.root)
+                .unwrap();
             assert_eq!(
                 tally.total.valid(),
                 counts::by_ward(&db, p.id).await.unwrap().values().sum::<u64>(),

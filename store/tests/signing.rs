@@ -89,7 +89,7 @@ async fn valid(db: &Db, id: i64) -> u64 {
 }
 
 async fn publish(db: &Db) {
-    use petition_log::note::NoteSigner;
+    use petition_tlog::note::NoteSigner;
     let origin = "petitions.example/log";
     let keys = petition_store::transparency::LogKeys {
         origin: origin.into(),

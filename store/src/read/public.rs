@@ -17,8 +17,8 @@ use crate::transparency::publish::tally;
 async fn ward_counts(db: &Db, petition_id: i64) -> Result<Vec<(String, u64)>> {
     let Some(note) = tally(db, petition_id, None).await? else { return Ok(Vec::new()) };
     let bad = |e: String| StoreError::Corrupt(format!("the tally note of petition {petition_id}: {e}"));
-    let note = petition_log::note::Note::parse(note.as_bytes()).map_err(|e| bad(e.to_string()))?;
-    let tally = petition_log::tally::Tally::parse(&note.text).map_err(|e| bad(e.to_string()))?;
+    let note = petition_tlog::note::Note::parse(note.as_bytes()).map_err(|e| bad(e.to_string()))?;
+    let tally = petition_tlog::tally::Tally::parse(&note.text).map_err(|e| bad(e.to_string()))?;
     Ok(tally.areas.into_iter().map(|(area, c)| (area, c.valid())).filter(|(_, n)| *n > 0).collect())
 }
 

@@ -2,7 +2,7 @@
 //! belongs to.
 
 use petition_core::signature::{count_delta, Status};
-use petition_log::entry::Reason;
+use petition_tlog::entry::Reason;
 use sqlx::Row;
 
 use crate::counts;

@@ -1,7 +1,7 @@
 //! The log's signing keys: one for checkpoints, one for tally notes, each in a file readable by
 //! its owner only, never replaced once made.
 
-use petition_log::note::{NoteSigner, VerifierKey};
+use petition_tlog::note::{NoteSigner, VerifierKey};
 
 use crate::secrets;
 

@@ -1,10 +1,10 @@
 //! What the log publishes, as stored: checkpoints, hash tiles and entry bundles, tally notes,
 //! entries, and the tlog-proof of a signature for its receipt.
 
-use petition_log::checkpoint::{hash_b64, Checkpoint};
-use petition_log::merkle::inclusion_proof;
-use petition_log::proof::LogProof;
-use petition_log::tile::{Tile, TileHashes, WIDTH};
+use petition_tlog::checkpoint::{hash_b64, Checkpoint};
+use petition_tlog::merkle::inclusion_proof;
+use petition_tlog::proof::LogProof;
+use petition_tlog::tile::{Tile, TileHashes, WIDTH};
 use sqlx::Row;
 
 use crate::db::Db;
@@ -68,7 +68,7 @@ pub async fn proof(db: &Db, petition_id: i64, commit: &[u8; 32]) -> Result<Optio
         .await?;
     let Some(index) = r.map(|r| r.try_get::<Option<i64>, _>(0)).transpose()?.flatten() else { return Ok(None) };
     let Some(note) = checkpoint(db).await? else { return Ok(None) };
-    let text = petition_log::note::Note::parse(note.as_bytes())
+    let text = petition_tlog::note::Note::parse(note.as_bytes())
         .map_err(|e| StoreError::Corrupt(format!("the latest checkpoint: {e}")))?
         .text;
     let cp = Checkpoint::parse(&text).map_err(|e| StoreError::Corrupt(format!("the latest checkpoint: {e}")))?;

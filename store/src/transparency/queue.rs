@@ -3,7 +3,7 @@
 //! disagree and a crash loses nothing. The sequencer turns queued references into entries.
 
 use petition_core::signature::Status;
-use petition_log::entry::Reason;
+use petition_tlog::entry::Reason;
 use sqlx::{AnyConnection, Row};
 
 use crate::db::{values_list, Db, ROWS_PER_STATEMENT};

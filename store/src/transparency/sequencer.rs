@@ -4,12 +4,12 @@
 //! servers can never fork the log. One per server process; any number may run against one
 //! database.
 
-use petition_log::checkpoint::{hash_b64, parse_hash, Checkpoint};
-use petition_log::entry::{Entry, Ident, Percent};
-use petition_log::merkle::Tree;
-use petition_log::note::sign;
-use petition_log::tally::Replay;
-use petition_log::tile::{encode_bundle, Tile, WIDTH};
+use petition_tlog::checkpoint::{hash_b64, parse_hash, Checkpoint};
+use petition_tlog::entry::{Entry, Ident, Percent};
+use petition_tlog::merkle::Tree;
+use petition_tlog::note::sign;
+use petition_tlog::tally::Replay;
+use petition_tlog::tile::{encode_bundle, Tile, WIDTH};
 use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 

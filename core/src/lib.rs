@@ -3,6 +3,7 @@
 //! Everything that decides who may sign, what counts and what is published lives here so that it
 //! can be tested exhaustively and shared by the server, the browser and observers' tools.
 
+pub mod address;
 pub mod area;
 pub mod engine;
 pub mod names;

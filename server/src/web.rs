@@ -7,7 +7,7 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use app::post::{
-    ConfirmKind, Confirmed, PostResult, ReceiptChecked, ReceiptVerdict, SignForm, WithdrawKind, Withdrawn,
+    ConfirmKind, Confirmed, PostResult, ReceiptChecked, ReceiptVerdict, SignForm, Signing, WithdrawKind, Withdrawn,
 };
 use app::state::AppState;
 use app::{shell, App};
@@ -21,11 +21,8 @@ use axum::Router;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use petition_core::text::{clean, Email, PersonName, TextError};
 use petition_core::Postcode;
-use petition_store::signatures::{
-    self, AddressChoice, ConfirmOutcome, SignError, SignOutcome, SignRequest, WithdrawOutcome,
-};
+use petition_store::signatures::{self, ConfirmOutcome, SignError, SignOutcome, SignRequest, WithdrawOutcome};
 use tokio::sync::Notify;
 
 use crate::config::Config;
@@ -182,15 +179,6 @@ async fn render(s: &S, uri: &str, headers: &HeaderMap, result: PostResult, statu
     res
 }
 
-fn text_message(field: &str, e: &TextError) -> String {
-    match (field, e) {
-        ("name", TextError::Missing) => "Enter your full name".into(),
-        ("email", TextError::Missing) => "Enter your email address".into(),
-        ("address_text", TextError::Missing) => "Write your address, or choose it from the list".into(),
-        _ => e.to_string(),
-    }
-}
-
 async fn sign_post(
     State(s): State<S>,
     Path(id): Path<String>,
@@ -203,21 +191,12 @@ async fn sign_post(
         return render(&s, uri.path(), &headers, PostResult::None, StatusCode::NOT_FOUND).await;
     };
     let field = |k: &str| fields.get(k).cloned().unwrap_or_default();
-    let postcode = Postcode::parse(&field("postcode"));
     let page_uri = |pc: &str| format!("/petitions/{petition_id}/sign?postcode={}", pc.replace(' ', "+"));
-    let Ok(postcode) = postcode else {
+    let mut form = SignForm::posted(field);
+    let Ok(postcode) = Postcode::parse(&form.postcode) else {
         // Only a forged or damaged form lacks a valid postcode: start again at step 1.
         let uri = format!("/petitions/{petition_id}/sign?postcode={}", query_safe(&field("postcode")));
         return render(&s, &uri, &headers, PostResult::None, StatusCode::UNPROCESSABLE_ENTITY).await;
-    };
-    let mut form = SignForm {
-        postcode: postcode.to_string(),
-        name: field("name").chars().take(200).collect(),
-        email: field("email").chars().take(300).collect(),
-        address: field("address").chars().take(20).collect(),
-        address_text: field("address_text").chars().take(400).collect(),
-        declared: field("declared") == "yes",
-        errors: vec![],
     };
     if s.per_ip.check_key(&addr.ip()).is_err() {
         form.errors.push((
@@ -233,45 +212,21 @@ async fn sign_post(
         )
         .await;
     }
-    let address = match form.address.as_str() {
-        "" => {
-            form.errors.push(("address".into(), "Choose your address, or choose \"My address is not listed\"".into()));
-            None
+    let Signing { postcode, name, email, address } = match form.parse() {
+        Ok(signing) => signing,
+        Err(errors) => {
+            form.errors = errors;
+            return render(
+                &s,
+                &page_uri(postcode.as_str()),
+                &headers,
+                PostResult::Sign(form),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
         }
-        "not-listed" => match clean(&form.address_text, 200, false) {
-            Ok(t) => Some(AddressChoice::NotListed(t)),
-            Err(e) => {
-                form.errors.push(("address_text".into(), text_message("address_text", &e)));
-                None
-            }
-        },
-        uprn if uprn.len() <= 12 && uprn.bytes().all(|b| b.is_ascii_digit()) => {
-            Some(AddressChoice::Listed(uprn.to_string()))
-        }
-        _ => {
-            form.errors.push(("address".into(), "Choose your address from the list".into()));
-            None
-        }
-    };
-    let name =
-        PersonName::parse(&form.name).map_err(|e| form.errors.push(("name".into(), text_message("name", &e)))).ok();
-    let email =
-        Email::parse(&form.email).map_err(|e| form.errors.push(("email".into(), text_message("email", &e)))).ok();
-    if !form.declared {
-        form.errors.push(("declared".into(), "Confirm that you are on the electoral register at this address".into()));
-    }
-    let (Some(address), Some(name), Some(email), true) = (address, name, email, form.declared) else {
-        return render(
-            &s,
-            &page_uri(postcode.as_str()),
-            &headers,
-            PostResult::Sign(form),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
     };
     if s.per_email.check_key(&email.canonical()).is_err() {
-        let mut form = form;
         form.errors.push(("sign-form".into(), "Too many attempts with this email address. Try again later.".into()));
         return render(
             &s,

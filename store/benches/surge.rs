@@ -19,6 +19,7 @@ mod common;
 
 use chrono::{Duration, Utc};
 use common::TestDb;
+use petition_core::address::Uprn;
 use petition_core::engine::EventKind;
 use petition_core::text::{Email, PersonName};
 use petition_core::{AreaCode, Postcode};
@@ -79,7 +80,7 @@ async fn main() {
             name: PersonName::parse(&p.name).unwrap(),
             email: Email::parse(&format!("s{i}@example.org")).unwrap(),
             postcode: Postcode::parse(&p.postcode).unwrap(),
-            address: AddressChoice::Listed(p.uprn.clone()),
+            address: AddressChoice::Listed(Uprn::parse(&p.uprn).unwrap()),
         })
         .collect();
     let signer = grouped.then(|| Signer::start(db.clone(), w.secrets.clone(), mailing(), 256));

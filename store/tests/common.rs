@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 use chrono::{Duration, Utc};
+use petition_core::address::Uprn;
 use petition_core::text::{Email, PersonName};
 use petition_core::Postcode;
 use petition_store::demo::{self, Person, Size};
@@ -115,7 +116,7 @@ pub fn request(petition_id: i64, p: &Person, n: usize) -> SignRequest {
         name: PersonName::parse(&p.name).unwrap(),
         email: Email::parse(&format!("signer{n}@example.org")).unwrap(),
         postcode: Postcode::parse(&p.postcode).unwrap(),
-        address: AddressChoice::Listed(p.uprn.clone()),
+        address: AddressChoice::Listed(Uprn::parse(&p.uprn).unwrap()),
     }
 }
 

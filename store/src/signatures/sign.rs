@@ -24,13 +24,8 @@ use crate::places::{area, lies_in, ward_of_postcode};
 use crate::secrets::{new_token, Secrets};
 use crate::signatures::mails::{already_signed_mail, confirmation_mail};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum AddressChoice {
-    /// A property from the gazetteer list, by its UPRN.
-    Listed(String),
-    /// "My address is not listed", with the address as the signer wrote it.
-    NotListed(String),
-}
+/// Where the signer says they live, as parsed from the form.
+pub use petition_core::address::AddressChoice;
 
 #[derive(Clone, Debug)]
 pub struct SignRequest {
@@ -98,12 +93,12 @@ async fn check_address(
     let (ward, uprn, text): (String, Option<String>, String) = match choice {
         AddressChoice::Listed(uprn) => {
             let row = sqlx::query("SELECT ward_code, lines FROM addresses WHERE uprn = $1 AND postcode = $2")
-                .bind(uprn)
+                .bind(uprn.as_str())
                 .bind(postcode.as_str())
                 .fetch_optional(&db.pool)
                 .await?
                 .ok_or(SignError::AddressNotAtPostcode)?;
-            (row.try_get::<String, _>(0)?, Some(uprn.clone()), row.try_get::<String, _>(1)?)
+            (row.try_get::<String, _>(0)?, Some(uprn.to_string()), row.try_get::<String, _>(1)?)
         }
         AddressChoice::NotListed(text) => {
             let ward = ward_of_postcode(db, postcode).await?.ok_or(SignError::UnknownPostcode)?;

@@ -3,10 +3,9 @@
 //! server; their answers come back as whole pages.
 
 pub mod api;
-pub mod officer;
-pub mod pages;
+pub mod components;
 pub mod post;
-pub mod receipt;
+pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod state;
 
@@ -50,16 +49,16 @@ pub fn App() -> impl IntoView {
                 </div>
             </header>
             <main id="main" class="wrap" tabindex="-1">
-                <Routes fallback=pages::NotFound>
-                    <Route path=path!("/") view=pages::Home ssr=SsrMode::Async/>
-                    <Route path=path!("/petitions/:id") view=pages::Petition ssr=SsrMode::Async/>
-                    <Route path=path!("/petitions/:id/sign") view=pages::Sign ssr=SsrMode::Async/>
-                    <Route path=path!("/petitions/:id/signed") view=pages::Signed ssr=SsrMode::Async/>
-                    <Route path=path!("/confirm/:token") view=pages::Confirm ssr=SsrMode::Async/>
-                    <Route path=path!("/withdraw/:token") view=pages::Withdraw ssr=SsrMode::Async/>
-                    <Route path=path!("/receipt") view=receipt::ReceiptPage/>
-                    <Route path=path!("/officer") view=officer::OfficerList ssr=SsrMode::Async/>
-                    <Route path=path!("/officer/petitions/:id") view=officer::OfficerPetitionPage ssr=SsrMode::Async/>
+                <Routes fallback=routes::not_found::NotFound>
+                    <Route path=path!("/") view=routes::home::Home ssr=SsrMode::Async/>
+                    <Route path=path!("/petitions/:id") view=routes::petition::Petition ssr=SsrMode::Async/>
+                    <Route path=path!("/petitions/:id/sign") view=routes::sign::Sign ssr=SsrMode::Async/>
+                    <Route path=path!("/petitions/:id/signed") view=routes::signed::Signed ssr=SsrMode::Async/>
+                    <Route path=path!("/confirm/:token") view=routes::links::Confirm ssr=SsrMode::Async/>
+                    <Route path=path!("/withdraw/:token") view=routes::links::Withdraw ssr=SsrMode::Async/>
+                    <Route path=path!("/receipt") view=routes::receipt::ReceiptPage/>
+                    <Route path=path!("/officer") view=routes::officer::OfficerList ssr=SsrMode::Async/>
+                    <Route path=path!("/officer/petitions/:id") view=routes::officer::OfficerPetitionPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <footer class="site">

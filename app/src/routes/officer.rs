@@ -8,7 +8,8 @@ use leptos_router::hooks::use_params_map;
 use petition_core::views::{OfficerPetition, Standing};
 
 use crate::api;
-use crate::pages::thousands;
+use crate::components::thousands;
+use crate::routes::not_found::NotFound;
 
 fn standing_text(s: Standing) -> &'static str {
     match s {
@@ -93,7 +94,7 @@ pub fn OfficerPetitionPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match page.await {
                     Err(_) => view! { <p>"Sorry, there is a problem. Try again in a moment."</p> }.into_any(),
-                    Ok(None) => view! { <crate::pages::NotFound/> }.into_any(),
+                    Ok(None) => view! { <NotFound/> }.into_any(),
                     Ok(Some(p)) => petition_view(p).into_any(),
                 }
             })}

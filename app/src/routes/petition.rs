@@ -1,0 +1,95 @@
+//! `/petitions/:id`: a petition, its trigger, and the count its latest signed tally states.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use petition_core::views::{progress_percent, Standing};
+
+use crate::api;
+use crate::components::{petition_id, plural, problem_text, thousands};
+use crate::routes::not_found::NotFound;
+
+#[component]
+pub fn Petition() -> impl IntoView {
+    let id = petition_id();
+    let page = Resource::new(id, |id| async move {
+        match id {
+            Some(id) => api::petition(id).await,
+            None => Ok(None),
+        }
+    });
+    // With JavaScript, keep the count fresh while the page is open.
+    Effect::new(move |_| {
+        if let Ok(handle) = set_interval_with_handle(move || page.refetch(), std::time::Duration::from_secs(15)) {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    view! {
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Err(e) => view! { <h1>"Sorry, there is a problem"</h1><p>{problem_text(&e)}</p> }.into_any(),
+                    Ok(None) => view! { <NotFound/> }.into_any(),
+                    Ok(Some(p)) => {
+                        let s = p.summary.clone();
+                        let pct = progress_percent(s.valid, s.required);
+                        let trigger = if p.published_number {
+                            format!(
+                                "{} valid signatures from electors in {} by {} (the council's published verification number for {}% of electors)",
+                                thousands(s.required), s.area.name, s.last_day, p.percent
+                            )
+                        } else {
+                            format!(
+                                "{}% of {} electors = {} valid signatures by {}",
+                                p.percent, thousands(p.electorate), thousands(s.required), s.last_day
+                            )
+                        };
+                        let status = match s.standing {
+                            Standing::Collecting => format!("{} to go, {}", thousands(s.required.saturating_sub(s.valid)), plural(s.days_left as u64, "day left", "days left")),
+                            other => other.label().to_string(),
+                        };
+                        view! {
+                            <Title text=s.title.clone()/>
+                            <p class="meta">{format!("Area: {} ({})", s.area.name, s.area.kind)}</p>
+                            <h1>{s.title.clone()}</h1>
+                            <div class="petition-text">
+                                {p.body.split("\n\n").map(|para| view! { <p>{para.to_string()}</p> }).collect_view()}
+                            </div>
+                            <section class="progress" aria-labelledby="progress-title">
+                                <h2 id="progress-title">"Progress"</h2>
+                                <p class="trigger"><strong>"Trigger: "</strong>{trigger}</p>
+                                <p class="count" aria-live="polite">
+                                    <strong data-testid="valid-count">{thousands(s.valid)}</strong>
+                                    {format!(" of {} verified signatures", thousands(s.required))}
+                                </p>
+                                <progress max=s.required.max(1).to_string() value=s.valid.min(s.required.max(1)).to_string()>{format!("{pct}%")}</progress>
+                                <p class="status">{status}</p>
+                                <p class="meta">{format!("Opened {}. Electorate from the register of {}.", p.opened, p.register_date)}</p>
+                                {s.open.then(|| view! {
+                                    <p><A href=format!("/petitions/{}/sign", s.id) attr:class="button">"Sign this petition"</A></p>
+                                })}
+                            </section>
+                            <section aria-labelledby="wards-title">
+                                <h2 id="wards-title">"Verified signatures by ward"</h2>
+                                {if p.by_ward.is_empty() {
+                                    view! { <p>"No verified signatures yet."</p> }.into_any()
+                                } else {
+                                    view! {
+                                        <table>
+                                            <thead><tr><th scope="col">"Ward"</th><th scope="col" class="num">"Signatures"</th></tr></thead>
+                                            <tbody>
+                                                {p.by_ward.into_iter().map(|w| view! {
+                                                    <tr><td>{w.area.name}</td><td class="num">{thousands(w.valid)}</td></tr>
+                                                }).collect_view()}
+                                            </tbody>
+                                        </table>
+                                    }.into_any()
+                                }}
+                            </section>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}

@@ -8,6 +8,8 @@ use crate::engine::{Phase, State, Terms, Time};
 /// Where a petition stands, as residents read it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Standing {
+    /// Opened with a later start: not collecting yet.
+    NotYetOpen,
     Collecting,
     /// An officer has paused collection; the deadline moves on while it lasts.
     Paused,
@@ -31,11 +33,15 @@ impl Standing {
 
     /// Where a petition stands at `at`, as the threshold engine sees it.
     pub fn at(terms: &Terms, state: &State, at: Time) -> Standing {
+        if at < terms.opens && state.phase() != Phase::Closed {
+            return Standing::NotYetOpen;
+        }
         Standing::of(terms.collecting(state, at), state.phase() == Phase::Paused, state.reached)
     }
 
     pub fn label(self) -> &'static str {
         match self {
+            Standing::NotYetOpen => "Not open for signatures yet",
             Standing::Collecting => "Collecting signatures",
             Standing::Paused => "Signing paused: the deadline is extended by the time it is paused",
             Standing::Reached => {
@@ -176,6 +182,8 @@ mod tests {
         use crate::threshold::{Percent, Trigger};
         let t = Terms::new(100, 200, Trigger::fix(40, Percent::DEFAULT, None)).unwrap();
         let s = t.open().state;
+        assert_eq!(Standing::at(&t, &s, 99), Standing::NotYetOpen);
+        assert_eq!(Standing::at(&t, &s, 100), Standing::Collecting);
         assert_eq!(Standing::at(&t, &s, 150), Standing::Collecting);
         let reached = t.step(&s, 150, 2, Action::Observe).unwrap().state;
         assert_eq!(Standing::at(&t, &reached, 150), Standing::Reached);

@@ -129,16 +129,31 @@ pub fn distinct_signers<'a>(people: impl IntoIterator<Item = &'a Person>, n: usi
 
 /// Signs for each person and returns their confirmation tokens, in order.
 pub async fn sign_all(w: &World, petition_id: i64, people: &[Person], now: i64) -> Vec<String> {
-    for (n, p) in people.iter().enumerate() {
-        signatures::sign(&w.t.db, &w.secrets, &mailing(), &request(petition_id, p, n), now).await.unwrap();
+    let requests: Vec<SignRequest> = people.iter().enumerate().map(|(n, p)| request(petition_id, p, n)).collect();
+    sign_requests(w, &requests, now).await
+}
+
+/// Makes each request (each with its own email address) and returns the confirmation tokens,
+/// in order.
+pub async fn sign_requests(w: &World, requests: &[SignRequest], now: i64) -> Vec<String> {
+    for r in requests {
+        signatures::sign(&w.t.db, &w.secrets, &mailing(), r, now).await.unwrap();
     }
-    let mut tokens = BTreeMap::new();
-    while let Some(c) = outbox::claim_next(&w.t.db, now, 60).await.unwrap() {
-        outbox::mark_sent(&w.t.db, &c, now).await.unwrap();
-        if let Some(start) = c.mail.body.find("/confirm/") {
-            let token = c.mail.body[start + 9..].split_whitespace().next().unwrap().to_string();
-            tokens.insert(c.mail.recipient.clone(), token);
+    let links = sent_links(&w.t.db, "confirm", now).await;
+    requests.iter().map(|r| links[r.email.as_str()].clone()).collect()
+}
+
+/// Marks every queued email sent, and returns the `kind` link (`confirm`, `withdraw`) each
+/// recipient was sent last.
+pub async fn sent_links(db: &Db, kind: &str, now: i64) -> BTreeMap<String, String> {
+    let mut links = BTreeMap::new();
+    let marker = format!("/{kind}/");
+    while let Some(c) = outbox::claim_next(db, now, 60).await.unwrap() {
+        outbox::mark_sent(db, &c, now).await.unwrap();
+        if let Some(start) = c.mail.body.find(&marker) {
+            let token = c.mail.body[start + marker.len()..].split_whitespace().next().unwrap().to_string();
+            links.insert(c.mail.recipient.clone(), token);
         }
     }
-    (0..people.len()).map(|n| tokens[&format!("signer{n}@example.org")].clone()).collect()
+    links
 }

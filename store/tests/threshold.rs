@@ -5,8 +5,9 @@ mod common;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::London;
-use common::{mailing, request, sign_all, world, TestDb};
+use common::{mailing, request, sent_links, sign_all, sign_requests, world, TestDb};
 use petition_core::engine::{EventKind, Refusal, StrikeReason};
+use petition_core::text::PersonName;
 use petition_core::AreaCode;
 use petition_store::demo::{self, Person};
 use petition_store::import::{import, Kind};
@@ -432,4 +433,140 @@ async fn the_demo_counters_match_a_recount_and_its_old_petition_closes() {
         assert_eq!(closed.len(), 1);
         t.close().await;
     }
+}
+
+/// Two changes to one signature at once, as an officer's click racing another officer's, or a
+/// signer's withdrawal: each moves the count once at most. On PostgreSQL both read the row before
+/// either writes; the store writes only if the row is still as read.
+#[tokio::test]
+async fn concurrent_changes_to_one_signature_move_the_count_once() {
+    for t in TestDb::both().await {
+        let w = world(t, 1_000).await;
+        let db = w.t.db.clone();
+        let m = mailing();
+        let district = AreaCode::parse(demo::DISTRICT).unwrap();
+        let id = open_petition(&db, "Races", "T", &district, Utc::now() - Duration::days(1), Policy::default())
+            .await
+            .unwrap();
+        let now = petition_store::now();
+        // Signers the register does not know: once confirmed, each waits for an officer.
+        let mut uprns = std::collections::HashSet::new();
+        let requests: Vec<_> = w
+            .people
+            .iter()
+            .filter(|p| uprns.insert(p.uprn.clone()))
+            .take(16)
+            .enumerate()
+            .map(|(n, p)| {
+                let mut r = request(id, p, n);
+                r.name = PersonName::parse("Nobody Onthe Register").unwrap();
+                r
+            })
+            .collect();
+        assert_eq!(requests.len(), 16);
+        let tokens = sign_requests(&w, &requests, now).await;
+        for token in &tokens {
+            let outcome = signatures::confirm(&db, &m, token, now).await.unwrap();
+            assert!(matches!(outcome, ConfirmOutcome::SentForReview { .. }), "{outcome:?}");
+        }
+        let withdraw_links = sent_links(&db, "withdraw", now).await;
+        let ids = signature_ids(&db, id).await;
+
+        // Two officers approve each signature at once: one approval counts.
+        let approvals = race(&ids, |sig| {
+            let (db, m) = (db.clone(), m.clone());
+            async move { signatures::change_signature(&db, &m, sig, SignatureChange::Approve, now).await.is_ok() }
+        })
+        .await;
+        assert!(approvals.iter().all(|(a, b)| a ^ b), "{}: exactly one approval of each: {approvals:?}", w.t.name);
+        assert_eq!(raw_sum(&db, id).await, 16, "{}", w.t.name);
+        assert_eq!(queued(&db, id, "sig").await, 16, "{}: one log entry each", w.t.name);
+        assert!(counts::check(&db, id).await.unwrap().is_empty());
+
+        // An officer strikes each one as its signer withdraws it: it stops counting once.
+        let emails: Vec<String> = requests.iter().map(|r| r.email.as_str().to_string()).collect();
+        let pairs: Vec<(i64, String)> =
+            ids.iter().copied().zip(emails.iter().map(|e| withdraw_links[e].clone())).collect();
+        let mut tasks = Vec::new();
+        for (sig, link) in pairs {
+            let start = std::sync::Arc::new(tokio::sync::Barrier::new(2));
+            let (db1, m1, s1) = (db.clone(), m.clone(), start.clone());
+            tasks.push(tokio::spawn(async move {
+                s1.wait().await;
+                let _ = signatures::change_signature(&db1, &m1, sig, SignatureChange::Strike(StrikeReason::Fraud), now)
+                    .await;
+            }));
+            let (db2, m2) = (db.clone(), m.clone());
+            tasks.push(tokio::spawn(async move {
+                start.wait().await;
+                let out = signatures::withdraw(&db2, &m2, &link, now).await.unwrap();
+                assert!(matches!(out, WithdrawOutcome::Withdrawn { .. }), "the signer's request goes through: {out:?}");
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        assert_eq!(raw_sum(&db, id).await, 0, "{}: every counter back to nothing, none below", w.t.name);
+        assert_eq!(counts::recount(&db, id).await.unwrap().values().sum::<u64>(), 0);
+        let strikes = queued(&db, id, "strike").await;
+        assert_eq!(strikes, 16, "{}: one strike entry each, by the officer or the withdrawal", w.t.name);
+        w.t.close().await;
+    }
+}
+
+async fn signature_ids(db: &Db, petition_id: i64) -> Vec<i64> {
+    sqlx::query("SELECT id FROM signatures WHERE petition_id = $1 ORDER BY id")
+        .bind(petition_id)
+        .fetch_all(&db.pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get(0).unwrap())
+        .collect()
+}
+
+/// The counters summed as stored, negative shards included.
+async fn raw_sum(db: &Db, petition_id: i64) -> i64 {
+    sqlx::query("SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM count_shards WHERE petition_id = $1")
+        .bind(petition_id)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap()
+}
+
+async fn queued(db: &Db, petition_id: i64, kind: &str) -> i64 {
+    sqlx::query("SELECT COUNT(*) FROM log_queue WHERE petition_id = $1 AND kind = $2")
+        .bind(petition_id)
+        .bind(kind)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap()
+}
+
+/// Runs `act` twice at once for each id, and says for each whether the first and second worked.
+async fn race<F, Fut>(ids: &[i64], act: F) -> Vec<(bool, bool)>
+where
+    F: Fn(i64) -> Fut,
+    Fut: std::future::Future<Output = bool> + Send + 'static,
+{
+    let mut out = Vec::new();
+    for &sig in ids {
+        let start = std::sync::Arc::new(tokio::sync::Barrier::new(2));
+        let (s1, s2) = (start.clone(), start);
+        let (f1, f2) = (act(sig), act(sig));
+        let a = tokio::spawn(async move {
+            s1.wait().await;
+            f1.await
+        });
+        let b = tokio::spawn(async move {
+            s2.wait().await;
+            f2.await
+        });
+        out.push((a.await.unwrap(), b.await.unwrap()));
+    }
+    out
 }

@@ -21,6 +21,7 @@ fn PetitionCard(p: PetitionSummary) -> impl IntoView {
                 " · "
                 {match p.standing {
                     Standing::Paused => "Signing paused".to_string(),
+                    Standing::NotYetOpen => "Not open yet".to_string(),
                     _ if p.open => plural(p.days_left as u64, "day left", "days left"),
                     _ => "Closed".to_string(),
                 }}

@@ -13,6 +13,7 @@ use crate::routes::not_found::NotFound;
 
 fn standing_text(s: Standing) -> &'static str {
     match s {
+        Standing::NotYetOpen => "Not open yet",
         Standing::Collecting => "Collecting",
         Standing::Paused => "Paused",
         Standing::Reached => "Threshold reached (open)",

@@ -62,6 +62,15 @@ fn sign_view(page: SignPageData, posted: PostResult) -> impl IntoView {
         }
         .into_any();
     }
+    if p.standing == Standing::NotYetOpen {
+        return view! {
+            <Title text="Not open yet"/>
+            <h1>"This petition is not open for signatures yet"</h1>
+            <p>{format!("\"{}\" has not started collecting signatures. Please come back later.", p.title)}</p>
+            <p><A href=back.clone()>"See the petition"</A></p>
+        }
+        .into_any();
+    }
     if !p.open {
         return view! {
             <Title text="Petition closed"/>

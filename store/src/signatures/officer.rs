@@ -52,7 +52,9 @@ pub enum SignatureChange {
 
 /// Applies an officer's change to a signature and settles its petition. After a deadline, the
 /// close is recorded first, so it states the count at the deadline. Each change is made only if
-/// the row is still as it was read, so two officers acting at once cannot both move the count.
+/// the row's status and strike are still as read (on PostgreSQL another change may commit in
+/// between), so two changes at once cannot both move the count; the later one is refused as a
+/// conflict.
 pub async fn change_signature(
     db: &Db,
     mailing: &Mailing,
@@ -88,7 +90,11 @@ pub async fn change_signature(
             if s.status != Status::Review {
                 return Err(OfficerError::NotForReview(signature_id));
             }
-            let done = sqlx::query("UPDATE signatures SET status = $1, verified_at = $2 WHERE id = $3 AND status = $4")
+            let sql = format!(
+                "UPDATE signatures SET status = $1, verified_at = $2 WHERE id = $3 AND status = $4 AND {}",
+                s.strike_as_read()
+            );
+            let done = sqlx::query(&sql)
                 .bind(Status::Confirmed.name())
                 .bind(now)
                 .bind(signature_id)

@@ -33,6 +33,16 @@ impl Stored {
         }))
     }
 
+    /// A condition that holds while the row's strike is as read, for updates made only if nobody
+    /// changed the row in between (the status is compared by parameter).
+    pub(crate) fn strike_as_read(&self) -> &'static str {
+        if self.struck {
+            "struck_at IS NOT NULL"
+        } else {
+            "struck_at IS NULL"
+        }
+    }
+
     /// The facts the engine counts from, as they are now.
     pub(crate) fn facts(&self) -> SignatureFacts {
         SignatureFacts::of(self.status, self.confirmed_at, self.struck)

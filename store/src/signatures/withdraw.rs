@@ -23,6 +23,7 @@ pub enum WithdrawOutcome {
     UnknownLink,
 }
 
+/// Withdraws the signature a link belongs to, while its petition's window runs (paused or not).
 pub async fn withdraw(db: &Db, mailing: &Mailing, token: &str, now: i64) -> Result<WithdrawOutcome> {
     let row = sqlx::query(
         "SELECT s.id, p.id, p.title FROM signatures s JOIN petitions p ON p.id = s.petition_id WHERE s.withdraw_token_hash = $1",
@@ -31,9 +32,37 @@ pub async fn withdraw(db: &Db, mailing: &Mailing, token: &str, now: i64) -> Resu
     .fetch_optional(&db.pool)
     .await?;
     let Some(r) = row else { return Ok(WithdrawOutcome::UnknownLink) };
-    let sig_id: i64 = r.try_get(0)?;
-    let petition_id: i64 = r.try_get(1)?;
+    let (sig_id, petition_id): (i64, i64) = (r.try_get(0)?, r.try_get(1)?);
     let title: String = r.try_get(2)?;
+    // An officer's change to the same row can commit between the read and the write (on
+    // PostgreSQL); the write then changes nothing and the signer's request is simply made again.
+    for _ in 0..3 {
+        let Some(outcome) = try_withdraw(db, sig_id, petition_id, now).await? else { continue };
+        return Ok(match outcome {
+            Tried::Withdrawn { counted } => {
+                if counted {
+                    settle_after_commit(db, mailing, petition_id, now).await;
+                }
+                WithdrawOutcome::Withdrawn { petition_id, title }
+            }
+            Tried::AlreadyWithdrawn => WithdrawOutcome::AlreadyWithdrawn { petition_id, title },
+            Tried::Closed => WithdrawOutcome::Closed { petition_id, title },
+        });
+    }
+    Err(StoreError::Conflict(format!("signature {sig_id} kept changing while being withdrawn")))
+}
+
+enum Tried {
+    /// `counted`: it counted until now, so the petition must be settled.
+    Withdrawn {
+        counted: bool,
+    },
+    AlreadyWithdrawn,
+    Closed,
+}
+
+/// One attempt in one transaction; `None` if the row changed after it was read.
+async fn try_withdraw(db: &Db, sig_id: i64, petition_id: i64, now: i64) -> Result<Option<Tried>> {
     let mut tx = db.pool.begin().await?;
     hold(&mut tx, db.backend, petition_id, Hold::Shared).await?;
     let p = petitions::load(&mut tx, petition_id)
@@ -41,13 +70,17 @@ pub async fn withdraw(db: &Db, mailing: &Mailing, token: &str, now: i64) -> Resu
         .ok_or_else(|| StoreError::NotFound(format!("petition {petition_id}")))?;
     let s = Stored::read(&mut tx, sig_id).await?.ok_or_else(|| StoreError::NotFound(format!("signature {sig_id}")))?;
     if s.status == Status::Withdrawn {
-        return Ok(WithdrawOutcome::AlreadyWithdrawn { petition_id, title });
+        return Ok(Some(Tried::AlreadyWithdrawn));
     }
-    // Withdrawing is allowed while the window runs, paused or not, but not once it has ended.
     if !p.terms.collecting(&p.state, now) {
-        return Ok(WithdrawOutcome::Closed { petition_id, title });
+        return Ok(Some(Tried::Closed));
     }
-    let done = sqlx::query("UPDATE signatures SET status = $1, withdrawn_at = $2 WHERE id = $3 AND status = $4")
+    // Only if the row is still as read, since the count and the log entry below follow the read.
+    let sql = format!(
+        "UPDATE signatures SET status = $1, withdrawn_at = $2 WHERE id = $3 AND status = $4 AND {}",
+        s.strike_as_read()
+    );
+    let done = sqlx::query(&sql)
         .bind(Status::Withdrawn.name())
         .bind(now)
         .bind(sig_id)
@@ -55,7 +88,8 @@ pub async fn withdraw(db: &Db, mailing: &Mailing, token: &str, now: i64) -> Resu
         .execute(&mut *tx)
         .await?;
     if done.rows_affected() != 1 {
-        return Err(StoreError::Conflict(format!("signature {sig_id} changed while being withdrawn")));
+        tx.rollback().await?;
+        return Ok(None);
     }
     let delta = count_delta(&p.terms, &p.state, &s.facts(), &s.facts_with(Status::Withdrawn, s.struck));
     if delta != 0 {
@@ -64,10 +98,7 @@ pub async fn withdraw(db: &Db, mailing: &Mailing, token: &str, now: i64) -> Resu
         queue(&mut tx, petition_id, Queued::Strike(sig_id, Reason::Withdrawn), now).await?;
     }
     tx.commit().await?;
-    if delta != 0 {
-        settle_after_commit(db, mailing, petition_id, now).await;
-    }
-    Ok(WithdrawOutcome::Withdrawn { petition_id, title })
+    Ok(Some(Tried::Withdrawn { counted: delta != 0 }))
 }
 
 /// The petition a confirmation or withdrawal link belongs to, for the page with the button.

@@ -143,16 +143,32 @@ pub async fn sign_requests(w: &World, requests: &[SignRequest], now: i64) -> Vec
     requests.iter().map(|r| links[r.email.as_str()].clone()).collect()
 }
 
-/// Marks every queued email sent, and returns the `kind` link (`confirm`, `withdraw`) each
-/// recipient was sent last.
+/// Takes every email queued by `now`, as a sender would, and returns them in order.
+pub async fn drain(db: &Db, now: i64) -> Vec<outbox::Mail> {
+    let mut out = vec![];
+    while let Some(c) = outbox::claim_next(db, now, 60).await.unwrap() {
+        assert!(outbox::mark_sent(db, &c, now).await.unwrap());
+        out.push(c.mail);
+    }
+    out
+}
+
+/// The `kind` link (`confirm`, `withdraw`) in an email, if it has one.
+pub fn find_link(mail: &outbox::Mail, kind: &str) -> Option<String> {
+    let start = mail.body.find(&format!("/{kind}/"))?;
+    Some(mail.body[start + kind.len() + 2..].split_whitespace().next().unwrap().to_string())
+}
+
+pub fn link(mail: &outbox::Mail, kind: &str) -> String {
+    find_link(mail, kind).unwrap_or_else(|| panic!("no {kind} link in {}", mail.body))
+}
+
+/// Takes every email queued by `now`, and returns the `kind` link each recipient was sent last.
 pub async fn sent_links(db: &Db, kind: &str, now: i64) -> BTreeMap<String, String> {
     let mut links = BTreeMap::new();
-    let marker = format!("/{kind}/");
-    while let Some(c) = outbox::claim_next(db, now, 60).await.unwrap() {
-        outbox::mark_sent(db, &c, now).await.unwrap();
-        if let Some(start) = c.mail.body.find(&marker) {
-            let token = c.mail.body[start + marker.len()..].split_whitespace().next().unwrap().to_string();
-            links.insert(c.mail.recipient.clone(), token);
+    for mail in drain(db, now).await {
+        if let Some(token) = find_link(&mail, kind) {
+            links.insert(mail.recipient.clone(), token);
         }
     }
     links

@@ -40,6 +40,7 @@ fn name(o: &ConfirmOutcome) -> &'static str {
     match o {
         ConfirmOutcome::Counted { .. } => "counted",
         ConfirmOutcome::SentForReview { .. } => "review",
+        ConfirmOutcome::Struck { .. } => "struck",
         ConfirmOutcome::AlreadyConfirmed { .. } => "already",
         ConfirmOutcome::Closed { .. } => "closed",
         ConfirmOutcome::Paused { .. } => "paused",

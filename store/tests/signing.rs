@@ -1,7 +1,7 @@
 mod common;
 
 use chrono::{Duration, Utc};
-use common::TestDb;
+use common::{link, TestDb};
 use petition_core::address::Uprn;
 use petition_core::receipt::Receipt;
 use petition_core::text::{Email, PersonName};
@@ -68,19 +68,9 @@ fn request(petition_id: i64, p: &Person, email: &str) -> SignRequest {
     }
 }
 
-/// Takes every queued email (as a sender would) and returns them.
+/// Takes every email queued until now.
 async fn drain(db: &Db) -> Vec<outbox::Mail> {
-    let mut out = vec![];
-    while let Some(c) = outbox::claim_next(db, petition_store::now(), 60).await.unwrap() {
-        assert!(outbox::mark_sent(db, &c, petition_store::now()).await.unwrap());
-        out.push(c.mail);
-    }
-    out
-}
-
-fn link(mail: &outbox::Mail, kind: &str) -> String {
-    let start = mail.body.find(&format!("/{kind}/")).unwrap_or_else(|| panic!("no {kind} link in {}", mail.body));
-    mail.body[start + kind.len() + 2..].split_whitespace().next().unwrap().to_string()
+    common::drain(db, petition_store::now()).await
 }
 
 /// The count residents see, once the log has published what is queued.

@@ -16,7 +16,8 @@ use base64::Engine;
 use petition_core::receipt::{Receipt, Secret};
 use sqlx::Row;
 
-use petition_core::signature::Status;
+use petition_core::engine::StrikeReason;
+use petition_core::signature::{SignatureFacts, Status};
 
 use crate::counts::{signature_status, Deltas};
 use crate::db::{values_list, Db, ROWS_PER_STATEMENT};
@@ -27,7 +28,7 @@ use crate::mail::links::Mailing;
 use crate::mail::outbox::{enqueue_all, Mail};
 use crate::petitions::{self, hold, Hold};
 use crate::secrets::{new_token, token_hash};
-use crate::signatures::mails::counted_mail;
+use crate::signatures::mails::{counted_mail, Thanks};
 use crate::transparency::queue::{queue_all, Queued};
 
 /// What a confirmation link leads to.
@@ -35,6 +36,13 @@ use crate::transparency::queue::{queue_all, Queued};
 pub enum ConfirmOutcome {
     /// Confirmed and counted; the receipt is shown this once.
     Counted {
+        petition_id: i64,
+        title: String,
+        receipt: Receipt,
+    },
+    /// Confirmed, but an officer struck this signature before its signer withdrew it and signed
+    /// again: it stays struck until an officer reinstates it. The receipt is shown this once.
+    Struck {
         petition_id: i64,
         title: String,
         receipt: Receipt,
@@ -73,11 +81,33 @@ struct Pending {
     ward: String,
     email: String,
     /// Matched to the register: it counts once confirmed. Otherwise an officer reviews it.
-    counted: bool,
+    matched: bool,
+    /// An officer's strike the row kept through a withdrawal and a new signing. Officers cannot
+    /// change an unconfirmed row, so it cannot change before the write.
+    strike: Option<StrikeReason>,
     receipt: Receipt,
     withdraw_token: String,
     withdraw_hash: String,
     now: i64,
+}
+
+impl Pending {
+    /// The status confirming gives it.
+    fn status(&self) -> Status {
+        if self.matched {
+            Status::Confirmed
+        } else {
+            Status::Review
+        }
+    }
+
+    fn thanks(&self) -> Thanks {
+        match (self.strike, self.matched) {
+            (Some(_), _) => Thanks::Struck,
+            (None, true) => Thanks::Counted,
+            (None, false) => Thanks::ForReview,
+        }
+    }
 }
 
 enum Looked {
@@ -87,7 +117,7 @@ enum Looked {
 
 async fn look_up(db: &Db, token: &str, now: i64) -> Result<Looked> {
     let row = sqlx::query(
-        "SELECT s.id, s.status, s.elector_id, s.ward_code, s.email, p.id, p.title
+        "SELECT s.id, s.status, s.elector_id, s.ward_code, s.email, p.id, p.title, s.struck_at, s.strike_reason
          FROM signatures s JOIN petitions p ON p.id = s.petition_id WHERE s.confirm_token_hash = $1",
     )
     .bind(token_hash(token))
@@ -113,7 +143,17 @@ async fn look_up(db: &Db, token: &str, now: i64) -> Result<Looked> {
         receipt: Receipt { petition_id: petition_id.to_string(), area: ward.clone(), r: Secret(rand::random()) },
         ward,
         email: r.try_get(4)?,
-        counted: r.try_get::<Option<i64>, _>(2)?.is_some(),
+        matched: r.try_get::<Option<i64>, _>(2)?.is_some(),
+        strike: match r.try_get::<Option<i64>, _>(7)? {
+            None => None,
+            // A strike whose reason was lost still stands; "correction" is the neutral reason.
+            Some(_) => Some(
+                r.try_get::<Option<String>, _>(8)?
+                    .as_deref()
+                    .and_then(StrikeReason::parse)
+                    .unwrap_or(StrikeReason::Correction),
+            ),
+        },
         withdraw_token,
         withdraw_hash,
         now,
@@ -162,7 +202,7 @@ async fn write_group(db: &Db, mailing: &Mailing, group: &[&Pending]) -> Result<V
             let p = group[i];
             q = q
                 .bind(p.signature_id)
-                .bind(if p.counted { Status::Confirmed } else { Status::Review }.name())
+                .bind(p.status().name())
                 .bind(p.now)
                 .bind(base64::engine::general_purpose::STANDARD.encode(p.receipt.r.0))
                 .bind(p.receipt.commitment())
@@ -176,11 +216,20 @@ async fn write_group(db: &Db, mailing: &Mailing, group: &[&Pending]) -> Result<V
     let mut entries = Vec::new();
     let mut mails: Vec<(Mail, i64)> = Vec::new();
     for (p, _) in group.iter().zip(&written).filter(|(_, &w)| w) {
-        if p.counted {
+        // Whether it counts is the engine's answer for the row as written, at its moment.
+        let facts = SignatureFacts::of(p.status(), Some(p.now), p.strike.is_some());
+        let counts = accepting.get(&p.petition_id).is_some_and(|(terms, state)| facts.counts(terms, state));
+        if counts {
             deltas.add(p.petition_id, &p.ward, p.signature_id, 1);
-            entries.push((p.petition_id, Queued::Sig(p.signature_id), p.now));
         }
-        mails.push((counted_mail(mailing, &p.title, p.petition_id, &p.email, &p.withdraw_token, p.counted), p.now));
+        if p.status().is_logged() {
+            entries.push((p.petition_id, Queued::Sig(p.signature_id), p.now));
+            if let Some(reason) = p.strike {
+                // The log gets the new signature and the strike it kept, as for an approval.
+                entries.push((p.petition_id, Queued::Strike(p.signature_id, reason), p.now));
+            }
+        }
+        mails.push((counted_mail(mailing, &p.title, p.petition_id, &p.email, &p.withdraw_token, p.thanks()), p.now));
     }
     deltas.apply(&mut tx).await?;
     queue_all(&mut tx, &entries).await?;
@@ -191,12 +240,14 @@ async fn write_group(db: &Db, mailing: &Mailing, group: &[&Pending]) -> Result<V
 
 /// What the signer is told, once the group holding their confirmation has committed.
 async fn answer(db: &Db, p: Pending, written: bool) -> Result<ConfirmOutcome> {
+    let thanks = p.thanks();
     let (petition_id, title) = (p.petition_id, p.title);
     if written {
-        return Ok(if p.counted {
-            ConfirmOutcome::Counted { petition_id, title, receipt: p.receipt }
-        } else {
-            ConfirmOutcome::SentForReview { petition_id, title, receipt: p.receipt }
+        let receipt = p.receipt;
+        return Ok(match thanks {
+            Thanks::Counted => ConfirmOutcome::Counted { petition_id, title, receipt },
+            Thanks::ForReview => ConfirmOutcome::SentForReview { petition_id, title, receipt },
+            Thanks::Struck => ConfirmOutcome::Struck { petition_id, title, receipt },
         });
     }
     let status: String = sqlx::query("SELECT status FROM signatures WHERE id = $1")
@@ -222,7 +273,7 @@ async fn answer(db: &Db, p: Pending, written: bool) -> Result<ConfirmOutcome> {
 /// Brings the state of every petition whose count the group changed into line with it.
 async fn settle_group(db: &Db, mailing: &Mailing, group: &[&Pending], written: &[bool]) {
     let mut latest: BTreeMap<i64, i64> = BTreeMap::new();
-    for (p, _) in group.iter().zip(written).filter(|(p, &w)| w && p.counted) {
+    for (p, _) in group.iter().zip(written).filter(|(p, &w)| w && p.thanks() == Thanks::Counted) {
         let at = latest.entry(p.petition_id).or_insert(p.now);
         *at = (*at).max(p.now);
     }

@@ -33,18 +33,31 @@ pub(crate) fn already_signed_mail(links: &Mailing, title: &str, id: i64, to: &st
     }
 }
 
+/// What a confirmed signature now is, for the signer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Thanks {
+    Counted,
+    ForReview,
+    /// Struck by an officer before its signer withdrew and signed again: it stays struck.
+    Struck,
+}
+
 pub(crate) fn counted_mail(
     links: &Mailing,
     title: &str,
     id: i64,
     to: &str,
     withdraw_token: &str,
-    counted: bool,
+    thanks: Thanks,
 ) -> Mail {
-    let state = if counted {
-        "Your signature is confirmed and counted."
-    } else {
-        "Your email address is confirmed. An electoral officer will check your signature against the\nregister; it counts once they have."
+    let state = match thanks {
+        Thanks::Counted => "Your signature is confirmed and counted.",
+        Thanks::ForReview => {
+            "Your email address is confirmed. An electoral officer will check your signature against the\nregister; it counts once they have."
+        }
+        Thanks::Struck => {
+            "Your email address is confirmed, but your signature does not count: an electoral officer struck\nit out earlier, and it stays struck unless they reinstate it."
+        }
     };
     Mail {
         recipient: to.to_string(),

@@ -2,7 +2,8 @@
 //! signers and officers do to a few signatures (sign, sign again, confirm, withdraw, strike,
 //! reinstate, approve), checked after every step against a naive model. The counters, a recount
 //! from the rows and the model always agree, and a struck signature stays struck whatever its
-//! signer does until an officer reinstates it.
+//! signer does until an officer reinstates it. At the end of each sequence the signed tally of
+//! the transparency log counts the same.
 
 mod common;
 
@@ -13,7 +14,10 @@ use petition_core::text::{Email, PersonName};
 use petition_core::AreaCode;
 use petition_store::lifecycle::{open_petition, Policy};
 use petition_store::signatures::{self, SignRequest, SignatureChange};
+use petition_store::transparency::{self, LogKeys, Sequencer};
 use petition_store::{counts, demo, Db};
+use petition_tlog::note::{Note, NoteSigner};
+use petition_tlog::tally::Tally;
 use sqlx::Row;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -222,6 +226,24 @@ async fn run_sequence(w: &World, seed: u64, steps: usize) {
                 assert_eq!(struck_in_db(db, sig).await, s.model.struck, "the strike of {sig}, {place}");
             }
         }
+    }
+    // The log, sequenced once at the end, counts what the site counts.
+    let batch = Sequencer::new(db.clone(), log_keys()).run(now, 100_000).await.unwrap();
+    let place = format!("{}: seed {seed}, after {history:?}", w.t.name);
+    assert!(batch.refused.is_empty(), "{place}: {:?}", batch.refused);
+    let note = transparency::tally(db, id, None).await.unwrap().expect("a tally note");
+    let tally = Tally::parse(&Note::parse(note.as_bytes()).unwrap().text).unwrap();
+    let logged: u64 = tally.areas.values().map(|c| c.valid()).sum();
+    let expected = signers.iter().filter(|s| s.model.counts()).count() as u64;
+    assert_eq!(logged, expected, "the signed tally, {place}");
+}
+
+fn log_keys() -> LogKeys {
+    let origin = "petitions.example.gov.uk/log";
+    LogKeys {
+        origin: origin.into(),
+        log: NoteSigner::from_seed(origin, [1; 32]).unwrap(),
+        tally: NoteSigner::from_seed(&transparency::tally_key_name(origin), [2; 32]).unwrap(),
     }
 }
 

@@ -22,6 +22,8 @@ const LAYERS: &[(&str, &[&str])] = &[
             "counts",
             "mail::links",
             "mail::outbox",
+            "transparency::queued",
+            "transparency::freeze",
             "transparency::queue",
             "transparency::keys",
             "transparency::publish",

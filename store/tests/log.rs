@@ -308,3 +308,64 @@ async fn the_demo_and_older_databases_are_backfilled_once_in_an_order_the_rules_
         t.close().await;
     }
 }
+
+/// The flaw this guards: entries were built from the signature row when sequenced, so a signer who
+/// withdrew, signed again and confirmed between two sequencer runs had both entries built from the
+/// new row, and the log and the site disagreed. Each entry is now frozen when it is queued.
+#[tokio::test]
+async fn a_signature_changed_between_sequencer_runs_is_logged_as_it_was() {
+    for t in TestDb::both().await {
+        let w = world(t, 50).await;
+        let db = w.t.db.clone();
+        let keys = keys();
+        let m = mailing();
+        let district = AreaCode::parse(demo::DISTRICT).unwrap();
+        let id =
+            open_petition(&db, "Again", "Signed twice.", &district, Utc::now() - Duration::days(1), Policy::default())
+                .await
+                .unwrap();
+        let mut seq = Sequencer::new(db.clone(), keys.clone());
+        seq.run(petition_store::now(), 100).await.unwrap();
+        let now = petition_store::now();
+        let people = &w.people[..2];
+        let tokens = sign_all(&w, id, people, now).await;
+        let mut first_receipts = Vec::new();
+        for token in &tokens {
+            let ConfirmOutcome::Counted { receipt, .. } = signatures::confirm(&db, &m, token, now).await.unwrap()
+            else {
+                panic!("counted")
+            };
+            first_receipts.push(receipt);
+        }
+        let withdraw = common::sent_links(&db, "withdraw", now).await["signer0@example.org"].clone();
+        // Between two runs of the sequencer: withdraw, sign again, confirm again.
+        signatures::withdraw(&db, &m, &withdraw, now).await.unwrap();
+        let again = common::sign_all(&w, id, &people[..1], now).await;
+        let ConfirmOutcome::Counted { receipt: second, .. } =
+            signatures::confirm(&db, &m, &again[0], now).await.unwrap()
+        else {
+            panic!("counted again")
+        };
+        let batch = seq.run(now, 100).await.unwrap();
+        assert!(batch.refused.is_empty(), "{}: {:?}", w.t.name, batch.refused);
+        assert_eq!(batch.appended, 4, "two signatures, a strike, the new signature");
+        let (cp, replay) = observe(&db, &keys).await;
+        let tally =
+            replay.tally(&petition_tlog::entry::Ident::parse(&id.to_string()).unwrap(), ORIGIN, &cp.root).unwrap();
+        let logged: u64 = tally.areas.values().map(|c| c.valid()).sum();
+        assert_eq!(logged, 2, "{}: the log counts both signers once", w.t.name);
+        assert_eq!(counts::by_ward(&db, id).await.unwrap().values().sum::<u64>(), 2, "and so does the site");
+        // Every receipt finds its own entry: the first, struck by the withdrawal; the second, counted.
+        let verifier = keys.log.verifier();
+        let entries = log::entries_from(&db, 0, cp.size).await.unwrap();
+        for (receipt, struck) in [(&first_receipts[0], true), (&first_receipts[1], false), (&second, false)] {
+            let commit = petition_tlog::entry::commitment(&receipt.petition_id, &receipt.area, &receipt.r.0);
+            let proof = log::proof(&db, id, &commit).await.unwrap().expect("a proof for every receipt");
+            let proof = LogProof::parse(&proof).unwrap();
+            let (index, _, _) = verify_receipt(&proof, receipt, &verifier, ORIGIN).unwrap();
+            let later = entries[index as usize + 1..].iter().map(|e| e.as_bytes());
+            assert_eq!(petition_tlog::proof::strike_of(index, later).is_some(), struck, "{}: entry {index}", w.t.name);
+        }
+        w.t.close().await;
+    }
+}

@@ -11,7 +11,8 @@ use crate::error::{Result, StoreError};
 use crate::lifecycle::events::record;
 use crate::places::{electorate_at, verification_numbers};
 use crate::time::now;
-use crate::transparency::queue::{queue, Queued};
+use crate::transparency::queue::queue;
+use crate::transparency::queued::Queued;
 
 /// Policy settings for new petitions.
 #[derive(Clone, Copy, Debug)]

@@ -24,7 +24,8 @@ use crate::lifecycle::events::{reached_mail, record};
 use crate::mail::links::Mailing;
 use crate::mail::outbox::enqueue;
 use crate::petitions::{hold, load, Hold, Petition};
-use crate::transparency::queue::{queue, Queued};
+use crate::transparency::queue::queue;
+use crate::transparency::queued::Queued;
 
 /// Writes a step if nobody has written since `p` was read. False if someone had.
 async fn write_step(

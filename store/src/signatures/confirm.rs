@@ -29,7 +29,8 @@ use crate::mail::outbox::{enqueue_all, Mail};
 use crate::petitions::{self, hold, Hold};
 use crate::secrets::{new_token, token_hash};
 use crate::signatures::mails::{counted_mail, Thanks};
-use crate::transparency::queue::{queue_all, Queued};
+use crate::transparency::queue::queue_all;
+use crate::transparency::queued::Queued;
 
 /// What a confirmation link leads to.
 #[derive(Clone, Debug, PartialEq, Eq)]

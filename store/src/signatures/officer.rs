@@ -12,7 +12,8 @@ use crate::lifecycle::settle::settle;
 use crate::mail::links::Mailing;
 use crate::petitions::{self, hold, Hold};
 use crate::signatures::stored::Stored;
-use crate::transparency::queue::{queue, Queued};
+use crate::transparency::queue::queue;
+use crate::transparency::queued::Queued;
 
 /// Why an officer's change to a signature was refused.
 #[derive(Debug, thiserror::Error)]

@@ -13,7 +13,8 @@ use crate::mail::links::Mailing;
 use crate::petitions::{self, hold, Hold};
 use crate::secrets::token_hash;
 use crate::signatures::stored::Stored;
-use crate::transparency::queue::{queue, Queued};
+use crate::transparency::queue::queue;
+use crate::transparency::queued::Queued;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum WithdrawOutcome {

@@ -2,12 +2,16 @@
 //! changes write to in their own transactions, the sequencer that appends and signs, what is
 //! published, and the signing keys.
 
+pub mod freeze;
 pub mod keys;
 pub mod publish;
 pub mod queue;
+pub mod queued;
 pub mod sequencer;
 
+pub use freeze::text_sha256;
 pub use keys::{create_key, load_key, tally_key_name, LogKeys};
 pub use publish::{checkpoint, checkpoint_at, entries_from, proof, tally, tile};
-pub use queue::{backfill, Queued};
-pub use sequencer::{text_sha256, Batch, Sequencer};
+pub use queue::backfill;
+pub use queued::Queued;
+pub use sequencer::{Batch, Sequencer};

@@ -61,12 +61,30 @@ pub async fn tally(db: &Db, petition_id: i64, size: Option<u64>) -> Result<Optio
 /// The tlog-proof for a signature, by petition and commitment, against the latest checkpoint:
 /// `None` until the signature is in a signed checkpoint.
 pub async fn proof(db: &Db, petition_id: i64, commit: &[u8; 32]) -> Result<Option<String>> {
-    let r = sqlx::query("SELECT log_index FROM signatures WHERE petition_id = $1 AND receipt_commit = $2")
-        .bind(petition_id)
-        .bind(hash_b64(commit))
-        .fetch_optional(&db.pool)
-        .await?;
-    let Some(index) = r.map(|r| r.try_get::<Option<i64>, _>(0)).transpose()?.flatten() else { return Ok(None) };
+    // The queue keeps every signature entry's commitment, including entries of a signature whose
+    // signer has since withdrawn and signed again; rows queued before it did (migration 0005) are
+    // found through the signature itself.
+    let commit = hash_b64(commit);
+    let mut index: Option<i64> = sqlx::query(
+        "SELECT log_index FROM log_queue WHERE petition_id = $1 AND sig_commit = $2 AND log_index IS NOT NULL",
+    )
+    .bind(petition_id)
+    .bind(&commit)
+    .fetch_optional(&db.pool)
+    .await?
+    .map(|r| r.try_get(0))
+    .transpose()?;
+    if index.is_none() {
+        index = sqlx::query("SELECT log_index FROM signatures WHERE petition_id = $1 AND receipt_commit = $2")
+            .bind(petition_id)
+            .bind(&commit)
+            .fetch_optional(&db.pool)
+            .await?
+            .map(|r| r.try_get::<Option<i64>, _>(0))
+            .transpose()?
+            .flatten();
+    }
+    let Some(index) = index else { return Ok(None) };
     let Some(note) = checkpoint(db).await? else { return Ok(None) };
     let text = petition_tlog::note::Note::parse(note.as_bytes())
         .map_err(|e| StoreError::Corrupt(format!("the latest checkpoint: {e}")))?

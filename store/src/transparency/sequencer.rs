@@ -5,105 +5,46 @@
 //! database.
 
 use petition_tlog::checkpoint::{hash_b64, parse_hash, Checkpoint};
-use petition_tlog::entry::{Entry, Ident, Percent};
+use petition_tlog::entry::Entry;
 use petition_tlog::merkle::Tree;
 use petition_tlog::note::sign;
 use petition_tlog::tally::Replay;
 use petition_tlog::tile::{encode_bundle, Tile, WIDTH};
-use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 
 use crate::db::Db;
 use crate::error::{Result, StoreError};
+use crate::transparency::freeze::{build, pid};
 use crate::transparency::keys::LogKeys;
 use crate::transparency::publish::BUNDLES;
-use crate::transparency::queue::{Kind, Queued};
+use crate::transparency::queued::{Kind, Queued};
 
-/// SHA-256 of a petition's published text: its title, a newline, then its body.
-pub fn text_sha256(title: &str, body: &str) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(title.as_bytes());
-    h.update(b"\n");
-    h.update(body.as_bytes());
-    h.finalize().into()
-}
-
-fn ident(s: &str) -> Result<Ident> {
-    Ident::parse(s).ok_or_else(|| StoreError::Corrupt(format!("{s:?} cannot appear in the log")))
-}
-
-fn pid(id: i64) -> Result<Ident> {
-    ident(&id.to_string())
-}
-
-/// The log index of a signature, once the log holds it.
-async fn index_of(conn: &mut AnyConnection, sig: i64) -> Result<Option<i64>> {
-    let r = sqlx::query("SELECT log_index FROM signatures WHERE id = $1").bind(sig).fetch_one(&mut *conn).await?;
-    Ok(r.try_get(0)?)
-}
-
-/// The entry a queued reference stands for, read from the rows it refers to; `Ok(Err(why))` when
-/// the rows do not (yet) allow one.
-async fn build(conn: &mut AnyConnection, petition_id: i64, what: Queued) -> Result<std::result::Result<Entry, String>> {
+/// The entry a queued row stands for: its frozen text; for a strike or reinstatement, built
+/// from the log index its target signature entry got; for rows queued before entries were
+/// frozen (migration 0005), built from the rows as they are now.
+async fn thaw(
+    conn: &mut AnyConnection,
+    petition_id: i64,
+    what: Queued,
+    (entry, target): (Option<String>, Option<i64>),
+) -> Result<std::result::Result<Entry, String>> {
+    if let Some(text) = entry {
+        let entry = Entry::parse(text.as_bytes())
+            .map_err(|e| StoreError::Corrupt(format!("a queued entry of petition {petition_id}: {e}")))?;
+        return Ok(Ok(entry));
+    }
+    let Some(target) = target else { return build(conn, petition_id, what).await };
+    let index: Option<i64> = sqlx::query("SELECT log_index FROM log_queue WHERE id = $1")
+        .bind(target)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
+    let Some(index) = index else { return Ok(Err("the signature it names is not in the log".into())) };
     let id = pid(petition_id)?;
     Ok(Ok(match what {
-        Queued::Petition => {
-            let r = sqlx::query(
-                "SELECT area_code, opens_at, base_closes_at, electorate, percent, required, title, body FROM petitions WHERE id = $1",
-            )
-            .bind(petition_id)
-            .fetch_one(&mut *conn)
-            .await?;
-            let percent: String = r.try_get(4)?;
-            Entry::Petition {
-                id,
-                area: ident(&r.try_get::<String, _>(0)?)?,
-                opens: r.try_get::<i64, _>(1)? as u64,
-                closes: r.try_get::<i64, _>(2)? as u64,
-                electorate: r.try_get::<i64, _>(3)? as u64,
-                percent: Percent::parse(&percent).ok_or_else(|| {
-                    StoreError::Corrupt(format!("petition {petition_id} has the percentage {percent:?}"))
-                })?,
-                required: r.try_get::<i64, _>(5)? as u64,
-                text_sha256: text_sha256(&r.try_get::<String, _>(6)?, &r.try_get::<String, _>(7)?),
-            }
-        }
-        Queued::Sig(sig) => {
-            let r = sqlx::query("SELECT ward_code, confirmed_at, receipt_commit FROM signatures WHERE id = $1")
-                .bind(sig)
-                .fetch_one(&mut *conn)
-                .await?;
-            let commit: Option<String> = r.try_get(2)?;
-            let Some(commit) = commit.as_deref().and_then(parse_hash) else {
-                return Ok(Err(format!("signature {sig} has no commitment")));
-            };
-            let Some(at) = r.try_get::<Option<i64>, _>(1)? else {
-                return Ok(Err(format!("signature {sig} is not confirmed")));
-            };
-            Entry::Sig { id, area: ident(&r.try_get::<String, _>(0)?)?, at: at as u64, commit }
-        }
-        Queued::Strike(sig, reason) => {
-            let Some(index) = index_of(conn, sig).await? else {
-                return Ok(Err(format!("signature {sig} is not in the log")));
-            };
-            Entry::Strike { id, target: index as u64, reason }
-        }
-        Queued::Reinstate(sig) => {
-            let Some(index) = index_of(conn, sig).await? else {
-                return Ok(Err(format!("signature {sig} is not in the log")));
-            };
-            Entry::Reinstate { id, target: index as u64 }
-        }
-        Queued::Close => {
-            let r = sqlx::query("SELECT closed_at FROM petitions WHERE id = $1")
-                .bind(petition_id)
-                .fetch_one(&mut *conn)
-                .await?;
-            let Some(at) = r.try_get::<Option<i64>, _>(0)? else {
-                return Ok(Err(format!("petition {petition_id} is not closed")));
-            };
-            Entry::Close { id, at: at as u64 }
-        }
+        Queued::Strike(_, reason) => Entry::Strike { id, target: index as u64, reason },
+        Queued::Reinstate(_) => Entry::Reinstate { id, target: index as u64 },
+        other => return Err(StoreError::Corrupt(format!("a queued {} names a target", other.kind().name()))),
     }))
 }
 
@@ -189,7 +130,8 @@ impl Sequencer {
             ));
         }
         let queued = sqlx::query(
-            "SELECT id, kind, petition_id, signature_id, reason FROM log_queue WHERE log_index IS NULL AND refused IS NULL ORDER BY id LIMIT $1",
+            "SELECT id, kind, petition_id, signature_id, reason, entry, target FROM log_queue
+             WHERE log_index IS NULL AND refused IS NULL ORDER BY id LIMIT $1",
         )
         .bind(max)
         .fetch_all(&mut *tx)
@@ -207,10 +149,11 @@ impl Sequencer {
                 q.try_get(3)?,
                 q.try_get::<Option<String>, _>(4)?.as_deref(),
             )?;
-            read.push((q.try_get::<i64, _>(0)?, q.try_get::<i64, _>(2)?, what));
+            let frozen = (q.try_get::<Option<String>, _>(5)?, q.try_get::<Option<i64>, _>(6)?);
+            read.push((q.try_get::<i64, _>(0)?, q.try_get::<i64, _>(2)?, what, frozen));
         }
-        let (closes, others): (Vec<_>, Vec<_>) = read.into_iter().partition(|(_, _, what)| *what == Queued::Close);
-        for (qid, petition_id, what) in others.into_iter().chain(closes) {
+        let (closes, others): (Vec<_>, Vec<_>) = read.into_iter().partition(|(_, _, what, _)| *what == Queued::Close);
+        for (qid, petition_id, what, frozen) in others.into_iter().chain(closes) {
             let kind = what.kind().name();
             if what == Queued::Close {
                 let waiting: i64 = sqlx::query(
@@ -225,7 +168,7 @@ impl Sequencer {
                     continue;
                 }
             }
-            let entry = match build(&mut tx, petition_id, what).await? {
+            let entry = match thaw(&mut tx, petition_id, what, frozen).await? {
                 Ok(e) => replay.check(&e).map(|_| e).map_err(|(rule, detail)| format!("{}: {detail}", rule.describe())),
                 Err(why) => Err(why),
             };

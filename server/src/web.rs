@@ -22,7 +22,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use petition_core::Postcode;
-use petition_store::signatures::{self, ConfirmOutcome, SignError, SignOutcome, SignRequest, WithdrawOutcome};
+use petition_store::signatures::{self, ConfirmOutcome, SignError, SignRequest, WithdrawOutcome};
 use tokio::sync::Notify;
 
 use crate::config::Config;
@@ -239,13 +239,10 @@ async fn sign_post(
     }
     let req = SignRequest { petition_id, name, email, postcode: postcode.clone(), address };
     match s.groups.signer.sign(&req, petition_store::now()).await {
-        Ok(outcome) => {
+        // The same answer whether or not the register knew them (see SignOutcome).
+        Ok(_) => {
             s.wake_mailer.notify_one();
-            let to = match outcome {
-                SignOutcome::Matched => format!("/petitions/{petition_id}/signed"),
-                SignOutcome::Unmatched => format!("/petitions/{petition_id}/signed?review=1"),
-            };
-            Redirect::to(&to).into_response()
+            Redirect::to(&format!("/petitions/{petition_id}/signed")).into_response()
         }
         Err(SignError::NoSuchPetition) => {
             render(&s, uri.path(), &headers, PostResult::None, StatusCode::NOT_FOUND).await

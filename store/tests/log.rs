@@ -13,8 +13,8 @@ use petition_store::lifecycle::{open_petition, Policy};
 use petition_store::signatures::SignatureChange;
 use petition_store::signatures::{self, ConfirmOutcome, WithdrawOutcome};
 use petition_store::transparency::{self as log, LogKeys, Sequencer};
-use petition_store::Db;
 use petition_store::{counts, lifecycle, petitions};
+use petition_store::{Db, StoreError};
 use petition_tlog::checkpoint::{parse_hash, Checkpoint};
 use petition_tlog::merkle::{verify_consistency, Tree};
 use petition_tlog::note::{Note, NoteSigner};
@@ -241,7 +241,14 @@ async fn withdrawals_become_strikes_and_a_second_sequencer_continues_the_same_lo
             signatures::confirm(&db, &mailing(), token, now).await.unwrap();
         }
         let (ra, rb) = tokio::join!(a.run(now, 2), b.run(now, 2));
-        let appended = ra.map(|x| x.appended).unwrap_or(0) + rb.map(|x| x.appended).unwrap_or(0);
+        let results = [ra, rb];
+        for r in &results {
+            if let Err(e) = r {
+                assert!(matches!(e, StoreError::Conflict(_)), "{}: a run may only lose the race: {e}", w.t.name);
+            }
+        }
+        let appended: u64 = results.iter().filter_map(|r| r.as_ref().ok()).map(|b| b.appended).sum();
+        assert!(appended >= 2, "{}: the concurrent round appended {appended}", w.t.name);
         while a.run(now, 100).await.unwrap().appended > 0 {}
         let (cp, _) = observe(&db, &keys).await;
         assert_eq!(cp.size, 14, "every queued entry logged once ({appended} in the concurrent round)");

@@ -4,18 +4,15 @@
 use crate::mail::links::Mailing;
 use crate::mail::outbox::Mail;
 
-/// Asks the signer to confirm; `matched` says whether they were found on the register (if not,
-/// an officer checks the signature once it is confirmed).
-pub(crate) fn confirmation_mail(links: &Mailing, title: &str, to: &str, token: &str, matched: bool) -> Mail {
-    let review = match matched {
-        true => "",
-        false => "\nWe could not match your name to the electoral register at the address you gave, so an\nelectoral officer will check your signature after you confirm it. It counts once they have.\n",
-    };
+/// Asks the signer to confirm. The same words whether or not the register knew them: whoever
+/// typed the request may not own this mailbox, and must not learn from it whether a named person
+/// is registered at an address. The signer learns that once they have confirmed.
+pub(crate) fn confirmation_mail(links: &Mailing, title: &str, to: &str, token: &str) -> Mail {
     Mail {
         recipient: to.to_string(),
         subject: format!("Confirm your signature: {title}"),
         body: format!(
-            "You asked to sign the petition \"{title}\".\n\nTo confirm your signature, open this link and press the Confirm button:\n\n{}\n{review}\nIf you did not ask to sign, ignore this email: nothing will be counted.\n",
+            "You asked to sign the petition \"{title}\".\n\nTo confirm your signature, open this link and press the Confirm button:\n\n{}\n\nOnce you confirm, we tell you whether your signature counts straight away or an electoral\nofficer needs to check it against the register first.\n\nIf you did not ask to sign, ignore this email: nothing will be counted.\n",
             links.confirm(token)
         ),
     }

@@ -61,7 +61,10 @@ impl From<sqlx::Error> for SignError {
     }
 }
 
-/// What the signer is told. The same for a first attempt and a repeat.
+/// Whether the register knew the signer, for the store's callers to log or test. Never shown to
+/// whoever made the request: the page and the email are the same either way (and for a repeat),
+/// since telling them would say whether a named person is registered at an address. The signer
+/// learns it once they have confirmed from their mailbox.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SignOutcome {
     /// Found on the register at that address: confirm by email and it counts.
@@ -224,9 +227,7 @@ async fn insert_group(db: &Db, links: &Mailing, group: &[NewSignature]) -> crate
         .iter()
         .zip(&recorded)
         .filter(|(_, &r)| r)
-        .map(|(s, _)| {
-            (confirmation_mail(links, &s.title, &s.email, &s.token, s.outcome == SignOutcome::Matched), s.now)
-        })
+        .map(|(s, _)| (confirmation_mail(links, &s.title, &s.email, &s.token), s.now))
         .collect();
     enqueue_all(&mut tx, &mails).await?;
     tx.commit().await?;
@@ -331,12 +332,7 @@ async fn sign_again(db: &Db, links: &Mailing, s: &NewSignature) -> crate::error:
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            enqueue(
-                &mut tx,
-                &confirmation_mail(links, title, &email_on_file, token, s.outcome == SignOutcome::Matched),
-                now,
-            )
-            .await?;
+            enqueue(&mut tx, &confirmation_mail(links, title, &email_on_file, token), now).await?;
         }
         Status::Withdrawn => {
             sqlx::query(
@@ -358,8 +354,7 @@ async fn sign_again(db: &Db, links: &Mailing, s: &NewSignature) -> crate::error:
             .bind(Status::Unconfirmed.name())
             .execute(&mut *tx)
             .await?;
-            enqueue(&mut tx, &confirmation_mail(links, title, &s.email, token, s.outcome == SignOutcome::Matched), now)
-                .await?;
+            enqueue(&mut tx, &confirmation_mail(links, title, &s.email, token), now).await?;
         }
         Status::Review | Status::Confirmed => {
             sqlx::query("UPDATE signatures SET withdraw_token_hash = $1 WHERE id = $2")

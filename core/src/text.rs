@@ -119,10 +119,24 @@ impl Email {
         &self.0
     }
 
-    /// The address in lower case, for limits and deduplication of mail.
+    /// The mailbox an address reaches, for limits and for spotting one person behind many
+    /// addresses: lower case, without a `+tag` (every common provider delivers `jane+1@` to
+    /// `jane@`), and for the providers known to ignore dots in the local part, without dots.
+    /// Only for comparing: mail still goes to the address as given.
     pub fn canonical(&self) -> String {
-        self.0.to_ascii_lowercase()
+        let lower = self.0.to_ascii_lowercase();
+        let (local, domain) = lower.rsplit_once('@').expect("checked when parsed");
+        let local = local.split('+').next().filter(|l| !l.is_empty()).unwrap_or(local);
+        let domain = match domain {
+            "googlemail.com" => "gmail.com",
+            d => d,
+        };
+        let local = if Self::IGNORE_DOTS.contains(&domain) { local.replace('.', "") } else { local.to_string() };
+        format!("{local}@{domain}")
     }
+
+    /// Providers that deliver `j.ane@` and `jane@` to one mailbox.
+    const IGNORE_DOTS: [&'static str; 1] = ["gmail.com"];
 }
 
 impl fmt::Display for Email {
@@ -161,6 +175,12 @@ mod tests {
     fn emails() {
         assert_eq!(Email::parse(" Jane.Smith@Example.ORG ").unwrap().as_str(), "Jane.Smith@example.org");
         assert_eq!(Email::parse("Jane@x.org").unwrap().canonical(), "jane@x.org");
+        let canonical = |s: &str| Email::parse(s).unwrap().canonical();
+        assert_eq!(canonical("Victim+1@Example.org"), "victim@example.org", "tags reach the same mailbox");
+        assert_eq!(canonical("victim+a+b@example.org"), "victim@example.org");
+        assert_eq!(canonical("+tag@example.org"), "+tag@example.org", "nothing before the tag: left as it is");
+        assert_eq!(canonical("j.a.n.e+x@GoogleMail.com"), "jane@gmail.com", "dots and the other domain ignored");
+        assert_eq!(canonical("j.ane@example.org"), "j.ane@example.org", "other providers keep dots");
         for ok in ["a@b.co", "first+tag@sub.example.co.uk", "o'brien@example.com"] {
             assert!(Email::parse(ok).is_ok(), "{ok}");
         }

@@ -184,11 +184,13 @@ async function journey(server, javaScriptEnabled, person, tag) {
   await page.getByRole('heading', { name: 'Check your email' }).waitFor();
   const notice = await smtp.waitFor((m) => m.to?.text === email && /already signed/.test(m.subject), 'saying already signed');
   assert.equal(smtp.messages.filter((m) => m.to?.text === other).length, 0);
+  assert.doesNotMatch(notice.text, /\/withdraw\//, 'a repeat attempt sends no new link');
   await page.goto(petitionUrl);
   await waitForCount(page, before + 1);
 
-  // 7. Withdraw through the link in the email.
-  await page.goto(linkIn(notice, 'withdraw'));
+  // 7. Withdraw through the link in the thank-you email, which the repeat attempt left working.
+  const thanks = await smtp.waitFor((m) => m.to?.text === email && /^Thank you for signing/.test(m.subject), 'thanking');
+  await page.goto(linkIn(thanks, 'withdraw'));
   await page.getByRole('button', { name: 'Withdraw my signature' }).click();
   await page.getByRole('heading', { name: 'Your signature is withdrawn' }).waitFor();
   await page.goto(petitionUrl);

@@ -157,21 +157,27 @@ async fn sign_confirm_count_withdraw_on_both_backends() {
         assert_eq!(mails.len(), 1);
         assert_eq!(mails[0].recipient, "first@example.org");
         assert!(mails[0].subject.contains("already signed"));
-        let newer_withdraw = link(&mails[0], "withdraw");
+        assert!(!mails[0].body.contains("/withdraw/"), "a repeat changes no link and sends none");
         assert_eq!(valid(db, w.district_petition).await, 1);
+        // More repeats the same day are answered the same, but the email on file hears once a day.
+        for n in 0..5 {
+            let r = request(w.district_petition, p, &format!("spam{n}@example.org"));
+            assert_eq!(signatures::sign(db, &w.secrets, &w.links, &r, now + n).await.unwrap(), SignOutcome::Matched);
+        }
+        assert!(drain(db).await.is_empty());
+        let next_day = now + signatures::sign::REPEAT_NOTICE_AFTER;
+        let r = request(w.district_petition, p, "later@example.org");
+        signatures::sign(db, &w.secrets, &w.links, &r, next_day).await.unwrap();
+        assert_eq!(common::drain(db, next_day).await.len(), 1, "a day later, one more notice");
 
-        // The newest withdrawal link works; the count goes down; withdrawing twice is harmless.
-        assert_eq!(
-            signatures::withdraw(db, &w.links, &withdraw_token, now).await.unwrap(),
-            WithdrawOutcome::UnknownLink
-        );
+        // The withdrawal link from the thank-you email still works; withdrawing twice is harmless.
         assert!(matches!(
-            signatures::withdraw(db, &w.links, &newer_withdraw, now).await.unwrap(),
+            signatures::withdraw(db, &w.links, &withdraw_token, now).await.unwrap(),
             WithdrawOutcome::Withdrawn { .. }
         ));
         assert_eq!(valid(db, w.district_petition).await, 0);
         assert!(matches!(
-            signatures::withdraw(db, &w.links, &newer_withdraw, now).await.unwrap(),
+            signatures::withdraw(db, &w.links, &withdraw_token, now).await.unwrap(),
             WithdrawOutcome::AlreadyWithdrawn { .. }
         ));
 
@@ -213,6 +219,11 @@ async fn repeat_before_confirming_resends_to_the_email_on_file() {
             signatures::confirm(db, &w.links, &link(&first[0], "confirm"), now).await.unwrap(),
             ConfirmOutcome::UnknownLink
         );
+        // Another repeat straight away sends nothing and replaces nothing.
+        signatures::sign(db, &w.secrets, &w.links, &request(w.ward_petition, p, "c@example.org"), now + 1)
+            .await
+            .unwrap();
+        assert!(drain(db).await.is_empty());
         assert!(matches!(
             signatures::confirm(db, &w.links, &link(&second[0], "confirm"), now).await.unwrap(),
             ConfirmOutcome::Counted { .. }
@@ -426,7 +437,8 @@ async fn concurrent_repeat_signatures_make_one_row() {
             assert_eq!(t.await.unwrap(), SignOutcome::Matched);
         }
         assert_eq!(signatures(db).await, 1);
-        assert_eq!(outbox::pending(db).await.unwrap(), 8, "every attempt is answered by email");
+        // The first attempt's email and one resend: repeats within ten minutes send nothing more.
+        assert_eq!(outbox::pending(db).await.unwrap(), 2, "{}", w.t.name);
         w.t.close().await;
     }
 }
@@ -471,15 +483,16 @@ async fn a_signer_records_concurrent_signatures_in_groups_and_answers_each() {
         }
         assert_eq!(signatures(db).await, 20, "{}: one row per elector", w.t.name);
         let mails = drain(db).await;
-        assert_eq!(mails.len(), 22, "{}: every attempt inside the area is answered by email", w.t.name);
+        assert_eq!(mails.len(), 21, "{}: every first attempt, and one resend of the repeated", w.t.name);
         // The first signer's three attempts: whichever was recorded first holds the address on
-        // file, and all three emails go there, each with a confirmation link (the newest works).
+        // file, and the emails go there, each with a confirmation link (the newest works); the
+        // third attempt, within ten minutes of the resend, sends nothing.
         let on_file = ["s0@example.org", "again0@example.org", "again1@example.org"]
             .into_iter()
             .find(|a| mails.iter().any(|m| m.recipient == *a))
             .unwrap();
         let to_first: Vec<_> = mails.iter().filter(|m| m.recipient == on_file).collect();
-        assert_eq!(to_first.len(), 3, "{}: {:?}", w.t.name, mails.iter().map(|m| &m.recipient).collect::<Vec<_>>());
+        assert_eq!(to_first.len(), 2, "{}: {:?}", w.t.name, mails.iter().map(|m| &m.recipient).collect::<Vec<_>>());
         assert!(to_first.iter().all(|m| m.subject.starts_with("Confirm your signature")));
         let newest = link(to_first.last().unwrap(), "confirm");
         assert!(matches!(

@@ -18,14 +18,15 @@ pub(crate) fn confirmation_mail(links: &Mailing, title: &str, to: &str, token: &
     }
 }
 
-pub(crate) fn already_signed_mail(links: &Mailing, title: &str, id: i64, to: &str, withdraw_token: &str) -> Mail {
+/// Tells the email on file of a repeat attempt. It carries no new link: a repeat must not change
+/// what the signer already holds (their withdrawal link keeps working).
+pub(crate) fn already_signed_mail(links: &Mailing, title: &str, id: i64, to: &str) -> Mail {
     Mail {
         recipient: to.to_string(),
         subject: format!("You have already signed: {title}"),
         body: format!(
-            "Someone asked to sign the petition \"{title}\" with your details.\n\nYour signature was already recorded, so nothing has changed and you do not need to do anything.\nThe petition: {}\n\nIf you want to withdraw your signature while the petition is open, use this link:\n\n{}\n",
+            "Someone asked to sign the petition \"{title}\" with your details.\n\nYour signature was already recorded, so nothing has changed and you do not need to do anything.\nThe petition: {}\n\nIf you want to withdraw your signature while the petition is open, use the link in the email\nwe sent when you confirmed it.\n",
             links.petition(id),
-            links.withdraw(withdraw_token)
         ),
     }
 }

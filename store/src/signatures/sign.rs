@@ -306,8 +306,16 @@ impl Signer {
     }
 }
 
+/// How often the email on file may be sent a new confirmation link by repeat attempts before it
+/// is confirmed: each new link replaces the last, so this also bounds how often a stranger who
+/// knows the signer's details can invalidate the link they hold.
+pub const RESEND_CONFIRMATION_AFTER: i64 = 10 * 60;
+
+/// How often the email on file may be told of repeat attempts once it has confirmed.
+pub const REPEAT_NOTICE_AFTER: i64 = 24 * 60 * 60;
+
 /// A repeat of an earlier signature by the same elector: the same answer as a first attempt, and
-/// an email to the address on file.
+/// (at most so often) an email to the address on file.
 async fn sign_again(db: &Db, links: &Mailing, s: &NewSignature) -> crate::error::Result<()> {
     let mut tx = db.pool.begin().await?;
     // Write before reading: this locks the row on PostgreSQL, and on SQLite takes the writer
@@ -317,18 +325,24 @@ async fn sign_again(db: &Db, links: &Mailing, s: &NewSignature) -> crate::error:
         .bind(&s.dedupe_key)
         .execute(&mut *tx)
         .await?;
-    let row = sqlx::query("SELECT id, status, email FROM signatures WHERE petition_id = $1 AND dedupe_key = $2")
-        .bind(s.petition_id)
-        .bind(&s.dedupe_key)
-        .fetch_one(&mut *tx)
-        .await?;
+    let row =
+        sqlx::query("SELECT id, status, email, notified_at FROM signatures WHERE petition_id = $1 AND dedupe_key = $2")
+            .bind(s.petition_id)
+            .bind(&s.dedupe_key)
+            .fetch_one(&mut *tx)
+            .await?;
     let (id, email_on_file): (i64, String) = (row.try_get(0)?, row.try_get(2)?);
     let status = signature_status(&row.try_get::<String, _>(1)?)?;
     let (token, token_h, now, title) = (&s.token, &s.token_hash, s.now, &s.title);
+    let notified_within = |seconds: i64| -> crate::error::Result<bool> {
+        Ok(row.try_get::<Option<i64>, _>(3)?.is_some_and(|at| now - at < seconds))
+    };
     match status {
+        Status::Unconfirmed if notified_within(RESEND_CONFIRMATION_AFTER)? => {}
         Status::Unconfirmed => {
-            sqlx::query("UPDATE signatures SET confirm_token_hash = $1 WHERE id = $2")
+            sqlx::query("UPDATE signatures SET confirm_token_hash = $1, notified_at = $2 WHERE id = $3")
                 .bind(token_h)
+                .bind(now)
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
@@ -338,7 +352,8 @@ async fn sign_again(db: &Db, links: &Mailing, s: &NewSignature) -> crate::error:
             sqlx::query(
                 "UPDATE signatures SET status = $11, elector_id = $1, uprn = $2, postcode = $3, address_text = $4,
                    ward_code = $5, name = $6, email = $7, confirm_token_hash = $8, withdraw_token_hash = NULL,
-                   created_at = $9, confirmed_at = NULL, withdrawn_at = NULL, receipt_r = NULL, receipt_commit = NULL
+                   created_at = $9, confirmed_at = NULL, withdrawn_at = NULL, receipt_r = NULL, receipt_commit = NULL,
+                   notified_at = NULL
                  WHERE id = $10",
             )
             .bind(s.elector)
@@ -356,13 +371,14 @@ async fn sign_again(db: &Db, links: &Mailing, s: &NewSignature) -> crate::error:
             .await?;
             enqueue(&mut tx, &confirmation_mail(links, title, &s.email, token), now).await?;
         }
+        Status::Review | Status::Confirmed if notified_within(REPEAT_NOTICE_AFTER)? => {}
         Status::Review | Status::Confirmed => {
-            sqlx::query("UPDATE signatures SET withdraw_token_hash = $1 WHERE id = $2")
-                .bind(token_h)
+            sqlx::query("UPDATE signatures SET notified_at = $1 WHERE id = $2")
+                .bind(now)
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            enqueue(&mut tx, &already_signed_mail(links, title, s.petition_id, &email_on_file, token), now).await?;
+            enqueue(&mut tx, &already_signed_mail(links, title, s.petition_id, &email_on_file), now).await?;
         }
     }
     tx.commit().await?;

@@ -6,6 +6,7 @@
 pub mod address;
 pub mod area;
 pub mod engine;
+pub mod franchise;
 pub mod names;
 pub mod postcode;
 /// Receipts live with the log's verification code, which the browser also uses.

@@ -16,6 +16,8 @@ pub struct Config {
     pub secret_file: PathBuf,
     pub sign_per_ip_per_minute: u32,
     pub sign_per_email_per_hour: u32,
+    /// Register markers of electors who are not local government electors.
+    pub non_local_markers: petition_core::franchise::NonLocalMarkers,
     /// Where notices for electoral officers go (a petition reaching its trigger).
     pub officer_email: Option<String>,
     /// The transparency log's origin (also its key's name), a schema-less URL.
@@ -68,6 +70,11 @@ impl Config {
             secret_file: var("SECRET_FILE").map(PathBuf::from).unwrap_or_else(|| "data/secret.key".into()),
             sign_per_ip_per_minute: number("SIGN_PER_IP_PER_MINUTE", 30)?,
             sign_per_email_per_hour: number("SIGN_PER_EMAIL_PER_HOUR", 10)?,
+            non_local_markers: match var("NON_LOCAL_MARKERS") {
+                None => petition_core::franchise::NonLocalMarkers::standard(),
+                Some(v) => petition_core::franchise::NonLocalMarkers::parse(&v)
+                    .map_err(|e| format!("NON_LOCAL_MARKERS: {e}"))?,
+            },
             officer_email: match var("OFFICER_EMAIL") {
                 None => None,
                 Some(v) => Some(

@@ -46,7 +46,7 @@ const USAGE: &str = "usage:
   petitions keys                    make the log and tally signing keys (LOG_KEY_FILE, TALLY_KEY_FILE)
                                     and print the verifier keys to publish
 settings (environment): DATABASE_URL, PUBLIC_URL, SITE_ADDR, SMTP_URL, MAIL_FROM, MAIL_DIR, SECRET_FILE,
-  OFFICER_EMAIL, LOG_ORIGIN, LOG_KEY_FILE, TALLY_KEY_FILE, SIGN_PER_IP_PER_MINUTE, SIGN_PER_EMAIL_PER_HOUR (see README.md)";
+  OFFICER_EMAIL, LOG_ORIGIN, LOG_KEY_FILE, TALLY_KEY_FILE, SIGN_PER_IP_PER_MINUTE, SIGN_PER_EMAIL_PER_HOUR, NON_LOCAL_MARKERS (see README.md)";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -168,7 +168,7 @@ async fn import_file(kind: &str, file: &str) -> Result<(), String> {
     let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {file}: {e}"))?;
     let cfg = Config::from_env()?;
     let db = connect(&cfg).await?;
-    match import::import(&db, k, &text).await {
+    match import::import_with(&db, k, &text, &cfg.non_local_markers).await {
         Ok(done) => {
             println!("imported {} row(s) from {file}", done.rows);
             for n in done.notes {

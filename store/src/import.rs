@@ -5,6 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
+use petition_core::franchise::NonLocalMarkers;
 use petition_core::names::{address_key, register_key, register_name_key};
 use petition_core::threshold::Day;
 use petition_core::{AreaCode, AreaKind, Postcode};
@@ -72,13 +73,25 @@ impl Kind {
     }
 }
 
+/// Imports a file, with the standard franchise markers (see [`import_with`]).
 pub async fn import(db: &Db, kind: Kind, text: &str) -> Result<Imported, ImportError> {
+    import_with(db, kind, text, &NonLocalMarkers::standard()).await
+}
+
+/// Imports a file; a register's electors with any of `non_local` markers are kept but never
+/// match a signer.
+pub async fn import_with(
+    db: &Db,
+    kind: Kind,
+    text: &str,
+    non_local: &NonLocalMarkers,
+) -> Result<Imported, ImportError> {
     match kind {
         Kind::Areas => areas(db, text).await,
         Kind::Electorates => electorates(db, text).await,
         Kind::PostcodeLookup => postcode_lookup(db, text).await,
         Kind::Gazetteer => gazetteer(db, text).await,
-        Kind::Register => register(db, text).await,
+        Kind::Register => register(db, text, non_local).await,
         Kind::VerificationNumbers => verification_numbers(db, text).await,
     }
 }
@@ -541,17 +554,11 @@ pub async fn gazetteer(db: &Db, text: &str) -> Result<Imported, ImportError> {
     Ok(Imported { rows: parsed.len(), notes: vec![] })
 }
 
-/// Markers of electors who may not vote in local government elections: `F` overseas electors
-/// and `E` (peers and European Parliament-only electors in older registers).
-pub fn local_franchise(markers: &str) -> bool {
-    !markers.chars().any(|c| matches!(c.to_ascii_uppercase(), 'F' | 'E'))
-}
-
 /// The electoral register as election software exports it: Xpress 13-field (`Elector Name`) or
 /// 14-field (`Elector Surname`, `Elector Forename`) layout. Each elector is placed at a gazetteer
 /// property by postcode and address lines; those that cannot be placed are imported without one
 /// and reported, since signers at them will go to an officer for review.
-pub async fn register(db: &Db, text: &str) -> Result<Imported, ImportError> {
+pub async fn register(db: &Db, text: &str, non_local: &NonLocalMarkers) -> Result<Imported, ImportError> {
     let mut errors = Vec::new();
     let Some(t) = Table::read(
         text,
@@ -638,7 +645,7 @@ pub async fn register(db: &Db, text: &str) -> Result<Imported, ImportError> {
         if uprn.is_none() {
             unplaced += 1;
         }
-        let local = local_franchise(markers);
+        let local = non_local.is_local(markers);
         if !local {
             not_local += 1;
         }

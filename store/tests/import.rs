@@ -1,8 +1,9 @@
 mod common;
 
 use common::{shared, TestDb};
+use petition_core::franchise::NonLocalMarkers;
 use petition_core::Postcode;
-use petition_store::import::{import, ImportError, Kind};
+use petition_store::import::{import, import_with, ImportError, Kind};
 use petition_store::places;
 use sqlx::Row;
 
@@ -111,6 +112,17 @@ async fn register_places_electors_and_marks_overseas_electors() {
         assert_eq!(row.try_get::<i64, _>(0).unwrap(), 0);
         assert_eq!(row.try_get::<String, _>(1).unwrap(), "alex abroad");
         assert_eq!(count(&t.db, "electors").await, electors + 2);
+        // The excluded markers are a setting: a council that excluded only E would count Alex.
+        let only_e = NonLocalMarkers::parse("E").unwrap();
+        import_with(&t.db, Kind::Register, reg14, &only_e).await.unwrap();
+        let local: i64 = sqlx::query("SELECT local_franchise FROM electors WHERE elector_number = 'ZZ-1'")
+            .fetch_one(&t.db.pool)
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap();
+        assert_eq!(local, 1, "re-imported under the other setting");
+        import(&t.db, Kind::Register, reg14).await.unwrap();
         let bad = "Elector Number Prefix,Elector Number,Elector Number Suffix,Elector Markers,Elector DOB,Elector Name,PostCode,Address1,Address2,Address3,Address4,Address5,Address6\n\
                    ZZ,3,0,,,\"Solo\",RV1 0AA,1 Nowhere Lane,,,,,\nZZ,x,0,,,\"SMITH, Jo\",RV1 0AA,1 Nowhere Lane,,,,,\nZZ,5,0,,,\"SMITH, Jo\",RV1 0AA,1 Nowhere Lane,,,,,\n";
         let Err(ImportError::Lines(errors)) = import(&t.db, Kind::Register, bad).await else { panic!() };

@@ -588,6 +588,7 @@ pub async fn register(db: &Db, text: &str, non_local: &NonLocalMarkers) -> Resul
             .collect::<Result<_, sqlx::Error>>()?;
     let mut parsed = Vec::new();
     let mut seen = HashSet::new();
+    let mut districts = std::collections::BTreeSet::new();
     let mut unplaced = 0usize;
     let mut not_local = 0usize;
     for (line, r) in &t.rows {
@@ -606,6 +607,7 @@ pub async fn register(db: &Db, text: &str, non_local: &NonLocalMarkers) -> Resul
             bad(&mut errors, *line, "Elector Number Suffix: must be blank or a whole number");
             continue;
         }
+        districts.insert(prefix.to_ascii_uppercase());
         let elector_number = match suffix.trim_start_matches('0') {
             "" => format!("{prefix}-{number}"),
             s => format!("{prefix}-{number}/{s}"),
@@ -653,13 +655,26 @@ pub async fn register(db: &Db, text: &str, non_local: &NonLocalMarkers) -> Resul
     }
     finish(errors)?;
     let mut tx = db.pool.begin().await?;
+    // The file is the register of each polling district it covers: whoever it no longer lists
+    // there has left (the prefix is letters and digits only, so it is safe in a LIKE pattern).
+    let now = chrono::Utc::now().timestamp();
+    for d in &districts {
+        sqlx::query(
+            "UPDATE electors SET removed_at = $1 WHERE removed_at IS NULL AND UPPER(elector_number) LIKE $2 || '-%'",
+        )
+        .bind(now)
+        .bind(d)
+        .execute(&mut *tx)
+        .await?;
+    }
     for (num, markers, local, key, pc, akey, uprn) in &parsed {
         sqlx::query(
             "INSERT INTO electors (elector_number, markers, local_franchise, name_key, postcode, address_key, uprn)
              VALUES ($1, $2, $3, $4, $5, $6, $7)
              ON CONFLICT (elector_number) DO UPDATE SET markers = excluded.markers,
                local_franchise = excluded.local_franchise, name_key = excluded.name_key,
-               postcode = excluded.postcode, address_key = excluded.address_key, uprn = excluded.uprn",
+               postcode = excluded.postcode, address_key = excluded.address_key, uprn = excluded.uprn,
+               removed_at = NULL",
         )
         .bind(num)
         .bind(markers)
@@ -671,8 +686,17 @@ pub async fn register(db: &Db, text: &str, non_local: &NonLocalMarkers) -> Resul
         .execute(&mut *tx)
         .await?;
     }
+    // Everyone listed again came back above; whoever is still marked has left.
+    let left: i64 = sqlx::query("SELECT COUNT(*) FROM electors WHERE removed_at = $1")
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
     tx.commit().await?;
     let mut notes = vec![];
+    if left > 0 {
+        notes.push(format!("{left} elector(s) are no longer on the register and will not match a signer"));
+    }
     if not_local > 0 {
         notes.push(format!("{not_local} elector(s) are not local government electors and will not count"));
     }

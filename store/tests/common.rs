@@ -120,8 +120,8 @@ pub fn request(petition_id: i64, p: &Person, n: usize) -> SignRequest {
     }
 }
 
-/// Up to `n` of `people` who are different signers: two electors of the same name at one address
-/// are one signer to the deduplication.
+/// Up to `n` of `people`, at most one per name and address: two electors of one name at one
+/// address are told apart only by the order in which they sign, which these tests leave out.
 pub fn distinct_signers<'a>(people: impl IntoIterator<Item = &'a Person>, n: usize) -> Vec<Person> {
     let mut seen = std::collections::HashSet::new();
     people.into_iter().filter(|p| seen.insert((p.name.to_lowercase(), p.uprn.clone()))).take(n).cloned().collect()

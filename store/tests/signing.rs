@@ -7,6 +7,7 @@ use petition_core::receipt::Receipt;
 use petition_core::text::{Email, PersonName};
 use petition_core::{AreaCode, Postcode};
 use petition_store::demo::{self, Person, Size};
+use petition_store::import::{import, Kind};
 use petition_store::lifecycle::{open_petition, Policy};
 use petition_store::mail::outbox;
 use petition_store::mail::Mailing;
@@ -499,6 +500,78 @@ async fn a_signer_records_concurrent_signatures_in_groups_and_answers_each() {
             signatures::confirm(db, &w.links, &newest, now).await.unwrap(),
             ConfirmOutcome::Counted { .. }
         ));
+        w.t.close().await;
+    }
+}
+
+/// The demo register's header and the line of one person, whose elector number is `number`.
+fn register_line(p: &Person, number: u32) -> (String, String) {
+    let files = demo::generate(Size::SMALL, 42, "2024-02-15");
+    let mut lines = files.register.lines();
+    let header = lines.next().unwrap().to_string();
+    let (forename, surname) = p.name.rsplit_once(' ').unwrap();
+    let line = lines
+        .find(|l| l.contains(&format!("\"{}, {forename}\"", surname.to_uppercase())) && l.contains(&p.postcode))
+        .unwrap_or_else(|| panic!("{} is on the demo register", p.name));
+    let mut fields: Vec<&str> = line.splitn(3, ',').collect();
+    let renumbered = number.to_string();
+    fields[1] = &renumbered;
+    (header, fields.join(","))
+}
+
+async fn rows_for(db: &Db, petition_id: i64) -> i64 {
+    sqlx::query("SELECT COUNT(*) FROM signatures WHERE petition_id = $1")
+        .bind(petition_id)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap()
+}
+
+/// Two electors of one name at one address (a father and a son) can both sign, but no more than
+/// two; a register re-imported with new elector numbers lets nobody sign twice; and electors the
+/// new register no longer lists stop matching.
+#[tokio::test]
+async fn electors_who_share_a_name_and_registers_that_change() {
+    for t in TestDb::both().await {
+        let w = world(t).await;
+        let db = &w.t.db;
+        let now = petition_store::now();
+        let pid = w.ward_petition;
+        let p = w.people.iter().find(|p| p.local && p.ward == demo::ward_code(0)).unwrap().clone();
+        let sign = |email: &str| {
+            let r = request(pid, &p, email);
+            let (db, secrets, links) = (db.clone(), w.secrets.clone(), w.links.clone());
+            async move { signatures::sign(&db, &secrets, &links, &r, now).await }
+        };
+
+        // A newer register of p's district lists p again under a new number, and no one else.
+        let (header, line) = register_line(&p, 9001);
+        let done = import(db, Kind::Register, &format!("{header}\n{line}\n")).await.unwrap();
+        assert!(done.notes.iter().any(|n| n.contains("no longer on the register")), "{:?}", done.notes);
+        assert_eq!(sign("first@example.org").await.unwrap(), SignOutcome::Matched);
+        // Renumbered again: the same elector, so a repeat, not a second signature.
+        let (_, again) = register_line(&p, 9002);
+        import(db, Kind::Register, &format!("{header}\n{again}\n")).await.unwrap();
+        assert_eq!(sign("second@example.org").await.unwrap(), SignOutcome::Matched);
+        assert_eq!(rows_for(db, pid).await, 1, "{}: a new elector number is not a new elector", w.t.name);
+        // Someone else from that district is no longer on the register.
+        let left = w
+            .people
+            .iter()
+            .find(|q| q.local && q.ward == p.ward && q.name != p.name && q.uprn != p.uprn)
+            .expect("a neighbour in the same district");
+        let r = request(pid, left, "left@example.org");
+        assert_eq!(signatures::sign(db, &w.secrets, &w.links, &r, now).await.unwrap(), SignOutcome::Unmatched);
+
+        // A father and a son of one name at one address: both sign, and a third attempt repeats.
+        let (_, son) = register_line(&p, 9003);
+        import(db, Kind::Register, &format!("{header}\n{again}\n{son}\n")).await.unwrap();
+        assert_eq!(sign("son@example.org").await.unwrap(), SignOutcome::Matched);
+        assert_eq!(rows_for(db, pid).await, 3, "{}: the son signs beside his father (and the neighbour)", w.t.name);
+        sign("third@example.org").await.unwrap();
+        assert_eq!(rows_for(db, pid).await, 3, "{}: two of that name live there, so two signatures", w.t.name);
         w.t.close().await;
     }
 }

@@ -138,30 +138,39 @@ async fn prepare(db: &Db, secrets: &Secrets, req: &SignRequest, now: i64) -> Res
     let (p, Place { ward, uprn, address_text }) =
         check_address(db, req.petition_id, &req.postcode, &req.address, now).await?;
     let name_key = req.name.key();
-    let elector: Option<i64> = match &uprn {
+    // Everyone of this name on the register at this property, who may vote locally.
+    let electors: Vec<i64> = match &uprn {
         Some(u) => sqlx::query(
-            "SELECT id FROM electors WHERE uprn = $1 AND name_key = $2 AND local_franchise = 1 ORDER BY id LIMIT 1",
+            "SELECT id FROM electors WHERE uprn = $1 AND name_key = $2 AND local_franchise = 1 AND removed_at IS NULL
+             ORDER BY elector_number",
         )
         .bind(u)
         .bind(&name_key)
-        .fetch_optional(&db.pool)
+        .fetch_all(&db.pool)
         .await?
+        .iter()
         .map(|r| r.try_get(0))
-        .transpose()?,
-        None => None,
+        .collect::<Result<_, _>>()?,
+        None => Vec::new(),
     };
     let pid = req.petition_id.to_string();
-    let dedupe_key = match (elector, &uprn) {
-        (Some(e), _) => secrets.keyed_hash(&["sig", &pid, "elector", &e.to_string()]),
-        (None, Some(u)) => secrets.keyed_hash(&["sig", &pid, "property", u, &name_key]),
-        (None, None) => secrets.keyed_hash(&[
-            "sig",
-            &pid,
-            "unlisted",
-            req.postcode.as_str(),
-            &names::address_key([address_text.as_str()]),
-            &name_key,
-        ]),
+    let (elector, dedupe_key) = match (electors.is_empty(), &uprn) {
+        (false, Some(u)) => {
+            let (e, key) = elector_slot(db, secrets, req.petition_id, u, &name_key, &electors).await?;
+            (Some(e), key)
+        }
+        (_, Some(u)) => (None, secrets.keyed_hash(&["sig", &pid, "property", u, &name_key])),
+        (_, None) => (
+            None,
+            secrets.keyed_hash(&[
+                "sig",
+                &pid,
+                "unlisted",
+                req.postcode.as_str(),
+                &names::address_key([address_text.as_str()]),
+                &name_key,
+            ]),
+        ),
     };
     let (token, token_hash) = new_token();
     Ok(NewSignature {
@@ -180,6 +189,45 @@ async fn prepare(db: &Db, secrets: &Secrets, req: &SignRequest, now: i64) -> Res
         outcome: if elector.is_some() { SignOutcome::Matched } else { SignOutcome::Unmatched },
         now,
     })
+}
+
+/// The elector a signer is, among `electors` (all of one name at one property, in elector-number
+/// order), and the key that stops them signing twice.
+///
+/// Two electors may share a name at an address (a father and a son), and their signatures cannot
+/// be told apart; so each such property and name has one place per elector, and a signer takes
+/// the first that is free. A repeat once every place is taken is a repeat of the first. The key
+/// names the property, the name and the place, not the elector's row, so that a register
+/// re-imported with new elector numbers does not let anyone sign again; a signature made before
+/// keys had places (keyed by the elector's row) still counts as the signer's.
+async fn elector_slot(
+    db: &Db,
+    secrets: &Secrets,
+    petition_id: i64,
+    uprn: &str,
+    name_key: &str,
+    electors: &[i64],
+) -> Result<(i64, String), SignError> {
+    let pid = petition_id.to_string();
+    let taken = |key: String| async move {
+        let row = sqlx::query("SELECT 1 AS taken FROM signatures WHERE petition_id = $1 AND dedupe_key = $2")
+            .bind(petition_id)
+            .bind(&key)
+            .fetch_optional(&db.pool)
+            .await?;
+        Ok::<_, SignError>((row.is_some(), key))
+    };
+    let slot = |k: usize| secrets.keyed_hash(&["sig", &pid, "elector-at", uprn, name_key, &k.to_string()]);
+    let mut first_taken = None;
+    for (k, &e) in electors.iter().enumerate() {
+        let (by_row, row_key) = taken(secrets.keyed_hash(&["sig", &pid, "elector", &e.to_string()])).await?;
+        let (by_place, place_key) = taken(slot(k)).await?;
+        if !by_row && !by_place {
+            return Ok((e, place_key));
+        }
+        first_taken.get_or_insert((e, if by_row { row_key } else { place_key }));
+    }
+    Ok(first_taken.expect("called with at least one elector"))
 }
 
 /// Records a group of new signatures, with their confirmation emails, in one transaction. Says

@@ -14,8 +14,11 @@ use petition_store::mail::outbox;
 use petition_store::mail::Mailing;
 use petition_store::secrets::Secrets;
 use petition_store::signatures::{self, AddressChoice, SignRequest};
+use petition_store::transparency::{self, LogKeys};
 use petition_store::Db;
+use petition_tlog::note::NoteSigner;
 use sqlx::Connection;
+use sqlx::Row;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -172,4 +175,39 @@ pub async fn sent_links(db: &Db, kind: &str, now: i64) -> BTreeMap<String, Strin
         }
     }
     links
+}
+
+/// Every signature of a petition, oldest first.
+pub async fn signature_ids(db: &Db, petition_id: i64) -> Vec<i64> {
+    sqlx::query("SELECT id FROM signatures WHERE petition_id = $1 ORDER BY id")
+        .bind(petition_id)
+        .fetch_all(&db.pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get(0).unwrap())
+        .collect()
+}
+
+/// A petition's counters summed as stored, negative shards included (the store's own reads
+/// clamp at zero, which would hide a counter moved twice).
+pub async fn raw_sum(db: &Db, petition_id: i64) -> i64 {
+    sqlx::query("SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM count_shards WHERE petition_id = $1")
+        .bind(petition_id)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap()
+}
+
+pub const LOG_ORIGIN: &str = "petitions.example.gov.uk/log";
+
+/// Fixed keys for the test logs.
+pub fn log_keys() -> LogKeys {
+    LogKeys {
+        origin: LOG_ORIGIN.into(),
+        log: NoteSigner::from_seed(LOG_ORIGIN, [1; 32]).unwrap(),
+        tally: NoteSigner::from_seed(&transparency::tally_key_name(LOG_ORIGIN), [2; 32]).unwrap(),
+    }
 }

@@ -8,15 +8,15 @@
 mod common;
 
 use chrono::{Duration, Utc};
-use common::{drain, find_link, mailing, request, world, TestDb, World};
+use common::{drain, find_link, log_keys, mailing, raw_sum, request, world, TestDb, World};
 use petition_core::engine::StrikeReason;
 use petition_core::text::{Email, PersonName};
 use petition_core::AreaCode;
 use petition_store::lifecycle::{open_petition, Policy};
 use petition_store::signatures::{self, SignRequest, SignatureChange};
-use petition_store::transparency::{self, LogKeys, Sequencer};
+use petition_store::transparency::{self, Sequencer};
 use petition_store::{counts, demo, Db};
-use petition_tlog::note::{Note, NoteSigner};
+use petition_tlog::note::Note;
 use petition_tlog::tally::Tally;
 use sqlx::Row;
 
@@ -117,16 +117,6 @@ async fn signature_id(db: &Db, petition_id: i64, email: &str) -> Option<i64> {
         .await
         .unwrap()
         .map(|r| r.try_get(0).unwrap())
-}
-
-async fn raw_sum(db: &Db, petition_id: i64) -> i64 {
-    sqlx::query("SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM count_shards WHERE petition_id = $1")
-        .bind(petition_id)
-        .fetch_one(&db.pool)
-        .await
-        .unwrap()
-        .try_get(0)
-        .unwrap()
 }
 
 async fn struck_in_db(db: &Db, id: i64) -> bool {
@@ -236,15 +226,6 @@ async fn run_sequence(w: &World, seed: u64, steps: usize) {
     let logged: u64 = tally.areas.values().map(|c| c.valid()).sum();
     let expected = signers.iter().filter(|s| s.model.counts()).count() as u64;
     assert_eq!(logged, expected, "the signed tally, {place}");
-}
-
-fn log_keys() -> LogKeys {
-    let origin = "petitions.example.gov.uk/log";
-    LogKeys {
-        origin: origin.into(),
-        log: NoteSigner::from_seed(origin, [1; 32]).unwrap(),
-        tally: NoteSigner::from_seed(&transparency::tally_key_name(origin), [2; 32]).unwrap(),
-    }
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@
 mod common;
 
 use chrono::{Duration, Utc};
-use common::{mailing, sign_all, world, TestDb};
+use common::{log_keys as keys, mailing, sign_all, signature_ids, world, TestDb};
 use petition_core::engine::StrikeReason;
 use petition_core::AreaCode;
 use petition_store::demo;
@@ -17,22 +17,14 @@ use petition_store::{counts, lifecycle, petitions};
 use petition_store::{Db, StoreError};
 use petition_tlog::checkpoint::{parse_hash, Checkpoint};
 use petition_tlog::merkle::{verify_consistency, Tree};
-use petition_tlog::note::{Note, NoteSigner};
+use petition_tlog::note::Note;
 use petition_tlog::proof::{verify_receipt, LogProof};
 use petition_tlog::receipt::{Receipt, Secret};
 use petition_tlog::tally::Replay;
 use petition_tlog::tile::{decode_bundle, Tile};
 use sqlx::Row;
 
-const ORIGIN: &str = "petitions.example.gov.uk/log";
-
-fn keys() -> LogKeys {
-    LogKeys {
-        origin: ORIGIN.into(),
-        log: NoteSigner::from_seed(ORIGIN, [1; 32]).unwrap(),
-        tally: NoteSigner::from_seed(&log::tally_key_name(ORIGIN), [2; 32]).unwrap(),
-    }
-}
+use common::LOG_ORIGIN as ORIGIN;
 
 /// Everything an observer checks, from the published resources alone. Returns the replay.
 async fn observe(db: &Db, keys: &LogKeys) -> (Checkpoint, Replay) {
@@ -85,17 +77,6 @@ async fn receipt_of(db: &Db, sig: i64) -> Receipt {
         area: r.try_get(1).unwrap(),
         r: Secret(secret.try_into().unwrap()),
     }
-}
-
-async fn signature_ids(db: &Db, petition: i64) -> Vec<i64> {
-    sqlx::query("SELECT id FROM signatures WHERE petition_id = $1 ORDER BY id")
-        .bind(petition)
-        .fetch_all(&db.pool)
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.try_get(0).unwrap())
-        .collect()
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@ mod common;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::London;
-use common::{mailing, request, sent_links, sign_all, sign_requests, world, TestDb};
+use common::{mailing, raw_sum, request, sent_links, sign_all, sign_requests, signature_ids, world, TestDb};
 use petition_core::engine::{EventKind, Refusal, StrikeReason};
 use petition_core::text::PersonName;
 use petition_core::AreaCode;
@@ -512,28 +512,6 @@ async fn concurrent_changes_to_one_signature_move_the_count_once() {
         assert_eq!(strikes, 16, "{}: one strike entry each, by the officer or the withdrawal", w.t.name);
         w.t.close().await;
     }
-}
-
-async fn signature_ids(db: &Db, petition_id: i64) -> Vec<i64> {
-    sqlx::query("SELECT id FROM signatures WHERE petition_id = $1 ORDER BY id")
-        .bind(petition_id)
-        .fetch_all(&db.pool)
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.try_get(0).unwrap())
-        .collect()
-}
-
-/// The counters summed as stored, negative shards included.
-async fn raw_sum(db: &Db, petition_id: i64) -> i64 {
-    sqlx::query("SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM count_shards WHERE petition_id = $1")
-        .bind(petition_id)
-        .fetch_one(&db.pool)
-        .await
-        .unwrap()
-        .try_get(0)
-        .unwrap()
 }
 
 async fn queued(db: &Db, petition_id: i64, kind: &str) -> i64 {

@@ -93,8 +93,6 @@ fn text_message(field: &str, e: &TextError) -> String {
 pub enum ConfirmKind {
     Counted,
     SentForReview,
-    /// Confirmed, but it stays struck from before its signer withdrew it.
-    Struck,
     AlreadyConfirmed,
     Closed,
     /// Collection is paused; the same link works once it resumes.

@@ -217,6 +217,12 @@ async fn serve(with_demo: bool) -> Result<(), String> {
     if with_demo {
         load_demo(&db, &secrets).await?;
     }
+    let rekeyed = petition_store::signatures::sign::rekey_elector_signatures(&db, &secrets)
+        .await
+        .map_err(|e| format!("cannot re-key earlier signatures: {e}"))?;
+    if rekeyed > 0 {
+        tracing::info!(rekeyed, "re-keyed signatures made before keys had places");
+    }
     let queued = petition_store::transparency::backfill(&db, petition_store::now())
         .await
         .map_err(|e| format!("cannot queue the log: {e}"))?;

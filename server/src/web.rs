@@ -305,12 +305,6 @@ async fn confirm_post(State(s): State<S>, Path(token): Path<String>, headers: He
             title,
             receipt: Some(receipt.to_text()),
         },
-        ConfirmOutcome::Struck { petition_id, title, receipt } => Confirmed {
-            kind: ConfirmKind::Struck,
-            petition_id: Some(petition_id),
-            title,
-            receipt: Some(receipt.to_text()),
-        },
         ConfirmOutcome::AlreadyConfirmed { petition_id, title } => {
             Confirmed { kind: ConfirmKind::AlreadyConfirmed, petition_id: Some(petition_id), title, receipt: None }
         }

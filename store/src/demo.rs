@@ -18,6 +18,7 @@ use crate::import::{self, ImportError, Kind};
 use crate::lifecycle::open::{open_petition, Policy};
 use crate::places::lies_in;
 use crate::secrets::Secrets;
+use crate::signatures::sign::rekey_elector_signatures;
 
 pub const SEED: u64 = 2026;
 pub const REGISTER_DATE: &str = "2026-02-15";
@@ -272,5 +273,7 @@ pub async fn load(db: &Db, secrets: &Secrets, now: DateTime<Utc>) -> Result<bool
         .await?;
         tx.commit().await?;
     }
+    // Seeded by elector row, as signatures were before they had places: key them as signing does.
+    rekey_elector_signatures(db, secrets).await?;
     Ok(true)
 }

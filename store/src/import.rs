@@ -31,6 +31,9 @@ impl fmt::Display for LineError {
 pub enum ImportError {
     #[error("the file was not imported; {} problem(s):\n{}", .0.len(), .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
     Lines(Vec<LineError>),
+    /// The file is well formed, but importing it would do something unlikely to be meant.
+    #[error("the file was not imported: {0}")]
+    Refused(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -686,12 +689,29 @@ pub async fn register(db: &Db, text: &str, non_local: &NonLocalMarkers) -> Resul
         .execute(&mut *tx)
         .await?;
     }
-    // Everyone listed again came back above; whoever is still marked has left.
-    let left: i64 = sqlx::query("SELECT COUNT(*) FROM electors WHERE removed_at = $1")
+    // Everyone listed again came back above; whoever is still marked has left. A file that
+    // drops most of a district is part of a register (a month's changes, say), not the whole.
+    let mut left = 0i64;
+    for d in &districts {
+        let r = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN removed_at = $1 THEN 1 ELSE 0 END), 0) AS BIGINT),
+                    CAST(COALESCE(SUM(CASE WHEN removed_at IS NULL OR removed_at = $1 THEN 1 ELSE 0 END), 0) AS BIGINT)
+             FROM electors WHERE UPPER(elector_number) LIKE $2 || '-%'",
+        )
         .bind(now)
+        .bind(d)
         .fetch_one(&mut *tx)
-        .await?
-        .try_get(0)?;
+        .await?;
+        let (gone, were): (i64, i64) = (r.try_get(0)?, r.try_get(1)?);
+        if gone > 0 && gone * 2 > were {
+            tx.rollback().await?;
+            return Err(ImportError::Refused(format!(
+                "it would take {gone} of the {were} electors of polling district {d} off the register; a register \
+                 file must list everyone in each district it covers"
+            )));
+        }
+        left += gone;
+    }
     tx.commit().await?;
     let mut notes = vec![];
     if left > 0 {

@@ -40,7 +40,6 @@ fn name(o: &ConfirmOutcome) -> &'static str {
     match o {
         ConfirmOutcome::Counted { .. } => "counted",
         ConfirmOutcome::SentForReview { .. } => "review",
-        ConfirmOutcome::Struck { .. } => "struck",
         ConfirmOutcome::AlreadyConfirmed { .. } => "already",
         ConfirmOutcome::Closed { .. } => "closed",
         ConfirmOutcome::Paused { .. } => "paused",

@@ -7,7 +7,7 @@ use petition_core::receipt::Receipt;
 use petition_core::text::{Email, PersonName};
 use petition_core::{AreaCode, Postcode};
 use petition_store::demo::{self, Person, Size};
-use petition_store::import::{import, Kind};
+use petition_store::import::{import, ImportError, Kind};
 use petition_store::lifecycle::{open_petition, Policy};
 use petition_store::mail::outbox;
 use petition_store::mail::Mailing;
@@ -207,11 +207,17 @@ async fn repeat_before_confirming_resends_to_the_email_on_file() {
         let p = w.people.iter().find(|p| p.local).unwrap();
         signatures::sign(db, &w.secrets, &w.links, &request(w.ward_petition, p, "a@example.org"), now).await.unwrap();
         let first = drain(db).await;
-        // Same person, name typed differently, another email.
+        // Straight away, a repeat sends nothing and replaces nothing.
+        signatures::sign(db, &w.secrets, &w.links, &request(w.ward_petition, p, "c@example.org"), now + 1)
+            .await
+            .unwrap();
+        assert!(drain(db).await.is_empty());
+        // Ten minutes on: same person, name typed differently, another email.
+        let later = now + signatures::sign::RESEND_CONFIRMATION_AFTER;
         let mut r = request(w.ward_petition, p, "b@example.org");
         r.name = PersonName::parse(&format!("  {}  ", p.name.to_uppercase())).unwrap();
-        signatures::sign(db, &w.secrets, &w.links, &r, now).await.unwrap();
-        let second = drain(db).await;
+        signatures::sign(db, &w.secrets, &w.links, &r, later).await.unwrap();
+        let second = common::drain(db, later).await;
         assert_eq!(second.len(), 1);
         assert_eq!(second[0].recipient, "a@example.org");
         assert_eq!(signatures(db).await, 1);
@@ -220,13 +226,13 @@ async fn repeat_before_confirming_resends_to_the_email_on_file() {
             signatures::confirm(db, &w.links, &link(&first[0], "confirm"), now).await.unwrap(),
             ConfirmOutcome::UnknownLink
         );
-        // Another repeat straight away sends nothing and replaces nothing.
-        signatures::sign(db, &w.secrets, &w.links, &request(w.ward_petition, p, "c@example.org"), now + 1)
+        // Another repeat straight after the resend sends nothing and replaces nothing.
+        signatures::sign(db, &w.secrets, &w.links, &request(w.ward_petition, p, "d@example.org"), later + 1)
             .await
             .unwrap();
-        assert!(drain(db).await.is_empty());
+        assert!(common::drain(db, later + 1).await.is_empty());
         assert!(matches!(
-            signatures::confirm(db, &w.links, &link(&second[0], "confirm"), now).await.unwrap(),
+            signatures::confirm(db, &w.links, &link(&second[0], "confirm"), later).await.unwrap(),
             ConfirmOutcome::Counted { .. }
         ));
         w.t.close().await;
@@ -438,8 +444,8 @@ async fn concurrent_repeat_signatures_make_one_row() {
             assert_eq!(t.await.unwrap(), SignOutcome::Matched);
         }
         assert_eq!(signatures(db).await, 1);
-        // The first attempt's email and one resend: repeats within ten minutes send nothing more.
-        assert_eq!(outbox::pending(db).await.unwrap(), 2, "{}", w.t.name);
+        // The first attempt's email only: repeats within ten minutes of it send nothing more.
+        assert_eq!(outbox::pending(db).await.unwrap(), 1, "{}", w.t.name);
         w.t.close().await;
     }
 }
@@ -484,16 +490,15 @@ async fn a_signer_records_concurrent_signatures_in_groups_and_answers_each() {
         }
         assert_eq!(signatures(db).await, 20, "{}: one row per elector", w.t.name);
         let mails = drain(db).await;
-        assert_eq!(mails.len(), 21, "{}: every first attempt, and one resend of the repeated", w.t.name);
+        assert_eq!(mails.len(), 20, "{}: every first attempt, and nothing for the repeats", w.t.name);
         // The first signer's three attempts: whichever was recorded first holds the address on
-        // file, and the emails go there, each with a confirmation link (the newest works); the
-        // third attempt, within ten minutes of the resend, sends nothing.
+        // file and its email; the repeats, within ten minutes of it, send nothing.
         let on_file = ["s0@example.org", "again0@example.org", "again1@example.org"]
             .into_iter()
             .find(|a| mails.iter().any(|m| m.recipient == *a))
             .unwrap();
         let to_first: Vec<_> = mails.iter().filter(|m| m.recipient == on_file).collect();
-        assert_eq!(to_first.len(), 2, "{}: {:?}", w.t.name, mails.iter().map(|m| &m.recipient).collect::<Vec<_>>());
+        assert_eq!(to_first.len(), 1, "{}: {:?}", w.t.name, mails.iter().map(|m| &m.recipient).collect::<Vec<_>>());
         assert!(to_first.iter().all(|m| m.subject.starts_with("Confirm your signature")));
         let newest = link(to_first.last().unwrap(), "confirm");
         assert!(matches!(
@@ -504,19 +509,36 @@ async fn a_signer_records_concurrent_signatures_in_groups_and_answers_each() {
     }
 }
 
-/// The demo register's header and the line of one person, whose elector number is `number`.
-fn register_line(p: &Person, number: u32) -> (String, String) {
+/// The demo register of the polling district of `p`: everyone in it, with `p` listed under
+/// `number`, those in `leave` left out, and copies of `p` under each of `extra` (a second elector of
+/// that name at that address).
+fn district_register(p: &Person, number: u32, leave: &[&Person], extra: &[u32]) -> String {
     let files = demo::generate(Size::SMALL, 42, "2024-02-15");
     let mut lines = files.register.lines();
     let header = lines.next().unwrap().to_string();
-    let (forename, surname) = p.name.rsplit_once(' ').unwrap();
-    let line = lines
-        .find(|l| l.contains(&format!("\"{}, {forename}\"", surname.to_uppercase())) && l.contains(&p.postcode))
-        .unwrap_or_else(|| panic!("{} is on the demo register", p.name));
-    let mut fields: Vec<&str> = line.splitn(3, ',').collect();
-    let renumbered = number.to_string();
-    fields[1] = &renumbered;
-    (header, fields.join(","))
+    let is = |l: &str, q: &Person| {
+        let (forename, surname) = q.name.rsplit_once(' ').unwrap();
+        l.contains(&format!("\"{}, {forename}\"", surname.to_uppercase())) && l.contains(&q.postcode)
+    };
+    let all: Vec<&str> = lines.collect();
+    let line = *all.iter().find(|l| is(l, p)).unwrap_or_else(|| panic!("{} is on the demo register", p.name));
+    let prefix = line.split(',').next().unwrap();
+    let renumbered = |n: u32| {
+        let mut fields: Vec<&str> = line.splitn(3, ',').collect();
+        let n = n.to_string();
+        fields[1] = &n;
+        fields.join(",")
+    };
+    let mut out = vec![header];
+    for l in all.iter().filter(|l| l.starts_with(&format!("{prefix},"))) {
+        if is(l, p) {
+            out.push(renumbered(number));
+        } else if !leave.iter().any(|q| is(l, q)) {
+            out.push(l.to_string());
+        }
+    }
+    out.extend(extra.iter().map(|&n| renumbered(n)));
+    out.join("\n") + "\n"
 }
 
 async fn rows_for(db: &Db, petition_id: i64) -> i64 {
@@ -546,32 +568,115 @@ async fn electors_who_share_a_name_and_registers_that_change() {
             async move { signatures::sign(&db, &secrets, &links, &r, now).await }
         };
 
-        // A newer register of p's district lists p again under a new number, and no one else.
-        let (header, line) = register_line(&p, 9001);
-        let done = import(db, Kind::Register, &format!("{header}\n{line}\n")).await.unwrap();
-        assert!(done.notes.iter().any(|n| n.contains("no longer on the register")), "{:?}", done.notes);
+        // A part of a register is refused: it would take most of a district off the register.
+        let files = demo::generate(Size::SMALL, 42, "2024-02-15");
+        let header = files.register.lines().next().unwrap();
+        let part = district_register(&p, 9001, &[], &[]).lines().take(2).collect::<Vec<_>>().join("\n");
+        assert!(part.starts_with(header));
+        assert!(matches!(import(db, Kind::Register, &part).await, Err(ImportError::Refused(_))));
+
+        // A newer register of p's district lists p under a new number.
+        let done = import(db, Kind::Register, &district_register(&p, 9001, &[], &[])).await.unwrap();
+        assert!(
+            done.notes.iter().any(|n| n.contains("1 elector(s) are no longer on the register")),
+            "{:?}",
+            done.notes
+        );
         assert_eq!(sign("first@example.org").await.unwrap(), SignOutcome::Matched);
         // Renumbered again: the same elector, so a repeat, not a second signature.
-        let (_, again) = register_line(&p, 9002);
-        import(db, Kind::Register, &format!("{header}\n{again}\n")).await.unwrap();
+        import(db, Kind::Register, &district_register(&p, 9002, &[], &[])).await.unwrap();
         assert_eq!(sign("second@example.org").await.unwrap(), SignOutcome::Matched);
         assert_eq!(rows_for(db, pid).await, 1, "{}: a new elector number is not a new elector", w.t.name);
-        // Someone else from that district is no longer on the register.
+        // A neighbour the next register leaves out no longer matches.
         let left = w
             .people
             .iter()
             .find(|q| q.local && q.ward == p.ward && q.name != p.name && q.uprn != p.uprn)
             .expect("a neighbour in the same district");
+        import(db, Kind::Register, &district_register(&p, 9002, &[left], &[])).await.unwrap();
         let r = request(pid, left, "left@example.org");
         assert_eq!(signatures::sign(db, &w.secrets, &w.links, &r, now).await.unwrap(), SignOutcome::Unmatched);
 
         // A father and a son of one name at one address: both sign, and a third attempt repeats.
-        let (_, son) = register_line(&p, 9003);
-        import(db, Kind::Register, &format!("{header}\n{again}\n{son}\n")).await.unwrap();
+        import(db, Kind::Register, &district_register(&p, 9002, &[left], &[9003])).await.unwrap();
         assert_eq!(sign("son@example.org").await.unwrap(), SignOutcome::Matched);
         assert_eq!(rows_for(db, pid).await, 3, "{}: the son signs beside his father (and the neighbour)", w.t.name);
         sign("third@example.org").await.unwrap();
         assert_eq!(rows_for(db, pid).await, 3, "{}: two of that name live there, so two signatures", w.t.name);
+        w.t.close().await;
+    }
+}
+
+/// Signing again takes back one's own withdrawn place, strike and all, even when a namesake at
+/// the same address leaves another place free; and signatures keyed the old way (by the
+/// elector's row) are re-keyed, so a renumbered register does not let them sign twice.
+#[tokio::test]
+async fn places_keep_strikes_and_old_keys_move_to_places() {
+    for t in TestDb::both().await {
+        let w = world(t).await;
+        let db = &w.t.db;
+        let now = petition_store::now();
+        let pid = w.ward_petition;
+        let p = w.people.iter().find(|p| p.local && p.ward == demo::ward_code(0)).unwrap().clone();
+        let sign = |email: &str| {
+            let r = request(pid, &p, email);
+            let (db, secrets, links) = (db.clone(), w.secrets.clone(), w.links.clone());
+            async move { signatures::sign(&db, &secrets, &links, &r, now).await.unwrap() }
+        };
+        // Two of p's name live there.
+        import(db, Kind::Register, &district_register(&p, 9001, &[], &[9002])).await.unwrap();
+        sign("p@example.org").await;
+        let confirm = link(&drain(db).await[0], "confirm");
+        signatures::confirm(db, &w.links, &confirm, now).await.unwrap();
+        let withdraw = link(&drain(db).await[0], "withdraw");
+        let sig: i64 = sqlx::query("SELECT id FROM signatures WHERE petition_id = $1")
+            .bind(pid)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap();
+        let strike = signatures::SignatureChange::Strike(petition_core::engine::StrikeReason::Fraud);
+        signatures::change_signature(db, &w.links, sig, strike, now).await.unwrap();
+        signatures::withdraw(db, &w.links, &withdraw, now).await.unwrap();
+        sign("p-again@example.org").await;
+        assert_eq!(rows_for(db, pid).await, 1, "{}: the withdrawn place is taken back", w.t.name);
+        let again = link(&drain(db).await[0], "confirm");
+        signatures::confirm(db, &w.links, &again, now).await.unwrap();
+        let struck: Option<i64> = sqlx::query("SELECT struck_at FROM signatures WHERE id = $1")
+            .bind(sig)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap();
+        assert!(struck.is_some(), "{}: still struck", w.t.name);
+        assert_eq!(valid(db, pid).await, 0);
+
+        // A signature keyed by the elector's row, as before places: re-keyed once, then a
+        // renumbered register still knows it.
+        let q = w.people.iter().find(|q| q.local && q.ward == p.ward && q.name != p.name).unwrap().clone();
+        signatures::sign(db, &w.secrets, &w.links, &request(pid, &q, "q@example.org"), now).await.unwrap();
+        drain(db).await;
+        let (qsig, elector): (i64, i64) = {
+            let r = sqlx::query("SELECT id, elector_id FROM signatures WHERE email = 'q@example.org'")
+                .fetch_one(&db.pool)
+                .await
+                .unwrap();
+            (r.try_get(0).unwrap(), r.try_get(1).unwrap())
+        };
+        let old_key = w.secrets.keyed_hash(&["sig", &pid.to_string(), "elector", &elector.to_string()]);
+        sqlx::query("UPDATE signatures SET dedupe_key = $1 WHERE id = $2")
+            .bind(&old_key)
+            .bind(qsig)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(signatures::sign::rekey_elector_signatures(db, &w.secrets).await.unwrap(), 1);
+        assert_eq!(signatures::sign::rekey_elector_signatures(db, &w.secrets).await.unwrap(), 0, "once");
+        import(db, Kind::Register, &district_register(&q, 9101, &[], &[])).await.unwrap();
+        signatures::sign(db, &w.secrets, &w.links, &request(pid, &q, "q-again@example.org"), now).await.unwrap();
+        assert_eq!(rows_for(db, pid).await, 2, "{}: p's and q's, and no second for q", w.t.name);
         w.t.close().await;
     }
 }

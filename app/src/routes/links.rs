@@ -110,7 +110,6 @@ fn confirmed_view(c: Confirmed) -> impl IntoView {
     let (heading, body) = match c.kind {
         ConfirmKind::Counted => ("Your signature is counted", "Thank you. Your signature is confirmed and now counts towards the petition. We have emailed you a link you can use to withdraw it while the petition is open."),
         ConfirmKind::SentForReview => ("Your email is confirmed", "Thank you. An electoral officer will check your signature against the electoral register. It counts once they have."),
-        ConfirmKind::Struck => ("Your email is confirmed, but your signature does not count", "An electoral officer struck this signature out earlier, before it was withdrawn. It stays struck, and counts again only if they reinstate it."),
         ConfirmKind::AlreadyConfirmed => ("You have already confirmed", "This signature was already confirmed. Nothing has changed."),
         ConfirmKind::Closed => ("This petition is closed", "The petition closed before you confirmed, so your signature cannot be counted."),
         ConfirmKind::Paused => ("Signing is paused", "The electoral office has paused this petition for now, so nothing was confirmed. The deadline is extended by the time it is paused. Use the same link from your email again once it resumes."),

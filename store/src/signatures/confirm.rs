@@ -41,13 +41,6 @@ pub enum ConfirmOutcome {
         title: String,
         receipt: Receipt,
     },
-    /// Confirmed, but an officer struck this signature before its signer withdrew it and signed
-    /// again: it stays struck until an officer reinstates it. The receipt is shown this once.
-    Struck {
-        petition_id: i64,
-        title: String,
-        receipt: Receipt,
-    },
     /// Email confirmed; an officer will check the signature. The receipt is shown this once.
     SentForReview {
         petition_id: i64,
@@ -104,9 +97,10 @@ impl Pending {
 
     fn thanks(&self) -> Thanks {
         match (self.strike, self.matched) {
-            (Some(_), _) => Thanks::Struck,
+            // A strike kept from before a withdrawal stands until an officer looks again; the
+            // signer is told just that, since whoever signed again may not be who was struck.
+            (Some(_), _) | (None, false) => Thanks::ForReview,
             (None, true) => Thanks::Counted,
-            (None, false) => Thanks::ForReview,
         }
     }
 }
@@ -191,7 +185,8 @@ async fn write_group(db: &Db, mailing: &Mailing, group: &[&Pending]) -> Result<V
     for chunk in firsts.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "UPDATE signatures SET status = v.column2, confirmed_at = v.column3, receipt_r = v.column4,
-               receipt_commit = v.column5, withdraw_token_hash = v.column6
+               receipt_commit = v.column5, withdraw_token_hash = v.column6,
+               notified_at = NULL
              FROM (VALUES {}) AS v
              WHERE signatures.id = v.column1 AND signatures.status = '{}'
              RETURNING signatures.id",
@@ -248,7 +243,6 @@ async fn answer(db: &Db, p: Pending, written: bool) -> Result<ConfirmOutcome> {
         return Ok(match thanks {
             Thanks::Counted => ConfirmOutcome::Counted { petition_id, title, receipt },
             Thanks::ForReview => ConfirmOutcome::SentForReview { petition_id, title, receipt },
-            Thanks::Struck => ConfirmOutcome::Struck { petition_id, title, receipt },
         });
     }
     let status: String = sqlx::query("SELECT status FROM signatures WHERE id = $1")

@@ -36,8 +36,6 @@ pub(crate) fn already_signed_mail(links: &Mailing, title: &str, id: i64, to: &st
 pub(crate) enum Thanks {
     Counted,
     ForReview,
-    /// Struck by an officer before its signer withdrew and signed again: it stays struck.
-    Struck,
 }
 
 pub(crate) fn counted_mail(
@@ -52,9 +50,6 @@ pub(crate) fn counted_mail(
         Thanks::Counted => "Your signature is confirmed and counted.",
         Thanks::ForReview => {
             "Your email address is confirmed. An electoral officer will check your signature against the\nregister; it counts once they have."
-        }
-        Thanks::Struck => {
-            "Your email address is confirmed, but your signature does not count: an electoral officer struck\nit out earlier, and it stays struck unless they reinstate it."
         }
     };
     Mail {

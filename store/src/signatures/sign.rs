@@ -159,7 +159,11 @@ async fn prepare(db: &Db, secrets: &Secrets, req: &SignRequest, now: i64) -> Res
             let (e, key) = elector_slot(db, secrets, req.petition_id, u, &name_key, &electors).await?;
             (Some(e), key)
         }
-        (_, Some(u)) => (None, secrets.keyed_hash(&["sig", &pid, "property", u, &name_key])),
+        (_, Some(u)) => {
+            let key = secrets.keyed_hash(&["sig", &pid, "property", u, &name_key]);
+            held_keys(db, req.petition_id, std::slice::from_ref(&key)).await?;
+            (None, key)
+        }
         (_, None) => (
             None,
             secrets.keyed_hash(&[
@@ -195,11 +199,11 @@ async fn prepare(db: &Db, secrets: &Secrets, req: &SignRequest, now: i64) -> Res
 /// order), and the key that stops them signing twice.
 ///
 /// Two electors may share a name at an address (a father and a son), and their signatures cannot
-/// be told apart; so each such property and name has one place per elector, and a signer takes
-/// the first that is free. A repeat once every place is taken is a repeat of the first. The key
-/// names the property, the name and the place, not the elector's row, so that a register
-/// re-imported with new elector numbers does not let anyone sign again; a signature made before
-/// keys had places (keyed by the elector's row) still counts as the signer's.
+/// be told apart; so each such property and name has one place per elector. A signer takes a
+/// place whose signature was withdrawn if there is one (a struck one first, so that signing again
+/// never sheds a strike), else the first free place; when every place holds a live signature it
+/// is a repeat of the first. The key names the property, the name and the place, not the
+/// elector's row, so a register re-imported with new elector numbers lets nobody sign twice.
 async fn elector_slot(
     db: &Db,
     secrets: &Secrets,
@@ -209,25 +213,81 @@ async fn elector_slot(
     electors: &[i64],
 ) -> Result<(i64, String), SignError> {
     let pid = petition_id.to_string();
-    let taken = |key: String| async move {
-        let row = sqlx::query("SELECT 1 AS taken FROM signatures WHERE petition_id = $1 AND dedupe_key = $2")
-            .bind(petition_id)
-            .bind(&key)
-            .fetch_optional(&db.pool)
-            .await?;
-        Ok::<_, SignError>((row.is_some(), key))
-    };
-    let slot = |k: usize| secrets.keyed_hash(&["sig", &pid, "elector-at", uprn, name_key, &k.to_string()]);
-    let mut first_taken = None;
-    for (k, &e) in electors.iter().enumerate() {
-        let (by_row, row_key) = taken(secrets.keyed_hash(&["sig", &pid, "elector", &e.to_string()])).await?;
-        let (by_place, place_key) = taken(slot(k)).await?;
-        if !by_row && !by_place {
-            return Ok((e, place_key));
+    let places: Vec<String> = (0..electors.len())
+        .map(|k| secrets.keyed_hash(&["sig", &pid, "elector-at", uprn, name_key, &k.to_string()]))
+        .collect();
+    let held = held_keys(db, petition_id, &places).await?;
+    // What each place holds: a withdrawn signature (struck or not), or nothing.
+    let holding = |wanted: Option<(Status, bool)>| places.iter().position(|p| held.get(p).copied() == wanted);
+    let k = holding(Some((Status::Withdrawn, true)))
+        .or_else(|| holding(Some((Status::Withdrawn, false))))
+        .or_else(|| holding(None))
+        .unwrap_or(0);
+    Ok((electors[k], places[k].clone()))
+}
+
+/// Re-keys signatures made before keys had places (keyed by the elector's row), so that a
+/// register re-imported with new elector numbers cannot let their signers sign twice. Each takes
+/// the first free place of its elector's name and property. Run at start-up; a no-op once done.
+pub async fn rekey_elector_signatures(db: &Db, secrets: &Secrets) -> crate::error::Result<usize> {
+    let mut tx = db.pool.begin().await?;
+    // Take the write lock first (SQLite); on PostgreSQL each row is updated under its own lock.
+    sqlx::query("UPDATE log_head SET size = size WHERE id = 1").execute(&mut *tx).await?;
+    let rows = sqlx::query(
+        "SELECT s.id, s.petition_id, s.dedupe_key, s.elector_id, e.uprn, e.name_key
+         FROM signatures s JOIN electors e ON e.id = s.elector_id WHERE e.uprn IS NOT NULL ORDER BY s.id",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut done = 0;
+    for r in rows {
+        let (id, petition_id, key, elector): (i64, i64, String, i64) =
+            (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
+        let pid = petition_id.to_string();
+        if key != secrets.keyed_hash(&["sig", &pid, "elector", &elector.to_string()]) {
+            continue;
         }
-        first_taken.get_or_insert((e, if by_row { row_key } else { place_key }));
+        let (uprn, name_key): (String, String) = (r.try_get(4)?, r.try_get(5)?);
+        for k in 0.. {
+            let place = secrets.keyed_hash(&["sig", &pid, "elector-at", &uprn, &name_key, &k.to_string()]);
+            let held = sqlx::query("SELECT 1 AS held FROM signatures WHERE petition_id = $1 AND dedupe_key = $2")
+                .bind(petition_id)
+                .bind(&place)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if held.is_none() {
+                sqlx::query("UPDATE signatures SET dedupe_key = $1 WHERE id = $2")
+                    .bind(&place)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                done += 1;
+                break;
+            }
+        }
     }
-    Ok(first_taken.expect("called with at least one elector"))
+    tx.commit().await?;
+    Ok(done)
+}
+
+/// The status and strike of each of `keys` that a signature of the petition holds: one read,
+/// whether or not the register knew the signer, so the two take alike.
+async fn held_keys(db: &Db, petition_id: i64, keys: &[String]) -> Result<BTreeMap<String, (Status, bool)>, SignError> {
+    let list: Vec<String> = (0..keys.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!(
+        "SELECT dedupe_key, status, struck_at FROM signatures WHERE petition_id = $1 AND dedupe_key IN ({})",
+        list.join(", ")
+    );
+    let mut q = sqlx::query(&sql).bind(petition_id);
+    for k in keys {
+        q = q.bind(k);
+    }
+    let mut out = BTreeMap::new();
+    for r in q.fetch_all(&db.pool).await? {
+        let status = signature_status(&r.try_get::<String, _>(1)?)?;
+        out.insert(r.try_get(0)?, (status, r.try_get::<Option<i64>, _>(2)?.is_some()));
+    }
+    Ok(out)
 }
 
 /// Records a group of new signatures, with their confirmation emails, in one transaction. Says
@@ -244,10 +304,10 @@ async fn insert_group(db: &Db, links: &Mailing, group: &[NewSignature]) -> crate
     for chunk in firsts.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO signatures (petition_id, dedupe_key, status, elector_id, uprn, postcode, address_text, ward_code,
-               name, email, confirm_token_hash, created_at)
+               name, email, confirm_token_hash, created_at, notified_at)
              VALUES {}
              ON CONFLICT (petition_id, dedupe_key) DO NOTHING RETURNING petition_id, dedupe_key",
-            values_list(chunk.len(), 12)
+            values_list(chunk.len(), 13)
         );
         let mut q = sqlx::query(&sql);
         for &i in chunk {
@@ -264,6 +324,8 @@ async fn insert_group(db: &Db, links: &Mailing, group: &[NewSignature]) -> crate
                 .bind(&s.name)
                 .bind(&s.email)
                 .bind(&s.token_hash)
+                .bind(s.now)
+                // The confirmation email is the first notice: a repeat within the limit sends none.
                 .bind(s.now);
         }
         for row in q.fetch_all(&mut *tx).await? {
@@ -401,7 +463,7 @@ async fn sign_again(db: &Db, links: &Mailing, s: &NewSignature) -> crate::error:
                 "UPDATE signatures SET status = $11, elector_id = $1, uprn = $2, postcode = $3, address_text = $4,
                    ward_code = $5, name = $6, email = $7, confirm_token_hash = $8, withdraw_token_hash = NULL,
                    created_at = $9, confirmed_at = NULL, withdrawn_at = NULL, receipt_r = NULL, receipt_commit = NULL,
-                   notified_at = NULL
+                   notified_at = $9, log_index = NULL
                  WHERE id = $10",
             )
             .bind(s.elector)

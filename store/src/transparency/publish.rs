@@ -65,16 +65,16 @@ pub async fn proof(db: &Db, petition_id: i64, commit: &[u8; 32]) -> Result<Optio
     // signer has since withdrawn and signed again; rows queued before it did (migration 0005) are
     // found through the signature itself.
     let commit = hash_b64(commit);
-    let mut index: Option<i64> = sqlx::query(
-        "SELECT log_index FROM log_queue WHERE petition_id = $1 AND sig_commit = $2 AND log_index IS NOT NULL",
-    )
-    .bind(petition_id)
-    .bind(&commit)
-    .fetch_optional(&db.pool)
-    .await?
-    .map(|r| r.try_get(0))
-    .transpose()?;
-    if index.is_none() {
+    let queued: Option<Option<i64>> =
+        sqlx::query("SELECT log_index FROM log_queue WHERE petition_id = $1 AND sig_commit = $2")
+            .bind(petition_id)
+            .bind(&commit)
+            .fetch_optional(&db.pool)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?;
+    let mut index = queued.flatten();
+    if queued.is_none() {
         index = sqlx::query("SELECT log_index FROM signatures WHERE petition_id = $1 AND receipt_commit = $2")
             .bind(petition_id)
             .bind(&commit)

@@ -98,6 +98,8 @@ pub enum ConfirmKind {
     /// Collection is paused; the same link works once it resumes.
     Paused,
     Withdrawn,
+    /// The link is more than two days old: signing again sends a new one.
+    Expired,
     UnknownLink,
 }
 

@@ -317,6 +317,9 @@ async fn confirm_post(State(s): State<S>, Path(token): Path<String>, headers: He
         ConfirmOutcome::Withdrawn { petition_id, title } => {
             Confirmed { kind: ConfirmKind::Withdrawn, petition_id: Some(petition_id), title, receipt: None }
         }
+        ConfirmOutcome::Expired { petition_id, title } => {
+            Confirmed { kind: ConfirmKind::Expired, petition_id: Some(petition_id), title, receipt: None }
+        }
         ConfirmOutcome::UnknownLink => {
             Confirmed { kind: ConfirmKind::UnknownLink, petition_id: None, title: String::new(), receipt: None }
         }

@@ -44,6 +44,7 @@ fn name(o: &ConfirmOutcome) -> &'static str {
         ConfirmOutcome::Closed { .. } => "closed",
         ConfirmOutcome::Paused { .. } => "paused",
         ConfirmOutcome::Withdrawn { .. } => "withdrawn",
+        ConfirmOutcome::Expired { .. } => "expired",
         ConfirmOutcome::UnknownLink => "unknown",
     }
 }
@@ -81,6 +82,12 @@ async fn a_group_answers_each_link_as_it_would_alone() {
         let on_paused = sign_all(&w, paused, &people[..1], now).await;
         lifecycle::pause(&db, &m, paused, now, "an outage").await.unwrap();
         let late = now + 400 * 86_400;
+        // Signed a minute before the close and confirmed a minute after: the link is young, the
+        // petition closed.
+        let deadline = petition_store::petitions::fetch(&db, open).await.unwrap().unwrap().terms.base_closes;
+        let mut last_minute = request(open, &w.people[4], 4);
+        last_minute.email = petition_core::text::Email::parse("last-minute@example.org").unwrap();
+        let last_minute = common::sign_requests(&w, &[last_minute], deadline - 60).await;
 
         let links = [
             (tokens[0].as_str(), now),
@@ -88,12 +95,18 @@ async fn a_group_answers_each_link_as_it_would_alone() {
             (tokens[0].as_str(), now), // the same link twice in one group
             (review_token.as_str(), now),
             (on_paused[0].as_str(), now),
-            (tokens[2].as_str(), late), // after the window
+            (last_minute[0].as_str(), deadline + 60), // after the window
+            (tokens[2].as_str(), late),               // more than two days after the email
             ("no-such-link", now),
         ];
         let got: Vec<&str> =
             signatures::confirm_all(&db, &m, &links).await.iter().map(|r| name(r.as_ref().unwrap())).collect();
-        assert_eq!(got, ["counted", "counted", "already", "review", "paused", "closed", "unknown"], "{}", w.t.name);
+        assert_eq!(
+            got,
+            ["counted", "counted", "already", "review", "paused", "closed", "expired", "unknown"],
+            "{}",
+            w.t.name
+        );
         // Exactly what was written is counted, logged and thanked: two counted, one for review.
         assert_eq!(written(&db, open).await, (3, 2, 3), "{}", w.t.name);
         assert_eq!(written(&db, paused).await, (0, 0, 0), "{}", w.t.name);

@@ -680,3 +680,62 @@ async fn places_keep_strikes_and_old_keys_move_to_places() {
         w.t.close().await;
     }
 }
+
+/// Links in emails do not outlive their use: a sent email's body is emptied, so the database
+/// holds no usable link; and a confirmation link works for two days from when it was sent.
+#[tokio::test]
+async fn links_are_not_kept_and_confirmation_links_expire() {
+    for t in TestDb::both().await {
+        let w = world(t).await;
+        let db = &w.t.db;
+        let now = petition_store::now();
+        let p = w.people.iter().find(|p| p.local).unwrap();
+        signatures::sign(db, &w.secrets, &w.links, &request(w.district_petition, p, "slow@example.org"), now)
+            .await
+            .unwrap();
+        let first = drain(db).await;
+        let bodies: Vec<String> = sqlx::query("SELECT body FROM outbox WHERE sent_at IS NOT NULL")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.try_get(0).unwrap())
+            .collect();
+        assert!(!bodies.is_empty() && bodies.iter().all(|b| b.is_empty()), "{}: sent bodies are emptied", w.t.name);
+        // Two days on, the link has expired and nothing is confirmed.
+        let lifetime = signatures::confirm::CONFIRM_LINK_LIFETIME;
+        assert!(matches!(
+            signatures::confirm(db, &w.links, &link(&first[0], "confirm"), now + lifetime).await.unwrap(),
+            ConfirmOutcome::Expired { .. }
+        ));
+        assert!(
+            matches!(
+                signatures::confirm(db, &w.links, &link(&first[0], "confirm"), now + lifetime - 1).await.unwrap(),
+                ConfirmOutcome::Counted { .. }
+            ),
+            "{}: a second before, it works",
+            w.t.name
+        );
+        // Signing again sends a fresh link, which works for two days from then.
+        let q = w.people.iter().filter(|q| q.local).nth(1).unwrap();
+        signatures::sign(db, &w.secrets, &w.links, &request(w.district_petition, q, "q@example.org"), now)
+            .await
+            .unwrap();
+        drain(db).await;
+        let later = now + lifetime + 10;
+        signatures::sign(db, &w.secrets, &w.links, &request(w.district_petition, q, "q@example.org"), later)
+            .await
+            .unwrap();
+        let fresh = common::drain(db, later).await;
+        let to_q = fresh.iter().find(|m| m.recipient == "q@example.org").expect("a new link for q");
+        assert!(
+            matches!(
+                signatures::confirm(db, &w.links, &link(to_q, "confirm"), later + 60).await.unwrap(),
+                ConfirmOutcome::Counted { .. }
+            ),
+            "{}",
+            w.t.name
+        );
+        w.t.close().await;
+    }
+}

@@ -315,7 +315,9 @@ async fn strikes_withdrawals_pauses_and_the_close() {
             signatures::withdraw(&db, &m, &withdraw_token, now).await.unwrap(),
             WithdrawOutcome::Withdrawn { .. }
         ));
-        let pause_length = 3 * 86_400;
+        // A day: the confirmation link sent before the pause still works after it (links last two
+        // days from when they were sent).
+        let pause_length = 86_400;
         now += pause_length;
         lifecycle::resume(&db, &m, id, now, "").await.unwrap();
         let deadline = base_deadline + (now - paused_at);
@@ -340,19 +342,7 @@ async fn strikes_withdrawals_pauses_and_the_close() {
         );
         assert_eq!(officer_mails(&db).await.len(), 3, "an email each time the trigger is reached");
 
-        // The close: nothing one second before the deadline; at it, closed with the threshold met.
-        assert_eq!(lifecycle::close_due(&db, &m, deadline - 1).await.unwrap(), 0);
-        assert!(matches!(
-            signatures::confirm(&db, &m, &tokens[4], deadline).await.unwrap(),
-            ConfirmOutcome::Closed { .. }
-        ));
-        assert_eq!(lifecycle::close_due(&db, &m, deadline + 3_600).await.unwrap(), 1, "closed by the scheduler, late");
-        let events = lifecycle::events(&db, id).await.unwrap();
-        let close = events.last().unwrap();
-        assert_eq!((close.event.kind, close.event.at, close.event.valid), (EventKind::ClosedReached, deadline, 3));
-        assert_eq!(close.recorded_at, deadline + 3_600);
-        assert_eq!(lifecycle::close_due(&db, &m, deadline + 7_200).await.unwrap(), 0, "closed once");
-        // After the close: no withdrawals; an officer's strike still counts, and is recorded.
+        // Signer 0's withdrawal link, for after the close (read before the mail below is sent).
         let token = {
             let body: String = sqlx::query(
                 "SELECT body FROM outbox WHERE recipient = 'signer0@example.org' AND subject LIKE 'Thank you%'",
@@ -365,6 +355,22 @@ async fn strikes_withdrawals_pauses_and_the_close() {
             let start = body.find("/withdraw/").unwrap();
             body[start + 10..].split_whitespace().next().unwrap().to_string()
         };
+        // The close: nothing one second before the deadline; at it, closed with the threshold met.
+        assert_eq!(lifecycle::close_due(&db, &m, deadline - 1).await.unwrap(), 0);
+        let mut last = request(id, &w.people[5], 5);
+        last.email = petition_core::text::Email::parse("last@example.org").unwrap();
+        let last = common::sign_requests(&w, &[last], deadline - 60).await;
+        assert!(matches!(
+            signatures::confirm(&db, &m, &last[0], deadline).await.unwrap(),
+            ConfirmOutcome::Closed { .. }
+        ));
+        assert_eq!(lifecycle::close_due(&db, &m, deadline + 3_600).await.unwrap(), 1, "closed by the scheduler, late");
+        let events = lifecycle::events(&db, id).await.unwrap();
+        let close = events.last().unwrap();
+        assert_eq!((close.event.kind, close.event.at, close.event.valid), (EventKind::ClosedReached, deadline, 3));
+        assert_eq!(close.recorded_at, deadline + 3_600);
+        assert_eq!(lifecycle::close_due(&db, &m, deadline + 7_200).await.unwrap(), 0, "closed once");
+        // After the close: no withdrawals; an officer's strike still counts, and is recorded.
         assert!(matches!(
             signatures::withdraw(&db, &m, &token, deadline + 10).await.unwrap(),
             WithdrawOutcome::Closed { .. }

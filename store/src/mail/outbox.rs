@@ -102,14 +102,19 @@ pub async fn claim_next(db: &Db, now: i64, lease: i64) -> Result<Option<Claimed>
     })
 }
 
-/// Records delivery. False when the claim had been lost (another sender now owns the row).
+/// Records delivery (false when the claim had been lost: another sender now owns the row) and
+/// empties the body: it held links that act for the signer, which must not stay usable by
+/// whoever can read the database. Recipient and subject stay, as the record of what was sent.
 pub async fn mark_sent(db: &Db, c: &Claimed, now: i64) -> Result<bool> {
-    let done = sqlx::query("UPDATE outbox SET sent_at = $1, claimed_until = NULL, last_error = NULL WHERE id = $2 AND claim = $3 AND sent_at IS NULL")
-        .bind(now)
-        .bind(c.id)
-        .bind(&c.claim)
-        .execute(&db.pool)
-        .await?;
+    let done = sqlx::query(
+        "UPDATE outbox SET sent_at = $1, claimed_until = NULL, last_error = NULL, body = ''
+         WHERE id = $2 AND claim = $3 AND sent_at IS NULL",
+    )
+    .bind(now)
+    .bind(c.id)
+    .bind(&c.claim)
+    .execute(&db.pool)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 

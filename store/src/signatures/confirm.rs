@@ -64,8 +64,17 @@ pub enum ConfirmOutcome {
         petition_id: i64,
         title: String,
     },
+    /// The link is older than [`CONFIRM_LINK_LIFETIME`]: signing again sends a new one.
+    Expired {
+        petition_id: i64,
+        title: String,
+    },
     UnknownLink,
 }
+
+/// How long a confirmation link works: long enough for a slow mailbox, short enough that a link
+/// found later in an old mailbox or a leaked database does nothing.
+pub const CONFIRM_LINK_LIFETIME: i64 = 48 * 60 * 60;
 
 /// A confirmation looked up and ready to write.
 struct Pending {
@@ -112,7 +121,8 @@ enum Looked {
 
 async fn look_up(db: &Db, token: &str, now: i64) -> Result<Looked> {
     let row = sqlx::query(
-        "SELECT s.id, s.status, s.elector_id, s.ward_code, s.email, p.id, p.title, s.struck_at, s.strike_reason
+        "SELECT s.id, s.status, s.elector_id, s.ward_code, s.email, p.id, p.title, s.struck_at, s.strike_reason,
+           COALESCE(s.notified_at, s.created_at)
          FROM signatures s JOIN petitions p ON p.id = s.petition_id WHERE s.confirm_token_hash = $1",
     )
     .bind(token_hash(token))
@@ -128,6 +138,10 @@ async fn look_up(db: &Db, token: &str, now: i64) -> Result<Looked> {
         }
         Status::Withdrawn => return Ok(Looked::Answered(ConfirmOutcome::Withdrawn { petition_id, title })),
         Status::Unconfirmed => {}
+    }
+    // The link was sent when the row was last notified (a resend replaces it).
+    if now >= r.try_get::<i64, _>(9)? + CONFIRM_LINK_LIFETIME {
+        return Ok(Looked::Answered(ConfirmOutcome::Expired { petition_id, title }));
     }
     let ward: String = r.try_get(3)?;
     let (withdraw_token, withdraw_hash) = new_token();

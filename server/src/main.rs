@@ -229,7 +229,8 @@ async fn serve(with_demo: bool) -> Result<(), String> {
     if queued > 0 {
         tracing::info!(queued, "queued what was already in the database for the log");
     }
-    tokio::spawn(transparency::sequence(Sequencer::new(db.clone(), keys.clone())));
+    let mark = petition_store::transparency::HighWater::beside_key(&cfg.log_key_file);
+    tokio::spawn(transparency::sequence(Sequencer::new(db.clone(), keys.clone()).with_high_water(mark)));
     let wake = Arc::new(Notify::new());
     let transport = mailer::Transport::from_config(&cfg)?;
     match &cfg.smtp_url {

@@ -26,6 +26,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "transparency::freeze",
             "transparency::queue",
             "transparency::keys",
+            "transparency::high_water",
             "transparency::publish",
             "import",
         ],

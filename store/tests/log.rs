@@ -357,3 +357,37 @@ async fn a_signature_changed_between_sequencer_runs_is_logged_as_it_was() {
         w.t.close().await;
     }
 }
+
+/// The flaw this guards: a database restored from an older backup let the sequencer sign a
+/// smaller or different log under the same key. The high-water mark beside the key refuses.
+#[tokio::test]
+async fn a_restored_database_is_never_signed_over() {
+    let dir = std::env::temp_dir().join(format!("petitions-restore-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for t in TestDb::both().await {
+        let mark = log::HighWater::at(dir.join(format!("{}.signed", t.name)));
+        let w = world(t, 50).await;
+        let db = w.t.db.clone();
+        let district = AreaCode::parse(demo::DISTRICT).unwrap();
+        open_petition(&db, "Before", "T", &district, Utc::now() - Duration::days(1), Policy::default()).await.unwrap();
+        let now = petition_store::now();
+        let mut seq = Sequencer::new(db.clone(), keys()).with_high_water(mark.clone());
+        seq.run(now, 100).await.unwrap();
+        let (signed, _) = mark.read().unwrap().expect("the mark is recorded");
+        assert_eq!(signed, 1);
+        // The same key over a database restored from before that checkpoint: an empty log.
+        let restored = TestDb::sqlite().await;
+        let mut over = Sequencer::new(restored.db.clone(), keys()).with_high_water(mark.clone());
+        let err = over.run(now, 100).await.unwrap_err();
+        assert!(matches!(err, StoreError::Corrupt(_)) && err.to_string().contains("restored"), "{err}");
+        assert_eq!(log::checkpoint(&restored.db).await.unwrap(), None, "nothing was signed");
+        // The original goes on extending its own log.
+        open_petition(&db, "After", "T", &district, Utc::now() - Duration::days(1), Policy::default()).await.unwrap();
+        assert_eq!(seq.run(now, 100).await.unwrap().appended, 1);
+        assert_eq!(mark.read().unwrap().unwrap().0, 2);
+        restored.close().await;
+        w.t.close().await;
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -3,6 +3,7 @@
 //! published, and the signing keys.
 
 pub mod freeze;
+pub mod high_water;
 pub mod keys;
 pub mod publish;
 pub mod queue;
@@ -10,6 +11,7 @@ pub mod queued;
 pub mod sequencer;
 
 pub use freeze::text_sha256;
+pub use high_water::HighWater;
 pub use keys::{create_key, load_key, tally_key_name, LogKeys};
 pub use publish::{checkpoint, checkpoint_at, entries_from, proof, tally, tile};
 pub use queue::backfill;

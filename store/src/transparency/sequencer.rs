@@ -15,6 +15,7 @@ use sqlx::{AnyConnection, Row};
 use crate::db::Db;
 use crate::error::{Result, StoreError};
 use crate::transparency::freeze::{build, pid};
+use crate::transparency::high_water::HighWater;
 use crate::transparency::keys::LogKeys;
 use crate::transparency::publish::BUNDLES;
 use crate::transparency::queued::{Kind, Queued};
@@ -55,6 +56,7 @@ pub struct Sequencer {
     keys: LogKeys,
     tree: Tree,
     replay: Replay,
+    high_water: Option<HighWater>,
 }
 
 /// What one run of the sequencer did.
@@ -68,7 +70,14 @@ pub struct Batch {
 
 impl Sequencer {
     pub fn new(db: Db, keys: LogKeys) -> Sequencer {
-        Sequencer { db, keys, tree: Tree::new(), replay: Replay::new() }
+        Sequencer { db, keys, tree: Tree::new(), replay: Replay::new(), high_water: None }
+    }
+
+    /// Keeps the largest checkpoint signed in `mark`, and refuses to sign anything that does not
+    /// extend it (see [`HighWater`]). Every server that holds the log key should keep one.
+    pub fn with_high_water(mut self, mark: HighWater) -> Sequencer {
+        self.high_water = Some(mark);
+        self
     }
 
     pub fn size(&self) -> u64 {
@@ -128,6 +137,15 @@ impl Sequencer {
             return Err(StoreError::Corrupt(
                 "the log's entries do not hash to its signed head; refusing to sign".into(),
             ));
+        }
+        // A database restored from before this server's last checkpoint is found at once, not
+        // only when there is something new to sign.
+        if let Some(mark) = &self.high_water {
+            if let Some((signed, _)) = mark.read()? {
+                if signed > old_size {
+                    mark.check(&self.tree, old_size, &old_root)?;
+                }
+            }
         }
         let queued = sqlx::query(
             "SELECT id, kind, petition_id, signature_id, reason, entry, target FROM log_queue
@@ -234,6 +252,9 @@ impl Sequencer {
                 put_tile(&mut tx, BUNDLES, t, encode_bundle(&entries)).await?;
             }
         }
+        if let Some(mark) = &self.high_water {
+            mark.check(&tree, size, &root)?;
+        }
         let checkpoint = Checkpoint::new(&self.keys.origin, size, root);
         let note = sign(&checkpoint.text(), &[&self.keys.log]);
         // The compare-and-swap: only the sequencer that read this head may move it.
@@ -265,6 +286,13 @@ impl Sequencer {
                 .await?;
         }
         tx.commit().await?;
+        if let Some(mark) = &self.high_water {
+            // Committed and published: a mark that fails to record only protects less (the next
+            // checkpoint records it), so this is reported, not returned.
+            if let Err(e) = mark.record(size, &root) {
+                tracing::error!(size, error = %e, "cannot record the log's high-water mark");
+            }
+        }
         self.tree = tree;
         self.replay = replay;
         Ok(batch)

@@ -198,44 +198,26 @@ async fn sign_post(
         let uri = format!("/petitions/{petition_id}/sign?postcode={}", query_safe(&field("postcode")));
         return render(&s, &uri, &headers, PostResult::None, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
+    // The form again, with what was typed and what is wrong with it.
+    let form_uri = page_uri(postcode.as_str());
+    let again = |form: SignForm, status| render(&s, &form_uri, &headers, PostResult::Sign(form), status);
     if s.per_ip.check_key(&addr.ip()).is_err() {
         form.errors.push((
             "sign-form".into(),
             "Too many attempts from your connection. Wait a minute, then try again.".into(),
         ));
-        return render(
-            &s,
-            &page_uri(postcode.as_str()),
-            &headers,
-            PostResult::Sign(form),
-            StatusCode::TOO_MANY_REQUESTS,
-        )
-        .await;
+        return again(form, StatusCode::TOO_MANY_REQUESTS).await;
     }
     let Signing { postcode, name, email, address } = match form.parse() {
         Ok(signing) => signing,
         Err(errors) => {
             form.errors = errors;
-            return render(
-                &s,
-                &page_uri(postcode.as_str()),
-                &headers,
-                PostResult::Sign(form),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+            return again(form, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
     if s.per_email.check_key(&email.canonical()).is_err() {
         form.errors.push(("sign-form".into(), "Too many attempts with this email address. Try again later.".into()));
-        return render(
-            &s,
-            &page_uri(postcode.as_str()),
-            &headers,
-            PostResult::Sign(form),
-            StatusCode::TOO_MANY_REQUESTS,
-        )
-        .await;
+        return again(form, StatusCode::TOO_MANY_REQUESTS).await;
     }
     let req = SignRequest { petition_id, name, email, postcode: postcode.clone(), address };
     match s.groups.signer.sign(&req, petition_store::now()).await {

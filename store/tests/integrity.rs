@@ -18,6 +18,8 @@ use petition_store::transparency::{self, Sequencer};
 use petition_store::{counts, demo, Db};
 use petition_tlog::note::Note;
 use petition_tlog::tally::Tally;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use sqlx::Row;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,16 +94,6 @@ impl Model {
     }
 }
 
-/// A tiny deterministic generator, so a failing sequence can be named by its seed.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, n: usize) -> usize {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        ((self.0 >> 33) % n as u64) as usize
-    }
-}
-
 struct Signer {
     request: SignRequest,
     model: Model,
@@ -161,13 +153,18 @@ async fn run_sequence(w: &World, seed: u64, steps: usize) {
             }
         })
         .collect();
-    let mut rng = Lcg(seed);
+    // Seeded, so a failing sequence is named by its seed.
+    let mut rng = StdRng::seed_from_u64(seed);
     let mut history = Vec::new();
     for step in 0..steps {
-        let i = rng.next(signers.len());
+        let i = rng.gen_range(0..signers.len());
         // Mostly an operation that changes something; sometimes any, refusals included.
         let useful = signers[i].model.applicable();
-        let op = if rng.next(5) < 4 { useful[rng.next(useful.len())] } else { OPS[rng.next(OPS.len())] };
+        let op = if rng.gen_range(0..5) < 4 {
+            useful[rng.gen_range(0..useful.len())]
+        } else {
+            OPS[rng.gen_range(0..OPS.len())]
+        };
         history.push((i, op));
         let s = &mut signers[i];
         let sig = signature_id(db, id, s.request.email.as_str()).await;

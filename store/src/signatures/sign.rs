@@ -230,24 +230,29 @@ async fn elector_slot(
 /// register re-imported with new elector numbers cannot let their signers sign twice. Each takes
 /// the first free place of its elector's name and property. Run at start-up; a no-op once done.
 pub async fn rekey_elector_signatures(db: &Db, secrets: &Secrets) -> crate::error::Result<usize> {
-    let mut tx = db.pool.begin().await?;
-    // Take the write lock first (SQLite); on PostgreSQL each row is updated under its own lock.
-    sqlx::query("UPDATE log_head SET size = size WHERE id = 1").execute(&mut *tx).await?;
+    // Find them without holding anything: once re-keyed, there are none, and a start-up (of
+    // several servers at once, say) writes nothing and blocks nobody.
     let rows = sqlx::query(
         "SELECT s.id, s.petition_id, s.dedupe_key, s.elector_id, e.uprn, e.name_key
          FROM signatures s JOIN electors e ON e.id = s.elector_id WHERE e.uprn IS NOT NULL ORDER BY s.id",
     )
-    .fetch_all(&mut *tx)
+    .fetch_all(&db.pool)
     .await?;
-    let mut done = 0;
+    let mut old = Vec::new();
     for r in rows {
         let (id, petition_id, key, elector): (i64, i64, String, i64) =
             (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
-        let pid = petition_id.to_string();
-        if key != secrets.keyed_hash(&["sig", &pid, "elector", &elector.to_string()]) {
-            continue;
+        if key == secrets.keyed_hash(&["sig", &petition_id.to_string(), "elector", &elector.to_string()]) {
+            old.push((id, petition_id, key, r.try_get::<String, _>(4)?, r.try_get::<String, _>(5)?));
         }
-        let (uprn, name_key): (String, String) = (r.try_get(4)?, r.try_get(5)?);
+    }
+    if old.is_empty() {
+        return Ok(0);
+    }
+    let mut tx = db.pool.begin().await?;
+    let mut done = 0;
+    for (id, petition_id, key, uprn, name_key) in old {
+        let pid = petition_id.to_string();
         for k in 0.. {
             let place = secrets.keyed_hash(&["sig", &pid, "elector-at", &uprn, &name_key, &k.to_string()]);
             let held = sqlx::query("SELECT 1 AS held FROM signatures WHERE petition_id = $1 AND dedupe_key = $2")
@@ -256,12 +261,14 @@ pub async fn rekey_elector_signatures(db: &Db, secrets: &Secrets) -> crate::erro
                 .fetch_optional(&mut *tx)
                 .await?;
             if held.is_none() {
-                sqlx::query("UPDATE signatures SET dedupe_key = $1 WHERE id = $2")
+                // Only if still keyed the old way: another server may have moved it meanwhile.
+                done += sqlx::query("UPDATE signatures SET dedupe_key = $1 WHERE id = $2 AND dedupe_key = $3")
                     .bind(&place)
                     .bind(id)
+                    .bind(&key)
                     .execute(&mut *tx)
-                    .await?;
-                done += 1;
+                    .await?
+                    .rows_affected() as usize;
                 break;
             }
         }

@@ -75,14 +75,10 @@ pub(crate) async fn build(
                 .bind(sig)
                 .fetch_one(&mut *conn)
                 .await?;
-            let commit: Option<String> = r.try_get(2)?;
-            let Some(commit) = commit.as_deref().and_then(parse_hash) else {
-                return Ok(Err(format!("signature {sig} has no commitment")));
-            };
-            let Some(at) = r.try_get::<Option<i64>, _>(1)? else {
-                return Ok(Err(format!("signature {sig} is not confirmed")));
-            };
-            Entry::Sig { id, area: ident(&r.try_get::<String, _>(0)?)?, at: at as u64, commit }
+            match sig_entry(petition_id, sig, r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)? {
+                Ok(e) => e,
+                Err(why) => return Ok(Err(why)),
+            }
         }
         Queued::Strike(sig, reason) => {
             let Some(index) = index_of(conn, sig).await? else {
@@ -107,6 +103,22 @@ pub(crate) async fn build(
             Entry::Close { id, at: at as u64 }
         }
     }))
+}
+
+/// A signature's `sig/v1` entry from its row's ward, confirmation time and commitment;
+/// `Ok(Err(why))` when the row is not (yet) one the log can hold.
+fn sig_entry(
+    petition_id: i64,
+    sig: i64,
+    ward: String,
+    at: Option<i64>,
+    commit: Option<String>,
+) -> Result<std::result::Result<Entry, String>> {
+    let Some(commit) = commit.as_deref().and_then(parse_hash) else {
+        return Ok(Err(format!("signature {sig} has no commitment")));
+    };
+    let Some(at) = at else { return Ok(Err(format!("signature {sig} is not confirmed"))) };
+    Ok(Ok(Entry::Sig { id: pid(petition_id)?, area: ident(&ward)?, at: at as u64, commit }))
 }
 
 /// What the queue keeps of an entry: its text, or for a strike or reinstatement the queued
@@ -173,18 +185,7 @@ pub(crate) async fn freeze_sigs(conn: &mut AnyConnection, sigs: &[i64]) -> Resul
         }
         for r in q.fetch_all(&mut *conn).await? {
             let (sig, petition_id): (i64, i64) = (r.try_get(0)?, r.try_get(1)?);
-            let commit: Option<String> = r.try_get(4)?;
-            let at: Option<i64> = r.try_get(3)?;
-            let built = match (commit.as_deref().and_then(parse_hash), at) {
-                (None, _) => Err(format!("signature {sig} has no commitment")),
-                (_, None) => Err(format!("signature {sig} is not confirmed")),
-                (Some(commit), Some(at)) => Ok(Entry::Sig {
-                    id: pid(petition_id)?,
-                    area: ident(&r.try_get::<String, _>(2)?)?,
-                    at: at as u64,
-                    commit,
-                }),
-            };
+            let built = sig_entry(petition_id, sig, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?)?;
             out.insert(sig, Frozen::of(built));
         }
     }

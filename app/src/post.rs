@@ -94,11 +94,13 @@ pub enum ConfirmKind {
     Counted,
     SentForReview,
     AlreadyConfirmed,
+    /// Someone else confirmed a signature as the same elector first.
+    ElectorHasSigned,
     Closed,
     /// Collection is paused; the same link works once it resumes.
     Paused,
     Withdrawn,
-    /// The link is more than two days old: signing again sends a new one.
+    /// The link has expired: signing again sends a new one.
     Expired,
     UnknownLink,
 }

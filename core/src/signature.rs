@@ -39,6 +39,13 @@ impl Status {
     pub fn is_logged(self) -> bool {
         self == Status::Confirmed
     }
+
+    /// Whether a signature in this state holds its elector's place, so that nobody else can sign
+    /// as that elector: once its signer has confirmed, until they withdraw (a strike does not
+    /// free it: an officer's decision about one signer is no opening for another).
+    pub fn holds_place(self) -> bool {
+        matches!(self, Status::Confirmed | Status::Review)
+    }
 }
 
 /// What a signature is, for deciding whether it counts.
@@ -89,6 +96,7 @@ mod tests {
         assert_eq!(Status::parse("Confirmed"), None);
         assert_eq!(Status::parse(""), None);
         assert!(Status::ALL.iter().filter(|s| s.is_logged()).eq([&Status::Confirmed]));
+        assert!(Status::ALL.iter().filter(|s| s.holds_place()).eq([&Status::Review, &Status::Confirmed]));
     }
 
     #[test]

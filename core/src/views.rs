@@ -135,6 +135,9 @@ pub struct OfficerPetition {
     /// figures; empty when they agree. Only filled in on the petition's own page.
     pub mismatches: Vec<(String, u64, u64)>,
     pub awaiting_review: u64,
+    /// Attempts confirmed from another mailbox after someone had signed as the same elector, not
+    /// yet resolved: one of the two may be an impersonation.
+    pub possible_impersonations: u64,
     pub struck: u64,
 }
 

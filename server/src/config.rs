@@ -20,6 +20,8 @@ pub struct Config {
     pub non_local_markers: petition_core::franchise::NonLocalMarkers,
     /// Where notices for electoral officers go (a petition reaching its trigger).
     pub officer_email: Option<String>,
+    /// Seconds a signing attempt waits to be confirmed.
+    pub attempt_lifetime: i64,
     /// The transparency log's origin (also its key's name), a schema-less URL.
     pub log_origin: String,
     pub log_key_file: PathBuf,
@@ -70,6 +72,10 @@ impl Config {
             secret_file: var("SECRET_FILE").map(PathBuf::from).unwrap_or_else(|| "data/secret.key".into()),
             sign_per_ip_per_minute: number("SIGN_PER_IP_PER_MINUTE", 30)?,
             sign_per_email_per_hour: number("SIGN_PER_EMAIL_PER_HOUR", 10)?,
+            attempt_lifetime: i64::from(number(
+                "ATTEMPT_LIFETIME_HOURS",
+                (petition_store::signatures::attempts::DEFAULT_ATTEMPT_LIFETIME / 3600) as u32,
+            )?) * 3600,
             non_local_markers: match var("NON_LOCAL_MARKERS") {
                 None => petition_core::franchise::NonLocalMarkers::standard(),
                 Some(v) => petition_core::franchise::NonLocalMarkers::parse(&v)
@@ -89,7 +95,11 @@ impl Config {
 
     /// Where links in emails point, and where officer notices go.
     pub fn mailing(&self) -> petition_store::mail::Mailing {
-        petition_store::mail::Mailing { base_url: self.public_url.clone(), officer_email: self.officer_email.clone() }
+        petition_store::mail::Mailing {
+            base_url: self.public_url.clone(),
+            officer_email: self.officer_email.clone(),
+            attempt_lifetime: self.attempt_lifetime,
+        }
     }
 
     /// The scheme, host and port of `public_url`, as browsers send it in `Origin`.

@@ -44,6 +44,7 @@ impl Scheduler {
     pub async fn run(self) {
         let mut last_sweep = tokio::time::Instant::now();
         let mut last_recount = tokio::time::Instant::now() - RECOUNT;
+        let mut last_sweep_attempts = tokio::time::Instant::now() - SWEEP;
         loop {
             let now = petition_store::now();
             match lifecycle::close_due(&self.db, &self.mailing, now).await {
@@ -63,6 +64,14 @@ impl Scheduler {
                         self.wake_mailer.notify_one();
                     }
                     Err(e) => tracing::warn!("sweep failed (will retry): {e}"),
+                }
+            }
+            if last_sweep_attempts.elapsed() >= SWEEP {
+                last_sweep_attempts = tokio::time::Instant::now();
+                match petition_store::signatures::attempts::purge_expired(&self.db, now).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(deleted = n, "deleted expired signing attempts"),
+                    Err(e) => tracing::warn!("deleting expired signing attempts failed (will retry): {e}"),
                 }
             }
             if last_recount.elapsed() >= RECOUNT {

@@ -290,6 +290,9 @@ async fn confirm_post(State(s): State<S>, Path(token): Path<String>, headers: He
         ConfirmOutcome::AlreadyConfirmed { petition_id, title } => {
             Confirmed { kind: ConfirmKind::AlreadyConfirmed, petition_id: Some(petition_id), title, receipt: None }
         }
+        ConfirmOutcome::ElectorHasSigned { petition_id, title } => {
+            Confirmed { kind: ConfirmKind::ElectorHasSigned, petition_id: Some(petition_id), title, receipt: None }
+        }
         ConfirmOutcome::Closed { petition_id, title } => {
             Confirmed { kind: ConfirmKind::Closed, petition_id: Some(petition_id), title, receipt: None }
         }

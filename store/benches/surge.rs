@@ -27,6 +27,7 @@ use petition_store::demo::{self, Size};
 use petition_store::lifecycle::{open_petition, Policy};
 use petition_store::mail::outbox;
 use petition_store::mail::Mailing;
+use petition_store::signatures::attempts::DEFAULT_ATTEMPT_LIFETIME;
 use petition_store::signatures::{self, AddressChoice, ConfirmOutcome, Confirmer, SignRequest, Signer};
 use petition_store::{counts, lifecycle};
 use std::collections::HashMap;
@@ -35,7 +36,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 fn mailing() -> Mailing {
-    Mailing { base_url: "http://bench.invalid".into(), officer_email: Some("elections@council.example".into()) }
+    Mailing {
+        base_url: "http://bench.invalid".into(),
+        officer_email: Some("elections@council.example".into()),
+        attempt_lifetime: DEFAULT_ATTEMPT_LIFETIME,
+    }
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]

@@ -10,31 +10,31 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{Result, StoreError};
 
-/// Writes a group and gives it back with, for each item in order, whether it was written.
-pub(crate) type Commit<T> =
-    Box<dyn Fn(Vec<T>) -> Pin<Box<dyn Future<Output = (Vec<T>, Vec<Result<bool>>)> + Send>> + Send + Sync>;
+/// Writes a group and gives it back with, for each item in order, what became of it.
+pub(crate) type Commit<T, R = bool> =
+    Box<dyn Fn(Vec<T>) -> Pin<Box<dyn Future<Output = (Vec<T>, Vec<Result<R>>)> + Send>> + Send + Sync>;
 
-struct Job<T> {
+struct Job<T, R> {
     item: T,
-    reply: oneshot::Sender<(T, Result<bool>)>,
+    reply: oneshot::Sender<(T, Result<R>)>,
 }
 
 /// A handle on a group writer. Cheap to clone.
-pub(crate) struct Grouper<T> {
-    jobs: mpsc::Sender<Job<T>>,
+pub(crate) struct Grouper<T, R = bool> {
+    jobs: mpsc::Sender<Job<T, R>>,
 }
 
-impl<T> Clone for Grouper<T> {
+impl<T, R> Clone for Grouper<T, R> {
     fn clone(&self) -> Self {
         Grouper { jobs: self.jobs.clone() }
     }
 }
 
-impl<T: Send + 'static> Grouper<T> {
+impl<T: Send + 'static, R: Send + 'static> Grouper<T, R> {
     /// Starts the writer on the current Tokio runtime.
-    pub(crate) fn start(max_group: usize, commit: Commit<T>) -> Grouper<T> {
+    pub(crate) fn start(max_group: usize, commit: Commit<T, R>) -> Grouper<T, R> {
         let max_group = max_group.max(1);
-        let (jobs, mut rx) = mpsc::channel::<Job<T>>(max_group * 4);
+        let (jobs, mut rx) = mpsc::channel::<Job<T, R>>(max_group * 4);
         tokio::spawn(async move {
             let mut jobs = Vec::with_capacity(max_group);
             while rx.recv_many(&mut jobs, max_group).await > 0 {
@@ -55,8 +55,8 @@ impl<T: Send + 'static> Grouper<T> {
     }
 
     /// Adds an item to the next group and waits until that group is committed. The item comes
-    /// back with whether it was written.
-    pub(crate) async fn submit(&self, item: T) -> Result<(T, bool)> {
+    /// back with what became of it.
+    pub(crate) async fn submit(&self, item: T) -> Result<(T, R)> {
         let (reply, answered) = oneshot::channel();
         self.jobs
             .send(Job { item, reply })

@@ -13,6 +13,7 @@ use petition_store::import::{import, Kind};
 use petition_store::mail::outbox;
 use petition_store::mail::Mailing;
 use petition_store::secrets::Secrets;
+use petition_store::signatures::attempts::DEFAULT_ATTEMPT_LIFETIME;
 use petition_store::signatures::{self, AddressChoice, SignRequest};
 use petition_store::transparency::{self, LogKeys};
 use petition_store::Db;
@@ -83,7 +84,11 @@ pub fn shared(path: &str) -> String {
 }
 
 pub fn mailing() -> Mailing {
-    Mailing { base_url: "https://petitions.example".into(), officer_email: Some("elections@council.example".into()) }
+    Mailing {
+        base_url: "https://petitions.example".into(),
+        officer_email: Some("elections@council.example".into()),
+        attempt_lifetime: DEFAULT_ATTEMPT_LIFETIME,
+    }
 }
 
 pub struct World {

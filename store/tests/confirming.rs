@@ -41,6 +41,7 @@ fn name(o: &ConfirmOutcome) -> &'static str {
         ConfirmOutcome::Counted { .. } => "counted",
         ConfirmOutcome::SentForReview { .. } => "review",
         ConfirmOutcome::AlreadyConfirmed { .. } => "already",
+        ConfirmOutcome::ElectorHasSigned { .. } => "elector has signed",
         ConfirmOutcome::Closed { .. } => "closed",
         ConfirmOutcome::Paused { .. } => "paused",
         ConfirmOutcome::Withdrawn { .. } => "withdrawn",
@@ -121,19 +122,19 @@ async fn a_group_answers_each_link_as_it_would_alone() {
     }
 }
 
-/// Makes the database refuse to confirm one signature, as a fault that only it would hit.
-async fn refuse_to_confirm(db: &Db, signature_id: i64) {
+/// Makes the database refuse to confirm one attempt, as a fault that only it would hit.
+async fn refuse_to_confirm(db: &Db, attempt_id: i64) {
     let statements: Vec<String> = match db.backend {
         Backend::Sqlite => vec![format!(
-            "CREATE TRIGGER refuse_one BEFORE UPDATE OF status ON signatures WHEN NEW.id = {signature_id}
+            "CREATE TRIGGER refuse_one BEFORE UPDATE OF decided_at ON sign_attempts WHEN NEW.id = {attempt_id}
              BEGIN SELECT RAISE(ABORT, 'refused for the test'); END"
         )],
         Backend::Postgres => vec![
             format!(
                 "CREATE FUNCTION refuse_one() RETURNS trigger AS $$ BEGIN
-                   IF NEW.id = {signature_id} THEN RAISE EXCEPTION 'refused for the test'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
+                   IF NEW.id = {attempt_id} THEN RAISE EXCEPTION 'refused for the test'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
             ),
-            "CREATE TRIGGER refuse_one BEFORE UPDATE ON signatures FOR EACH ROW EXECUTE FUNCTION refuse_one()".into(),
+            "CREATE TRIGGER refuse_one BEFORE UPDATE ON sign_attempts FOR EACH ROW EXECUTE FUNCTION refuse_one()".into(),
         ],
     };
     for s in statements {
@@ -155,7 +156,7 @@ async fn one_confirmation_that_fails_does_not_fail_its_group() {
         let people: Vec<Person> = w.people.iter().take(6).cloned().collect();
         let tokens = sign_all(&w, id, &people, now).await;
         let bad: i64 =
-            sqlx::query("SELECT MIN(id) FROM signatures WHERE petition_id = $1 AND email = 'signer3@example.org'")
+            sqlx::query("SELECT MIN(id) FROM sign_attempts WHERE petition_id = $1 AND email = 'signer3@example.org'")
                 .bind(id)
                 .fetch_one(&db.pool)
                 .await
@@ -176,7 +177,7 @@ async fn one_confirmation_that_fails_does_not_fail_its_group() {
         assert!(counts::check(&db, id).await.unwrap().is_empty());
         // Once the fault is gone, the same link works.
         sqlx::raw_sql("DROP TRIGGER refuse_one").execute(&db.pool).await.ok();
-        sqlx::raw_sql("DROP TRIGGER IF EXISTS refuse_one ON signatures").execute(&db.pool).await.ok();
+        sqlx::raw_sql("DROP TRIGGER IF EXISTS refuse_one ON sign_attempts").execute(&db.pool).await.ok();
         assert_eq!(name(&signatures::confirm(&db, &m, &tokens[3], now).await.unwrap()), "counted", "{}", w.t.name);
         assert_eq!(written(&db, id).await, (6, 6, 6), "{}", w.t.name);
         w.t.close().await;

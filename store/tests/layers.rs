@@ -37,6 +37,8 @@ const LAYERS: &[(&str, &[&str])] = &[
         &[
             "signatures::stored",
             "signatures::mails",
+            "signatures::attempts",
+            "signatures::conflicts",
             "signatures::sign",
             "signatures::confirm",
             "signatures::withdraw",

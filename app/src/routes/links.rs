@@ -111,10 +111,11 @@ fn confirmed_view(c: Confirmed) -> impl IntoView {
         ConfirmKind::Counted => ("Your signature is counted", "Thank you. Your signature is confirmed and now counts towards the petition. We have emailed you a link you can use to withdraw it while the petition is open."),
         ConfirmKind::SentForReview => ("Your email is confirmed", "Thank you. An electoral officer will check your signature against the electoral register. It counts once they have."),
         ConfirmKind::AlreadyConfirmed => ("You have already confirmed", "This signature was already confirmed. Nothing has changed."),
+        ConfirmKind::ElectorHasSigned => ("Your signature was not counted", "Someone has already confirmed a signature with the same name at the same address, and each elector can sign once. If that was not you, contact the council's electoral office: they have been told that two people asked to sign as one elector."),
         ConfirmKind::Closed => ("This petition is closed", "The petition closed before you confirmed, so your signature cannot be counted."),
-        ConfirmKind::Paused => ("Signing is paused", "The electoral office has paused this petition for now, so nothing was confirmed. The deadline is extended by the time it is paused. Use the same link from your email again once it resumes; if it is more than two days old by then, fill in the form again for a new one."),
+        ConfirmKind::Paused => ("Signing is paused", "The electoral office has paused this petition for now, so nothing was confirmed. The deadline is extended by the time it is paused. Use the same link from your email again once it resumes; if it has expired by then, fill in the form again for a new one."),
         ConfirmKind::Withdrawn => ("This signature was withdrawn", "This signature was withdrawn, so it cannot be confirmed. You can sign again while the petition is open."),
-        ConfirmKind::Expired => ("This link has expired", "Confirmation links work for two days, and this one is older. Nothing was confirmed. To sign, fill in the form again and use the link in the new email."),
+        ConfirmKind::Expired => ("This link has expired", "Confirmation links stop working after a while, and this one has. Nothing was confirmed. To sign, fill in the form again and use the link in the new email."),
         ConfirmKind::UnknownLink => return unknown_link().into_any(),
     };
     view! {

@@ -55,6 +55,7 @@ pub fn OfficerList() -> impl IntoView {
                                 <th scope="col">"Petition"</th><th scope="col">"Area"</th><th scope="col">"State"</th>
                                 <th scope="col" class="num">"Valid"</th><th scope="col" class="num">"Required"</th>
                                 <th scope="col">"Deadline"</th><th scope="col" class="num">"To review"</th>
+                                <th scope="col" class="num">"Possible impersonations"</th>
                             </tr></thead>
                             <tbody>
                                 {ps.into_iter().map(|p| view! {
@@ -66,6 +67,7 @@ pub fn OfficerList() -> impl IntoView {
                                         <td class="num">{thousands(p.required)}</td>
                                         <td>{p.deadline.clone()}</td>
                                         <td class="num">{thousands(p.awaiting_review)}</td>
+                                        <td class="num">{thousands(p.possible_impersonations)}</td>
                                     </tr>
                                 }).collect_view()}
                             </tbody>
@@ -134,6 +136,7 @@ fn petition_view(p: OfficerPetition) -> impl IntoView {
             <dt>"Deadline"</dt><dd>{p.deadline.clone()}</dd>
             <dt>"Paused for"</dt><dd>{p.paused_days.clone()}</dd>
             <dt>"Awaiting review"</dt><dd>{thousands(p.awaiting_review)}</dd>
+            <dt>"Possible impersonations"</dt><dd data-testid="impersonations">{thousands(p.possible_impersonations)}</dd>
             <dt>"Struck"</dt><dd>{thousands(p.struck)}</dd>
         </dl>
         {check}

@@ -39,6 +39,15 @@ async fn count_where(db: &Db, id: i64, condition: &str, status: Option<Status>) 
     Ok(row.try_get::<i64, _>("n")? as u64)
 }
 
+/// Conflicts between two claimants to one elector that no officer has resolved.
+async fn open_conflicts(db: &Db, id: i64) -> Result<u64> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM sign_conflicts WHERE petition_id = $1 AND resolved_at IS NULL")
+        .bind(id)
+        .fetch_one(&db.pool)
+        .await?;
+    Ok(row.try_get::<i64, _>("n")? as u64)
+}
+
 async fn view(db: &Db, p: &Petition, now: i64, full: bool) -> Result<OfficerPetition> {
     let (petition_area, _) = area(db, &p.area_code)
         .await?
@@ -114,6 +123,7 @@ async fn view(db: &Db, p: &Petition, now: i64, full: bool) -> Result<OfficerPeti
         mismatches,
         awaiting_review: count_where(db, p.id, "struck_at IS NULL", Some(Status::Review)).await?,
         struck: count_where(db, p.id, "struck_at IS NOT NULL", None).await?,
+        possible_impersonations: open_conflicts(db, p.id).await?,
     })
 }
 

@@ -62,3 +62,22 @@ pub(crate) fn counted_mail(
         ),
     }
 }
+
+/// Tells an attempt's email that someone else confirmed a signature as the same elector first,
+/// so theirs was not counted. It says no more than the person who typed the request already
+/// knew (the name and address), and points a wronged elector to the electoral office, which sees
+/// the same conflict in its review queue.
+pub(crate) fn elector_has_signed_mail(links: &Mailing, title: &str, id: i64, to: &str) -> Mail {
+    let office = match &links.officer_email {
+        Some(e) => format!("the electoral office ({e})"),
+        None => "the council's electoral office".to_string(),
+    };
+    Mail {
+        recipient: to.to_string(),
+        subject: format!("Your signature was not counted: {title}"),
+        body: format!(
+            "You asked to sign the petition \"{title}\".\n\nSomeone has already confirmed a signature with the same name at the same address, so yours\nwas not counted: each elector can sign once. Your confirmation link no longer works.\n\nIf that was not you, contact {office}. They have been told that two people\nasked to sign as one elector, and will look into it.\n\nThe petition: {}\n",
+            links.petition(id),
+        ),
+    }
+}

@@ -3,7 +3,9 @@
 //! change moves the count, queues its log entry and its email in one transaction, then settles
 //! the petition.
 
+pub mod attempts;
 pub mod confirm;
+mod conflicts;
 mod mails;
 pub mod officer;
 pub mod sign;

@@ -1,14 +1,14 @@
 //! Signing: checking a request against the petition, the gazetteer and the register, and
 //! recording it with its confirmation email, in groups.
 //!
-//! One signature per elector per petition is enforced by a unique constraint on a keyed hash
-//! (HMAC with the server's secret) of the petition and the elector, never on raw personal data.
-//! A repeat attempt looks exactly like a first one to whoever makes it: the only difference is
-//! an email to the address already on file.
+//! A request becomes an attempt (see [`crate::signatures::attempts`]); confirming it makes the
+//! signature. One signature per elector per petition is enforced by a unique constraint on a
+//! keyed hash (HMAC with the server's secret) of the petition and the elector's place, never on
+//! raw personal data. A repeat looks exactly like a first attempt to whoever makes it: the only
+//! difference is an email to the mailbox that made the first.
 
 use std::collections::BTreeMap;
 
-use petition_core::signature::Status;
 use petition_core::text::{Email, PersonName};
 use petition_core::{names, Postcode};
 use sqlx::Row;
@@ -22,6 +22,7 @@ use crate::mail::outbox::{enqueue, enqueue_all, Mail};
 use crate::petitions::{self, Petition};
 use crate::places::{area, lies_in, ward_of_postcode};
 use crate::secrets::{new_token, Secrets};
+use crate::signatures::attempts::{encode_places, holders, Holder, Place};
 use crate::signatures::mails::{already_signed_mail, confirmation_mail};
 
 /// Where the signer says they live, as parsed from the form.
@@ -74,7 +75,7 @@ pub enum SignOutcome {
 }
 
 /// Where a signer lives, once checked against the gazetteer and the petition's area.
-struct Place {
+struct Address {
     ward: String,
     uprn: Option<String>,
     address_text: String,
@@ -87,7 +88,7 @@ async fn check_address(
     postcode: &Postcode,
     choice: &AddressChoice,
     now: i64,
-) -> Result<(Petition, Place), SignError> {
+) -> Result<(Petition, Address), SignError> {
     let p = petitions::fetch(db, petition_id).await?.ok_or(SignError::NoSuchPetition)?;
     if !p.terms.accepts(&p.state, now) {
         // Collecting but not accepting: paused.
@@ -112,30 +113,43 @@ async fn check_address(
         let name = area(db, &p.area_code).await?.map_or_else(|| p.area_code.clone(), |(a, _)| a.name);
         return Err(SignError::OutsideArea(name));
     }
-    Ok((p, Place { ward, uprn, address_text: text }))
+    Ok((p, Address { ward, uprn, address_text: text }))
 }
 
-/// A signature checked and ready to record.
-pub(crate) struct NewSignature {
+/// An attempt checked and ready to record.
+pub(crate) struct NewAttempt {
     petition_id: i64,
     title: String,
-    dedupe_key: String,
-    elector: Option<i64>,
+    places: Vec<Place>,
     uprn: Option<String>,
     postcode: String,
     address_text: String,
     ward: String,
     name: String,
     email: String,
+    email_key: String,
     token: String,
     token_hash: String,
     outcome: SignOutcome,
     now: i64,
+    plan: Plan,
+}
+
+/// What a request comes to, read before anything is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Plan {
+    /// A new attempt, waiting beside any others for the same elector.
+    New,
+    /// The same mailbox's attempt for the same elector is waiting: resend its link (at most so
+    /// often) rather than add another.
+    RepeatOfAttempt(i64),
+    /// The same mailbox's signature holds the elector's place: tell it (at most so often).
+    RepeatOfSignature(i64),
 }
 
 /// Checks a request against the petition, the gazetteer and the register; writes nothing.
-async fn prepare(db: &Db, secrets: &Secrets, req: &SignRequest, now: i64) -> Result<NewSignature, SignError> {
-    let (p, Place { ward, uprn, address_text }) =
+async fn prepare(db: &Db, secrets: &Secrets, req: &SignRequest, now: i64) -> Result<NewAttempt, SignError> {
+    let (p, Address { ward, uprn, address_text }) =
         check_address(db, req.petition_id, &req.postcode, &req.address, now).await?;
     let name_key = req.name.key();
     // Everyone of this name on the register at this property, who may vote locally.
@@ -154,19 +168,18 @@ async fn prepare(db: &Db, secrets: &Secrets, req: &SignRequest, now: i64) -> Res
         None => Vec::new(),
     };
     let pid = req.petition_id.to_string();
-    let (elector, dedupe_key) = match (electors.is_empty(), &uprn) {
-        (false, Some(u)) => {
-            let (e, key) = elector_slot(db, secrets, req.petition_id, u, &name_key, &electors).await?;
-            (Some(e), key)
-        }
-        (_, Some(u)) => {
-            let key = secrets.keyed_hash(&["sig", &pid, "property", u, &name_key]);
-            held_keys(db, req.petition_id, std::slice::from_ref(&key)).await?;
-            (None, key)
-        }
-        (_, None) => (
-            None,
-            secrets.keyed_hash(&[
+    let places = match &uprn {
+        Some(u) if !electors.is_empty() => electors
+            .iter()
+            .enumerate()
+            .map(|(k, &e)| Place {
+                key: secrets.keyed_hash(&["sig", &pid, "elector-at", u, &name_key, &k.to_string()]),
+                elector: Some(e),
+            })
+            .collect(),
+        Some(u) => vec![Place { key: secrets.keyed_hash(&["sig", &pid, "property", u, &name_key]), elector: None }],
+        None => vec![Place {
+            key: secrets.keyed_hash(&[
                 "sig",
                 &pid,
                 "unlisted",
@@ -174,56 +187,66 @@ async fn prepare(db: &Db, secrets: &Secrets, req: &SignRequest, now: i64) -> Res
                 &names::address_key([address_text.as_str()]),
                 &name_key,
             ]),
-        ),
+            elector: None,
+        }],
     };
+    let email_key = req.email.canonical();
+    let plan = plan(db, req.petition_id, &places, &email_key, now).await?;
     let (token, token_hash) = new_token();
-    Ok(NewSignature {
+    Ok(NewAttempt {
         petition_id: req.petition_id,
         title: p.title,
-        dedupe_key,
-        elector,
+        outcome: if electors.is_empty() { SignOutcome::Unmatched } else { SignOutcome::Matched },
+        places,
         uprn,
         postcode: req.postcode.as_str().to_string(),
         address_text,
         ward,
         name: req.name.as_str().to_string(),
         email: req.email.as_str().to_string(),
+        email_key,
         token,
         token_hash,
-        outcome: if elector.is_some() { SignOutcome::Matched } else { SignOutcome::Unmatched },
         now,
+        plan,
     })
 }
 
-/// The elector a signer is, among `electors` (all of one name at one property, in elector-number
-/// order), and the key that stops them signing twice.
+/// Whether a request is a new attempt or a repeat by the same mailbox.
 ///
 /// Two electors may share a name at an address (a father and a son), and their signatures cannot
-/// be told apart; so each such property and name has one place per elector. A signer takes a
-/// place whose signature was withdrawn if there is one (a struck one first, so that signing again
-/// never sheds a strike), else the first free place; when every place holds a live signature it
-/// is a repeat of the first. The key names the property, the name and the place, not the
-/// elector's row, so a register re-imported with new elector numbers lets nobody sign twice.
-async fn elector_slot(
-    db: &Db,
-    secrets: &Secrets,
-    petition_id: i64,
-    uprn: &str,
-    name_key: &str,
-    electors: &[i64],
-) -> Result<(i64, String), SignError> {
-    let pid = petition_id.to_string();
-    let places: Vec<String> = (0..electors.len())
-        .map(|k| secrets.keyed_hash(&["sig", &pid, "elector-at", uprn, name_key, &k.to_string()]))
-        .collect();
-    let held = held_keys(db, petition_id, &places).await?;
-    // What each place holds: a withdrawn signature (struck or not), or nothing.
-    let holding = |wanted: Option<(Status, bool)>| places.iter().position(|p| held.get(p).copied() == wanted);
-    let k = holding(Some((Status::Withdrawn, true)))
-        .or_else(|| holding(Some((Status::Withdrawn, false))))
-        .or_else(|| holding(None))
-        .unwrap_or(0);
-    Ok((electors[k], places[k].clone()))
+/// be told apart; so each such property and name has one place per elector, and a signer may
+/// take any place not held by a confirmed signature. While one is free, a request is a new
+/// attempt, unless the same mailbox already has one waiting. Once every place is held, a request
+/// from the mailbox of one of the holders is a repeat of that signature; from any other mailbox
+/// it is a new attempt, which will be told on confirming that the elector has signed (and which
+/// officers then see as a possible impersonation). The key names the property, the name and the
+/// place, not the elector's row, so a register re-imported with new elector numbers lets nobody
+/// sign twice.
+async fn plan(db: &Db, petition_id: i64, places: &[Place], email_key: &str, now: i64) -> Result<Plan, SignError> {
+    let keys: Vec<String> = places.iter().map(|p| p.key.clone()).collect();
+    let held = held_keys(db, petition_id, &keys).await?;
+    let holders: Vec<&Holder> = keys.iter().filter_map(|k| held.get(k)).filter(|h| h.status.holds_place()).collect();
+    if holders.len() == keys.len() {
+        if let Some(h) = holders.iter().find(|h| h.email_key == email_key) {
+            return Ok(Plan::RepeatOfSignature(h.id));
+        }
+    }
+    let waiting = sqlx::query(
+        "SELECT id FROM sign_attempts WHERE petition_id = $1 AND dedupe_key = $2 AND email_key = $3
+           AND decided_at IS NULL AND expires_at > $4
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(petition_id)
+    .bind(&keys[0])
+    .bind(email_key)
+    .bind(now)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(match waiting {
+        Some(r) => Plan::RepeatOfAttempt(r.try_get(0)?),
+        None => Plan::New,
+    })
 }
 
 /// Re-keys signatures made before keys had places (keyed by the elector's row), so that a
@@ -277,93 +300,64 @@ pub async fn rekey_elector_signatures(db: &Db, secrets: &Secrets) -> crate::erro
     Ok(done)
 }
 
-/// The status and strike of each of `keys` that a signature of the petition holds: one read,
-/// whether or not the register knew the signer, so the two take alike.
-async fn held_keys(db: &Db, petition_id: i64, keys: &[String]) -> Result<BTreeMap<String, (Status, bool)>, SignError> {
-    let list: Vec<String> = (0..keys.len()).map(|i| format!("${}", i + 2)).collect();
-    let sql = format!(
-        "SELECT dedupe_key, status, struck_at FROM signatures WHERE petition_id = $1 AND dedupe_key IN ({})",
-        list.join(", ")
-    );
-    let mut q = sqlx::query(&sql).bind(petition_id);
-    for k in keys {
-        q = q.bind(k);
-    }
-    let mut out = BTreeMap::new();
-    for r in q.fetch_all(&db.pool).await? {
-        let status = signature_status(&r.try_get::<String, _>(1)?)?;
-        out.insert(r.try_get(0)?, (status, r.try_get::<Option<i64>, _>(2)?.is_some()));
-    }
-    Ok(out)
+/// The signatures holding any of `keys`, read outside a transaction.
+async fn held_keys(db: &Db, petition_id: i64, keys: &[String]) -> Result<BTreeMap<String, Holder>, SignError> {
+    let mut conn = db.pool.acquire().await?;
+    Ok(holders(&mut conn, petition_id, keys).await?)
 }
 
-/// Records a group of new signatures, with their confirmation emails, in one transaction. Says
-/// for each whether it was recorded: one that was not is a repeat of an earlier signature (or of
-/// one earlier in the group), for [`sign_again`].
-async fn insert_group(db: &Db, links: &Mailing, group: &[NewSignature]) -> crate::error::Result<Vec<bool>> {
+/// Records a group of new attempts, with their confirmation emails, in one transaction.
+async fn insert_group(db: &Db, links: &Mailing, group: &[&NewAttempt]) -> crate::error::Result<()> {
     let mut tx = db.pool.begin().await?;
-    let mut first = BTreeMap::new();
-    for (i, s) in group.iter().enumerate() {
-        first.entry((s.petition_id, s.dedupe_key.as_str())).or_insert(i);
-    }
-    let firsts: Vec<usize> = first.values().copied().collect();
-    let mut recorded = vec![false; group.len()];
-    for chunk in firsts.chunks(ROWS_PER_STATEMENT) {
+    for chunk in group.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
-            "INSERT INTO signatures (petition_id, dedupe_key, status, elector_id, uprn, postcode, address_text, ward_code,
-               name, email, confirm_token_hash, created_at, notified_at)
-             VALUES {}
-             ON CONFLICT (petition_id, dedupe_key) DO NOTHING RETURNING petition_id, dedupe_key",
-            values_list(chunk.len(), 13)
+            "INSERT INTO sign_attempts (petition_id, dedupe_key, places, uprn, postcode, address_text, ward_code,
+               name, email, email_key, confirm_token_hash, created_at, notified_at, expires_at)
+             VALUES {}",
+            values_list(chunk.len(), 14)
         );
         let mut q = sqlx::query(&sql);
-        for &i in chunk {
-            let s = &group[i];
+        for s in chunk {
             q = q
                 .bind(s.petition_id)
-                .bind(&s.dedupe_key)
-                .bind(Status::Unconfirmed.name())
-                .bind(s.elector)
+                .bind(&s.places[0].key)
+                .bind(encode_places(&s.places))
                 .bind(s.uprn.clone())
                 .bind(&s.postcode)
                 .bind(&s.address_text)
                 .bind(&s.ward)
                 .bind(&s.name)
                 .bind(&s.email)
+                .bind(&s.email_key)
                 .bind(&s.token_hash)
                 .bind(s.now)
                 // The confirmation email is the first notice: a repeat within the limit sends none.
-                .bind(s.now);
+                .bind(s.now)
+                .bind(s.now + links.attempt_lifetime);
         }
-        for row in q.fetch_all(&mut *tx).await? {
-            let key: (i64, String) = (row.try_get(0)?, row.try_get(1)?);
-            recorded[first[&(key.0, key.1.as_str())]] = true;
-        }
+        q.execute(&mut *tx).await?;
     }
-    let mails: Vec<(Mail, i64)> = group
-        .iter()
-        .zip(&recorded)
-        .filter(|(_, &r)| r)
-        .map(|(s, _)| (confirmation_mail(links, &s.title, &s.email, &s.token), s.now))
-        .collect();
+    let mails: Vec<(Mail, i64)> =
+        group.iter().map(|s| (confirmation_mail(links, &s.title, &s.email, &s.token), s.now)).collect();
     enqueue_all(&mut tx, &mails).await?;
     tx.commit().await?;
-    Ok(recorded)
+    Ok(())
 }
 
-/// Records a group, or, if its transaction fails, each signature on its own, so that one that
+/// Records a group, or, if its transaction fails, each attempt on its own, so that one that
 /// cannot be written does not fail the others.
-async fn record_group(db: &Db, links: &Mailing, group: &[NewSignature]) -> Vec<crate::error::Result<bool>> {
+async fn record_group(db: &Db, links: &Mailing, group: &[NewAttempt]) -> Vec<crate::error::Result<()>> {
     if group.is_empty() {
         return Vec::new();
     }
-    match insert_group(db, links, group).await {
-        Ok(recorded) => recorded.into_iter().map(Ok).collect(),
+    let all: Vec<&NewAttempt> = group.iter().collect();
+    match insert_group(db, links, &all).await {
+        Ok(()) => group.iter().map(|_| Ok(())).collect(),
         Err(e) if group.len() > 1 => {
-            tracing::warn!(size = group.len(), error = %e, "a group of signatures failed; writing them one at a time");
+            tracing::warn!(size = group.len(), error = %e, "a group of attempts failed; writing them one at a time");
             let mut out = Vec::with_capacity(group.len());
-            for s in group {
-                out.push(insert_group(db, links, std::slice::from_ref(s)).await.map(|r| r[0]));
+            for s in &all {
+                out.push(insert_group(db, links, std::slice::from_ref(s)).await);
             }
             out
         }
@@ -371,7 +365,8 @@ async fn record_group(db: &Db, links: &Mailing, group: &[NewSignature]) -> Vec<c
     }
 }
 
-/// Records a signature (or finds the signer's earlier one) and queues the right email.
+/// Records an attempt (or treats it as a repeat of the same mailbox's earlier one) and queues
+/// the right email.
 pub async fn sign(
     db: &Db,
     secrets: &Secrets,
@@ -380,32 +375,28 @@ pub async fn sign(
     now: i64,
 ) -> Result<SignOutcome, SignError> {
     let s = prepare(db, secrets, req, now).await?;
-    let recorded = record_group(db, links, std::slice::from_ref(&s)).await.pop().expect("one result per signature")?;
-    finish(db, links, s, recorded).await
-}
-
-async fn finish(db: &Db, links: &Mailing, s: NewSignature, recorded: bool) -> Result<SignOutcome, SignError> {
-    if !recorded {
-        sign_again(db, links, &s).await?;
+    if !repeat(db, links, &s).await? {
+        record_group(db, links, std::slice::from_ref(&s)).await.pop().expect("one result per attempt")?;
     }
     Ok(s.outcome)
 }
 
-/// Records signatures in groups, as [`Confirmer`] does confirmations. Cheap to clone.
+/// Records attempts in groups, as [`Confirmer`](crate::signatures::Confirmer) does
+/// confirmations. Cheap to clone.
 #[derive(Clone)]
 pub struct Signer {
     db: Db,
     secrets: Secrets,
     links: Mailing,
-    writer: Grouper<NewSignature>,
+    writer: Grouper<NewAttempt, ()>,
 }
 
 impl Signer {
-    /// Starts the writer on the current Tokio runtime; `max_group` caps the signatures in one
+    /// Starts the writer on the current Tokio runtime; `max_group` caps the attempts in one
     /// transaction.
     pub fn start(db: Db, secrets: Secrets, links: Mailing, max_group: usize) -> Signer {
         let (writer_db, writer_links) = (db.clone(), links.clone());
-        let commit: Commit<NewSignature> = Box::new(move |items: Vec<NewSignature>| {
+        let commit: Commit<NewAttempt, ()> = Box::new(move |items: Vec<NewAttempt>| {
             let (db, links) = (writer_db.clone(), writer_links.clone());
             Box::pin(async move {
                 let results = record_group(&db, &links, &items).await;
@@ -415,11 +406,14 @@ impl Signer {
         Signer { db, secrets, links, writer: Grouper::start(max_group, commit) }
     }
 
-    /// Like [`sign`], as part of the next group: answers once the signature is durable.
+    /// Like [`sign`], as part of the next group: answers once the attempt is durable.
     pub async fn sign(&self, req: &SignRequest, now: i64) -> Result<SignOutcome, SignError> {
         let s = prepare(&self.db, &self.secrets, req, now).await?;
-        let (s, recorded) = self.writer.submit(s).await?;
-        finish(&self.db, &self.links, s, recorded).await
+        if repeat(&self.db, &self.links, &s).await? {
+            return Ok(s.outcome);
+        }
+        let (s, ()) = self.writer.submit(s).await?;
+        Ok(s.outcome)
     }
 }
 
@@ -431,73 +425,62 @@ pub const RESEND_CONFIRMATION_AFTER: i64 = 10 * 60;
 /// How often the email on file may be told of repeat attempts once it has confirmed.
 pub const REPEAT_NOTICE_AFTER: i64 = 24 * 60 * 60;
 
-/// A repeat of an earlier signature by the same elector: the same answer as a first attempt, and
-/// (at most so often) an email to the address on file.
-async fn sign_again(db: &Db, links: &Mailing, s: &NewSignature) -> crate::error::Result<()> {
+/// Handles a repeat by the same mailbox: the same answer as a first attempt, and (at most so
+/// often) an email to that mailbox. Says whether it was one; if what it repeated changed since
+/// it was read (confirmed, withdrawn, expired), the request is recorded as a new attempt instead.
+async fn repeat(db: &Db, links: &Mailing, s: &NewAttempt) -> crate::error::Result<bool> {
+    let (now, title) = (s.now, &s.title);
+    let notified_within = |at: Option<i64>, seconds: i64| at.is_some_and(|at| now - at < seconds);
     let mut tx = db.pool.begin().await?;
-    // Write before reading: this locks the row on PostgreSQL, and on SQLite takes the writer
-    // lock first (a read-then-write transaction there fails if another writer commits between).
-    sqlx::query("UPDATE signatures SET id = id WHERE petition_id = $1 AND dedupe_key = $2")
-        .bind(s.petition_id)
-        .bind(&s.dedupe_key)
-        .execute(&mut *tx)
-        .await?;
-    let row =
-        sqlx::query("SELECT id, status, email, notified_at FROM signatures WHERE petition_id = $1 AND dedupe_key = $2")
-            .bind(s.petition_id)
-            .bind(&s.dedupe_key)
-            .fetch_one(&mut *tx)
-            .await?;
-    let (id, email_on_file): (i64, String) = (row.try_get(0)?, row.try_get(2)?);
-    let status = signature_status(&row.try_get::<String, _>(1)?)?;
-    let (token, token_h, now, title) = (&s.token, &s.token_hash, s.now, &s.title);
-    let notified_within = |seconds: i64| -> crate::error::Result<bool> {
-        Ok(row.try_get::<Option<i64>, _>(3)?.is_some_and(|at| now - at < seconds))
-    };
-    match status {
-        Status::Unconfirmed if notified_within(RESEND_CONFIRMATION_AFTER)? => {}
-        Status::Unconfirmed => {
-            sqlx::query("UPDATE signatures SET confirm_token_hash = $1, notified_at = $2 WHERE id = $3")
-                .bind(token_h)
-                .bind(now)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            enqueue(&mut tx, &confirmation_mail(links, title, &email_on_file, token), now).await?;
-        }
-        Status::Withdrawn => {
-            sqlx::query(
-                "UPDATE signatures SET status = $11, elector_id = $1, uprn = $2, postcode = $3, address_text = $4,
-                   ward_code = $5, name = $6, email = $7, confirm_token_hash = $8, withdraw_token_hash = NULL,
-                   created_at = $9, confirmed_at = NULL, withdrawn_at = NULL, receipt_r = NULL, receipt_commit = NULL,
-                   notified_at = $9, log_index = NULL
-                 WHERE id = $10",
+    match s.plan {
+        Plan::New => return Ok(false),
+        Plan::RepeatOfAttempt(id) => {
+            // Write before reading: this locks the row on PostgreSQL, and on SQLite takes the
+            // writer lock first (a read-then-write transaction there fails if another writer
+            // commits between).
+            sqlx::query("UPDATE sign_attempts SET id = id WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            let row = sqlx::query(
+                "SELECT email, notified_at FROM sign_attempts WHERE id = $1 AND decided_at IS NULL AND expires_at > $2",
             )
-            .bind(s.elector)
-            .bind(s.uprn.clone())
-            .bind(&s.postcode)
-            .bind(&s.address_text)
-            .bind(&s.ward)
-            .bind(&s.name)
-            .bind(&s.email)
-            .bind(token_h)
-            .bind(now)
             .bind(id)
-            .bind(Status::Unconfirmed.name())
-            .execute(&mut *tx)
+            .bind(now)
+            .fetch_optional(&mut *tx)
             .await?;
-            enqueue(&mut tx, &confirmation_mail(links, title, &s.email, token), now).await?;
-        }
-        Status::Review | Status::Confirmed if notified_within(REPEAT_NOTICE_AFTER)? => {}
-        Status::Review | Status::Confirmed => {
-            sqlx::query("UPDATE signatures SET notified_at = $1 WHERE id = $2")
+            let Some(row) = row else { return Ok(false) };
+            if !notified_within(row.try_get(1)?, RESEND_CONFIRMATION_AFTER) {
+                sqlx::query(
+                    "UPDATE sign_attempts SET confirm_token_hash = $1, notified_at = $2, expires_at = $3 WHERE id = $4",
+                )
+                .bind(&s.token_hash)
                 .bind(now)
+                .bind(now + links.attempt_lifetime)
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            enqueue(&mut tx, &already_signed_mail(links, title, s.petition_id, &email_on_file), now).await?;
+                let to: String = row.try_get(0)?;
+                enqueue(&mut tx, &confirmation_mail(links, title, &to, &s.token), now).await?;
+            }
+        }
+        Plan::RepeatOfSignature(id) => {
+            sqlx::query("UPDATE signatures SET id = id WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            let row = sqlx::query("SELECT status, email, notified_at FROM signatures WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+            if !signature_status(&row.try_get::<String, _>(0)?)?.holds_place() {
+                return Ok(false);
+            }
+            if !notified_within(row.try_get(2)?, REPEAT_NOTICE_AFTER) {
+                sqlx::query("UPDATE signatures SET notified_at = $1 WHERE id = $2")
+                    .bind(now)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                let to: String = row.try_get(1)?;
+                enqueue(&mut tx, &already_signed_mail(links, title, s.petition_id, &to), now).await?;
+            }
         }
     }
     tx.commit().await?;
-    Ok(())
+    Ok(true)
 }

@@ -102,17 +102,26 @@ async fn try_withdraw(db: &Db, sig_id: i64, petition_id: i64, now: i64) -> Resul
     Ok(Some(Tried::Withdrawn { counted: delta != 0 }))
 }
 
-/// The petition a confirmation or withdrawal link belongs to, for the page with the button.
-pub async fn link_petition(db: &Db, column: LinkKind, token: &str) -> Result<Option<(i64, String)>> {
-    let sql = format!(
+/// The petition a confirmation or withdrawal link belongs to, for the page with the button. A
+/// confirmation link names an attempt (or, if sent before attempts had rows, a signature).
+pub async fn link_petition(db: &Db, kind: LinkKind, token: &str) -> Result<Option<(i64, String)>> {
+    let hash = token_hash(token);
+    let from_attempt = "SELECT p.id, p.title FROM sign_attempts a JOIN petitions p ON p.id = a.petition_id
+         WHERE a.confirm_token_hash = $1";
+    let from_signature = format!(
         "SELECT p.id, p.title FROM signatures s JOIN petitions p ON p.id = s.petition_id WHERE s.{} = $1",
-        column.column()
+        kind.column()
     );
-    let row = sqlx::query(&sql).bind(token_hash(token)).fetch_optional(&db.pool).await?;
-    Ok(match row {
-        None => None,
-        Some(r) => Some((r.try_get(0)?, r.try_get(1)?)),
-    })
+    let tables = match kind {
+        LinkKind::Confirm => vec![from_attempt.to_string(), from_signature],
+        LinkKind::Withdraw => vec![from_signature],
+    };
+    for sql in tables {
+        if let Some(r) = sqlx::query(&sql).bind(&hash).fetch_optional(&db.pool).await? {
+            return Ok(Some((r.try_get(0)?, r.try_get(1)?)));
+        }
+    }
+    Ok(None)
 }
 
 #[derive(Clone, Copy, Debug)]

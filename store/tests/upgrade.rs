@@ -1,0 +1,116 @@
+//! Upgrades keep what sites already hold: migration 0008, which moved waiting signatures into
+//! attempts, is run on a database left by 0001-0007 with rows in every state that matters.
+
+mod common;
+
+use std::path::Path;
+
+use sqlx::{AnyConnection, Connection, Row};
+
+fn migration(dialect: &str, name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations").join(dialect).join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A database of `dialect` migrated up to (but not including) `before`, and how to drop it.
+async fn migrated_before(dialect: &str, before: &str) -> (AnyConnection, Option<String>) {
+    sqlx::any::install_default_drivers();
+    let tag = format!("{}_{}", std::process::id(), dialect);
+    let (mut conn, drop) = match dialect {
+        "sqlite" => {
+            let dir = std::env::temp_dir().join(format!("petitions-upgrade-{tag}"));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            let url = format!("sqlite://{}?mode=rwc", dir.join("old.db").display());
+            (AnyConnection::connect(&url).await.unwrap(), None)
+        }
+        _ => {
+            let name = format!("petitions_upgrade_{tag}");
+            let admin = common::pg_admin_url();
+            let mut a = AnyConnection::connect(&admin).await.unwrap();
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name}")).execute(&mut a).await.unwrap();
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut a).await.unwrap();
+            let base = admin.rsplit_once('/').unwrap().0;
+            (AnyConnection::connect(&format!("{base}/{name}")).await.unwrap(), Some(name))
+        }
+    };
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations").join(dialect);
+    let mut names: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    names.sort();
+    for name in names.iter().filter(|n| n.as_str() < before) {
+        sqlx::raw_sql(&migration(dialect, name)).execute(&mut conn).await.unwrap();
+    }
+    (conn, drop)
+}
+
+#[tokio::test]
+async fn waiting_signatures_become_attempts_and_keep_their_strikes() {
+    for dialect in ["sqlite", "postgres"] {
+        let (mut conn, drop) = migrated_before(dialect, "0008").await;
+        sqlx::raw_sql(
+            "INSERT INTO areas (code, name, kind) VALUES ('W1', 'Ward', 'ward');
+             INSERT INTO petitions (id, title, body, area_code, created_at, opens_at, closes_at, electorate,
+               register_date, percent, required, published_number)
+             VALUES (1, 'P', 'B', 'W1', 0, 0, 1000000, 100, '2024-01-01', '5', 5, 5);
+             INSERT INTO signatures (id, petition_id, dedupe_key, status, postcode, address_text, ward_code, name,
+               email, confirm_token_hash, created_at, notified_at, elector_id)
+             VALUES (1, 1, 'k1', 'unconfirmed', 'AB1 2CD', 'Here', 'W1', 'Plain', 'a@x.org', 'h1', 10, 100, NULL);
+             INSERT INTO signatures (id, petition_id, dedupe_key, status, postcode, address_text, ward_code, name,
+               email, confirm_token_hash, created_at, struck_at, strike_reason)
+             VALUES (2, 1, 'k2', 'unconfirmed', 'AB1 2CD', 'Here', 'W1', 'Struck', 'b@x.org', 'h2', 20, 5, 'fraud');
+             INSERT INTO signatures (id, petition_id, dedupe_key, status, postcode, address_text, ward_code, name,
+               email, confirm_token_hash, created_at)
+             VALUES (3, 1, 'k3', 'unconfirmed', 'AB1 2CD', 'Here', 'W1', 'Logged', 'C@X.org', 'h3', 30);
+             INSERT INTO log_queue (kind, petition_id, signature_id, queued_at) VALUES ('sig', 1, 3, 1);
+             INSERT INTO signatures (id, petition_id, dedupe_key, status, postcode, address_text, ward_code, name,
+               email, created_at, confirmed_at)
+             VALUES (4, 1, 'k4', 'confirmed', 'AB1 2CD', 'Here', 'W1', 'Counted', 'd@x.org', 40, 41);",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        sqlx::raw_sql(&migration(dialect, "0008_sign_attempts.sql")).execute(&mut conn).await.unwrap();
+
+        let attempts: Vec<(String, String, String, i64, i64)> = sqlx::query(
+            "SELECT dedupe_key, places, email_key, notified_at, expires_at FROM sign_attempts ORDER BY dedupe_key",
+        )
+        .fetch_all(&mut conn)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
+        .collect();
+        assert_eq!(
+            attempts,
+            [
+                ("k1".into(), "k1".into(), "a@x.org".into(), 100, 100 + 48 * 3600),
+                ("k2".into(), "k2".into(), "b@x.org".into(), 20, 20 + 48 * 3600),
+                ("k3".into(), "k3".into(), "c@x.org".into(), 30, 30 + 48 * 3600),
+            ],
+            "{dialect}: every waiting signature waits on as an attempt, its link unchanged"
+        );
+        let rows: Vec<(i64, String, Option<i64>, Option<String>)> =
+            sqlx::query("SELECT id, status, struck_at, confirm_token_hash FROM signatures ORDER BY id")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+                .collect();
+        assert_eq!(
+            rows,
+            [
+                (2, "withdrawn".into(), Some(5), None),
+                (3, "withdrawn".into(), None, None),
+                (4, "confirmed".into(), None, None)
+            ],
+            "{dialect}: a row with a strike or a log entry stays as the withdrawn place it was; others go"
+        );
+        conn.close().await.unwrap();
+        if let Some(name) = drop {
+            let mut a = AnyConnection::connect(&common::pg_admin_url()).await.unwrap();
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut a).await.unwrap();
+        }
+    }
+}

@@ -3,26 +3,41 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use petition_observer::{check_receipt, sync, Keys, Source, Standing};
+use petition_observer::{check_receipt_with, sync_with, Keys, Limits, Source, Standing, DEFAULT_MAX_SIZE};
 use petition_tlog::receipt::Receipt;
 
-const USAGE: &str = "usage:
-  petition-observer sync <url or directory> KEYS [--state <directory>]
-  petition-observer receipt <receipt file> --from <url or directory> KEYS
+fn usage() -> String {
+    format!(
+        "usage:
+  petition-observer sync <url or directory> KEYS [--state <directory>] [--max-size <entries>]
+  petition-observer receipt <receipt file> --from <url or directory> KEYS [--max-size <entries>]
   petition-observer evidence <evidence directory> KEYS
 
 KEYS is --keys <file>, a file with the two published verifier keys (the log key, then the
 tally key), or --key <log key> --key <tally key>. Take them from the council's notices, not
 from the server. evidence re-checks the signed notes in an evidence folder, without the server. --state keeps the last checkpoint
-seen (default ./observer-state); evidence of any failure is written beside it.
+seen (default ./observer-state); evidence of any failure is written beside it. --max-size is the
+most entries a checkpoint may claim, since every one is downloaded and replayed (default {DEFAULT_MAX_SIZE}).
 
 exit codes: 0 all checks passed; 1 could not check (network, files, usage); 3 a signature does
 not verify; 4 the entries or tiles do not match the signed root; 5 the log does not extend what
 was seen before (fork, rollback, rewritten history); 6 entries break the log's rules; 7 a
-signed tally differs from the one recomputed from the entries.";
+signed tally differs from the one recomputed from the entries; 8 the log claims more entries than
+--max-size, or sends a file larger than that kind of file can be."
+    )
+}
 
 fn flag(args: &[String], name: &str) -> Option<String> {
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
+}
+
+/// The limits of one run: `--max-size <entries>`, or the default.
+fn limits(args: &[String]) -> Result<Limits, String> {
+    let mut limits = Limits::default();
+    if let Some(n) = flag(args, "--max-size") {
+        limits.max_size = n.parse().map_err(|_| format!("--max-size is a number of entries, not {n:?}"))?;
+    }
+    Ok(limits)
 }
 
 /// The trusted keys: `--keys <file>`, or `--key <log key> --key <tally key>`.
@@ -42,12 +57,12 @@ fn main() -> ExitCode {
     let code = match args.first().map(String::as_str) {
         Some("sync") if args.len() >= 2 => {
             let state = PathBuf::from(flag(&args, "--state").unwrap_or_else(|| "observer-state".into()));
-            match keys(&args) {
+            match keys(&args).and_then(|k| Ok((k, limits(&args)?))) {
                 Err(e) => {
                     eprintln!("{e}");
                     1
                 }
-                Ok(k) => match sync(&Source::parse(&args[1]), &k, &state) {
+                Ok((k, limits)) => match sync_with(&Source::parse(&args[1]), &k, &state, &limits) {
                     Ok(s) => {
                         match s.previous {
                             Some(p) => println!(
@@ -88,11 +103,13 @@ fn main() -> ExitCode {
         Some("receipt") if args.len() >= 2 => {
             let run = || -> Result<Standing, (String, i32)> {
                 let k = keys(&args).map_err(|e| (e, 1))?;
+                let limits = limits(&args).map_err(|e| (e, 1))?;
                 let from = flag(&args, "--from").ok_or(("--from <url or directory> is required".to_string(), 1))?;
                 let text =
                     std::fs::read_to_string(&args[1]).map_err(|e| (format!("cannot read {}: {e}", args[1]), 1))?;
                 let receipt = Receipt::parse(&text).map_err(|e| (e.to_string(), 1))?;
-                check_receipt(&Source::parse(&from), &k, &receipt).map_err(|f| (f.message().to_string(), f.exit_code()))
+                check_receipt_with(&Source::parse(&from), &k, &receipt, &limits)
+                    .map_err(|f| (f.message().to_string(), f.exit_code()))
             };
             match run() {
                 Ok(Standing::Counted { index, size }) => {
@@ -114,7 +131,7 @@ fn main() -> ExitCode {
             }
         }
         _ => {
-            eprintln!("{USAGE}");
+            eprintln!("{}", usage());
             1
         }
     };

@@ -3,10 +3,14 @@
 
 use std::path::{Path, PathBuf};
 
-use petition_observer::{sync, write_dir, Keys, Source};
+use base64::Engine;
+use petition_observer::{check_receipt, sync, write_dir, Keys, Source, Standing};
 use petition_tlog::checkpoint::Checkpoint;
 use petition_tlog::entry::{commitment, Entry, Ident, Percent, Reason};
+use petition_tlog::merkle::{inclusion_proof, Tree};
 use petition_tlog::note::{sign, NoteSigner};
+use petition_tlog::proof::LogProof;
+use petition_tlog::receipt::{Receipt, Secret};
 
 const ORIGIN: &str = "petitions.example.gov.uk/log";
 
@@ -246,4 +250,49 @@ fn evidence_of_a_fork_checks_out_later_without_the_server() {
     let genuine: Vec<&String> = lines.iter().filter(|l| l.contains("(genuine): checkpoint of size 11")).collect();
     assert_eq!(genuine.len(), 2, "two signed checkpoints of one size: {lines:?}");
     assert_ne!(genuine[0].rsplit(' ').next(), genuine[1].rsplit(' ').next(), "with different roots");
+}
+
+/// Publishes the log and the inclusion proof of the signature `sig("7", n)` at `index`, as the
+/// server serves it at `proof/<petition>/<commit>`; returns the signer's receipt.
+fn publish_with_proof(dir: &Path, entries: &[String], index: u64, n: u16) -> Receipt {
+    publish(dir, entries);
+    let mut tree = Tree::new();
+    entries.iter().for_each(|e| tree.push_entry(e.as_bytes()));
+    let mut r = [0u8; 32];
+    r[..2].copy_from_slice(&n.to_be_bytes());
+    let proof = LogProof {
+        extra: Some(entries[index as usize].clone().into_bytes()),
+        index,
+        hashes: inclusion_proof(&tree, index, tree.size()).unwrap(),
+        checkpoint: std::fs::read_to_string(dir.join("checkpoint")).unwrap(),
+    };
+    let commit = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(commitment("7", "E05009001", &r));
+    std::fs::create_dir_all(dir.join("proof/7")).unwrap();
+    std::fs::write(dir.join(format!("proof/7/{commit}")), proof.encode()).unwrap();
+    Receipt { petition_id: "7".into(), area: "E05009001".into(), r: Secret(r) }
+}
+
+#[test]
+fn a_receipt_is_counted_then_struck_then_counted_again_after_reinstatement() {
+    let dir = temp("receipt");
+    let source = Source::Dir { root: dir.clone() };
+    let mut entries = honest(300);
+    let receipt = publish_with_proof(&dir, &entries, 6, 5);
+    assert_eq!(check_receipt(&source, &keys(), &receipt).unwrap(), Standing::Counted { index: 6, size: 301 });
+    entries.push(Entry::Strike { id: id("7"), target: 6, reason: Reason::Duplicate }.encode());
+    publish_with_proof(&dir, &entries, 6, 5);
+    assert_eq!(
+        check_receipt(&source, &keys(), &receipt).unwrap(),
+        Standing::Struck { index: 6, size: 302, reason: "duplicate".into() }
+    );
+    entries.push(Entry::Reinstate { id: id("7"), target: 6 }.encode());
+    publish_with_proof(&dir, &entries, 6, 5);
+    assert_eq!(check_receipt(&source, &keys(), &receipt).unwrap(), Standing::Counted { index: 6, size: 303 });
+    // Entries that do not hash to the proof's signed root are caught.
+    let path = dir.join("tile/entries/001.p/47");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(&path, bytes).unwrap();
+    assert_eq!(check_receipt(&source, &keys(), &receipt).unwrap_err().exit_code(), 4);
 }

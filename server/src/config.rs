@@ -22,6 +22,8 @@ pub struct Config {
     pub officer_email: Option<String>,
     /// Seconds a signing attempt waits to be confirmed.
     pub attempt_lifetime: i64,
+    /// How long personal data is kept.
+    pub retention: petition_store::retention::Retention,
     /// The transparency log's origin (also its key's name), a schema-less URL.
     pub log_origin: String,
     pub log_key_file: PathBuf,
@@ -76,6 +78,17 @@ impl Config {
                 "ATTEMPT_LIFETIME_HOURS",
                 (petition_store::signatures::attempts::DEFAULT_ATTEMPT_LIFETIME / 3600) as u32,
             )?) * 3600,
+            retention: {
+                const DAY: i64 = 24 * 60 * 60;
+                let default = petition_store::retention::Retention::default();
+                let days = number("RETAIN_PERSONAL_DATA_DAYS", (default.after_close / DAY) as u32)?;
+                // Under a week, an attempt could outlive the elector row its places name.
+                if days < 7 {
+                    return Err("RETAIN_PERSONAL_DATA_DAYS must be at least 7".into());
+                }
+                let days = i64::from(days) * DAY;
+                petition_store::retention::Retention { after_close: days, removed_electors: days, ..default }
+            },
             non_local_markers: match var("NON_LOCAL_MARKERS") {
                 None => petition_core::franchise::NonLocalMarkers::standard(),
                 Some(v) => petition_core::franchise::NonLocalMarkers::parse(&v)

@@ -252,7 +252,12 @@ async fn serve(with_demo: bool) -> Result<(), String> {
         tokio::spawn(mail.clone().run());
     }
     // Closes and anything a crash left unrecorded are settled before the first request.
-    let scheduler = scheduler::Scheduler { db: db.clone(), mailing: cfg.mailing(), wake_mailer: wake.clone() };
+    let scheduler = scheduler::Scheduler {
+        db: db.clone(),
+        mailing: cfg.mailing(),
+        retention: cfg.retention,
+        wake_mailer: wake.clone(),
+    };
     scheduler.catch_up().await?;
     tokio::spawn(scheduler.run());
 

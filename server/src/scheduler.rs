@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use petition_store::mail::Mailing;
+use petition_store::retention::{self, Retention};
 use petition_store::{counts, lifecycle, petitions, Db};
 use tokio::sync::Notify;
 
@@ -15,12 +16,15 @@ use tokio::sync::Notify;
 const SWEEP: Duration = Duration::from_secs(60);
 /// How often the counters are checked against a recount from the signature rows.
 const RECOUNT: Duration = Duration::from_secs(600);
+/// How often expired attempts and personal data past its retention period are deleted.
+const HOUSEKEEPING: Duration = Duration::from_secs(600);
 /// The longest sleep, so a deadline moved by another server (a resume) is not missed for long.
 const NAP: i64 = 5_000;
 
 pub struct Scheduler {
     pub db: Db,
     pub mailing: Mailing,
+    pub retention: Retention,
     pub wake_mailer: Arc<Notify>,
 }
 
@@ -44,7 +48,7 @@ impl Scheduler {
     pub async fn run(self) {
         let mut last_sweep = tokio::time::Instant::now();
         let mut last_recount = tokio::time::Instant::now() - RECOUNT;
-        let mut last_sweep_attempts = tokio::time::Instant::now() - SWEEP;
+        let mut last_housekeeping = tokio::time::Instant::now() - HOUSEKEEPING;
         loop {
             let now = petition_store::now();
             match lifecycle::close_due(&self.db, &self.mailing, now).await {
@@ -66,13 +70,9 @@ impl Scheduler {
                     Err(e) => tracing::warn!("sweep failed (will retry): {e}"),
                 }
             }
-            if last_sweep_attempts.elapsed() >= SWEEP {
-                last_sweep_attempts = tokio::time::Instant::now();
-                match petition_store::signatures::attempts::purge_expired(&self.db, now).await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(deleted = n, "deleted expired signing attempts"),
-                    Err(e) => tracing::warn!("deleting expired signing attempts failed (will retry): {e}"),
-                }
+            if last_housekeeping.elapsed() >= HOUSEKEEPING {
+                last_housekeeping = tokio::time::Instant::now();
+                self.housekeeping(now).await;
             }
             if last_recount.elapsed() >= RECOUNT {
                 last_recount = tokio::time::Instant::now();
@@ -86,6 +86,29 @@ impl Scheduler {
                 None => NAP,
             };
             tokio::time::sleep(Duration::from_millis(wait.max(1) as u64)).await;
+        }
+    }
+
+    /// Deletes what is no longer needed: expired signing attempts, and personal data past its
+    /// retention period (see `petition_store::retention`).
+    async fn housekeeping(&self, now: i64) {
+        match petition_store::signatures::attempts::purge_expired(&self.db, now).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "deleted expired signing attempts"),
+            Err(e) => tracing::warn!("deleting expired signing attempts failed (will retry): {e}"),
+        }
+        match retention::erase_due(&self.db, &self.retention, now).await {
+            Ok(e) if e.is_empty() => {}
+            Ok(e) => tracing::info!(
+                petitions = e.petitions,
+                signatures = e.signatures,
+                attempts = e.attempts,
+                conflicts = e.conflicts,
+                emails = e.mails,
+                electors = e.electors,
+                "erased personal data past its retention period"
+            ),
+            Err(e) => tracing::warn!("erasing personal data past its retention period failed (will retry): {e}"),
         }
     }
 

@@ -3,7 +3,6 @@
 //! names and places are invented; everything goes in through the same importers an electoral
 //! office uses.
 
-use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use petition_core::receipt::{Receipt, Secret};
 use petition_core::signature::Status;
@@ -242,8 +241,8 @@ pub async fn load(db: &Db, secrets: &Secrets, now: DateTime<Utc>) -> Result<bool
             let receipt = Receipt { petition_id: id.to_string(), area: p.ward.clone(), r: Secret(rng.gen()) };
             sqlx::query(
                 "INSERT INTO signatures (petition_id, dedupe_key, status, elector_id, uprn, postcode, address_text, ward_code,
-                   name, email, created_at, confirmed_at, receipt_r, receipt_commit)
-                 VALUES ($1, $2, $12, $3, $4, $5, '', $6, $7, $8, $9, $9, $10, $11) ON CONFLICT (petition_id, dedupe_key) DO NOTHING",
+                   name, email, created_at, confirmed_at, receipt_commit)
+                 VALUES ($1, $2, $11, $3, $4, $5, '', $6, $7, $8, $9, $9, $10) ON CONFLICT (petition_id, dedupe_key) DO NOTHING",
             )
             .bind(id)
             .bind(secrets.keyed_hash(&["sig", &id.to_string(), "elector", &elector.to_string()]))
@@ -254,7 +253,6 @@ pub async fn load(db: &Db, secrets: &Secrets, now: DateTime<Utc>) -> Result<bool
             .bind(&p.name)
             .bind(format!("demo-signer-{i}@example.invalid"))
             .bind(at)
-            .bind(base64::engine::general_purpose::STANDARD.encode(receipt.r.0))
             .bind(receipt.commitment())
             .bind(Status::Confirmed.name())
             .execute(&mut *tx)

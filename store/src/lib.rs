@@ -9,7 +9,7 @@
 //! The modules depend one way, from the top of this list down (`ARCHITECTURE.md` draws it, and
 //! `tests/layers.rs` fails if an import goes the other way or in a loop):
 //!
-//! - read models ([`read`]) and reference data ([`import`], [`demo`]);
+//! - read models ([`read`]), reference data ([`import`], [`demo`]) and [`retention`];
 //! - [`signatures`]: sign, confirm, withdraw, officers' changes;
 //! - [`lifecycle`]: open, settle, pause, resume, close, events;
 //! - the base: [`petitions`], [`counts`], [`places`], [`mail`], and the [`transparency`] log
@@ -29,6 +29,7 @@ pub mod mail;
 pub mod petitions;
 pub mod places;
 pub mod read;
+pub mod retention;
 pub mod secrets;
 pub mod signatures;
 pub mod time;

@@ -45,7 +45,10 @@ const LAYERS: &[(&str, &[&str])] = &[
             "signatures::officer",
         ],
     ),
-    ("read models and the log's writer", &["read::public", "read::officer", "transparency::sequencer", "demo"]),
+    (
+        "read models, the log's writer and retention",
+        &["read::public", "read::officer", "transparency::sequencer", "demo", "retention"],
+    ),
 ];
 
 type Module = Vec<String>;

@@ -15,7 +15,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use base64::Engine;
 use petition_core::receipt::{Receipt, Secret};
 use sqlx::{AnyConnection, Row};
 
@@ -285,10 +284,10 @@ async fn insert_new(conn: &mut AnyConnection, new: &[(&Pending, usize)]) -> Resu
     for chunk in new.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO signatures (petition_id, dedupe_key, status, elector_id, uprn, postcode, address_text,
-               ward_code, name, email, created_at, confirmed_at, receipt_r, receipt_commit, withdraw_token_hash)
+               ward_code, name, email, created_at, confirmed_at, receipt_commit, withdraw_token_hash)
              VALUES {}
              ON CONFLICT (petition_id, dedupe_key) DO NOTHING RETURNING id, petition_id, dedupe_key",
-            values_list(chunk.len(), 15)
+            values_list(chunk.len(), 14)
         );
         let mut q = sqlx::query(&sql);
         for &(p, k) in chunk {
@@ -305,7 +304,7 @@ async fn insert_new(conn: &mut AnyConnection, new: &[(&Pending, usize)]) -> Resu
                 .bind(&p.email)
                 .bind(p.attempted_at)
                 .bind(p.now)
-                .bind(base64::engine::general_purpose::STANDARD.encode(p.receipt.r.0))
+                // Only the commitment: the receipt's secret is the signer's alone.
                 .bind(p.receipt.commitment())
                 .bind(&p.withdraw_hash);
         }
@@ -322,9 +321,9 @@ async fn revive(conn: &mut AnyConnection, p: &Pending, k: usize, id: i64, struck
     let sql = format!(
         "UPDATE signatures SET status = $1, elector_id = $2, uprn = $3, postcode = $4, address_text = $5,
            ward_code = $6, name = $7, email = $8, confirm_token_hash = NULL, withdraw_token_hash = $9,
-           created_at = $10, confirmed_at = $11, withdrawn_at = NULL, receipt_r = $12, receipt_commit = $13,
+           created_at = $10, confirmed_at = $11, withdrawn_at = NULL, receipt_r = NULL, receipt_commit = $12,
            notified_at = NULL, log_index = NULL
-         WHERE id = $14 AND status = $15 AND struck_at IS {}NULL",
+         WHERE id = $13 AND status = $14 AND struck_at IS {}NULL",
         if struck { "NOT " } else { "" }
     );
     let done = sqlx::query(&sql)
@@ -339,7 +338,6 @@ async fn revive(conn: &mut AnyConnection, p: &Pending, k: usize, id: i64, struck
         .bind(&p.withdraw_hash)
         .bind(p.attempted_at)
         .bind(p.now)
-        .bind(base64::engine::general_purpose::STANDARD.encode(p.receipt.r.0))
         .bind(p.receipt.commitment())
         .bind(id)
         .bind(Status::Withdrawn.name())

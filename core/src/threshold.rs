@@ -22,7 +22,9 @@ impl Day {
     /// `YYYY-MM-DD`.
     pub fn parse(s: &str) -> Option<Day> {
         let b = s.as_bytes();
-        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        // Digits only: `str::parse` would also take a sign, so `2024-+2-01` would read as February.
+        let shape = |(i, c): (usize, &u8)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() };
+        if b.len() != 10 || !b.iter().enumerate().all(shape) {
             return None;
         }
         let year = s[0..4].parse().ok()?;
@@ -106,6 +108,10 @@ mod tests {
         assert!(Day::parse("2000-02-29").is_some());
         assert!(Day::parse("2024-13-01").is_none());
         assert!(Day::parse("2024-1-01").is_none());
+        // Found by fuzzing (fuzz/, target codes): signs inside a field were read as numbers.
+        for signed in ["0319-+2-06", "2024-02-+1", "+024-02-01", "-024-02-01"] {
+            assert!(Day::parse(signed).is_none(), "{signed}");
+        }
     }
 
     #[test]

@@ -36,7 +36,8 @@ impl Percent {
                 return None;
             }
             let padded: u64 = format!("{f:0<6}").parse().ok()?;
-            millionths += padded;
+            // Checked: a whole part just under u64::MAX / 10^6 plus the fraction can overflow.
+            millionths = millionths.checked_add(padded)?;
         }
         (millionths > 0 && millionths <= 100 * Self::SCALE).then_some(Percent { millionths })
     }

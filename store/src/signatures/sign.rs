@@ -431,9 +431,12 @@ pub const REPEAT_NOTICE_AFTER: i64 = 24 * 60 * 60;
 async fn repeat(db: &Db, links: &Mailing, s: &NewAttempt) -> crate::error::Result<bool> {
     let (now, title) = (s.now, &s.title);
     let notified_within = |at: Option<i64>, seconds: i64| at.is_some_and(|at| now - at < seconds);
+    if s.plan == Plan::New {
+        return Ok(false);
+    }
     let mut tx = db.pool.begin().await?;
     match s.plan {
-        Plan::New => return Ok(false),
+        Plan::New => unreachable!("answered above"),
         Plan::RepeatOfAttempt(id) => {
             // Write before reading: this locks the row on PostgreSQL, and on SQLite takes the
             // writer lock first (a read-then-write transaction there fails if another writer

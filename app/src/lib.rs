@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod components;
+pub mod csp;
 pub mod post;
 pub mod routes;
 #[cfg(feature = "ssr")]
@@ -15,6 +16,8 @@ use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::{path, SsrMode};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    csp::set_page_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en-GB">

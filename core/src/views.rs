@@ -134,6 +134,9 @@ pub struct OfficerPetition {
     /// Areas where the counters and a recount from the signature rows disagree, with both
     /// figures; empty when they agree. Only filled in on the petition's own page.
     pub mismatches: Vec<(String, u64, u64)>,
+    /// When the counters were last checked against a recount (the schedulers check every few
+    /// minutes); `None` if not yet, or on the list of petitions.
+    pub checked: Option<String>,
     pub awaiting_review: u64,
     /// Attempts confirmed from another mailbox after someone had signed as the same elector, not
     /// yet resolved: one of the two may be an impersonation.

@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import net from 'node:net';
 import { startSmtp, startServer, demoElectors, launchBrowser, createPostgresDatabase } from './harness.mjs';
 
 const DISTRICT_PETITION = 'Hold a referendum on having a directly elected mayor for Rivermouth';
@@ -64,10 +65,26 @@ async function journey(server, javaScriptEnabled, person, tag) {
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
   const consoleErrors = [];
-  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  const cspViolations = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
 
-  // 1. Postcode search, typed carelessly.
-  await page.goto(server.url + '/');
+  // 1. Postcode search, typed carelessly. Every response carries the security headers, and a
+  // page's policy names the nonce on its hydration script.
+  const home = await page.goto(server.url + '/');
+  const policy = home.headers()['content-security-policy'] ?? '';
+  const nonce = /'nonce-([^']+)'/.exec(policy)?.[1];
+  assert.ok(nonce, `a page's policy has a nonce: ${policy}`);
+  assert.ok((await home.text()).includes(`nonce="${nonce}"`), 'the hydration script carries the nonce');
+  assert.doesNotMatch(policy, /unsafe-inline/);
+  for (const res of [home, await context.request.get(server.url + '/log/checkpoint')]) {
+    const h = res.headers();
+    assert.equal(h['x-content-type-options'], 'nosniff', res.url());
+    assert.match(h['permissions-policy'] ?? '', /camera=\(\)/, res.url());
+    assert.match(h['content-security-policy'] ?? '', /frame-ancestors 'none'/, res.url());
+  }
   // With JavaScript the page hydrates; without, it stays server-rendered and still works.
   if (javaScriptEnabled) await page.locator('header[data-js="on"]').waitFor({ state: 'attached' });
   else assert.equal(await page.locator('header[data-js="on"]').count(), 0);
@@ -209,6 +226,7 @@ async function journey(server, javaScriptEnabled, person, tag) {
   await checkReceipt(page, receipt, /struck, for this reason: withdrawn/);
 
   assert.deepEqual(pageErrors, [], 'no script errors');
+  assert.deepEqual(cspViolations, [], 'nothing the Content-Security-Policy refused');
   if (javaScriptEnabled) assert.deepEqual(consoleErrors.filter((e) => !/status of 4\d\d/.test(e)), [], 'no console errors');
   await context.close();
   return { person, email };
@@ -291,6 +309,55 @@ test('signing is rate-limited per connection and per email address', async () =>
     const byIp = await post(b, 'fresh@example.org');
     assert.equal(byIp.status, 429);
     assert.match(await byIp.text(), /Too many attempts from your connection/);
+  } finally {
+    await limited.stop();
+  }
+});
+
+/** Opens a raw connection to `port`, writes `text`, and resolves with what came back before the server closed it, or null after `ms`. */
+function raw(port, text, ms) {
+  const socket = net.connect(port, '127.0.0.1');
+  let got = '';
+  const done = new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(null), ms);
+    socket.on('data', (d) => { got += d.toString(); });
+    socket.on('close', () => { clearTimeout(timer); resolve(got); });
+    socket.on('error', () => {});
+  });
+  socket.on('connect', () => socket.write(text));
+  return { socket, done };
+}
+
+test('slow, idle and surplus connections cannot hold the server, and receipt checks are rate-limited', async () => {
+  const limited = await startServer(smtp.port, { MAX_CONNECTIONS: '2', RECEIPT_CHECKS_PER_IP_PER_MINUTE: '2' });
+  const port = Number(new URL(limited.url).port);
+  try {
+    // Headers that never end: the connection is closed after the ten-second header deadline
+    // (the same deadline closes idle keep-alive connections, such as the one the start-up check left).
+    const slow = raw(port, 'GET /healthz HTTP/1.1\r\nHost: x\r\n', 15000);
+    const started = Date.now();
+    const said = await slow.done;
+    assert.notEqual(said, null, 'the server closed a connection whose headers never ended');
+    assert.ok(Date.now() - started >= 9000, 'not before the deadline');
+    // Two connections open and silent take both places: a third waits until one closes.
+    const idle = [raw(port, '', 20000), raw(port, '', 20000)];
+    await new Promise((r) => setTimeout(r, 300));
+    const third = raw(port, 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 8000);
+    const early = await Promise.race([third.done, new Promise((r) => setTimeout(() => r('waiting'), 1500))]);
+    assert.equal(early, 'waiting', 'the third connection is not served while two are open');
+    idle[0].socket.destroy();
+    assert.match((await third.done) ?? '', /^HTTP\/1\.1 200/, 'served once a place is free');
+    idle[1].socket.destroy();
+
+    // Receipt checks: two a minute from one address here, whether by the page or the proof files.
+    const check = () => fetch(`${limited.url}/receipt`, { method: 'POST', body: new URLSearchParams({ receipt: 'not a receipt' }) });
+    assert.equal((await check()).status, 422);
+    assert.equal((await check()).status, 422);
+    const refused = await check();
+    assert.equal(refused.status, 429);
+    assert.match(await refused.text(), /Too many receipts were checked/);
+    assert.equal((await fetch(`${limited.url}/log/proof/1/AAAA`)).status, 429);
+    assert.equal((await fetch(`${limited.url}/log/checkpoint`)).status === 429, false, 'other log files are not limited');
   } finally {
     await limited.stop();
   }

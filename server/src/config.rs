@@ -16,6 +16,11 @@ pub struct Config {
     pub secret_file: PathBuf,
     pub sign_per_ip_per_minute: u32,
     pub sign_per_email_per_hour: u32,
+    pub receipt_checks_per_ip_per_minute: u32,
+    /// The header in which a TLS proxy in front reports the client's address, if any.
+    pub trusted_proxy_header: Option<axum::http::HeaderName>,
+    /// Connections served at once; more wait in the listen queue.
+    pub max_connections: usize,
     /// Register markers of electors who are not local government electors.
     pub non_local_markers: petition_core::franchise::NonLocalMarkers,
     /// Where notices for electoral officers go (a petition reaching its trigger).
@@ -74,6 +79,15 @@ impl Config {
             secret_file: var("SECRET_FILE").map(PathBuf::from).unwrap_or_else(|| "data/secret.key".into()),
             sign_per_ip_per_minute: number("SIGN_PER_IP_PER_MINUTE", 30)?,
             sign_per_email_per_hour: number("SIGN_PER_EMAIL_PER_HOUR", 10)?,
+            receipt_checks_per_ip_per_minute: number("RECEIPT_CHECKS_PER_IP_PER_MINUTE", 30)?,
+            trusted_proxy_header: match var("TRUSTED_PROXY_HEADER") {
+                None => None,
+                Some(v) => Some(
+                    axum::http::HeaderName::try_from(v.trim())
+                        .map_err(|_| format!("TRUSTED_PROXY_HEADER must be a header name (got {v:?})"))?,
+                ),
+            },
+            max_connections: number("MAX_CONNECTIONS", 2048)? as usize,
             attempt_lifetime: i64::from(number(
                 "ATTEMPT_LIFETIME_HOURS",
                 (petition_store::signatures::attempts::DEFAULT_ATTEMPT_LIFETIME / 3600) as u32,

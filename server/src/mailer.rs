@@ -99,6 +99,8 @@ impl Mailer {
                 }
             }
             Err(e) => {
+                // SMTP servers repeat the recipient in their refusals: keep it out of the log.
+                let e = without_addresses(&e);
                 tracing::warn!(id = c.id, attempts = c.attempts, "email not sent, will retry: {e}");
                 outbox::mark_failed(&self.db, &c, petition_store::now(), &e).await.map_err(|e| e.to_string())?;
             }
@@ -124,8 +126,37 @@ impl Mailer {
     }
 }
 
+/// `text` with every word that holds an email address replaced, for logs and stored errors.
+fn without_addresses(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        out.push_str(if word.contains('@') { "<address>" } else { word });
+        word.clear();
+    };
+    for ch in text.chars() {
+        if ch.is_whitespace() || matches!(ch, '<' | '>' | '(' | ')' | '"' | '\'' | ',' | ';' | '[' | ']') {
+            flush(&mut word, &mut out);
+            out.push(ch);
+        } else {
+            word.push(ch);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn refusals_lose_their_addresses() {
+        let said = "permanent error (550): 5.1.1 <jane.doe+x@example.org>: Recipient address rejected; to=bob@x.org";
+        let shown = super::without_addresses(said);
+        assert!(!shown.contains('@'), "{shown}");
+        assert_eq!(shown, "permanent error (550): 5.1.1 <<address>>: Recipient address rejected; <address>");
+        assert_eq!(super::without_addresses("connection refused"), "connection refused");
+    }
+
     #[test]
     fn smtp_urls() {
         assert_eq!(super::parse_smtp_url("smtp://127.0.0.1:2525").unwrap(), ("127.0.0.1".into(), 2525));

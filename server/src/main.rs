@@ -9,14 +9,15 @@
 //! petitions keys                    make the transparency log's signing keys
 //! ```
 
+mod clients;
 mod config;
 mod mailer;
 mod officer;
 mod scheduler;
+mod serve;
 mod transparency;
 mod web;
 
-use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -280,16 +281,24 @@ async fn serve(with_demo: bool) -> Result<(), String> {
         ),
         confirmer: petition_store::signatures::Confirmer::start(state.db.clone(), state.mailing.clone(), 256),
     };
+    let limits = serve::Limits::new(cfg.max_connections);
     let shared = web::Shared::new(state, options, cfg, wake, keys.log_verifier(), groups);
-    let app = web::router(shared).merge(transparency::router(db_for_log, &keys));
+    // Rate limits forget clients that have recovered, so that memory stays bounded.
+    let pruned = shared.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+            pruned.prune_limits();
+        }
+    });
+    let app = web::router(shared, transparency::router(db_for_log, &keys));
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     tracing::info!("listening on http://{addr}");
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| e.to_string())
+    serve::serve(listener, app, limits, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await;
+    Ok(())
 }
 
 /// Makes the log and tally keys where the settings say, refusing to replace existing ones, and

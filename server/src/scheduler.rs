@@ -116,7 +116,7 @@ impl Scheduler {
     async fn recount(&self) {
         let Ok(all) = petitions::load_all(&self.db).await else { return };
         for p in all {
-            match counts::check(&self.db, p.id).await {
+            match counts::check_and_record(&self.db, p.id, petition_store::now()).await {
                 Ok(diff) if diff.is_empty() => {}
                 Ok(diff) => tracing::error!(
                     petition = p.id,

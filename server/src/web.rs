@@ -2,7 +2,7 @@
 //! withdrawing, and the guards around them.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
@@ -25,6 +25,7 @@ use petition_core::Postcode;
 use petition_store::signatures::{self, ConfirmOutcome, SignError, SignRequest, WithdrawOutcome};
 use tokio::sync::Notify;
 
+use crate::clients::ClientKey;
 use crate::config::Config;
 
 pub struct Shared {
@@ -35,8 +36,10 @@ pub struct Shared {
     /// The log key, to check receipts against the log as an observer would.
     pub log_key: petition_tlog::note::VerifierKey,
     groups: Groups,
-    per_ip: DefaultKeyedRateLimiter<IpAddr>,
+    per_ip: DefaultKeyedRateLimiter<ClientKey>,
     per_email: DefaultKeyedRateLimiter<String>,
+    /// Receipt checks (the page and the proof files), per client: each reads the log.
+    receipt_checks: DefaultKeyedRateLimiter<ClientKey>,
 }
 
 impl Shared {
@@ -50,16 +53,36 @@ impl Shared {
     ) -> Arc<Shared> {
         let ip = NonZeroU32::new(config.sign_per_ip_per_minute).expect("checked");
         let email = NonZeroU32::new(config.sign_per_email_per_hour).expect("checked");
+        let receipts = NonZeroU32::new(config.receipt_checks_per_ip_per_minute).expect("checked");
         Arc::new(Shared {
             state,
             options,
             per_ip: RateLimiter::keyed(Quota::per_minute(ip)),
             per_email: RateLimiter::keyed(Quota::per_hour(email)),
+            receipt_checks: RateLimiter::keyed(Quota::per_minute(receipts)),
             config,
             log_key,
             groups,
             wake_mailer,
         })
+    }
+}
+
+impl Shared {
+    /// The key a request's client is counted under.
+    fn client(&self, peer: SocketAddr, headers: &HeaderMap) -> ClientKey {
+        ClientKey::of(peer.ip(), headers, self.config.trusted_proxy_header.as_ref())
+    }
+
+    /// Forgets clients whose limits have fully recovered, so that a flood of addresses (an IPv6
+    /// client has many /64s, a botnet many addresses) does not grow memory without bound.
+    pub fn prune_limits(&self) {
+        self.per_ip.retain_recent();
+        self.per_email.retain_recent();
+        self.receipt_checks.retain_recent();
+        self.per_ip.shrink_to_fit();
+        self.per_email.shrink_to_fit();
+        self.receipt_checks.shrink_to_fit();
     }
 }
 
@@ -71,7 +94,8 @@ pub struct Groups {
 
 type S = Arc<Shared>;
 
-pub fn router(shared: S) -> Router {
+/// The whole site: pages, forms and `log` (the transparency log's files), all behind [`guard`].
+pub fn router(shared: S, log: Router) -> Router {
     let options = shared.options.clone();
     let routes = generate_route_list(App);
     let state = shared.state.clone();
@@ -90,7 +114,7 @@ pub fn router(shared: S) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .layer(DefaultBodyLimit::max(16 * 1024))
         .with_state(shared.clone());
-    forms.merge(pages).layer(middleware::from_fn_with_state(shared.clone(), guard))
+    forms.merge(log).merge(pages).layer(middleware::from_fn_with_state(shared.clone(), guard))
 }
 
 /// Refuses cross-site form posts, sets safe headers, and logs without personal data.
@@ -102,26 +126,67 @@ async fn guard(State(s): State<S>, req: Request, next: Next) -> Response {
         return plain_page(StatusCode::FORBIDDEN, "Sorry, we could not accept that form",
             "The form was sent from another website, so we refused it to protect you. Go to the petition on this site and try again.");
     }
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    let receipt_check = (method == Method::POST && path == "/receipt") || path.starts_with("/log/proof/");
+    if let (true, Some(peer)) = (receipt_check, peer) {
+        if s.receipt_checks.check_key(&s.client(peer, req.headers())).is_err() {
+            tracing::info!(%method, path = %loggable_path(&path), status = 429, "too many receipt checks");
+            let mut res = plain_page(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many receipt checks",
+                "Too many receipts were checked from your connection. Wait a minute, then try again.",
+            );
+            security_headers(&s.config, res.headers_mut());
+            return res;
+        }
+    }
     let started = std::time::Instant::now();
     let mut res = next.run(req).await;
     let h = res.headers_mut();
+    security_headers(&s.config, h);
+    if !h.contains_key(header::CACHE_CONTROL) {
+        let value = if path.starts_with("/pkg/") { "public, max-age=300" } else { "no-store" };
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    }
+    let shown = loggable_path(&path);
+    tracing::info!(%method, path = %shown, status = res.status().as_u16(), ms = started.elapsed().as_millis() as u64);
+    res
+}
+
+/// Headers on every response, pages, forms, static files and the log alike.
+fn security_headers(cfg: &Config, h: &mut HeaderMap) {
     h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
     // Links in emails carry secrets: never pass them on to other sites. (Not "no-referrer", which
     // would make browsers send `Origin: null` on this site's own form posts.)
     h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
-    if !h.contains_key(header::CACHE_CONTROL) {
-        let value = if path.starts_with("/pkg/") { "public, max-age=300" } else { "no-store" };
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"),
+    );
+    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    // A page sets its own policy, with its nonce, as it renders; everything else gets the policy
+    // that runs no inline script.
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        if let Ok(v) = HeaderValue::from_str(&app::csp::content_security_policy(None)) {
+            h.insert(header::CONTENT_SECURITY_POLICY, v);
+        }
     }
-    // The path only: query strings and tokens can identify people.
-    let shown = if path.starts_with("/confirm/") || path.starts_with("/withdraw/") {
-        path.rsplit_once('/').map(|(p, _)| format!("{p}/…")).unwrap_or_default()
-    } else {
-        path
-    };
-    tracing::info!(%method, path = %shown, status = res.status().as_u16(), ms = started.elapsed().as_millis() as u64);
-    res
+    // Only over HTTPS: a browser told this over plain HTTP ignores it anyway, and a demo on
+    // http://localhost must not pin the name to HTTPS.
+    if cfg.public_url.starts_with("https://") {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    }
+}
+
+/// The path as the request log shows it: no query string, and no secret or identifying last
+/// segment (a link's token; a receipt's commitment, which names one signer's log entry).
+fn loggable_path(path: &str) -> String {
+    const SECRET_LAST: [&str; 3] = ["/confirm/", "/withdraw/", "/log/proof/"];
+    match SECRET_LAST.iter().any(|p| path.starts_with(p)) {
+        true => path.rsplit_once('/').map(|(p, _)| format!("{p}/…")).unwrap_or_default(),
+        false => path.to_string(),
+    }
 }
 
 fn cross_site(cfg: &Config, headers: &HeaderMap) -> bool {
@@ -201,7 +266,7 @@ async fn sign_post(
     // The form again, with what was typed and what is wrong with it.
     let form_uri = page_uri(postcode.as_str());
     let again = |form: SignForm, status| render(&s, &form_uri, &headers, PostResult::Sign(form), status);
-    if s.per_ip.check_key(&addr.ip()).is_err() {
+    if s.per_ip.check_key(&s.client(addr, &headers)).is_err() {
         form.errors.push((
             "sign-form".into(),
             "Too many attempts from your connection. Wait a minute, then try again.".into(),
@@ -400,9 +465,22 @@ async fn check_receipt(s: &S, text: &str) -> Result<ReceiptVerdict, petition_sto
             return Ok(ReceiptVerdict::Invalid(format!("The log's proof for this receipt does not check out: {e}")))
         }
     };
-    let later = petition_store::transparency::entries_from(&s.state.db, index, cp.size).await?;
+    let later = petition_store::transparency::strikes_after(&s.state.db, index, cp.size).await?;
     Ok(match strike_of(index, later.iter().map(|e| e.as_bytes())) {
         None => ReceiptVerdict::Counted { index, size: cp.size },
         Some(r) => ReceiptVerdict::Struck { index, size: cp.size, reason: r.code().into() },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_request_log_shows_no_token_and_no_commitment() {
+        let shown = super::loggable_path;
+        assert_eq!(shown("/confirm/abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"), "/confirm/…");
+        assert_eq!(shown("/withdraw/abc"), "/withdraw/…");
+        assert_eq!(shown("/log/proof/3/c29tZSBjb21taXQ"), "/log/proof/3/…");
+        assert_eq!(shown("/petitions/3/sign"), "/petitions/3/sign");
+        assert_eq!(shown("/log/tile/0/000"), "/log/tile/0/000");
+    }
 }

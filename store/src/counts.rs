@@ -86,6 +86,45 @@ pub async fn check(db: &Db, id: i64) -> Result<Vec<(String, u64, u64)>> {
         .collect())
 }
 
+/// Checks a petition's counters against a recount and records the result for the officer pages,
+/// which show the latest rather than recount on every view.
+pub async fn check_and_record(db: &Db, id: i64, now: i64) -> Result<Vec<(String, u64, u64)>> {
+    let diff = check(db, id).await?;
+    let text: Vec<String> = diff.iter().map(|(w, f, s)| format!("{w} {f} {s}")).collect();
+    sqlx::query(
+        "INSERT INTO count_checks (petition_id, checked_at, mismatches) VALUES ($1, $2, $3)
+         ON CONFLICT (petition_id) DO UPDATE SET checked_at = excluded.checked_at, mismatches = excluded.mismatches",
+    )
+    .bind(id)
+    .bind(now)
+    .bind(text.join("\n"))
+    .execute(&db.pool)
+    .await?;
+    Ok(diff)
+}
+
+/// The latest recorded check of a petition's counters: when, and where they disagreed.
+pub async fn last_check(db: &Db, id: i64) -> Result<Option<(i64, Vec<(String, u64, u64)>)>> {
+    let Some(r) = sqlx::query("SELECT checked_at, mismatches FROM count_checks WHERE petition_id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let text: String = r.try_get(1)?;
+    let corrupt = || StoreError::Corrupt(format!("the recorded count check of petition {id}: {text:?}"));
+    let mut diff = Vec::new();
+    for line in text.lines() {
+        let mut parts = line.split(' ');
+        let (Some(w), Some(f), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+            return Err(corrupt());
+        };
+        diff.push((w.to_string(), f.parse().map_err(|_| corrupt())?, s.parse().map_err(|_| corrupt())?));
+    }
+    Ok(Some((r.try_get(0)?, diff)))
+}
+
 /// Adds `delta` to a ward's counter, in the caller's transaction. The shard follows the signature
 /// so that its +1 and −1 land on the same row.
 pub(crate) async fn add(

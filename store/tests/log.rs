@@ -64,6 +64,10 @@ async fn observe(db: &Db, keys: &LogKeys) -> (Checkpoint, Replay) {
     (cp, replay)
 }
 
+fn receipt_commit(r: &Receipt) -> [u8; 32] {
+    petition_tlog::entry::commitment(&r.petition_id, &r.area, &r.r.0)
+}
+
 /// The receipt, among those its signers were shown, of signature `sig`: the server keeps only
 /// its commitment.
 async fn receipt_of(db: &Db, sig: i64, shown: &[Receipt]) -> Receipt {
@@ -141,6 +145,28 @@ async fn the_log_records_signatures_strikes_withdrawals_and_closes_and_observers
         assert_eq!(second.appended, 1, "one strike");
         let (cp2, replay) = observe(&db, &keys).await;
         assert_eq!(replay.signature_struck(index), Some(true), "the signer sees the strike");
+        // The receipt page finds the strike by index, reading only that signature's entries.
+        let found = log::strikes_after(&db, index, cp2.size).await.unwrap();
+        assert_eq!(found.len(), 1, "{}", w.t.name);
+        let everything = log::entries_from(&db, index + 1, cp2.size).await.unwrap();
+        let struck = |es: &[String]| petition_tlog::proof::strike_of(index, es.iter().map(|e| e.as_bytes()));
+        assert_eq!(struck(&found), struck(&everything));
+        assert!(struck(&found).is_some());
+        let other = verify_receipt(
+            &LogProof::parse(
+                &log::proof(&db, id, &receipt_commit(&receipt_of(&db, sigs[3], &receipts).await))
+                    .await
+                    .unwrap()
+                    .unwrap(),
+            )
+            .unwrap(),
+            &receipt_of(&db, sigs[3], &receipts).await,
+            &keys.log.verifier(),
+            ORIGIN,
+        )
+        .unwrap()
+        .0;
+        assert_eq!(log::strikes_after(&db, other, cp2.size).await.unwrap(), Vec::<String>::new(), "not struck");
         // The new checkpoint extends the old one.
         let mut tree = Tree::new();
         for i in 0..cp2.size {

@@ -107,12 +107,19 @@ pub fn OfficerPetitionPage() -> impl IntoView {
 
 fn petition_view(p: OfficerPetition) -> impl IntoView {
     let title = format!("Petition {}: {}", p.id, p.title);
-    let check = if p.mismatches.is_empty() {
-        view! { <p data-testid="recount">"A recount from the signature rows agrees with the counters."</p> }.into_any()
+    let check = if p.checked.is_none() {
+        view! { <p data-testid="recount">"The counters have not been checked against a recount yet: the site checks every 10 minutes."</p> }.into_any()
+    } else if p.mismatches.is_empty() {
+        view! {
+            <p data-testid="recount">
+                "A recount from the signature rows agrees with the counters (checked "{p.checked.clone()}"; the site checks every 10 minutes)."
+            </p>
+        }
+        .into_any()
     } else {
         view! {
             <div class="error-summary" role="alert" data-testid="recount">
-                <h2>"The counters and a recount disagree"</h2>
+                <h2>{format!("The counters and a recount disagreed when checked {}", p.checked.clone().unwrap_or_default())}</h2>
                 <ul>
                     {p.mismatches.iter().map(|(area, fast, slow)| view! {
                         <li>{format!("{area}: counters {fast}, recount {slow}")}</li>

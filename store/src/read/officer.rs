@@ -95,7 +95,10 @@ async fn view(db: &Db, p: &Petition, now: i64, full: bool) -> Result<OfficerPeti
     } else {
         Vec::new()
     };
-    let mismatches = if full { counts::check(db, p.id).await? } else { Vec::new() };
+    // The schedulers' latest check, not a recount per view: an officer page is cheap to reload.
+    let check = if full { counts::last_check(db, p.id).await? } else { None };
+    let checked = check.as_ref().map(|(at, _)| moment_label(*at));
+    let mismatches = check.map(|(_, d)| d).unwrap_or_default();
     let paused_so_far = s.paused_total + s.paused_since.map_or(0, |since| (now - since).max(0));
     Ok(OfficerPetition {
         id: p.id,
@@ -121,6 +124,7 @@ async fn view(db: &Db, p: &Petition, now: i64, full: bool) -> Result<OfficerPeti
         by_area,
         events,
         mismatches,
+        checked,
         awaiting_review: count_where(db, p.id, "struck_at IS NULL", Some(Status::Review)).await?,
         struck: count_where(db, p.id, "struck_at IS NOT NULL", None).await?,
         possible_impersonations: open_conflicts(db, p.id).await?,

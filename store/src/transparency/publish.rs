@@ -121,6 +121,24 @@ pub async fn proof(db: &Db, petition_id: i64, commit: &[u8; 32]) -> Result<Optio
     Ok(Some(LogProof { extra: Some(entry.into_bytes()), index, hashes, checkpoint: note }.encode()))
 }
 
+/// The entries in `(index, size)` that may strike or reinstate the signature entry at `index`,
+/// in log order: those queued for the same signature, found by index rather than by reading the
+/// log, so that checking a receipt costs the same however long the log. The caller replays them
+/// (`petition_tlog::proof::strike_of`), which keeps only those that name `index`.
+pub async fn strikes_after(db: &Db, index: u64, size: u64) -> Result<Vec<String>> {
+    let rows = sqlx::query(
+        "SELECT e.entry FROM log_queue q JOIN log_entries e ON e.idx = q.log_index
+         WHERE q.signature_id = (SELECT signature_id FROM log_queue WHERE log_index = $1)
+           AND q.log_index > $1 AND q.log_index < $2 AND q.kind IN ('strike', 'reinstate')
+         ORDER BY q.log_index",
+    )
+    .bind(index as i64)
+    .bind(size as i64)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.iter().map(|r| r.try_get(0)).collect::<std::result::Result<_, _>>()?)
+}
+
 /// The entries `[from, to)` in log order.
 pub async fn entries_from(db: &Db, from: u64, to: u64) -> Result<Vec<String>> {
     let rows = sqlx::query("SELECT entry FROM log_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx")

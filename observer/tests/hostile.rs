@@ -2,6 +2,10 @@
 //! checkpoint claiming 2^50 entries, endless, oversized and dripping responses, a run killed half
 //! way, and the state file read while it is being replaced.
 
+mod common;
+#[allow(unused_imports)]
+use common::*;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -9,45 +13,21 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use petition_observer::{sync, sync_with, write_dir, Failure, Keys, Limits, Source};
+use petition_observer::{sync, sync_with, write_dir, Failure, Limits, Source};
 use petition_tlog::checkpoint::Checkpoint;
-use petition_tlog::entry::{commitment, Entry, Ident, Percent, Reason};
+use petition_tlog::entry::{commitment, Entry, Percent, Reason};
 use petition_tlog::merkle::{leaf_hash, node_hash};
-use petition_tlog::note::{sign, NoteSigner};
+use petition_tlog::note::sign;
 use petition_tlog::proof::LogProof;
 use petition_tlog::receipt::{Receipt, Secret};
 
-const ORIGIN: &str = "petitions.example.gov.uk/log";
 const HUGE: u64 = 1 << 50;
-
-fn signers() -> (NoteSigner, NoteSigner) {
-    (
-        NoteSigner::from_seed(ORIGIN, [1; 32]).unwrap(),
-        NoteSigner::from_seed(&format!("{ORIGIN}/tally"), [2; 32]).unwrap(),
-    )
-}
-
-fn keys() -> Keys {
-    let (l, t) = signers();
-    Keys::parse(&format!("{}\n{}\n", l.verifier(), t.verifier())).unwrap()
-}
 
 fn keys_file(dir: &Path) -> PathBuf {
     let (l, t) = signers();
     let path = dir.join("keys.txt");
     std::fs::write(&path, format!("{}\n{}\n", l.verifier(), t.verifier())).unwrap();
     path
-}
-
-fn temp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("observer-hostile-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn id(s: &str) -> Ident {
-    Ident::parse(s).unwrap()
 }
 
 fn sig(n: u16) -> Entry {

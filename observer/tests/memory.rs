@@ -1,13 +1,16 @@
 //! How much memory the observer holds for input crafted to make it hold more, counted by a global
 //! allocator in this test binary. The tests here run one at a time, so that a peak is its own.
 
+mod common;
+#[allow(unused_imports)]
+use common::*;
+
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use petition_observer::{check_evidence, sync, write_dir, Keys, Source};
-use petition_tlog::note::NoteSigner;
+use petition_observer::{check_evidence, sync, write_dir, Source};
 
 struct Counting;
 
@@ -41,27 +44,6 @@ fn peak_of<T>(f: impl FnOnce() -> T) -> (T, usize) {
     PEAK.store(before, Ordering::Relaxed);
     let out = f();
     (out, PEAK.load(Ordering::Relaxed).saturating_sub(before))
-}
-
-const ORIGIN: &str = "petitions.example.gov.uk/log";
-
-fn signers() -> (NoteSigner, NoteSigner) {
-    (
-        NoteSigner::from_seed(ORIGIN, [1; 32]).unwrap(),
-        NoteSigner::from_seed(&format!("{ORIGIN}/tally"), [2; 32]).unwrap(),
-    )
-}
-
-fn keys() -> Keys {
-    let (l, t) = signers();
-    Keys::parse(&format!("{}\n{}\n", l.verifier(), t.verifier())).unwrap()
-}
-
-fn temp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("observer-memory-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 #[test]

@@ -1,54 +1,20 @@
 //! The observer against logs written to disk as a server publishes them: an honest log passes,
 //! and each kind of misbehaviour is caught with its own exit code and evidence.
 
+mod common;
+#[allow(unused_imports)]
+use common::*;
+
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
-use petition_observer::{check_receipt, sync, write_dir, Keys, Source, Standing};
+use petition_observer::{check_receipt, sync, write_dir, Source, Standing};
 use petition_tlog::checkpoint::Checkpoint;
-use petition_tlog::entry::{commitment, Entry, Ident, Percent, Reason};
+use petition_tlog::entry::{commitment, Entry, Reason};
 use petition_tlog::merkle::{inclusion_proof, Tree};
 use petition_tlog::note::{sign, NoteSigner};
 use petition_tlog::proof::LogProof;
 use petition_tlog::receipt::{Receipt, Secret};
-
-const ORIGIN: &str = "petitions.example.gov.uk/log";
-
-fn signers() -> (NoteSigner, NoteSigner) {
-    (
-        NoteSigner::from_seed(ORIGIN, [1; 32]).unwrap(),
-        NoteSigner::from_seed(&format!("{ORIGIN}/tally"), [2; 32]).unwrap(),
-    )
-}
-
-fn keys() -> Keys {
-    let (l, t) = signers();
-    Keys::parse(&format!("{}\n{}\n", l.verifier(), t.verifier())).unwrap()
-}
-
-fn temp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("observer-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn id(s: &str) -> Ident {
-    Ident::parse(s).unwrap()
-}
-
-fn petition(p: &str) -> Entry {
-    Entry::Petition {
-        id: id(p),
-        area: id("E07000030"),
-        opens: 1000,
-        closes: 2000,
-        electorate: 100,
-        percent: Percent::parse("5").unwrap(),
-        required: 5,
-        text_sha256: [7; 32],
-    }
-}
 
 fn sig(p: &str, n: u16) -> Entry {
     let mut r = [0u8; 32];

@@ -291,22 +291,7 @@ async fn insert_new(conn: &mut AnyConnection, new: &[(&Pending, usize)]) -> Resu
         );
         let mut q = sqlx::query(&sql);
         for &(p, k) in chunk {
-            q = q
-                .bind(p.petition_id)
-                .bind(&p.places[k].key)
-                .bind(p.status().name())
-                .bind(p.places[k].elector)
-                .bind(p.uprn.clone())
-                .bind(&p.postcode)
-                .bind(&p.address_text)
-                .bind(&p.ward)
-                .bind(&p.name)
-                .bind(&p.email)
-                .bind(p.attempted_at)
-                .bind(p.now)
-                // Only the commitment: the receipt's secret is the signer's alone.
-                .bind(p.receipt.commitment())
-                .bind(&p.withdraw_hash);
+            q = bind_signer(q.bind(p.petition_id).bind(&p.places[k].key), p, k);
         }
         for r in q.fetch_all(&mut *conn).await? {
             ids.insert((r.try_get(1)?, r.try_get(2)?), r.try_get(0)?);
@@ -315,19 +300,12 @@ async fn insert_new(conn: &mut AnyConnection, new: &[(&Pending, usize)]) -> Resu
     Ok(ids)
 }
 
-/// Revives a withdrawn signature for a new signer, keeping its strike; false if the row changed
-/// since it was read.
-async fn revive(conn: &mut AnyConnection, p: &Pending, k: usize, id: i64, struck: bool) -> Result<bool> {
-    let sql = format!(
-        "UPDATE signatures SET status = $1, elector_id = $2, uprn = $3, postcode = $4, address_text = $5,
-           ward_code = $6, name = $7, email = $8, confirm_token_hash = NULL, withdraw_token_hash = $9,
-           created_at = $10, confirmed_at = $11, withdrawn_at = NULL, receipt_r = NULL, receipt_commit = $12,
-           notified_at = NULL, log_index = NULL
-         WHERE id = $13 AND status = $14 AND struck_at IS {}NULL",
-        if struck { "NOT " } else { "" }
-    );
-    let done = sqlx::query(&sql)
-        .bind(p.status().name())
+type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds what a signature takes from its attempt, in the order of the columns that both
+/// [`insert_new`] and [`revive`] write.
+fn bind_signer<'q>(q: Query<'q>, p: &'q Pending, k: usize) -> Query<'q> {
+    q.bind(p.status().name())
         .bind(p.places[k].elector)
         .bind(p.uprn.clone())
         .bind(&p.postcode)
@@ -335,14 +313,25 @@ async fn revive(conn: &mut AnyConnection, p: &Pending, k: usize, id: i64, struck
         .bind(&p.ward)
         .bind(&p.name)
         .bind(&p.email)
-        .bind(&p.withdraw_hash)
         .bind(p.attempted_at)
         .bind(p.now)
+        // Only the commitment: the receipt's secret is the signer's alone.
         .bind(p.receipt.commitment())
-        .bind(id)
-        .bind(Status::Withdrawn.name())
-        .execute(&mut *conn)
-        .await?;
+        .bind(&p.withdraw_hash)
+}
+
+/// Revives a withdrawn signature for a new signer, keeping its strike; false if the row changed
+/// since it was read.
+async fn revive(conn: &mut AnyConnection, p: &Pending, k: usize, id: i64, struck: bool) -> Result<bool> {
+    let sql = format!(
+        "UPDATE signatures SET status = $1, elector_id = $2, uprn = $3, postcode = $4, address_text = $5,
+           ward_code = $6, name = $7, email = $8, created_at = $9, confirmed_at = $10, receipt_commit = $11,
+           withdraw_token_hash = $12, confirm_token_hash = NULL, withdrawn_at = NULL, receipt_r = NULL,
+           notified_at = NULL, log_index = NULL
+         WHERE id = $13 AND status = $14 AND struck_at IS {}NULL",
+        if struck { "NOT " } else { "" }
+    );
+    let done = bind_signer(sqlx::query(&sql), p, k).bind(id).bind(Status::Withdrawn.name()).execute(&mut *conn).await?;
     Ok(done.rows_affected() == 1)
 }
 

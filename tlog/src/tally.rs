@@ -437,6 +437,26 @@ impl Tally {
             ident(&area)?;
             areas.insert(area, c);
         }
+        // A note that contradicts itself is refused before anyone compares it with the entries.
+        let sum = areas
+            .values()
+            .fold(Counts::default(), |t, c| Counts { recorded: t.recorded + c.recorded, struck: t.struck + c.struck });
+        if sum != total {
+            return err("the total (*) is not the sum of the areas");
+        }
+        let reached = total.valid() >= terms.required;
+        let consistent = match status {
+            Status::Collecting | Status::ClosedNotReached => !reached,
+            Status::Reached | Status::ClosedReached => reached,
+        };
+        if !consistent {
+            return err(format!(
+                "status {} does not follow from valid {} and required {}",
+                status.code(),
+                total.valid(),
+                terms.required
+            ));
+        }
         let tally =
             Tally { origin, size, root, petition, terms: Terms { opens, closes, ..terms }, status, total, areas };
         if tally.text() != text {

@@ -13,7 +13,8 @@ use sqlx::Row;
 
 use crate::counts::SHARDS;
 use crate::db::Db;
-use crate::import::{self, ImportError, Kind};
+use crate::import::kind::{import, Kind};
+use crate::import::outcome::ImportError;
 use crate::lifecycle::open::{open_petition, Policy};
 use crate::places::lies_in;
 use crate::secrets::Secrets;
@@ -162,10 +163,10 @@ pub fn generate(size: Size, seed: u64, register_date: &str) -> Files {
 
 /// Imports generated files in the order an office would.
 pub async fn import_files(db: &Db, f: &Files) -> Result<(), ImportError> {
-    import::import(db, Kind::Areas, &f.areas).await?;
-    import::import(db, Kind::Electorates, &f.electorates).await?;
-    import::import(db, Kind::Gazetteer, &f.gazetteer).await?;
-    import::import(db, Kind::Register, &f.register).await?;
+    import(db, Kind::Areas, &f.areas).await?;
+    import(db, Kind::Electorates, &f.electorates).await?;
+    import(db, Kind::Gazetteer, &f.gazetteer).await?;
+    import(db, Kind::Register, &f.register).await?;
     Ok(())
 }
 

@@ -1,0 +1,38 @@
+//! Importing electorates: each line (`parse::electorates`) must name a stored area; the figures
+//! are then written at once, replacing any stored for the same area and register date.
+
+use crate::db::Db;
+use crate::import::known::{in_known_areas, known_areas};
+use crate::import::outcome::{finish, ImportError, Imported};
+use crate::import::parse::electorates::{parse, Electorate};
+
+/// `area_code,register_date,electorate`.
+pub async fn electorates(db: &Db, text: &str) -> Result<Imported, ImportError> {
+    let (lines, mut errors) = parse(text);
+    // A file without a usable line fails on its text alone: there is nothing to look up.
+    if lines.is_empty() {
+        return finish(errors).map(|_| Imported::default());
+    }
+    let known = known_areas(db).await?;
+    let figures = in_known_areas(lines, &known, &mut errors);
+    finish(errors)?;
+    write(db, &figures).await?;
+    Ok(Imported { rows: figures.len(), notes: vec![] })
+}
+
+async fn write(db: &Db, figures: &[(String, Electorate)]) -> Result<(), ImportError> {
+    let mut tx = db.pool.begin().await?;
+    for (code, e) in figures {
+        sqlx::query(
+            "INSERT INTO electorates (area_code, register_date, electorate) VALUES ($1, $2, $3)
+             ON CONFLICT (area_code, register_date) DO UPDATE SET electorate = excluded.electorate",
+        )
+        .bind(code)
+        .bind(e.register_date.to_string())
+        .bind(i64::from(e.electorate))
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

@@ -11,7 +11,7 @@ import { simpleParser } from 'mailparser';
 import { chromium } from 'playwright-core';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const binary = join(root, 'target', 'release', 'petitions');
+export const binary = join(root, 'target', 'release', 'petitions');
 
 export async function freePort() {
   return new Promise((resolve, reject) => {
@@ -31,11 +31,15 @@ export async function startSmtp() {
       simpleParser(stream).then((m) => { messages.push(m); callback(); }, callback);
     },
   });
+  // A client that drops the connection (a server killed mid-send) is no reason to stop.
+  const errors = [];
+  server.on('error', (e) => errors.push(e));
   const port = await freePort();
   await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
     port,
     messages,
+    errors,
     async waitFor(predicate, what, timeoutMs = 20000) {
       const until = Date.now() + timeoutMs;
       while (Date.now() < until) {
@@ -49,6 +53,25 @@ export async function startSmtp() {
   };
 }
 
+/** The environment of a server keeping its database and keys in `dir`, on `port`, mailing through `smtpPort`. */
+export function serverEnv(dir, port, smtpPort, extraEnv = {}) {
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    ...process.env,
+    DATABASE_URL: `sqlite://${join(dir, 'e2e.db')}`,
+    SECRET_FILE: join(dir, 'secret.key'),
+    LOG_KEY_FILE: join(dir, 'log.key'),
+    TALLY_KEY_FILE: join(dir, 'tally.key'),
+    SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+    SITE_ADDR: `127.0.0.1:${port}`,
+    LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+    PUBLIC_URL: url,
+    LEPTOS_SITE_ROOT: join(root, 'target', 'site'),
+    RUST_LOG: 'info',
+    ...extraEnv,
+  };
+}
+
 export async function startServer(smtpPort, extraEnv = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'petitions-e2e-'));
   const port = await freePort();
@@ -56,20 +79,7 @@ export async function startServer(smtpPort, extraEnv = {}) {
   const log = [];
   const child = spawn(binary, ['serve', '--demo'], {
     cwd: root,
-    env: {
-      ...process.env,
-      DATABASE_URL: `sqlite://${join(dir, 'e2e.db')}`,
-      SECRET_FILE: join(dir, 'secret.key'),
-      LOG_KEY_FILE: join(dir, 'log.key'),
-      TALLY_KEY_FILE: join(dir, 'tally.key'),
-      SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
-      SITE_ADDR: `127.0.0.1:${port}`,
-      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-      PUBLIC_URL: url,
-      LEPTOS_SITE_ROOT: join(root, 'target', 'site'),
-      RUST_LOG: 'info',
-      ...extraEnv,
-    },
+    env: serverEnv(dir, port, smtpPort, extraEnv),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.on('data', (d) => log.push(d.toString()));

@@ -89,7 +89,17 @@ pub async fn check(db: &Db, id: i64) -> Result<Vec<(String, u64, u64)>> {
 /// Checks a petition's counters against a recount and records the result for the officer pages,
 /// which show the latest rather than recount on every view.
 pub async fn check_and_record(db: &Db, id: i64, now: i64) -> Result<Vec<(String, u64, u64)>> {
-    let diff = check(db, id).await?;
+    // The counters and the rows are read by two statements, so a confirmation committing in
+    // between shows as a difference that is gone a moment later: only one that lasts through
+    // three checks is recorded.
+    let mut diff = check(db, id).await?;
+    for _ in 0..2 {
+        if diff.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        diff = check(db, id).await?;
+    }
     let text: Vec<String> = diff.iter().map(|(w, f, s)| format!("{w} {f} {s}")).collect();
     sqlx::query(
         "INSERT INTO count_checks (petition_id, checked_at, mismatches) VALUES ($1, $2, $3)

@@ -19,10 +19,12 @@
 //   - `petition-observer sync` passes on the log, both now and then during the run (with one
 //     state, so each check also proves the log extends what was seen before the last crash).
 // A mismatch prints the evidence and exits 1; the data folder and server logs are kept.
+// SIGKILL ends the process, not the machine: what the kernel had been given survives, so this
+// says nothing about losing power (that is the databases' fsync settings).
 //
-// Needs the release server (`cargo leptos build --release`), the observer
-// (`cargo build --release -p petition-observer`), the npm packages in end2end/, `sqlite3` and
-// `psql`, and PostgreSQL (TEST_POSTGRES_URL, as for the other tests).
+// Needs the release server (`cargo leptos build --release`), the observer (`cargo build
+// [--release] -p petition-observer`; the newer of the two is used), the npm packages in
+// end2end/, `sqlite3` and `psql`, and PostgreSQL (TEST_POSTGRES_URL, as for the other tests).
 //
 //   cd end2end && npm run crash                        # the short form run in CI: 20 kills each
 //   node crash/crash.mjs --kills 60 --signers 16       # a long form
@@ -39,7 +41,7 @@
 // those dead leases in the database (no server is running then, so every lease is dead),
 // rather than wait two minutes; --wait-leases waits for them instead.
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { mkdtempSync, openSync, closeSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, openSync, closeSync, readFileSync, rmSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -72,7 +74,13 @@ if (!BACKENDS.every((b) => ['sqlite', 'postgres'].includes(b)) || !(KILLS >= 1) 
 }
 
 const PETITION = 4; // the county-wide petition: every demo elector may sign it
-const OBSERVER = join(root, 'target', 'release', 'petition-observer');
+// The observer as last built, release or debug (scripts/test builds the debug one).
+const OBSERVER = ['release', 'debug'].map((p) => join(root, 'target', p, 'petition-observer')).filter((f) => existsSync(f))
+  .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+if (!OBSERVER) {
+  console.error('build the observer first: cargo build --release -p petition-observer');
+  process.exit(2);
+}
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const unescape = (s) => s.replace(/&#x27;|&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 
@@ -377,7 +385,8 @@ async function run(backend) {
   let observing = true;
   async function observeMeanwhile() {
     while (observing && !failed) {
-      await sleep(3000 + Math.random() * 3000);
+      const next = Date.now() + 3000 + Math.random() * 3000;
+      while (observing && Date.now() < next) await sleep(100);
       if (!observing) break;
       const { code, out } = await observe();
       figures.observerRuns += 1;
@@ -532,7 +541,7 @@ async function run(backend) {
     for (const line of logs.split('\n')) {
       const m = line.match(/^\S+\s+(WARN|ERROR)\s+(.*)$/);
       if (!m) continue;
-      const what = `${m[1]} ${m[2].replace(/\b\w+=\S+/g, '').replace(/\s+/g, ' ').trim()}`;
+      const what = `${m[1]} ${m[2].replace(/\s+/g, ' ').slice(0, 240)}`;
       said.set(what, (said.get(what) ?? 0) + 1);
     }
     const starts = server.startMs.slice(1).sort((a, b) => a - b);
@@ -566,7 +575,7 @@ async function run(backend) {
 }
 
 const started = performance.now();
-console.log(`crash test: ${KILLS} kills, ${SIGNERS} signers at a time, seed ${SEED}, on ${BACKENDS.join(' and ')}`);
+console.log(`crash test: ${KILLS} kills, ${SIGNERS} signers at a time, seed ${SEED}, on ${BACKENDS.join(' and ')}; observer ${OBSERVER}`);
 let ok = true;
 for (const backend of BACKENDS) ok = (await run(backend)) && ok;
 console.log(`${ok ? 'passed' : 'FAILED'} in ${((performance.now() - started) / 1000).toFixed(0)} s`);

@@ -8,6 +8,7 @@ pub mod area;
 pub mod engine;
 pub mod franchise;
 pub mod names;
+pub mod officer;
 pub mod postcode;
 /// Receipts live with the log's verification code, which the browser also uses.
 pub use petition_tlog::receipt;

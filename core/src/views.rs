@@ -200,3 +200,33 @@ mod tests {
         assert_eq!(Standing::at(&t, &closed, 250), Standing::ClosedNotReached);
     }
 }
+
+/// One signature as officers see it: personal data, shown only to signed-in officers and
+/// viewers, on pages never cached.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignerRow {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub address: String,
+    pub postcode: String,
+    pub ward: String,
+    /// `confirmed`, `review`, `withdrawn` or `unconfirmed`.
+    pub status: String,
+    pub confirmed: Option<String>,
+    /// The strike's reason code, while struck.
+    pub struck: Option<String>,
+}
+
+/// One row of the officer audit trail, for the pages.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub petition_id: Option<i64>,
+    pub subject: String,
+    pub reason: String,
+    pub detail: String,
+}

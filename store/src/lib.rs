@@ -9,15 +9,18 @@
 //! The modules depend one way, from the top of this list down (`ARCHITECTURE.md` draws it, and
 //! `tests/layers.rs` fails if an import goes the other way or in a loop):
 //!
-//! - read models ([`read`]), reference data ([`import`], [`demo`]) and [`retention`];
+//! - read models ([`read`]), reference data ([`import`], [`demo`]), [`retention`], and officer
+//!   accounts and sign-in ([`officers`]);
 //! - [`signatures`]: sign, confirm, withdraw, officers' changes;
 //! - [`lifecycle`]: open, settle, pause, resume, close, events;
-//! - the base: [`petitions`], [`counts`], [`places`], [`mail`], and the [`transparency`] log
+//! - the base: [`petitions`], [`counts`], [`places`], [`mail`], the officers' [`audit`] trail, and
+//!   the [`transparency`] log
 //!   beside them (its queue is written by the layers above, its sequencer reads the rows);
 //! - plumbing: [`db`], [`error`], [`group`], [`secrets`], [`time`].
 //!
 //! This file and each folder's `mod.rs` only declare modules and re-export their public items.
 
+pub mod audit;
 pub mod counts;
 pub mod db;
 pub mod demo;
@@ -26,6 +29,7 @@ mod group;
 pub mod import;
 pub mod lifecycle;
 pub mod mail;
+pub mod officers;
 pub mod petitions;
 pub mod places;
 pub mod read;

@@ -83,6 +83,11 @@ pub fn shared(path: &str) -> String {
     })
 }
 
+/// Who the tests' officer actions are by: the command line, as a script's would be.
+pub fn actor() -> petition_store::audit::Actor {
+    petition_store::audit::Actor::CommandLine("test".into())
+}
+
 pub fn mailing() -> Mailing {
     Mailing {
         base_url: "https://petitions.example".into(),

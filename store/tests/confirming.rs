@@ -81,7 +81,9 @@ async fn a_group_answers_each_link_as_it_would_alone() {
         }
         let review_token = review_token.expect("a confirmation email for the unmatched signer");
         let on_paused = sign_all(&w, paused, &people[..1], now).await;
-        lifecycle::pause(&db, &m, paused, now, "an outage").await.unwrap();
+        lifecycle::pause(&db, &m, paused, now, &lifecycle::ByOfficer { actor: &common::actor(), reason: "an outage" })
+            .await
+            .unwrap();
         let late = now + 400 * 86_400;
         // Signed a minute before the close and confirmed a minute after: the link is young, the
         // petition closed.

@@ -191,7 +191,7 @@ async fn run_sequence(w: &World, seed: u64, steps: usize) {
                 if let Some(sig) = sig {
                     // Refusals are part of the rules (striking what is struck, say): the model
                     // says when a change applies.
-                    let _ = signatures::change_signature(db, &m, sig, change, now).await;
+                    let _ = signatures::change_signature(db, &m, sig, change, &common::actor(), "", now).await;
                 }
             }
         }
@@ -253,7 +253,17 @@ async fn a_strike_survives_withdrawing_and_signing_again() {
         signatures::confirm(db, &m, &confirm, now).await.unwrap();
         let withdraw = common::link(&drain(db, now).await[0], "withdraw");
         let sig = signature_id(db, id, r.email.as_str()).await.unwrap();
-        signatures::change_signature(db, &m, sig, SignatureChange::Strike(StrikeReason::Fraud), now).await.unwrap();
+        signatures::change_signature(
+            db,
+            &m,
+            sig,
+            SignatureChange::Strike(StrikeReason::Fraud),
+            &common::actor(),
+            "",
+            now,
+        )
+        .await
+        .unwrap();
         assert_eq!(raw_sum(db, id).await, 0);
         signatures::withdraw(db, &m, &withdraw, now).await.unwrap();
         signatures::sign(db, &w.secrets, &m, &r, now).await.unwrap();
@@ -276,7 +286,7 @@ async fn a_strike_survives_withdrawing_and_signing_again() {
             .collect();
         assert_eq!(queued, ["petition", "sig", "strike", "sig", "strike"], "{}", w.t.name);
         // Only an officer brings it back.
-        signatures::change_signature(db, &m, sig, SignatureChange::Reinstate, now).await.unwrap();
+        signatures::change_signature(db, &m, sig, SignatureChange::Reinstate, &common::actor(), "", now).await.unwrap();
         assert_eq!(raw_sum(db, id).await, 1);
         w.t.close().await;
     }

@@ -19,6 +19,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         &[
             "places",
             "petitions",
+            "audit",
             "counts",
             "mail::links",
             "mail::outbox",
@@ -63,8 +64,22 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     (
-        "read models, the log's writer and retention",
-        &["read::public", "read::officer", "transparency::sequencer", "demo", "retention"],
+        "read models, the log's writer, retention and officer accounts",
+        &[
+            "read::public",
+            "read::officer",
+            "read::signers",
+            "transparency::sequencer",
+            "demo",
+            "retention",
+            "officers::links",
+            "officers::passwords",
+            "officers::totp",
+            "officers::recovery",
+            "officers::sessions",
+            "officers::accounts",
+            "officers::sign_in",
+        ],
     ),
 ];
 

@@ -138,9 +138,17 @@ async fn the_log_records_signatures_strikes_withdrawals_and_closes_and_observers
         let (index, _, _) = verify_receipt(&proof, &receipt, &keys.log.verifier(), ORIGIN).unwrap();
 
         // An officer strikes it.
-        signatures::change_signature(&db, &mailing(), sigs[2], SignatureChange::Strike(StrikeReason::Fraud), now)
-            .await
-            .unwrap();
+        signatures::change_signature(
+            &db,
+            &mailing(),
+            sigs[2],
+            SignatureChange::Strike(StrikeReason::Fraud),
+            &common::actor(),
+            "",
+            now,
+        )
+        .await
+        .unwrap();
         let second = seq.run(now, 1000).await.unwrap();
         assert_eq!(second.appended, 1, "one strike");
         let (cp2, replay) = observe(&db, &keys).await;

@@ -66,7 +66,17 @@ async fn personal_data_goes_after_retention_and_every_count_still_checks() {
             .unwrap()
             .try_get(0)
             .unwrap();
-        signatures::change_signature(&db, &m, first, SignatureChange::Strike(StrikeReason::Fraud), then).await.unwrap();
+        signatures::change_signature(
+            &db,
+            &m,
+            first,
+            SignatureChange::Strike(StrikeReason::Fraud),
+            &common::actor(),
+            "",
+            then,
+        )
+        .await
+        .unwrap();
         let again = common::sign_requests(&w, &[request(old, &people[1], 99)], then).await;
         assert!(matches!(
             signatures::confirm(&db, &m, &again[0], then).await.unwrap(),

@@ -805,7 +805,7 @@ async fn places_keep_strikes_and_old_keys_move_to_places() {
             .try_get(0)
             .unwrap();
         let strike = signatures::SignatureChange::Strike(petition_core::engine::StrikeReason::Fraud);
-        signatures::change_signature(db, &w.links, sig, strike, now).await.unwrap();
+        signatures::change_signature(db, &w.links, sig, strike, &common::actor(), "", now).await.unwrap();
         signatures::withdraw(db, &w.links, &withdraw, now).await.unwrap();
         sign("p-again@example.org").await;
         assert_eq!(rows_for(db, pid).await, 1, "{}: the withdrawn place is taken back", w.t.name);

@@ -254,43 +254,80 @@ async fn strikes_withdrawals_pauses_and_the_close() {
                 .collect();
         // A strike takes it back below; striking again, or reinstating what is not struck, is refused.
         now += 10;
-        let e =
-            signatures::change_signature(&db, &m, sig_ids[0], SignatureChange::Strike(StrikeReason::Duplicate), now)
-                .await
-                .unwrap();
+        let e = signatures::change_signature(
+            &db,
+            &m,
+            sig_ids[0],
+            SignatureChange::Strike(StrikeReason::Duplicate),
+            &common::actor(),
+            "",
+            now,
+        )
+        .await
+        .unwrap();
         assert_eq!(e.iter().map(|e| e.kind).collect::<Vec<_>>(), vec![EventKind::ThresholdLost]);
         assert!(matches!(
-            signatures::change_signature(&db, &m, sig_ids[0], SignatureChange::Strike(StrikeReason::Fraud), now).await,
+            signatures::change_signature(
+                &db,
+                &m,
+                sig_ids[0],
+                SignatureChange::Strike(StrikeReason::Fraud),
+                &common::actor(),
+                "",
+                now
+            )
+            .await,
             Err(OfficerError::AlreadyStruck(_))
         ));
         assert!(matches!(
-            signatures::change_signature(&db, &m, sig_ids[1], SignatureChange::Reinstate, now).await,
+            signatures::change_signature(&db, &m, sig_ids[1], SignatureChange::Reinstate, &common::actor(), "", now)
+                .await,
             Err(OfficerError::NotStruck(_))
         ));
         assert!(matches!(
-            signatures::change_signature(&db, &m, sig_ids[1], SignatureChange::Approve, now).await,
+            signatures::change_signature(&db, &m, sig_ids[1], SignatureChange::Approve, &common::actor(), "", now)
+                .await,
             Err(OfficerError::NotForReview(_))
         ));
         assert!(matches!(
-            signatures::change_signature(&db, &m, sig_ids[1], SignatureChange::Strike(StrikeReason::Withdrawn), now)
-                .await,
+            signatures::change_signature(
+                &db,
+                &m,
+                sig_ids[1],
+                SignatureChange::Strike(StrikeReason::Withdrawn),
+                &common::actor(),
+                "",
+                now
+            )
+            .await,
             Err(OfficerError::Reason(_))
         ));
         assert!(matches!(
-            signatures::change_signature(&db, &m, 999_999, SignatureChange::Reinstate, now).await,
+            signatures::change_signature(&db, &m, 999_999, SignatureChange::Reinstate, &common::actor(), "", now).await,
             Err(OfficerError::NoSuchSignature(999_999))
         ));
         now += 10;
-        signatures::change_signature(&db, &m, sig_ids[0], SignatureChange::Reinstate, now).await.unwrap();
+        signatures::change_signature(&db, &m, sig_ids[0], SignatureChange::Reinstate, &common::actor(), "", now)
+            .await
+            .unwrap();
         assert_eq!(fast_count(&db, id).await, 3);
 
         // A pause: no signing or confirming while it lasts; withdrawing is still possible.
         now += 10;
         let paused_at = now;
-        let e = lifecycle::pause(&db, &m, id, now, "Polling day").await.unwrap();
+        let e = lifecycle::pause(
+            &db,
+            &m,
+            id,
+            now,
+            &lifecycle::ByOfficer { actor: &common::actor(), reason: "Polling day" },
+        )
+        .await
+        .unwrap();
         assert_eq!(e[0].kind, EventKind::Paused);
         assert!(matches!(
-            lifecycle::pause(&db, &m, id, now, "again").await,
+            lifecycle::pause(&db, &m, id, now, &lifecycle::ByOfficer { actor: &common::actor(), reason: "again" })
+                .await,
             Err(StoreError::Refused(Refusal::AlreadyPaused))
         ));
         assert!(matches!(
@@ -319,7 +356,9 @@ async fn strikes_withdrawals_pauses_and_the_close() {
         // days from when they were sent).
         let pause_length = 86_400;
         now += pause_length;
-        lifecycle::resume(&db, &m, id, now, "").await.unwrap();
+        lifecycle::resume(&db, &m, id, now, &lifecycle::ByOfficer { actor: &common::actor(), reason: "" })
+            .await
+            .unwrap();
         let deadline = base_deadline + (now - paused_at);
         let mut conn = db.pool.acquire().await.unwrap();
         let p = petitions::load(&mut conn, id).await.unwrap().unwrap();
@@ -380,13 +419,22 @@ async fn strikes_withdrawals_pauses_and_the_close() {
             &m,
             sig_ids[1],
             SignatureChange::Strike(StrikeReason::NotEligible),
+            &common::actor(),
+            "",
             deadline + 20,
         )
         .await
         .unwrap();
         assert_eq!(e.iter().map(|e| (e.kind, e.valid)).collect::<Vec<_>>(), vec![(EventKind::ThresholdLost, 2)]);
         assert!(matches!(
-            lifecycle::pause(&db, &m, id, deadline + 30, "late").await,
+            lifecycle::pause(
+                &db,
+                &m,
+                id,
+                deadline + 30,
+                &lifecycle::ByOfficer { actor: &common::actor(), reason: "late" }
+            )
+            .await,
             Err(StoreError::Refused(Refusal::Closed))
         ));
         assert!(counts::check(&db, id).await.unwrap().is_empty());
@@ -481,7 +529,11 @@ async fn concurrent_changes_to_one_signature_move_the_count_once() {
         // Two officers approve each of the first half at once: one approval counts.
         let approvals = race(&ids[..8], |sig| {
             let (db, m) = (db.clone(), m.clone());
-            async move { signatures::change_signature(&db, &m, sig, SignatureChange::Approve, now).await.is_ok() }
+            async move {
+                signatures::change_signature(&db, &m, sig, SignatureChange::Approve, &common::actor(), "", now)
+                    .await
+                    .is_ok()
+            }
         })
         .await;
         assert!(approvals.iter().all(|(a, b)| a ^ b), "{}: exactly one approval of each: {approvals:?}", w.t.name);
@@ -493,7 +545,7 @@ async fn concurrent_changes_to_one_signature_move_the_count_once() {
                 let (db, m, start) = (db.clone(), m.clone(), start.clone());
                 tasks.push(tokio::spawn(async move {
                     start.wait().await;
-                    let _ = signatures::change_signature(&db, &m, sig, change, now).await;
+                    let _ = signatures::change_signature(&db, &m, sig, change, &common::actor(), "", now).await;
                 }));
             }
         }
@@ -520,8 +572,16 @@ async fn concurrent_changes_to_one_signature_move_the_count_once() {
             let (db1, m1, s1) = (db.clone(), m.clone(), start.clone());
             tasks.push(tokio::spawn(async move {
                 s1.wait().await;
-                let _ = signatures::change_signature(&db1, &m1, sig, SignatureChange::Strike(StrikeReason::Fraud), now)
-                    .await;
+                let _ = signatures::change_signature(
+                    &db1,
+                    &m1,
+                    sig,
+                    SignatureChange::Strike(StrikeReason::Fraud),
+                    &common::actor(),
+                    "",
+                    now,
+                )
+                .await;
             }));
             let (db2, m2) = (db.clone(), m.clone());
             tasks.push(tokio::spawn(async move {

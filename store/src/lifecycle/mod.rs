@@ -7,4 +7,4 @@ pub mod settle;
 
 pub use events::{events, Recorded};
 pub use open::{open_petition, Policy};
-pub use settle::{act, close_due, next_deadline, pause, resume, settle, settle_all};
+pub use settle::{act, close_due, next_deadline, pause, resume, settle, settle_all, ByOfficer};

@@ -17,6 +17,7 @@
 use petition_core::engine::{Action, Event, EventKind, Step};
 use sqlx::{AnyConnection, Row};
 
+use crate::audit::{self, Actor};
 use crate::counts::valid_count;
 use crate::db::Db;
 use crate::error::{Result, StoreError};
@@ -86,7 +87,7 @@ pub async fn settle(db: &Db, mailing: &Mailing, id: i64, now: i64) -> Result<Vec
         }
         if step.state.closed_at.is_some() && p.state.closed_at.is_none() {
             // A close reads the count alone.
-            recorded.extend(act(db, mailing, id, now, Action::Observe, "").await?);
+            recorded.extend(act(db, mailing, id, now, Action::Observe, None).await?);
             continue;
         }
         let mut tx = db.pool.begin().await?;
@@ -106,10 +107,24 @@ pub(crate) async fn settle_after_commit(db: &Db, mailing: &Mailing, petition_id:
     }
 }
 
+/// An officer's action and why: recorded with its events and in the audit trail.
+pub struct ByOfficer<'a> {
+    pub actor: &'a Actor,
+    pub reason: &'a str,
+}
+
 /// Applies an action holding the petition alone: closes a due petition, pauses or resumes.
-/// (It does not settle first: [`pause`] and [`resume`] do.)
-/// [`StoreError::Refused`] when the engine refuses it; nothing changes then.
-pub async fn act(db: &Db, mailing: &Mailing, id: i64, now: i64, action: Action, note: &str) -> Result<Vec<Event>> {
+/// (It does not settle first: [`pause`] and [`resume`] do.) An officer's action is audited in
+/// the same transaction. [`StoreError::Refused`] when the engine refuses it; nothing changes then.
+pub async fn act(
+    db: &Db,
+    mailing: &Mailing,
+    id: i64,
+    now: i64,
+    action: Action,
+    by: Option<&ByOfficer<'_>>,
+) -> Result<Vec<Event>> {
+    let note = by.map_or("", |b| b.reason);
     loop {
         let mut tx = db.pool.begin().await?;
         hold(&mut tx, db.backend, id, Hold::Exclusive).await?;
@@ -129,6 +144,24 @@ pub async fn act(db: &Db, mailing: &Mailing, id: i64, now: i64, action: Action, 
             return Ok(Vec::new());
         }
         if write_step(&mut tx, mailing, &p, &step, now, note).await? {
+            if let Some(by) = by {
+                let mut detail = step.events.iter().map(|e| e.kind.label()).collect::<Vec<_>>().join("; ");
+                if let Some(deadline) = p.terms.deadline(&step.state) {
+                    detail.push_str(&format!("; deadline {}", crate::time::moment_label(deadline)));
+                }
+                let a = audit::Action {
+                    action: match action {
+                        Action::Pause => "pause",
+                        Action::Resume => "resume",
+                        _ => "close",
+                    },
+                    petition_id: Some(id),
+                    subject: format!("petition {id}"),
+                    reason: by.reason,
+                    detail,
+                };
+                audit::record(&mut tx, by.actor, &a, now).await?;
+            }
             tx.commit().await?;
             return Ok(step.events);
         }
@@ -138,14 +171,14 @@ pub async fn act(db: &Db, mailing: &Mailing, id: i64, now: i64, action: Action, 
 
 /// Pauses collection (an outage, an election period). The reason is recorded with the event.
 /// A close that is due is recorded first, and then the pause is refused.
-pub async fn pause(db: &Db, mailing: &Mailing, id: i64, now: i64, reason: &str) -> Result<Vec<Event>> {
+pub async fn pause(db: &Db, mailing: &Mailing, id: i64, now: i64, by: &ByOfficer<'_>) -> Result<Vec<Event>> {
     settle(db, mailing, id, now).await?;
-    act(db, mailing, id, now, Action::Pause, reason).await
+    act(db, mailing, id, now, Action::Pause, Some(by)).await
 }
 
-pub async fn resume(db: &Db, mailing: &Mailing, id: i64, now: i64, note: &str) -> Result<Vec<Event>> {
+pub async fn resume(db: &Db, mailing: &Mailing, id: i64, now: i64, by: &ByOfficer<'_>) -> Result<Vec<Event>> {
     settle(db, mailing, id, now).await?;
-    act(db, mailing, id, now, Action::Resume, note).await
+    act(db, mailing, id, now, Action::Resume, Some(by)).await
 }
 
 /// Records every close that is due, and any crossing not yet recorded (after a crash between a

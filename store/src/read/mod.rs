@@ -3,3 +3,4 @@
 
 pub mod officer;
 pub mod public;
+pub mod signers;

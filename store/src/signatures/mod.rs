@@ -13,6 +13,6 @@ mod stored;
 pub mod withdraw;
 
 pub use confirm::{confirm, confirm_all, ConfirmOutcome, Confirmer};
-pub use officer::{change_signature, OfficerError, SignatureChange};
+pub use officer::{change_signature, preview_change, ChangePreview, OfficerError, SignatureChange};
 pub use sign::{sign, AddressChoice, SignError, SignOutcome, SignRequest, Signer};
 pub use withdraw::{link_petition, withdraw, LinkKind, WithdrawOutcome};

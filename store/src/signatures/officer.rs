@@ -2,9 +2,11 @@
 //! with a reason, or reinstate one struck in error.
 
 use petition_core::engine::{Event, StrikeReason};
+use petition_core::officer::Effect;
 use petition_core::signature::{count_delta, Status};
 use sqlx::Row;
 
+use crate::audit::{self, Action, Actor};
 use crate::counts;
 use crate::db::Db;
 use crate::error::StoreError;
@@ -51,8 +53,9 @@ pub enum SignatureChange {
     Reinstate,
 }
 
-/// Applies an officer's change to a signature and settles its petition. After a deadline, the
-/// close is recorded first, so it states the count at the deadline. Each change is made only if
+/// Applies an officer's change to a signature and settles its petition, recording who made it
+/// and why in the audit trail in the same transaction. After a deadline, the close is recorded
+/// first, so it states the count at the deadline. Each change is made only if
 /// the row's status and strike are still as read (on PostgreSQL another change may commit in
 /// between), so two changes at once cannot both move the count; the later one is refused as a
 /// conflict.
@@ -61,6 +64,8 @@ pub async fn change_signature(
     mailing: &Mailing,
     signature_id: i64,
     change: SignatureChange,
+    actor: &Actor,
+    note: &str,
     now: i64,
 ) -> Result<Vec<Event>, OfficerError> {
     if let SignatureChange::Strike(StrikeReason::Withdrawn) = change {
@@ -81,16 +86,9 @@ pub async fn change_signature(
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("petition {petition_id}")))?;
     let s = Stored::read(&mut tx, signature_id).await?.ok_or(OfficerError::NoSuchSignature(signature_id))?;
-    match s.status {
-        Status::Unconfirmed => return Err(OfficerError::Unconfirmed(signature_id)),
-        Status::Withdrawn => return Err(OfficerError::Withdrawn(signature_id)),
-        Status::Review | Status::Confirmed => {}
-    }
+    refuse(&s, change, signature_id)?;
     let after = match change {
         SignatureChange::Approve => {
-            if s.status != Status::Review {
-                return Err(OfficerError::NotForReview(signature_id));
-            }
             let sql = format!(
                 "UPDATE signatures SET status = $1, verified_at = $2 WHERE id = $3 AND status = $4 AND {}",
                 s.strike_as_read()
@@ -113,9 +111,6 @@ pub async fn change_signature(
             s.facts_with(Status::Confirmed, s.struck)
         }
         SignatureChange::Strike(reason) => {
-            if s.struck {
-                return Err(OfficerError::AlreadyStruck(signature_id));
-            }
             let done = sqlx::query(
                 "UPDATE signatures SET struck_at = $1, strike_reason = $2 WHERE id = $3 AND status = $4 AND struck_at IS NULL",
             )
@@ -132,9 +127,6 @@ pub async fn change_signature(
             s.facts_with(s.status, true)
         }
         SignatureChange::Reinstate => {
-            if !s.struck {
-                return Err(OfficerError::NotStruck(signature_id));
-            }
             let done = sqlx::query(
                 "UPDATE signatures SET struck_at = NULL, strike_reason = NULL WHERE id = $1 AND status = $2 AND struck_at IS NOT NULL",
             )
@@ -150,10 +142,86 @@ pub async fn change_signature(
         }
     };
     let delta = count_delta(&p.terms, &p.state, &s.facts(), &after);
+    let before = counts::valid_count(&mut tx, petition_id).await?;
     counts::add(&mut tx, petition_id, &s.ward, signature_id, delta).await?;
+    let (action, what) = match change {
+        SignatureChange::Approve => ("approve", "approved after review".to_string()),
+        SignatureChange::Strike(r) => ("strike", format!("struck: {}", r.code())),
+        SignatureChange::Reinstate => ("reinstate", "reinstated".to_string()),
+    };
+    let detail = format!("{what}; valid {before} to {}", before.saturating_add_signed(delta));
+    let a = Action {
+        action,
+        petition_id: Some(petition_id),
+        subject: format!("signature {signature_id}"),
+        reason: note,
+        detail,
+    };
+    audit::record(&mut tx, actor, &a, now).await?;
     tx.commit().await?;
     recorded.extend(settle(db, mailing, petition_id, now).await?);
     Ok(recorded)
+}
+
+/// Why a change cannot be made to a signature as it stands, if it cannot.
+fn refuse(s: &Stored, change: SignatureChange, signature_id: i64) -> Result<(), OfficerError> {
+    match s.status {
+        Status::Unconfirmed => return Err(OfficerError::Unconfirmed(signature_id)),
+        Status::Withdrawn => return Err(OfficerError::Withdrawn(signature_id)),
+        Status::Review | Status::Confirmed => {}
+    }
+    match change {
+        SignatureChange::Approve if s.status != Status::Review => Err(OfficerError::NotForReview(signature_id)),
+        SignatureChange::Strike(_) if s.struck => Err(OfficerError::AlreadyStruck(signature_id)),
+        SignatureChange::Reinstate if !s.struck => Err(OfficerError::NotStruck(signature_id)),
+        _ => Ok(()),
+    }
+}
+
+/// What a change would do, shown to the officer before they confirm it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChangePreview {
+    pub petition_id: i64,
+    pub title: String,
+    pub ward: String,
+    pub effect: Effect,
+}
+
+/// Checks a change as [`change_signature`] would and says what it would do to the count,
+/// changing nothing.
+pub async fn preview_change(
+    db: &Db,
+    signature_id: i64,
+    change: SignatureChange,
+) -> Result<ChangePreview, OfficerError> {
+    if let SignatureChange::Strike(StrikeReason::Withdrawn) = change {
+        let officers: Vec<&str> = StrikeReason::for_officers().map(|r| r.code()).collect();
+        return Err(OfficerError::Reason(officers.join(", ")));
+    }
+    let mut conn = db.pool.acquire().await?;
+    let s = Stored::read(&mut conn, signature_id).await?.ok_or(OfficerError::NoSuchSignature(signature_id))?;
+    refuse(&s, change, signature_id)?;
+    let row = sqlx::query("SELECT petition_id FROM signatures WHERE id = $1")
+        .bind(signature_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let petition_id: i64 = row.try_get(0)?;
+    let p = petitions::load(&mut conn, petition_id)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("petition {petition_id}")))?;
+    let after = match change {
+        SignatureChange::Approve => s.facts_with(Status::Confirmed, s.struck),
+        SignatureChange::Strike(_) => s.facts_with(s.status, true),
+        SignatureChange::Reinstate => s.facts_with(s.status, false),
+    };
+    let delta = count_delta(&p.terms, &p.state, &s.facts(), &after);
+    let valid = counts::valid_count(&mut conn, petition_id).await?;
+    Ok(ChangePreview {
+        petition_id,
+        title: p.title,
+        ward: s.ward,
+        effect: Effect::of(valid, delta, p.terms.trigger.required),
+    })
 }
 
 /// A conditional update that found the row changed since it was read: someone else acted first.

@@ -1,0 +1,65 @@
+//! When an officer's session ends: after a spell of inactivity, or at an absolute limit however
+//! active it was, whichever comes first.
+
+/// Defaults: 30 minutes idle, 12 hours in all.
+pub const IDLE_SECONDS: i64 = 30 * 60;
+pub const LIFETIME_SECONDS: i64 = 12 * 60 * 60;
+/// A session half signed in (password right, second factor not yet given) lasts this long.
+pub const SECOND_FACTOR_SECONDS: i64 = 5 * 60;
+/// Activity is written back at most this often, so reading pages does not write a row each time.
+pub const TOUCH_EVERY: i64 = 60;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionTimes {
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub idle: i64,
+    pub lifetime: i64,
+}
+
+impl SessionTimes {
+    /// The moment the session ends if nothing more happens.
+    pub fn ends_at(&self) -> i64 {
+        (self.last_seen_at + self.idle).min(self.created_at + self.lifetime)
+    }
+
+    pub fn live(&self, now: i64) -> bool {
+        now < self.ends_at()
+    }
+
+    /// Whether a request at `now` should record the activity.
+    pub fn should_touch(&self, now: i64) -> bool {
+        now - self.last_seen_at >= TOUCH_EVERY
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(created: i64, seen: i64) -> SessionTimes {
+        SessionTimes { created_at: created, last_seen_at: seen, idle: IDLE_SECONDS, lifetime: LIFETIME_SECONDS }
+    }
+
+    #[test]
+    fn idle_for_thirty_minutes_ends_it() {
+        let s = at(0, 100);
+        assert!(s.live(100 + IDLE_SECONDS - 1));
+        assert!(!s.live(100 + IDLE_SECONDS));
+    }
+
+    #[test]
+    fn twelve_hours_ends_it_however_active() {
+        let s = at(0, LIFETIME_SECONDS - 10);
+        assert_eq!(s.ends_at(), LIFETIME_SECONDS);
+        assert!(s.live(LIFETIME_SECONDS - 1));
+        assert!(!s.live(LIFETIME_SECONDS));
+    }
+
+    #[test]
+    fn activity_is_written_once_a_minute_at_most() {
+        let s = at(0, 1000);
+        assert!(!s.should_touch(1000 + TOUCH_EVERY - 1));
+        assert!(s.should_touch(1000 + TOUCH_EVERY));
+    }
+}

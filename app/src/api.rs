@@ -111,16 +111,3 @@ pub async fn link_title(kind: String, token: String) -> Result<Option<(i64, Stri
     }
     link_petition(&st.db, kind, &token).await.map_err(internal)
 }
-
-/// The officer page's list. No personal data; never cached.
-#[server]
-pub async fn officer_petitions() -> Result<Vec<petition_core::views::OfficerPetition>, ServerFnError> {
-    let st = state()?;
-    petition_store::read::officer::petitions(&st.db, petition_store::now()).await.map_err(internal)
-}
-
-#[server]
-pub async fn officer_petition(id: i64) -> Result<Option<petition_core::views::OfficerPetition>, ServerFnError> {
-    let st = state()?;
-    petition_store::read::officer::petition(&st.db, id, petition_store::now()).await.map_err(internal)
-}

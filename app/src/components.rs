@@ -129,6 +129,28 @@ pub fn TextField(
     }
 }
 
+/// A labelled password input with its hint and error. Its value is never shown again.
+#[component]
+pub fn PasswordField(
+    id: &'static str,
+    label: &'static str,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(default = None)] error: Option<String>,
+    /// `current-password` or `new-password`.
+    autocomplete: &'static str,
+) -> impl IntoView {
+    let invalid = if error.is_some() { "true" } else { "false" };
+    let described = described_by(id, hint.is_some(), error.is_some());
+    view! {
+        <div class=field_class(&error)>
+            <label for=id>{label}</label>
+            {hint.map(|h| view! { <p class="hint" id=format!("{id}-hint")>{h}</p> })}
+            <FieldError id=id error=error.clone()/>
+            <input type="password" id=id name=id autocomplete=autocomplete aria-describedby=described aria-invalid=invalid/>
+        </div>
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod components;
 pub mod csp;
+pub mod officer;
 pub mod post;
 pub mod routes;
 #[cfg(feature = "ssr")]
@@ -60,8 +61,18 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/confirm/:token") view=routes::links::Confirm ssr=SsrMode::Async/>
                     <Route path=path!("/withdraw/:token") view=routes::links::Withdraw ssr=SsrMode::Async/>
                     <Route path=path!("/receipt") view=routes::receipt::ReceiptPage/>
-                    <Route path=path!("/officer") view=routes::officer::OfficerList ssr=SsrMode::Async/>
-                    <Route path=path!("/officer/petitions/:id") view=routes::officer::OfficerPetitionPage ssr=SsrMode::Async/>
+                    <Route path=path!("/officer") view=routes::officer::petitions::OfficerList ssr=SsrMode::Async/>
+                    <Route path=path!("/officer/petitions/:id") view=routes::officer::petitions::OfficerPetitionPage ssr=SsrMode::Async/>
+                    <Route path=path!("/officer/petitions/:id/signatures") view=routes::officer::signatures::Signatures ssr=SsrMode::Async/>
+                    <Route path=path!("/officer/sign-in") view=routes::officer::sign_in::SignIn/>
+                    <Route path=path!("/officer/sign-in/code") view=routes::officer::sign_in::SignInCode/>
+                    <Route path=path!("/officer/forgot-password") view=routes::officer::sign_in::ForgotPassword/>
+                    <Route path=path!("/officer/set-up/:token") view=routes::officer::set_up::SetUp ssr=SsrMode::Async/>
+                    <Route path=path!("/officer/reset/:token") view=routes::officer::set_up::ResetPassword ssr=SsrMode::Async/>
+                    <Route path=path!("/officer/account") view=routes::officer::account::Account ssr=SsrMode::Async/>
+                    <Route path=path!("/officer/accounts") view=routes::officer::accounts::Accounts ssr=SsrMode::Async/>
+                    <Route path=path!("/officer/audit") view=routes::officer::audit::Audit ssr=SsrMode::Async/>
+                    <Route path=path!("/officer/check") view=routes::officer::check::CheckPage/>
                 </Routes>
             </main>
             <footer class="site">

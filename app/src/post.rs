@@ -137,6 +137,7 @@ pub enum PostResult {
     Confirm(Confirmed),
     Withdraw(Withdrawn),
     Receipt(ReceiptChecked),
+    Officer(crate::officer::OfficerPosted),
 }
 
 /// What checking a receipt against the transparency log found.

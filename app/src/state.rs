@@ -9,4 +9,6 @@ pub struct AppState {
     pub db: Db,
     pub secrets: Secrets,
     pub mailing: Mailing,
+    /// How long officers' sessions last.
+    pub officer_sessions: petition_store::officers::SessionPolicy,
 }

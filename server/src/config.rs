@@ -33,6 +33,8 @@ pub struct Config {
     pub log_origin: String,
     pub log_key_file: PathBuf,
     pub tally_key_file: PathBuf,
+    /// How long officers' sessions last, idle and in all.
+    pub officer_sessions: petition_store::officers::SessionPolicy,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -65,7 +67,12 @@ impl Config {
         if !petition_tlog::note::valid_key_name(&log_origin) || log_origin.contains("://") {
             return Err(format!("LOG_ORIGIN must be a URL without its scheme, such as petitions.example.gov.uk/log (got {log_origin:?})"));
         }
+        let officer_sessions = petition_store::officers::SessionPolicy {
+            idle: i64::from(number("OFFICER_IDLE_MINUTES", 30)?) * 60,
+            lifetime: i64::from(number("OFFICER_SESSION_HOURS", 12)?) * 3600,
+        };
         Ok(Config {
+            officer_sessions,
             log_origin,
             log_key_file: var("LOG_KEY_FILE").map(PathBuf::from).unwrap_or_else(|| "data/log.key".into()),
             tally_key_file: var("TALLY_KEY_FILE").map(PathBuf::from).unwrap_or_else(|| "data/tally.key".into()),

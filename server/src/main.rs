@@ -6,6 +6,7 @@
 //! petitions import <kind> <file>    import reference data: areas, electorates, postcodes,
 //!                                   gazetteer, register, verification-numbers
 //! petitions officer <action> ...    pause, resume, strike, reinstate, approve, recount
+//! petitions officer-account ...     add (the first admin), list, set-up-again, disable
 //! petitions keys                    make the transparency log's signing keys
 //! ```
 
@@ -13,6 +14,7 @@ mod clients;
 mod config;
 mod mailer;
 mod officer;
+mod officer_web;
 mod scheduler;
 mod serve;
 mod transparency;
@@ -38,16 +40,22 @@ const USAGE: &str = "usage:
   petitions import <kind> <file>    import reference data; kind is one of
                                     areas, electorates, postcodes, gazetteer, register, verification-numbers
   petitions officer pause <petition> <reason...>     pause collection (the deadline moves on while paused)
-  petitions officer resume <petition>                resume collection
-  petitions officer strike <signature> <reason>      strike a signature; reason is one of
+  petitions officer resume <petition> [note...]      resume collection
+  petitions officer strike <signature> <reason> [note...]   strike a signature; reason is one of
                                     duplicate, not-eligible, outside-window, fraud, correction
-  petitions officer reinstate <signature>            undo a strike
-  petitions officer approve <signature>              accept a signature that could not be matched
+  petitions officer reinstate <signature> [note...]  undo a strike
+  petitions officer approve <signature> [note...]    accept a signature that could not be matched
   petitions officer recount <petition>               recount from the signature rows and compare
+  petitions officer-account add <email> --role admin|officer|viewer
+                                    make an account and print its one-time set-up link
+  petitions officer-account list                     list the accounts
+  petitions officer-account set-up-again <email> [reason...]   clear its password and authenticator
+                                    and print a new set-up link (a lost phone)
+  petitions officer-account disable <email> [reason...]        disable it and end its sessions
   petitions keys                    make the log and tally signing keys (LOG_KEY_FILE, TALLY_KEY_FILE)
                                     and print the verifier keys to publish
 settings (environment): DATABASE_URL, PUBLIC_URL, SITE_ADDR, SMTP_URL, MAIL_FROM, MAIL_DIR, SECRET_FILE,
-  OFFICER_EMAIL, LOG_ORIGIN, LOG_KEY_FILE, TALLY_KEY_FILE, SIGN_PER_IP_PER_MINUTE, SIGN_PER_EMAIL_PER_HOUR, NON_LOCAL_MARKERS (see README.md)";
+  OFFICER_EMAIL, OFFICER_IDLE_MINUTES, OFFICER_SESSION_HOURS, LOG_ORIGIN, LOG_KEY_FILE, TALLY_KEY_FILE, SIGN_PER_IP_PER_MINUTE, SIGN_PER_EMAIL_PER_HOUR, NON_LOCAL_MARKERS (see README.md)";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -66,6 +74,7 @@ async fn main() -> ExitCode {
         ["demo-electors", n] => n.parse().map_err(|_| format!("not a number: {n}")).and_then(demo_electors),
         ["import", kind, file] => import_file(kind, file).await,
         ["officer", rest @ ..] => officer::run(rest).await,
+        ["officer-account", rest @ ..] => officer::accounts(rest).await,
         ["keys"] => make_keys(),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
@@ -269,7 +278,7 @@ async fn serve(with_demo: bool) -> Result<(), String> {
         .site_addr(cfg.site_addr)
         .build();
     let db_for_log = db.clone();
-    let state = AppState { db, secrets, mailing: cfg.mailing() };
+    let state = AppState { db, secrets, mailing: cfg.mailing(), officer_sessions: cfg.officer_sessions };
     let addr = cfg.site_addr;
     // Signatures, and confirmations, that arrive together are committed together (group commit).
     let groups = web::Groups {

@@ -1,7 +1,12 @@
-//! `petitions officer ...`: what electoral officers do, from the command line until the officer
-//! pages have forms.
+//! `petitions officer ...` and `petitions officer-account ...`: what officers do in the browser,
+//! for scripts, through the same store functions as the forms, audited as the command line.
 
 use petition_core::engine::{Event, StrikeReason};
+use petition_core::officer::Role;
+use petition_core::text::Email;
+use petition_store::audit::Actor;
+use petition_store::lifecycle::ByOfficer;
+use petition_store::officers::accounts;
 use petition_store::signatures::{self, SignatureChange};
 use petition_store::{counts, lifecycle, StoreError};
 
@@ -36,21 +41,20 @@ pub async fn run(args: &[&str]) -> Result<(), String> {
         StoreError::Refused(r) => format!("refused: {r}"),
         other => other.to_string(),
     };
+    let actor = Actor::command_line();
     match args {
         ["pause", id, reason @ ..] if !reason.is_empty() => {
-            print(
-                &lifecycle::pause(&db, &m, number(id, "the petition")?, now, &reason.join(" "))
-                    .await
-                    .map_err(refused)?,
-            );
+            let by = ByOfficer { actor: &actor, reason: &reason.join(" ") };
+            print(&lifecycle::pause(&db, &m, number(id, "the petition")?, now, &by).await.map_err(refused)?);
         }
         ["pause", _] => {
             return Err("give a reason for the pause, for example: petitions officer pause 3 polling day".into())
         }
-        ["resume", id] => {
-            print(&lifecycle::resume(&db, &m, number(id, "the petition")?, now, "").await.map_err(refused)?);
+        ["resume", id, note @ ..] => {
+            let by = ByOfficer { actor: &actor, reason: &note.join(" ") };
+            print(&lifecycle::resume(&db, &m, number(id, "the petition")?, now, &by).await.map_err(refused)?);
         }
-        ["strike", sig, reason] => {
+        ["strike", sig, reason, note @ ..] => {
             let reason = StrikeReason::parse(reason).filter(|r| *r != StrikeReason::Withdrawn).ok_or_else(|| {
                 let codes: Vec<&str> = StrikeReason::for_officers().map(|r| r.code()).collect();
                 format!("the reason must be one of {}", codes.join(", "))
@@ -60,21 +64,25 @@ pub async fn run(args: &[&str]) -> Result<(), String> {
                 &m,
                 number(sig, "the signature")?,
                 SignatureChange::Strike(reason),
+                &actor,
+                &note.join(" "),
                 now,
             )
             .await
             .map_err(|e| e.to_string())?;
             print(&e);
         }
-        ["reinstate", sig] => {
+        ["reinstate", sig, note @ ..] => {
+            let sig = number(sig, "the signature")?;
             let e =
-                signatures::change_signature(&db, &m, number(sig, "the signature")?, SignatureChange::Reinstate, now)
+                signatures::change_signature(&db, &m, sig, SignatureChange::Reinstate, &actor, &note.join(" "), now)
                     .await
                     .map_err(|e| e.to_string())?;
             print(&e);
         }
-        ["approve", sig] => {
-            let e = signatures::change_signature(&db, &m, number(sig, "the signature")?, SignatureChange::Approve, now)
+        ["approve", sig, note @ ..] => {
+            let sig = number(sig, "the signature")?;
+            let e = signatures::change_signature(&db, &m, sig, SignatureChange::Approve, &actor, &note.join(" "), now)
                 .await
                 .map_err(|e| e.to_string())?;
             print(&e);
@@ -96,6 +104,61 @@ pub async fn run(args: &[&str]) -> Result<(), String> {
             println!("the counters agree with the recount");
         }
         _ => return Err(format!("unknown officer command; {usage}")),
+    }
+    Ok(())
+}
+
+/// `petitions officer-account ...`: the first admin, and account repairs when no admin can sign in.
+pub async fn accounts(args: &[&str]) -> Result<(), String> {
+    let cfg = Config::from_env()?;
+    let db = crate::connect(&cfg).await?;
+    let m = cfg.mailing();
+    let now = petition_store::now();
+    let actor = Actor::command_line();
+    let find = |email: &str| {
+        let db = db.clone();
+        let email = email.to_string();
+        async move {
+            let mut conn = db.pool.acquire().await.map_err(|e| e.to_string())?;
+            accounts::by_email(&mut conn, &email)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or(format!("there is no account for {email}"))
+        }
+    };
+    match args {
+        ["add", email, "--role", role] | ["add", "--role", role, email] => {
+            let email = Email::parse(email).map_err(|e| format!("{email}: {e}"))?;
+            let role = Role::parse(role).ok_or("the role must be admin, officer or viewer")?;
+            let (a, path) =
+                accounts::create(&db, &m, &actor, &email, role, false, now).await.map_err(|e| e.to_string())?;
+            println!("made the {} account {}; its holder sets it up within 7 days, once, at:", role.code(), a.email);
+            println!("{}{path}", cfg.public_url);
+        }
+        ["list"] => {
+            for a in accounts::list(&db).await.map_err(|e| e.to_string())? {
+                let state = match (a.disabled_at, a.set_up_at) {
+                    (Some(_), _) => "disabled",
+                    (None, Some(_)) => "set up",
+                    (None, None) => "waiting to be set up",
+                };
+                println!("{} {} ({state})", a.email, a.role.code());
+            }
+        }
+        ["set-up-again", email, reason @ ..] => {
+            let a = find(email).await?;
+            let path = accounts::reissue_set_up(&db, &m, &actor, a.id, &reason.join(" "), now)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("{} must set the account up again, within 7 days, at:", a.email);
+            println!("{}{path}", cfg.public_url);
+        }
+        ["disable", email, reason @ ..] => {
+            let a = find(email).await?;
+            accounts::disable(&db, &actor, a.id, &reason.join(" "), now).await.map_err(|e| e.to_string())?;
+            println!("disabled {}; its sessions are ended", a.email);
+        }
+        _ => return Err("unknown officer-account command; see `petitions help`".into()),
     }
     Ok(())
 }

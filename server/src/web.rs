@@ -114,7 +114,12 @@ pub fn router(shared: S, log: Router) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .layer(DefaultBodyLimit::max(16 * 1024))
         .with_state(shared.clone());
-    forms.merge(log).merge(pages).layer(middleware::from_fn_with_state(shared.clone(), guard))
+    forms
+        .merge(crate::officer_web::routes(shared.clone()))
+        .merge(log)
+        .merge(pages)
+        .layer(middleware::from_fn_with_state(shared.clone(), crate::officer_web::gate))
+        .layer(middleware::from_fn_with_state(shared.clone(), guard))
 }
 
 /// Refuses cross-site form posts, sets safe headers, and logs without personal data.
@@ -204,7 +209,7 @@ fn cross_site(cfg: &Config, headers: &HeaderMap) -> bool {
     false
 }
 
-fn plain_page(status: StatusCode, title: &str, text: &str) -> Response {
+pub(crate) fn plain_page(status: StatusCode, title: &str, text: &str) -> Response {
     let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
     let html = format!(
         "<!DOCTYPE html><html lang=\"en-GB\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
@@ -217,8 +222,16 @@ fn plain_page(status: StatusCode, title: &str, text: &str) -> Response {
         .into_response()
 }
 
-/// Renders the Leptos page at `uri` with the result of a post in context.
-async fn render(s: &S, uri: &str, headers: &HeaderMap, result: PostResult, status: StatusCode) -> Response {
+/// Renders the Leptos page at `uri` with the result of a post in context, as seen by `who` (the
+/// signed-in officer, on officer pages).
+pub(crate) async fn render(
+    s: &S,
+    uri: &str,
+    headers: &HeaderMap,
+    who: Option<petition_store::audit::SignedIn>,
+    result: PostResult,
+    status: StatusCode,
+) -> Response {
     let state = s.state.clone();
     let handler = leptos_axum::render_app_async_with_context(
         move || {
@@ -236,7 +249,11 @@ async fn render(s: &S, uri: &str, headers: &HeaderMap, result: PostResult, statu
             req = req.header(name, v);
         }
     }
-    let mut res = handler(req.body(Body::empty()).expect("valid request")).await;
+    let mut req = req.body(Body::empty()).expect("valid request");
+    if let Some(w) = who {
+        req.extensions_mut().insert(w);
+    }
+    let mut res = handler(req).await;
     if res.status() == StatusCode::OK {
         *res.status_mut() = status;
     }
@@ -253,7 +270,7 @@ async fn sign_post(
     Form(fields): Form<HashMap<String, String>>,
 ) -> Response {
     let Ok(petition_id) = id.parse::<i64>() else {
-        return render(&s, uri.path(), &headers, PostResult::None, StatusCode::NOT_FOUND).await;
+        return render(&s, uri.path(), &headers, None, PostResult::None, StatusCode::NOT_FOUND).await;
     };
     let field = |k: &str| fields.get(k).cloned().unwrap_or_default();
     let page_uri = |pc: &str| format!("/petitions/{petition_id}/sign?postcode={}", pc.replace(' ', "+"));
@@ -261,11 +278,11 @@ async fn sign_post(
     let Ok(postcode) = Postcode::parse(&form.postcode) else {
         // Only a forged or damaged form lacks a valid postcode: start again at step 1.
         let uri = format!("/petitions/{petition_id}/sign?postcode={}", query_safe(&field("postcode")));
-        return render(&s, &uri, &headers, PostResult::None, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return render(&s, &uri, &headers, None, PostResult::None, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     // The form again, with what was typed and what is wrong with it.
     let form_uri = page_uri(postcode.as_str());
-    let again = |form: SignForm, status| render(&s, &form_uri, &headers, PostResult::Sign(form), status);
+    let again = |form: SignForm, status| render(&s, &form_uri, &headers, None, PostResult::Sign(form), status);
     if s.per_ip.check_key(&s.client(addr, &headers)).is_err() {
         form.errors.push((
             "sign-form".into(),
@@ -292,10 +309,11 @@ async fn sign_post(
             Redirect::to(&format!("/petitions/{petition_id}/signed")).into_response()
         }
         Err(SignError::NoSuchPetition) => {
-            render(&s, uri.path(), &headers, PostResult::None, StatusCode::NOT_FOUND).await
+            render(&s, uri.path(), &headers, None, PostResult::None, StatusCode::NOT_FOUND).await
         }
         Err(SignError::NotOpen | SignError::Paused) => {
-            render(&s, &page_uri(postcode.as_str()), &headers, PostResult::None, StatusCode::UNPROCESSABLE_ENTITY).await
+            render(&s, &page_uri(postcode.as_str()), &headers, None, PostResult::None, StatusCode::UNPROCESSABLE_ENTITY)
+                .await
         }
         Err(SignError::Store(e)) => {
             tracing::error!("signing failed: {e}");
@@ -307,8 +325,15 @@ async fn sign_post(
         }
         Err(e @ (SignError::AddressNotAtPostcode | SignError::OutsideArea(_) | SignError::UnknownPostcode)) => {
             form.errors.push(("address".into(), e.to_string()));
-            render(&s, &page_uri(postcode.as_str()), &headers, PostResult::Sign(form), StatusCode::UNPROCESSABLE_ENTITY)
-                .await
+            render(
+                &s,
+                &page_uri(postcode.as_str()),
+                &headers,
+                None,
+                PostResult::Sign(form),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
     }
 }
@@ -375,7 +400,7 @@ async fn confirm_post(State(s): State<S>, Path(token): Path<String>, headers: He
         }
     };
     let status = if c.kind == ConfirmKind::UnknownLink { StatusCode::NOT_FOUND } else { StatusCode::OK };
-    render(&s, uri.path(), &headers, PostResult::Confirm(c), status).await
+    render(&s, uri.path(), &headers, None, PostResult::Confirm(c), status).await
 }
 
 async fn withdraw_post(State(s): State<S>, Path(token): Path<String>, headers: HeaderMap, uri: Uri) -> Response {
@@ -409,7 +434,7 @@ async fn withdraw_post(State(s): State<S>, Path(token): Path<String>, headers: H
         }
     };
     let status = if w.kind == WithdrawKind::UnknownLink { StatusCode::NOT_FOUND } else { StatusCode::OK };
-    render(&s, uri.path(), &headers, PostResult::Withdraw(w), status).await
+    render(&s, uri.path(), &headers, None, PostResult::Withdraw(w), status).await
 }
 
 /// Checks a pasted receipt against the log: the proof the log publishes for it, verified with
@@ -435,7 +460,7 @@ async fn receipt_post(
     };
     let status =
         if matches!(verdict, ReceiptVerdict::Invalid(_)) { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    render(&s, uri.path(), &headers, PostResult::Receipt(ReceiptChecked { receipt: text, verdict }), status).await
+    render(&s, uri.path(), &headers, None, PostResult::Receipt(ReceiptChecked { receipt: text, verdict }), status).await
 }
 
 async fn check_receipt(s: &S, text: &str) -> Result<ReceiptVerdict, petition_store::StoreError> {

@@ -1,5 +1,6 @@
-//! The officer pages: plain and read-only for now. Every petition's state, the figures fixed when
-//! it opened, valid signatures per area, and its event history.
+//! The officer pages of petitions: every petition's state; and one petition's figures fixed when
+//! it opened, valid signatures per area, its event history and audit trail, with pausing and
+//! resuming for officers.
 
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
@@ -7,9 +8,13 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use petition_core::views::{OfficerPetition, Standing};
 
-use crate::api;
-use crate::components::thousands;
+use crate::components::{thousands, ErrorSummary};
+use crate::officer::api;
 use crate::routes::not_found::NotFound;
+use crate::routes::officer::audit::audit_table;
+use crate::routes::officer::nav::{may_act, OfficerNav};
+use crate::routes::officer::sign_in::posted;
+use leptos_router::hooks::use_query_map;
 
 fn standing_text(s: Standing) -> &'static str {
     match s {
@@ -41,8 +46,9 @@ pub fn OfficerList() -> impl IntoView {
     view! {
         <Title text="Officer view: petitions"/>
         <Meta name="robots" content="noindex"/>
+        <OfficerNav/>
         <h1>"Petitions: officer view"</h1>
-        <p>"Read-only. Counts are verified signatures that count toward each petition now."</p>
+        <p>"Counts are verified signatures that count toward each petition now."</p>
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match list.await {
@@ -86,23 +92,64 @@ pub fn OfficerPetitionPage() -> impl IntoView {
     let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok());
     let page = Resource::new(id, |id| async move {
         match id {
-            Some(id) => api::officer_petition(id).await,
+            Some(id) => api::officer_petition_page(id).await,
             None => Ok(None),
         }
     });
+    let act = may_act();
+    let posted = posted();
+    let done = use_query_map().read_untracked().get("done").map(|d| match d.as_str() {
+        "pause" => "Collection is paused.",
+        "resume" => "Collection has resumed.",
+        _ => "Done.",
+    });
     view! {
         <Meta name="robots" content="noindex"/>
+        <OfficerNav/>
+        {done.map(|d| view! { <div class="panel" role="status" data-testid="done"><p>{d}</p></div> })}
+        <ErrorSummary errors=posted.errors.clone()/>
         <p><A href="/officer">"All petitions"</A></p>
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Err(_) => view! { <p>"Sorry, there is a problem. Try again in a moment."</p> }.into_any(),
-                    Ok(None) => view! { <NotFound/> }.into_any(),
-                    Ok(Some(p)) => petition_view(p).into_any(),
-                }
-            })}
+            {move || {
+                let posted = posted.clone();
+                Suspend::new(async move {
+                    let may = act.await;
+                    match page.await {
+                        Err(_) => view! { <p>"Sorry, there is a problem. Try again in a moment."</p> }.into_any(),
+                        Ok(None) => view! { <NotFound/> }.into_any(),
+                        Ok(Some((p, trail))) => view! {
+                            {petition_view(p.clone())}
+                            {may.then(|| actions(&p, &posted))}
+                            <h2>"Audit trail"</h2>
+                            {if trail.is_empty() { view! { <p>"No officer has acted on this petition."</p> }.into_any() } else { audit_table(trail).into_any() }}
+                        }.into_any(),
+                    }
+                })
+            }}
         </Suspense>
     }
+}
+
+/// Pausing or resuming, for officers; each asks why and is checked before it is made.
+fn actions(p: &OfficerPetition, posted: &crate::officer::OfficerPosted) -> impl IntoView {
+    let open = matches!(p.standing, Standing::Collecting | Standing::Reached);
+    let (change, label, hint) = match p.standing {
+        Standing::Paused => ("resume", "Resume collection", "Why collection resumes"),
+        _ => ("pause", "Pause collection", "Why, for example: polling day, or an outage of the site"),
+    };
+    let shown = open || p.standing == Standing::Paused;
+    let error = posted.error(change);
+    shown.then(|| view! {
+        <h2>"Actions"</h2>
+        <form method="post" action=format!("/officer/petitions/{}/{change}", p.id)>
+            <div class=crate::components::field_class(&error)>
+                <label for=change>{hint}</label>
+                {error.clone().map(|e| view! { <p class="field-error"><span class="visually-hidden">"Error: "</span>{e}</p> })}
+                <input type="text" id=change name="reason" value=posted.value("reason")/>
+            </div>
+            <button type="submit" class="secondary">{label}"…"</button>
+        </form>
+    })
 }
 
 fn petition_view(p: OfficerPetition) -> impl IntoView {
@@ -147,6 +194,7 @@ fn petition_view(p: OfficerPetition) -> impl IntoView {
             <dt>"Struck"</dt><dd>{thousands(p.struck)}</dd>
         </dl>
         {check}
+        <p><a href=format!("/officer/petitions/{}/signatures", p.id)>"Signatures: names and addresses, to check and strike"</a></p>
         <h2>"Valid signatures by area"</h2>
         {if p.by_area.is_empty() {
             view! { <p>"None yet."</p> }.into_any()

@@ -1,0 +1,208 @@
+//! The officer pages' server functions. Every one checks the signed-in officer's role itself
+//! (the server's gate has checked it once already, by path); names start with `officer` (or
+//! `officer_admin`) so that the gate knows them.
+
+use leptos::prelude::*;
+use petition_core::officer::Role;
+use petition_core::views::{AuditEntry, OfficerPetition, SignerRow};
+use serde::{Deserialize, Serialize};
+
+/// Who is signed in, for the page's header.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub email: String,
+    pub role: Role,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionView {
+    pub id: i64,
+    pub device: String,
+    pub started: String,
+    pub last_seen: String,
+    pub ends: String,
+    pub this_one: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountView {
+    pub id: i64,
+    pub email: String,
+    pub role: Role,
+    pub state: String,
+    pub created: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetUpView {
+    pub email: String,
+    /// The TOTP secret, for typing into an app, in groups of four.
+    pub secret: String,
+    /// The `otpauth://` address as a QR code: an SVG image's `data:` URL.
+    pub qr: String,
+}
+
+#[cfg(feature = "ssr")]
+mod guard {
+    use leptos::prelude::*;
+    use petition_core::officer::Capability;
+    use petition_store::audit::SignedIn;
+
+    /// The signed-in officer, if their role has the capability.
+    pub fn officer(need: Capability) -> Result<SignedIn, ServerFnError> {
+        let who = use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<SignedIn>().cloned());
+        match who {
+            Some(w) if w.role.may(need) => Ok(w),
+            Some(_) => Err(ServerFnError::new("Your account's role does not include this.")),
+            None => Err(ServerFnError::new("Sign in to continue.")),
+        }
+    }
+
+    pub fn state() -> Result<crate::state::AppState, ServerFnError> {
+        use_context::<crate::state::AppState>().ok_or_else(|| ServerFnError::new("server state missing"))
+    }
+
+    pub fn internal(e: impl std::fmt::Display) -> ServerFnError {
+        tracing::error!("database error: {e}");
+        ServerFnError::new("Something went wrong on our side. Please try again in a moment.")
+    }
+
+    pub fn audit_view(r: petition_store::audit::AuditRow) -> petition_core::views::AuditEntry {
+        petition_core::views::AuditEntry {
+            id: r.id,
+            at: petition_store::time::moment_label(r.at),
+            actor: r.actor,
+            action: r.action,
+            petition_id: r.petition_id,
+            subject: r.subject,
+            reason: r.reason,
+            detail: r.detail,
+        }
+    }
+}
+
+#[server]
+pub async fn officer_me() -> Result<Me, ServerFnError> {
+    let w = guard::officer(petition_core::officer::Capability::Read)?;
+    Ok(Me { email: w.email, role: w.role })
+}
+
+#[server]
+pub async fn officer_petitions() -> Result<Vec<OfficerPetition>, ServerFnError> {
+    guard::officer(petition_core::officer::Capability::Read)?;
+    let st = guard::state()?;
+    petition_store::read::officer::petitions(&st.db, petition_store::now()).await.map_err(guard::internal)
+}
+
+#[server]
+pub async fn officer_petition_page(id: i64) -> Result<Option<(OfficerPetition, Vec<AuditEntry>)>, ServerFnError> {
+    guard::officer(petition_core::officer::Capability::Read)?;
+    let st = guard::state()?;
+    let Some(p) =
+        petition_store::read::officer::petition(&st.db, id, petition_store::now()).await.map_err(guard::internal)?
+    else {
+        return Ok(None);
+    };
+    let search = petition_store::audit::Search { petition_id: Some(id), ..Default::default() };
+    let trail = petition_store::audit::search(&st.db, &search).await.map_err(guard::internal)?;
+    Ok(Some((p, trail.into_iter().map(guard::audit_view).collect())))
+}
+
+#[server]
+pub async fn officer_signers(id: i64, show: String, text: String, page: i64) -> Result<Vec<SignerRow>, ServerFnError> {
+    guard::officer(petition_core::officer::Capability::Read)?;
+    let st = guard::state()?;
+    let filter = petition_store::read::signers::Filter { show, text: text.chars().take(100).collect(), page };
+    petition_store::read::signers::signers(&st.db, id, &filter).await.map_err(guard::internal)
+}
+
+#[server]
+pub async fn officer_sessions() -> Result<Vec<SessionView>, ServerFnError> {
+    use petition_store::time::moment_label;
+    let w = guard::officer(petition_core::officer::Capability::Read)?;
+    let st = guard::state()?;
+    let rows =
+        petition_store::officers::sessions::list(&st.db, w.account_id, st.officer_sessions, petition_store::now())
+            .await
+            .map_err(guard::internal)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| SessionView {
+            id: r.id,
+            device: r.device,
+            started: moment_label(r.created_at),
+            last_seen: moment_label(r.last_seen_at),
+            ends: moment_label(r.ends_at),
+            this_one: r.id == w.session_id,
+        })
+        .collect())
+}
+
+#[server]
+pub async fn officer_admin_accounts() -> Result<Vec<AccountView>, ServerFnError> {
+    guard::officer(petition_core::officer::Capability::Administer)?;
+    let st = guard::state()?;
+    let all = petition_store::officers::accounts::list(&st.db).await.map_err(guard::internal)?;
+    Ok(all
+        .into_iter()
+        .map(|a| AccountView {
+            id: a.id,
+            state: match (a.disabled_at, a.set_up_at) {
+                (Some(_), _) => "Disabled".into(),
+                (None, Some(_)) => "Active".into(),
+                (None, None) => "Invited: not set up yet".into(),
+            },
+            email: a.email,
+            role: a.role,
+            created: petition_store::time::moment_label(a.created_at),
+        })
+        .collect())
+}
+
+#[server]
+pub async fn officer_admin_audit(
+    actor: String,
+    action: String,
+    petition: String,
+    before: Option<i64>,
+) -> Result<Vec<AuditEntry>, ServerFnError> {
+    guard::officer(petition_core::officer::Capability::Administer)?;
+    let st = guard::state()?;
+    let some = |s: String| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    let search = petition_store::audit::Search {
+        actor: some(actor),
+        action: some(action),
+        petition_id: petition.trim().parse().ok(),
+        before_id: before,
+        ..Default::default()
+    };
+    let rows = petition_store::audit::search(&st.db, &search).await.map_err(guard::internal)?;
+    Ok(rows.into_iter().map(guard::audit_view).collect())
+}
+
+/// The set-up page's secret and QR code, for a live set-up link (no sign-in: the link is it).
+#[server]
+pub async fn account_set_up(token: String) -> Result<Option<SetUpView>, ServerFnError> {
+    use base64::Engine;
+    let st = guard::state()?;
+    let Some((email, secret)) = petition_store::officers::accounts::set_up_page(&st.db, &token, petition_store::now())
+        .await
+        .map_err(guard::internal)?
+    else {
+        return Ok(None);
+    };
+    let url = petition_store::officers::totp::url(&secret, &email).unwrap_or_default();
+    let svg = qrcode::QrCode::new(url.as_bytes())
+        .map(|c| c.render::<qrcode::render::svg::Color>().min_dimensions(200, 200).build())
+        .map_err(guard::internal)?;
+    let qr = format!("data:image/svg+xml;base64,{}", base64::engine::general_purpose::STANDARD.encode(svg));
+    let grouped = secret.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>();
+    Ok(Some(SetUpView { email, secret: grouped.join(" "), qr }))
+}
+
+/// The email of the account a live reset link is for.
+#[server]
+pub async fn account_reset(token: String) -> Result<Option<String>, ServerFnError> {
+    let st = guard::state()?;
+    petition_store::officers::accounts::reset_page(&st.db, &token, petition_store::now()).await.map_err(guard::internal)
+}

@@ -1,0 +1,14 @@
+//! The officer pages, one file per route group. Every page here is behind the server's gate
+//! (`server/src/officer_web`), except signing in, setting an account up and resetting a password.
+
+pub mod account;
+pub mod accounts;
+pub mod audit;
+pub mod check;
+pub mod nav;
+pub mod petitions;
+pub mod set_up;
+pub mod sign_in;
+pub mod signatures;
+
+pub use signatures::strike_reason_label;

@@ -39,7 +39,7 @@ fn check_written(e: &Entry, u: &mut Unstructured) -> Result<()> {
 /// An entry of any kind with any valid fields.
 pub fn entry(u: &mut Unstructured) -> Result<Entry> {
     let id = ident(u)?;
-    Ok(match u.int_in_range(0..=4)? {
+    Ok(match u.int_in_range(0..=6)? {
         0 => Entry::Petition {
             id,
             area: ident(u)?,
@@ -53,6 +53,8 @@ pub fn entry(u: &mut Unstructured) -> Result<Entry> {
         1 => Entry::Sig { id, area: ident(u)?, at: u.arbitrary()?, commit: u.arbitrary()? },
         2 => Entry::Strike { id, target: u.arbitrary()?, reason: *u.choose(&Reason::ALL)? },
         3 => Entry::Reinstate { id, target: u.arbitrary()? },
+        4 => Entry::Pause { id, at: u.arbitrary()? },
+        5 => Entry::Resume { id, at: u.arbitrary()?, closes: u.arbitrary()? },
         _ => Entry::Close { id, at: u.arbitrary()? },
     })
 }

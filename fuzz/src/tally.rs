@@ -113,7 +113,7 @@ fn entry(u: &mut Unstructured, size: u64) -> Result<Entry> {
     let pick = |u: &mut Unstructured, from: &[&str]| -> Result<Ident> { Ok(Ident::parse(u.choose(from)?).unwrap()) };
     let id = pick(u, &["1", "2", "3"])?;
     let small = |u: &mut Unstructured| -> Result<u64> { u.int_in_range(0..=20) };
-    Ok(match u.int_in_range(0..=9)? {
+    Ok(match u.int_in_range(0..=11)? {
         0 | 1 => Entry::Petition {
             id,
             area: pick(u, &["E07000030", "E07000031"])?,
@@ -132,6 +132,9 @@ fn entry(u: &mut Unstructured, size: u64) -> Result<Entry> {
         },
         6 => Entry::Strike { id, target: u.int_in_range(0..=size)?, reason: *u.choose(&Reason::ALL)? },
         7 => Entry::Reinstate { id, target: u.int_in_range(0..=size)? },
+        // Few times and ends, so that resumes sometimes move the end by exactly the pause.
+        8 => Entry::Pause { id, at: small(u)? },
+        9 => Entry::Resume { id, at: small(u)?, closes: u.int_in_range(0..=40)? },
         _ => Entry::Close { id, at: small(u)? },
     })
 }

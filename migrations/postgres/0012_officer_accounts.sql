@@ -65,7 +65,7 @@ CREATE TABLE officer_audit (
     detail TEXT NOT NULL
 );
 CREATE INDEX officer_audit_petition ON officer_audit (petition_id, id);
--- dialect: begin (PostgreSQL)
+-- The dialects differ from here.
 CREATE FUNCTION officer_audit_append_only() RETURNS trigger AS $$
 BEGIN
     RAISE EXCEPTION 'the officer audit trail is append-only';
@@ -73,4 +73,4 @@ END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER officer_audit_no_change BEFORE UPDATE OR DELETE ON officer_audit
     FOR EACH ROW EXECUTE FUNCTION officer_audit_append_only();
--- dialect: end
+-- The dialects agree again from here.

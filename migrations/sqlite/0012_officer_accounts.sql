@@ -65,7 +65,7 @@ CREATE TABLE officer_audit (
     detail TEXT NOT NULL
 );
 CREATE INDEX officer_audit_petition ON officer_audit (petition_id, id);
--- dialect: begin (SQLite)
+-- The dialects differ from here.
 CREATE TRIGGER officer_audit_no_update BEFORE UPDATE ON officer_audit
 BEGIN
     SELECT RAISE(ABORT, 'the officer audit trail is append-only');
@@ -74,4 +74,4 @@ CREATE TRIGGER officer_audit_no_delete BEFORE DELETE ON officer_audit
 BEGIN
     SELECT RAISE(ABORT, 'the officer audit trail is append-only');
 END;
--- dialect: end
+-- The dialects agree again from here.

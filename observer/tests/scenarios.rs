@@ -262,3 +262,90 @@ fn a_receipt_is_counted_then_struck_then_counted_again_after_reinstatement() {
     std::fs::write(&path, bytes).unwrap();
     assert_eq!(check_receipt(&source, &keys(), &receipt).unwrap_err().exit_code(), 4);
 }
+
+fn sig_at(p: &str, n: u16, at: u64) -> Entry {
+    let mut r = [0u8; 32];
+    r[..2].copy_from_slice(&n.to_be_bytes());
+    Entry::Sig { id: id(p), area: id("E05009001"), at, commit: commitment(p, "E05009001", &r) }
+}
+
+/// Petition 7 (open 1000 to 2000) with four signatures, paused at 1500 and resumed at 1700: its
+/// window now ends at 2200.
+fn paused_and_resumed() -> Vec<String> {
+    let mut v = honest(4);
+    v.push(Entry::Pause { id: id("7"), at: 1500 }.encode());
+    v.push(sig_at("7", 50, 1499).encode());
+    v.push(Entry::Resume { id: id("7"), at: 1700, closes: 2200 }.encode());
+    v
+}
+
+/// The signed tally of petition 7 at `size`, its text only.
+fn tally_text(dir: &Path, size: usize) -> String {
+    let note = std::fs::read_to_string(dir.join(format!("tally/7/{size}"))).unwrap();
+    note.split("\n\n").next().unwrap().to_string() + "\n"
+}
+
+#[test]
+fn a_pause_and_resume_with_signatures_in_the_extension_pass() {
+    let (dir, state) = (temp("pause"), temp("pause-state"));
+    let mut entries = paused_and_resumed();
+    publish(&dir, &entries);
+    assert_eq!(run(&dir, &state), Ok(8));
+    assert!(tally_text(&dir, 8).contains("\nwindow 1000 2200\n"), "the note states the end in force");
+    // Confirmed after the old end and before the new one; then another pause, a signature after
+    // it in the window moved again, and the close at the new end.
+    entries.extend([sig_at("7", 60, 1700).encode(), sig_at("7", 61, 2000).encode()]);
+    entries.push(Entry::Pause { id: id("7"), at: 2100 }.encode());
+    entries.push(Entry::Resume { id: id("7"), at: 2150, closes: 2250 }.encode());
+    entries.push(sig_at("7", 62, 2249).encode());
+    entries.push(Entry::Close { id: id("7"), at: 2250 }.encode());
+    publish(&dir, &entries);
+    assert_eq!(run(&dir, &state), Ok(14));
+    let text = tally_text(&dir, 14);
+    assert!(text.contains("\nwindow 1000 2250\nstatus closed-reached\n* recorded 8 struck 0 valid 8\n"), "{text}");
+}
+
+#[test]
+fn signatures_inside_a_pause_and_resumes_that_move_the_end_wrongly_are_caught() {
+    for (name, bad) in [
+        ("sig-in-pause", sig_at("7", 60, 1600).encode()),
+        ("sig-at-pause", sig_at("7", 60, 1500).encode()),
+        ("sig-after-new-end", sig_at("7", 60, 2200).encode()),
+        ("resume-without-pause", Entry::Resume { id: id("7"), at: 1800, closes: 2300 }.encode()),
+        ("pause-before-resume", Entry::Pause { id: id("7"), at: 1699 }.encode()),
+    ] {
+        let (dir, state) = (temp(name), temp(&format!("{name}-state")));
+        let mut entries = paused_and_resumed();
+        entries.push(bad.clone());
+        publish(&dir, &entries);
+        let (code, ev) = run(&dir, &state).unwrap_err();
+        assert_eq!(code, 6, "{name}");
+        let offending = std::fs::read_to_string(ev.unwrap().join("offending-entries.txt")).unwrap();
+        assert!(offending.starts_with(&format!("8 {bad}")), "{name}: {offending}");
+    }
+    // A resume whose new end is not the old end plus the time paused, by a second either way.
+    for closes in [2199, 2201] {
+        let (dir, state) = (temp(&format!("closes-{closes}")), temp(&format!("closes-{closes}-state")));
+        let mut entries = paused_and_resumed();
+        entries[7] = Entry::Resume { id: id("7"), at: 1700, closes }.encode();
+        publish(&dir, &entries);
+        let (code, ev) = run(&dir, &state).unwrap_err();
+        assert_eq!(code, 6, "closes {closes}");
+        let offending = std::fs::read_to_string(ev.unwrap().join("offending-entries.txt")).unwrap();
+        assert!(offending.starts_with(&format!("7 {}", entries[7])), "{offending}");
+    }
+}
+
+#[test]
+fn a_tally_that_shows_the_old_end_after_a_resume_is_caught() {
+    let (dir, state) = (temp("old-end"), temp("old-end-state"));
+    publish(&dir, &paused_and_resumed());
+    let text = tally_text(&dir, 8);
+    let old = text.replace("\nwindow 1000 2200\n", "\nwindow 1000 2000\n");
+    assert_ne!(old, text);
+    std::fs::write(dir.join("tally/7/8"), sign(&old, &[&signers().1])).unwrap();
+    let (code, ev) = run(&dir, &state).unwrap_err();
+    assert_eq!(code, 7);
+    let recomputed = std::fs::read_to_string(ev.unwrap().join("tally-7-recomputed.txt")).unwrap();
+    assert!(recomputed.contains("\nwindow 1000 2200\n"), "{recomputed}");
+}

@@ -15,9 +15,14 @@ use petition_store::mail::Mailing;
 use petition_store::secrets::Secrets;
 use petition_store::signatures::attempts::DEFAULT_ATTEMPT_LIFETIME;
 use petition_store::signatures::{self, AddressChoice, SignRequest};
-use petition_store::transparency::{self, LogKeys};
+use petition_store::transparency::{self as log, LogKeys};
 use petition_store::Db;
+use petition_tlog::checkpoint::Checkpoint;
+use petition_tlog::merkle::Tree;
+use petition_tlog::note::Note;
 use petition_tlog::note::NoteSigner;
+use petition_tlog::tally::Replay;
+use petition_tlog::tile::{decode_bundle, Tile};
 use sqlx::Connection;
 use sqlx::Row;
 use std::collections::BTreeMap;
@@ -218,6 +223,44 @@ pub fn log_keys() -> LogKeys {
     LogKeys {
         origin: LOG_ORIGIN.into(),
         log: NoteSigner::from_seed(LOG_ORIGIN, [1; 32]).unwrap(),
-        tally: NoteSigner::from_seed(&transparency::tally_key_name(LOG_ORIGIN), [2; 32]).unwrap(),
+        tally: NoteSigner::from_seed(&log::tally_key_name(LOG_ORIGIN), [2; 32]).unwrap(),
     }
+}
+
+/// Everything an observer checks, from the published resources alone. Returns the replay.
+pub async fn observe(db: &Db, keys: &LogKeys) -> (Checkpoint, Replay) {
+    let note = log::checkpoint(db).await.unwrap().expect("a checkpoint is published");
+    let note = Note::parse(note.as_bytes()).unwrap();
+    note.verify_by(&keys.log.verifier()).expect("signed by the log key");
+    let cp = Checkpoint::parse(&note.text).unwrap();
+    assert_eq!(cp.origin, LOG_ORIGIN);
+    let mut tree = Tree::new();
+    let mut replay = Replay::new();
+    for t in Tile::all_at(0, cp.size) {
+        let bundle = log::tile(db, t, true).await.unwrap().unwrap_or_else(|| panic!("{} is served", t.entries_path()));
+        let entries = decode_bundle(&bundle).expect("a well-formed bundle");
+        assert_eq!(entries.len() as u64, t.width);
+        for e in entries {
+            tree.push_entry(e);
+            replay.apply_bytes(e);
+        }
+    }
+    assert_eq!(tree.root(), cp.root, "the entries hash to the signed root");
+    for t in Tile::all(cp.size) {
+        let served = log::tile(db, t, false).await.unwrap().unwrap_or_else(|| panic!("{} is served", t.path()));
+        assert_eq!(served, Tile::encode(&t.hashes_from(&tree)), "{}", t.path());
+    }
+    assert!(replay.violations().is_empty(), "{:?}", replay.violations());
+    for id in replay.petition_ids() {
+        let pid: i64 = id.as_str().parse().unwrap();
+        let text = log::tally(db, pid, None).await.unwrap().expect("a tally note per petition");
+        let note = Note::parse(text.as_bytes()).unwrap();
+        note.verify_by(&keys.tally.verifier()).expect("signed by the tally key");
+        assert_eq!(
+            note.text,
+            replay.tally(id, LOG_ORIGIN, &cp.root).unwrap().text(),
+            "the tally of petition {id} recomputes byte for byte"
+        );
+    }
+    (cp, replay)
 }

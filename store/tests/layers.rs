@@ -25,6 +25,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "mail::outbox",
             "transparency::queued",
             "transparency::freeze",
+            "transparency::pauses",
             "transparency::queue",
             "transparency::keys",
             "transparency::high_water",

@@ -5,64 +5,23 @@
 mod common;
 
 use chrono::{Duration, Utc};
-use common::{log_keys as keys, mailing, sign_all, signature_ids, world, TestDb};
+use common::{log_keys as keys, mailing, observe, sign_all, signature_ids, world, TestDb};
 use petition_core::engine::StrikeReason;
 use petition_core::AreaCode;
 use petition_store::demo;
 use petition_store::lifecycle::{open_petition, Policy};
 use petition_store::signatures::SignatureChange;
 use petition_store::signatures::{self, ConfirmOutcome, WithdrawOutcome};
-use petition_store::transparency::{self as log, LogKeys, Sequencer};
+use petition_store::transparency::{self as log, Sequencer};
 use petition_store::{counts, lifecycle, petitions};
 use petition_store::{Db, StoreError};
-use petition_tlog::checkpoint::{parse_hash, Checkpoint};
+use petition_tlog::checkpoint::parse_hash;
 use petition_tlog::merkle::{verify_consistency, Tree};
-use petition_tlog::note::Note;
 use petition_tlog::proof::{verify_receipt, LogProof};
 use petition_tlog::receipt::Receipt;
-use petition_tlog::tally::Replay;
-use petition_tlog::tile::{decode_bundle, Tile};
 use sqlx::Row;
 
 use common::LOG_ORIGIN as ORIGIN;
-
-/// Everything an observer checks, from the published resources alone. Returns the replay.
-async fn observe(db: &Db, keys: &LogKeys) -> (Checkpoint, Replay) {
-    let note = log::checkpoint(db).await.unwrap().expect("a checkpoint is published");
-    let note = Note::parse(note.as_bytes()).unwrap();
-    note.verify_by(&keys.log.verifier()).expect("signed by the log key");
-    let cp = Checkpoint::parse(&note.text).unwrap();
-    assert_eq!(cp.origin, ORIGIN);
-    let mut tree = Tree::new();
-    let mut replay = Replay::new();
-    for t in Tile::all_at(0, cp.size) {
-        let bundle = log::tile(db, t, true).await.unwrap().unwrap_or_else(|| panic!("{} is served", t.entries_path()));
-        let entries = decode_bundle(&bundle).expect("a well-formed bundle");
-        assert_eq!(entries.len() as u64, t.width);
-        for e in entries {
-            tree.push_entry(e);
-            replay.apply_bytes(e);
-        }
-    }
-    assert_eq!(tree.root(), cp.root, "the entries hash to the signed root");
-    for t in Tile::all(cp.size) {
-        let served = log::tile(db, t, false).await.unwrap().unwrap_or_else(|| panic!("{} is served", t.path()));
-        assert_eq!(served, Tile::encode(&t.hashes_from(&tree)), "{}", t.path());
-    }
-    assert!(replay.violations().is_empty(), "{:?}", replay.violations());
-    for id in replay.petition_ids() {
-        let pid: i64 = id.as_str().parse().unwrap();
-        let text = log::tally(db, pid, None).await.unwrap().expect("a tally note per petition");
-        let note = Note::parse(text.as_bytes()).unwrap();
-        note.verify_by(&keys.tally.verifier()).expect("signed by the tally key");
-        assert_eq!(
-            note.text,
-            replay.tally(id, ORIGIN, &cp.root).unwrap().text(),
-            "the tally of petition {id} recomputes byte for byte"
-        );
-    }
-    (cp, replay)
-}
 
 fn receipt_commit(r: &Receipt) -> [u8; 32] {
     petition_tlog::entry::commitment(&r.petition_id, &r.area, &r.r.0)

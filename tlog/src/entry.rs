@@ -1,6 +1,6 @@
-//! The log's entries (`petition/v1`, `sig/v1`, `strike/v1`, `reinstate/v1`, `close/v1`): one line
-//! of printable ASCII, fields in a fixed order, parsed strictly so that every entry re-serialises
-//! to exactly the bytes it was read from.
+//! The log's entries (`petition/v1`, `sig/v1`, `strike/v1`, `reinstate/v1`, `pause/v1`,
+//! `resume/v1`, `close/v1`): one line of printable ASCII, fields in a fixed order, parsed strictly
+//! so that every entry re-serialises to exactly the bytes it was read from.
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
@@ -103,6 +103,17 @@ pub enum Entry {
         id: Ident,
         target: u64,
     },
+    /// Collection paused at `at`.
+    Pause {
+        id: Ident,
+        at: u64,
+    },
+    /// Collection resumed at `at`; `closes` is the window's new end.
+    Resume {
+        id: Ident,
+        at: u64,
+        closes: u64,
+    },
     Close {
         id: Ident,
         at: u64,
@@ -143,6 +154,8 @@ impl Entry {
             | Entry::Sig { id, .. }
             | Entry::Strike { id, .. }
             | Entry::Reinstate { id, .. }
+            | Entry::Pause { id, .. }
+            | Entry::Resume { id, .. }
             | Entry::Close { id, .. } => id,
         }
     }
@@ -153,6 +166,8 @@ impl Entry {
             Entry::Sig { .. } => "sig/v1",
             Entry::Strike { .. } => "strike/v1",
             Entry::Reinstate { .. } => "reinstate/v1",
+            Entry::Pause { .. } => "pause/v1",
+            Entry::Resume { .. } => "resume/v1",
             Entry::Close { .. } => "close/v1",
         }
     }
@@ -167,6 +182,8 @@ impl Entry {
             Entry::Sig { id, area, at, commit } => format!("sig/v1 id={id} area={area} at={at} commit={}", B64.encode(commit)),
             Entry::Strike { id, target, reason } => format!("strike/v1 id={id} target={target} reason={}", reason.code()),
             Entry::Reinstate { id, target } => format!("reinstate/v1 id={id} target={target}"),
+            Entry::Pause { id, at } => format!("pause/v1 id={id} at={at}"),
+            Entry::Resume { id, at, closes } => format!("resume/v1 id={id} at={at} closes={closes}"),
             Entry::Close { id, at } => format!("close/v1 id={id} at={at}"),
         }
     }
@@ -190,6 +207,8 @@ impl Entry {
             "sig/v1" => &["id", "area", "at", "commit"],
             "strike/v1" => &["id", "target", "reason"],
             "reinstate/v1" => &["id", "target"],
+            "pause/v1" => &["id", "at"],
+            "resume/v1" => &["id", "at", "closes"],
             "close/v1" => &["id", "at"],
             _ => return err(format!("unknown entry kind {kind:?}")),
         };
@@ -232,6 +251,8 @@ impl Entry {
                 reason: Reason::parse(values[2]).ok_or(FormatError(format!("unknown reason {:?}", values[2])))?,
             },
             "reinstate/v1" => Entry::Reinstate { id: ident(0)?, target: number(1)? },
+            "pause/v1" => Entry::Pause { id: ident(0)?, at: number(1)? },
+            "resume/v1" => Entry::Resume { id: ident(0)?, at: number(1)?, closes: number(2)? },
             _ => Entry::Close { id: ident(0)?, at: number(1)? },
         };
         if entry.encode().as_bytes() != bytes {

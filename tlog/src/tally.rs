@@ -3,6 +3,8 @@
 //! [`Replay`] takes entries in log order. An entry that breaks a rule is recorded as a
 //! [`Violation`] and changes nothing; the others update the per-petition counts from which
 //! [`Tally`] notes are written (by the office) and recomputed (by observers) byte for byte.
+//! Pauses and resumes move a petition's window (see `window`), and a note states the window's end
+//! in force.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
@@ -10,6 +12,9 @@ use std::fmt;
 use crate::checkpoint::{err, hash_b64, parse_hash, parse_u64, FormatError};
 use crate::entry::{Entry, Ident, Percent};
 use crate::merkle::Hash;
+
+mod window;
+use window::Window;
 
 /// Which rule an entry breaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -24,8 +29,10 @@ pub enum Rule {
     UnknownPetition,
     /// A `sig/v1` after the petition's `close/v1`.
     SignatureAfterClose,
-    /// A `sig/v1` whose time is outside `[opens, closes)`.
+    /// A `sig/v1` whose time is outside `[opens, end in force)`.
     SignatureOutsideWindow,
+    /// A `sig/v1` dated at or after the pause in force, or inside an earlier pause.
+    SignatureWhilePaused,
     /// A `sig/v1` whose commit appeared earlier in the log.
     CommitReused,
     /// A `strike/v1` or `reinstate/v1` whose target is not an earlier `sig/v1` of the same petition.
@@ -36,6 +43,20 @@ pub enum Rule {
     NotStruck,
     /// A second `close/v1`, or one dated before the petition opened.
     BadClose,
+    /// A `close/v1` while collection is paused.
+    CloseWhilePaused,
+    /// A `pause/v1` while collection is already paused.
+    AlreadyPaused,
+    /// A `pause/v1` after the petition's `close/v1`.
+    PauseAfterClose,
+    /// A `pause/v1` dated before the opening, at or after the end in force, or before the last resume.
+    PauseOutsideWindow,
+    /// A `resume/v1` while collection is not paused.
+    ResumeWithoutPause,
+    /// A `resume/v1` dated before the pause it ends.
+    ResumeBeforePause,
+    /// A `resume/v1` whose `closes` is not the end in force plus the time paused.
+    ResumeClosesWrong,
 }
 
 impl Rule {
@@ -47,6 +68,7 @@ impl Rule {
             Rule::UnknownPetition => "an entry for a petition that was never opened in the log",
             Rule::SignatureAfterClose => "a signature after the petition closed",
             Rule::SignatureOutsideWindow => "a signature dated outside the petition's window",
+            Rule::SignatureWhilePaused => "a signature dated while collection was paused",
             Rule::CommitReused => "a signature commit that appeared before",
             Rule::TargetNotASignature => {
                 "a strike or reinstatement whose target is not an earlier signature of that petition"
@@ -54,6 +76,15 @@ impl Rule {
             Rule::AlreadyStruck => "a strike of a signature that is already struck",
             Rule::NotStruck => "a reinstatement of a signature that is not struck",
             Rule::BadClose => "a second close, or a close before the petition opened",
+            Rule::CloseWhilePaused => "a close while collection is paused",
+            Rule::AlreadyPaused => "a pause while collection is already paused",
+            Rule::PauseAfterClose => "a pause after the petition closed",
+            Rule::PauseOutsideWindow => {
+                "a pause dated before the opening, at or after the end of the window, or before the last resume"
+            }
+            Rule::ResumeWithoutPause => "a resume while collection is not paused",
+            Rule::ResumeBeforePause => "a resume dated before its pause",
+            Rule::ResumeClosesWrong => "a resume whose new end is not the old end plus the time paused",
         }
     }
 }
@@ -83,10 +114,13 @@ impl Counts {
     }
 }
 
+/// A petition's terms, as a tally note states them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Terms {
     pub area: Ident,
     pub opens: u64,
+    /// The end in force: the `closes` of the petition's latest `resume/v1`, or else of its
+    /// `petition/v1` (what the note's `window` line gives).
     pub closes: u64,
     pub electorate: u64,
     pub percent: Percent,
@@ -96,7 +130,9 @@ pub struct Terms {
 #[derive(Clone, Debug)]
 struct Petition {
     id: Ident,
+    /// As the `petition/v1` fixed them; the window's end in force is `window.end`.
     terms: Terms,
+    window: Window,
     closed: Option<u64>,
     areas: HashMap<u32, Counts>,
 }
@@ -165,15 +201,13 @@ impl Replay {
             (Entry::Sig { at, commit, .. }, Some(p)) => {
                 if let Some(c) = p.closed {
                     Err((Rule::SignatureAfterClose, format!("closed at {c}")))
-                } else if *at < p.terms.opens || *at >= p.terms.closes {
-                    Err((
-                        Rule::SignatureOutsideWindow,
-                        format!("at {at}, window [{}, {})", p.terms.opens, p.terms.closes),
-                    ))
-                } else if self.commits.contains(commit) {
-                    Err((Rule::CommitReused, hash_b64(commit)))
                 } else {
-                    Ok(())
+                    p.window.check_sig(*at)?;
+                    if self.commits.contains(commit) {
+                        Err((Rule::CommitReused, hash_b64(commit)))
+                    } else {
+                        Ok(())
+                    }
                 }
             }
             (Entry::Strike { target, .. }, Some(_)) => match self.sigs.get(target) {
@@ -188,11 +222,18 @@ impl Replay {
                 Some(s) if Some(s.petition) == pid => Ok(()),
                 _ => Err((Rule::TargetNotASignature, format!("target {target}"))),
             },
+            (Entry::Pause { at, .. }, Some(p)) => match p.closed {
+                Some(c) => Err((Rule::PauseAfterClose, format!("closed at {c}"))),
+                None => p.window.check_pause(*at),
+            },
+            // A closed petition is never paused (a close is refused while it is), so a resume
+            // after the close is one without a pause.
+            (Entry::Resume { at, closes, .. }, Some(p)) => p.window.check_resume(*at, *closes),
             (Entry::Close { at, .. }, Some(p)) => {
                 if p.closed.is_some() || *at < p.terms.opens {
                     Err((Rule::BadClose, format!("at {at}")))
                 } else {
-                    Ok(())
+                    p.window.check_close()
                 }
             }
         }
@@ -220,6 +261,7 @@ impl Replay {
                         percent: *percent,
                         required: *required,
                     },
+                    window: Window::new(*opens, *closes),
                     closed: None,
                     areas: HashMap::new(),
                 });
@@ -242,6 +284,12 @@ impl Replay {
                 } else {
                     c.struck -= 1;
                 }
+            }
+            Entry::Pause { at, .. } => {
+                self.petitions[pid.expect("checked") as usize].window.pause(*at);
+            }
+            Entry::Resume { at, closes, .. } => {
+                self.petitions[pid.expect("checked") as usize].window.resume(*at, *closes);
             }
             Entry::Close { at, .. } => {
                 self.petitions[pid.expect("checked") as usize].closed = Some(*at);
@@ -297,7 +345,7 @@ impl Replay {
             size: self.size,
             root: *root,
             petition: id.clone(),
-            terms: p.terms.clone(),
+            terms: Terms { closes: p.window.end, ..p.terms.clone() },
             status,
             total,
             areas,
@@ -456,6 +504,11 @@ impl Tally {
                 total.valid(),
                 terms.required
             ));
+        }
+        // No log gives a window that ends before it opens: a `petition/v1` with an empty window
+        // breaks a rule, and a resume only moves the end later.
+        if opens >= closes {
+            return err(format!("the window [{opens}, {closes}) is empty"));
         }
         let tally =
             Tally { origin, size, root, petition, terms: Terms { opens, closes, ..terms }, status, total, areas };

@@ -32,6 +32,16 @@ pub(crate) async fn record(conn: &mut AnyConnection, petition_id: i64, e: &Event
     Ok(())
 }
 
+/// When collection of a petition last resumed, if it ever did.
+pub(crate) async fn last_resumed(conn: &mut AnyConnection, petition_id: i64) -> Result<Option<i64>> {
+    let r = sqlx::query("SELECT MAX(at) FROM petition_events WHERE petition_id = $1 AND kind = $2")
+        .bind(petition_id)
+        .bind(EventKind::Resumed.name())
+        .fetch_one(conn)
+        .await?;
+    Ok(r.try_get(0)?)
+}
+
 /// A recorded event, as read back.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Recorded {

@@ -60,8 +60,13 @@ async fn write_step(
     for e in &step.events {
         let note = if matches!(e.kind, EventKind::Paused | EventKind::Resumed) { note } else { "" };
         record(conn, p.id, e, note, now).await?;
-        if matches!(e.kind, EventKind::ClosedReached | EventKind::ClosedNotReached) {
-            queue(conn, p.id, Queued::Close, now).await?;
+        // The log's entry goes in the same transaction as the event (its figures are read from
+        // the row just written); a pause or resume is dated as its event is.
+        match e.kind {
+            EventKind::ClosedReached | EventKind::ClosedNotReached => queue(conn, p.id, Queued::Close, now).await?,
+            EventKind::Paused => queue(conn, p.id, Queued::Pause, e.at).await?,
+            EventKind::Resumed => queue(conn, p.id, Queued::Resume, e.at).await?,
+            _ => {}
         }
         if e.kind == EventKind::ThresholdReached {
             if let Some(to) = &mailing.officer_email {

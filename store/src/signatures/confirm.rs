@@ -25,6 +25,7 @@ use crate::counts::{signature_status, Deltas};
 use crate::db::{values_list, Db, ROWS_PER_STATEMENT};
 use crate::error::{Result, StoreError};
 use crate::group::{Commit, Grouper};
+use crate::lifecycle::events::last_resumed;
 use crate::lifecycle::settle::settle_after_commit;
 use crate::mail::links::Mailing;
 use crate::mail::outbox::{enqueue_all, Mail};
@@ -456,10 +457,20 @@ async fn write_group(db: &Db, mailing: &Mailing, group: &[&Pending]) -> Result<V
         // Under the shared hold no close, pause or resume can slip in before the commit, so the
         // engine's answer read now holds for the whole transaction.
         if let Some(p) = petitions::load(&mut tx, id).await? {
-            accepting.insert(id, (p.terms, p.state));
+            // A link opened during a pause may reach its group only after the resume: the engine,
+            // which knows the state now but not when earlier pauses were, would accept it, and
+            // its `sig/v1` would be dated inside the pause, which the log refuses. So nothing
+            // dated before the last resume is written now; the signer is told collection is
+            // paused, and the same link works when opened again. (Never paused: no resume.)
+            let resumed = if p.state.paused_total > 0 { last_resumed(&mut tx, id).await? } else { None };
+            accepting.insert(id, (p.terms, p.state, resumed));
         }
     }
-    let accepts = |p: &Pending| accepting.get(&p.petition_id).is_some_and(|(terms, state)| terms.accepts(state, p.now));
+    let accepts = |p: &Pending| {
+        accepting
+            .get(&p.petition_id)
+            .is_some_and(|(terms, state, resumed)| terms.accepts(state, p.now) && resumed.is_none_or(|r| p.now >= r))
+    };
     let latest = group.iter().map(|p| p.now).max().unwrap_or_default();
     // Each attempt is claimed once, by the first of the group to confirm it, and only if its
     // petition accepts signatures at its moment and nobody confirmed it before. A link opened
@@ -561,7 +572,7 @@ async fn write_group(db: &Db, mailing: &Mailing, group: &[&Pending]) -> Result<V
                 signed.push(*p);
                 // Whether it counts is the engine's answer for the row as written, at its moment.
                 let facts = SignatureFacts::of(p.status(), Some(p.now), strike.is_some());
-                let counts = accepting.get(&p.petition_id).is_some_and(|(terms, state)| facts.counts(terms, state));
+                let counts = accepting.get(&p.petition_id).is_some_and(|(terms, state, _)| facts.counts(terms, state));
                 if counts {
                     deltas.add(p.petition_id, &p.ward, signature_id, 1);
                 }

@@ -92,6 +92,10 @@ pub(crate) async fn build(
             };
             Entry::Reinstate { id, target: index as u64 }
         }
+        // Frozen when queued, always (`transparency::pauses`): there are none from before 0005.
+        Queued::Pause | Queued::Resume => {
+            return Ok(Err(format!("a queued {} has no frozen entry", what.kind().name())));
+        }
         Queued::Close => {
             let r = sqlx::query("SELECT closed_at FROM petitions WHERE id = $1")
                 .bind(petition_id)
@@ -133,7 +137,7 @@ pub(crate) struct Frozen {
 }
 
 impl Frozen {
-    fn of(built: std::result::Result<Entry, String>) -> Frozen {
+    pub(crate) fn of(built: std::result::Result<Entry, String>) -> Frozen {
         match built {
             Ok(entry) => Frozen {
                 commit: match &entry {

@@ -5,6 +5,7 @@
 pub mod freeze;
 pub mod high_water;
 pub mod keys;
+pub mod pauses;
 pub mod publish;
 pub mod queue;
 pub mod queued;

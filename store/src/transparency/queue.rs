@@ -8,6 +8,7 @@ use sqlx::{AnyConnection, Row};
 use crate::db::{values_list, Db, ROWS_PER_STATEMENT};
 use crate::error::Result;
 use crate::transparency::freeze::{freeze, freeze_sigs, Frozen};
+use crate::transparency::pauses;
 use crate::transparency::queued::{Kind, Queued};
 
 /// Queues a log entry inside the transaction making the change it records.
@@ -39,7 +40,10 @@ pub(crate) async fn queue_all(conn: &mut AnyConnection, items: &[(i64, Queued, i
     }
     insert(conn, &rows).await?;
     for &(petition_id, what, now) in items.iter().filter(|(_, what, _)| !matches!(what, Queued::Sig(_))) {
-        let frozen = freeze(conn, petition_id, what).await?;
+        let frozen = match what {
+            Queued::Pause | Queued::Resume => pauses::freeze(conn, petition_id, what, now).await?,
+            _ => freeze(conn, petition_id, what).await?,
+        };
         insert(conn, &[(petition_id, what, now, frozen)]).await?;
     }
     Ok(())
@@ -77,6 +81,10 @@ async fn insert(conn: &mut AnyConnection, rows: &[(i64, Queued, i64, Frozen)]) -
 /// Queues whatever the log should hold but was never queued: for a database made before the log
 /// existed, and for the demo's seeded signatures. Safe to run at every start. Each kind is
 /// queued before the next, so every strike follows the signature entry it targets.
+///
+/// Pauses are not backfilled: one made before pauses were logged would be queued after the
+/// signatures that followed it, and its petition's deadline already differs from the log's
+/// window (see `transparency::pauses`, which refuses that petition's later pauses too).
 pub async fn backfill(db: &Db, now: i64) -> Result<usize> {
     let mut tx = db.pool.begin().await?;
     sqlx::query("UPDATE log_head SET size = size WHERE id = 1").execute(&mut *tx).await?;

@@ -12,6 +12,10 @@ pub enum Queued {
     Sig(i64),
     Strike(i64, Reason),
     Reinstate(i64),
+    /// Collection paused: the petition row says since when.
+    Pause,
+    /// Collection resumed: the petition row gives the new deadline.
+    Resume,
     Close,
 }
 
@@ -22,11 +26,14 @@ pub enum Kind {
     Sig,
     Strike,
     Reinstate,
+    Pause,
+    Resume,
     Close,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [Kind::Petition, Kind::Sig, Kind::Strike, Kind::Reinstate, Kind::Close];
+    pub const ALL: [Kind; 7] =
+        [Kind::Petition, Kind::Sig, Kind::Strike, Kind::Reinstate, Kind::Pause, Kind::Resume, Kind::Close];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -34,6 +41,8 @@ impl Kind {
             Kind::Sig => "sig",
             Kind::Strike => "strike",
             Kind::Reinstate => "reinstate",
+            Kind::Pause => "pause",
+            Kind::Resume => "resume",
             Kind::Close => "close",
         }
     }
@@ -53,6 +62,8 @@ impl Queued {
             Queued::Sig(_) => Kind::Sig,
             Queued::Strike(..) => Kind::Strike,
             Queued::Reinstate(_) => Kind::Reinstate,
+            Queued::Pause => Kind::Pause,
+            Queued::Resume => Kind::Resume,
             Queued::Close => Kind::Close,
         }
     }
@@ -60,7 +71,7 @@ impl Queued {
     /// The signature it refers to, and the strike's reason.
     pub(crate) fn columns(self) -> (Option<i64>, Option<&'static str>) {
         match self {
-            Queued::Petition | Queued::Close => (None, None),
+            Queued::Petition | Queued::Pause | Queued::Resume | Queued::Close => (None, None),
             Queued::Sig(s) | Queued::Reinstate(s) => (Some(s), None),
             Queued::Strike(s, r) => (Some(s), Some(r.code())),
         }
@@ -81,6 +92,8 @@ impl Queued {
                     .ok_or_else(|| StoreError::Corrupt(format!("strike reason {reason:?}")))?,
             ),
             Kind::Reinstate => Queued::Reinstate(sig()?),
+            Kind::Pause => Queued::Pause,
+            Kind::Resume => Queued::Resume,
             Kind::Close => Queued::Close,
         })
     }
@@ -92,9 +105,15 @@ mod tests {
 
     #[test]
     fn every_queued_reference_reads_back_as_written() {
-        for q in
-            [Queued::Petition, Queued::Sig(7), Queued::Strike(7, Reason::Fraud), Queued::Reinstate(7), Queued::Close]
-        {
+        for q in [
+            Queued::Petition,
+            Queued::Sig(7),
+            Queued::Strike(7, Reason::Fraud),
+            Queued::Reinstate(7),
+            Queued::Pause,
+            Queued::Resume,
+            Queued::Close,
+        ] {
             let (sig, reason) = q.columns();
             assert_eq!(Queued::read(q.kind().name(), sig, reason).unwrap(), q);
         }

@@ -13,6 +13,10 @@ fn examples() -> Vec<String> {
         "reinstate/v1 id=42 target=1".into(),
         "close/v1 id=42 at=1782863999".into(),
         "close/v1 id=a_B-9 at=0".into(),
+        "pause/v1 id=42 at=1770000000".into(),
+        "resume/v1 id=42 at=1770086400 closes=1782950399".into(),
+        "pause/v1 id=a_B-9 at=0".into(),
+        "resume/v1 id=a_B-9 at=0 closes=18446744073709551615".into(),
     ]
 }
 
@@ -29,6 +33,12 @@ fn entries_round_trip_byte_for_byte() {
             Entry::Strike { id: Ident::parse("7").unwrap(), target: 12, reason: r }
         );
     }
+    let id = Ident::parse("42").unwrap();
+    assert_eq!(Entry::parse(b"pause/v1 id=42 at=1770000000").unwrap(), Entry::Pause { id: id.clone(), at: 1770000000 });
+    assert_eq!(
+        Entry::parse(b"resume/v1 id=42 at=1770086400 closes=1782950399").unwrap(),
+        Entry::Resume { id, at: 1770086400, closes: 1782950399 }
+    );
 }
 
 #[test]
@@ -64,6 +74,21 @@ fn anything_that_would_not_reserialise_is_refused() {
         "strike/v1 id=42 target=1 reason=Fraud".into(),
         "strike/v1 id=42 target=1 reason=other".into(),
         "close/v1 id=42 at=1\tx".into(),
+        // Pauses and resumes: the same number and identifier rules, fields in the documented order.
+        "pause/v1 id=42".into(),
+        "pause/v1 id=42 at=".into(),
+        "pause/v1 id=42 at=01770000000".into(),
+        "pause/v1 id=42 at=1770000000 closes=1782950399".into(),
+        "pause/v1 at=1770000000 id=42".into(),
+        "pause/v1 id=4.2 at=1770000000".into(),
+        "pause/v2 id=42 at=1770000000".into(),
+        "resume/v1 id=42 at=1770086400".into(),
+        "resume/v1 id=42 closes=1782950399 at=1770086400".into(),
+        "resume/v1 id=42 at=1770086400 closes=+1782950399".into(),
+        "resume/v1 id=42 at=1770086400 closes=18446744073709551616".into(),
+        "resume/v1 id=42 at=1770086400 closes=1782950399 ".into(),
+        "resume/v1 id=42 at=1770086400  closes=1782950399".into(),
+        "resume/v1 id=42 at=-1 closes=1782950399".into(),
         "close/v1 id=é at=1".into(),
         String::new(),
     ];
@@ -88,6 +113,13 @@ fn the_commitment_is_the_documented_hash() {
 }
 
 proptest! {
+    #[test]
+    fn any_pause_or_resume_entry_round_trips(id in "[A-Za-z0-9_-]{1,64}", at: u64, closes: u64) {
+        for e in [Entry::Pause { id: Ident::parse(&id).unwrap(), at }, Entry::Resume { id: Ident::parse(&id).unwrap(), at, closes }] {
+            prop_assert_eq!(Entry::parse(e.encode().as_bytes()).unwrap(), e);
+        }
+    }
+
     #[test]
     fn any_signature_entry_round_trips(id in "[A-Za-z0-9_-]{1,64}", area in "[A-Za-z0-9_-]{1,64}", at: u64, commit: [u8; 32]) {
         let e = Entry::Sig { id: Ident::parse(&id).unwrap(), area: Ident::parse(&area).unwrap(), at, commit };

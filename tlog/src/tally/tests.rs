@@ -141,6 +141,8 @@ fn tally_notes_are_read_strictly() {
         text.replace("* recorded 1 struck 0 valid 1", "* recorded 2 struck 0 valid 2"),
         text.replace("status collecting", "status reached"),
         text.replace("status collecting", "status closed-reached"),
+        text.replace("window 1000 2000", "window 2000 2000"),
+        text.replace("window 1000 2000", "window 2001 2000"),
         format!("{text}\n"),
     ];
     for b in &bad {

@@ -10,7 +10,7 @@
 // floor for the server alone. The machines are shared and noisy; compare runs made together.
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { startSmtp, startServer, demoElectors, createPostgresDatabase } from '../tests/harness.mjs';
+import { startSmtp, startServer, demoElectors, createPostgresDatabase, officer } from '../tests/harness.mjs';
 
 const [backend = 'sqlite', nArg = '2000', cArg = '64'] = process.argv.slice(2);
 const N = Number(nArg);
@@ -54,7 +54,8 @@ async function pool(items, limit, work) {
 }
 
 async function valid(server) {
-  const html = await (await fetch(`${server.url}/officer/petitions/${COUNTY_PETITION}`)).text();
+  server.viewer ||= await officer(server, 'viewer');
+  const html = await (await server.viewer.fetch(`/officer/petitions/${COUNTY_PETITION}`)).text();
   return Number(html.match(/data-testid="valid"[^>]*>([\d,]+)</)[1].replace(/,/g, ''));
 }
 

@@ -1,6 +1,7 @@
 // Starts the real pieces for browser tests: an SMTP server that keeps what it receives, the
 // petition server (release build) on a fresh SQLite database with the demo borough, and Chromium.
 import { spawn, execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -77,9 +78,10 @@ export async function startServer(smtpPort, extraEnv = {}) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const log = [];
+  const env = serverEnv(dir, port, smtpPort, extraEnv);
   const child = spawn(binary, ['serve', '--demo'], {
     cwd: root,
-    env: serverEnv(dir, port, smtpPort, extraEnv),
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.on('data', (d) => log.push(d.toString()));
@@ -96,6 +98,7 @@ export async function startServer(smtpPort, extraEnv = {}) {
   }
   return {
     url,
+    env,
     log: () => log.join(''),
     stop: async () => { child.kill('SIGINT'); await new Promise((r) => child.once('exit', r)); },
   };
@@ -128,4 +131,71 @@ export async function launchBrowser() {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+}
+
+/** RFC 6238 TOTP (SHA-1, 6 digits, 30 s) for a base32 secret, at `seconds` since the epoch. */
+export function totp(secret, seconds = Date.now() / 1000) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret.replace(/[\s=]/g, '').toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(seconds / 30)));
+  const h = createHmac('sha1', key).update(counter).digest();
+  const o = h[h.length - 1] & 0xf;
+  return String((h.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
+}
+
+export const OFFICER_PASSWORD = 'four random words here';
+
+/** Makes an account with the command line, as the first admin is made; returns its set-up link. */
+export function addOfficerAccount(server, email, role) {
+  const out = execFileSync(binary, ['officer-account', 'add', email, '--role', role], { cwd: root, env: server.env }).toString();
+  const link = out.match(/(http\S+\/officer\/set-up\/\S+)/);
+  if (!link) throw new Error(`no set-up link in: ${out}`);
+  return link[1];
+}
+
+const cookieOf = (r) => (r.headers.get('set-cookie') || '').split(';')[0];
+
+/** Sets an account up from its link over plain HTTP; returns its TOTP secret. */
+export async function setUpOverHttp(link) {
+  const html = await (await fetch(link)).text();
+  const secret = html.match(/data-testid="totp-secret"[^>]*>([A-Z2-7 ]+)</)?.[1];
+  if (!secret) throw new Error(`no secret on the set-up page: ${html.slice(0, 2000)}`);
+  const body = new URLSearchParams({ password: OFFICER_PASSWORD, password_again: OFFICER_PASSWORD, code: totp(secret) });
+  const r = await fetch(link, { method: 'POST', body });
+  const page = await r.text();
+  if (!page.includes('data-testid="recovery-codes"')) throw new Error(`set-up failed (${r.status}): ${page.slice(0, 3000)}`);
+  recoveryCodes.set(secret.replace(/ /g, ''), [...page.matchAll(/<code>([a-z0-9-]{14})<\/code>/g)].map((m) => m[1]));
+  return secret.replace(/ /g, '');
+}
+
+/** The recovery codes each account was given at set-up, by its TOTP secret. */
+export const recoveryCodes = new Map();
+
+/** Signs in over plain HTTP (password, then by default a code of the next time step, which no
+ * set-up has used yet); returns the session cookie. */
+export async function signInOverHttp(url, email, secret, code = totp(secret, Date.now() / 1000 + 30)) {
+  const password = OFFICER_PASSWORD;
+  const first = await fetch(`${url}/officer/sign-in`, { method: 'POST', body: new URLSearchParams({ email, password }), redirect: 'manual' });
+  if (first.status !== 303) throw new Error(`password step: ${first.status} ${(await first.text()).slice(0, 500)}`);
+  const pending = cookieOf(first);
+  const second = await fetch(`${url}/officer/sign-in/code`, {
+    method: 'POST', body: new URLSearchParams({ code }), headers: { cookie: pending }, redirect: 'manual',
+  });
+  if (second.status !== 303) throw new Error(`code step: ${second.status} ${(await second.text()).slice(0, 500)}`);
+  return cookieOf(second);
+}
+
+/** A signed-in officer of `role` on `server`, for tests that read or act on officer pages. */
+export async function officer(server, role = 'officer', email = `${role}-${Date.now()}@council.example`) {
+  const secret = await setUpOverHttp(addOfficerAccount(server, email, role));
+  const cookie = await signInOverHttp(server.url, email, secret);
+  return {
+    email,
+    secret,
+    cookie,
+    fetch: (path, init = {}) => fetch(`${server.url}${path}`, { redirect: 'manual', ...init, headers: { ...(init.headers || {}), cookie } }),
+  };
 }

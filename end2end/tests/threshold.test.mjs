@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSmtp, startServer, demoElectors, createPostgresDatabase, root } from './harness.mjs';
+import { startSmtp, startServer, demoElectors, createPostgresDatabase, root, officer } from './harness.mjs';
 
 const CASTLE_PETITION = 3;
 const CASTLE_WARD = 'E05900002';
@@ -26,7 +26,8 @@ after(async () => {
 const unescape = (s) => s.replace(/&#x27;|&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&');
 
 async function officerPage(server, id) {
-  const r = await fetch(`${server.url}/officer/petitions/${id}`);
+  server.viewer ||= await officer(server, 'viewer');
+  const r = await server.viewer.fetch(`/officer/petitions/${id}`);
   assert.equal(r.status, 200);
   return r.text();
 }
@@ -112,7 +113,7 @@ async function crossTheTrigger(extraEnv, tag) {
     assert.match(page, /Threshold reached/);
     // The demo's old petition was closed at start-up, dated its deadline.
     assert.match(await officerPage(server, 5), /data-kind="closed-not-reached"/);
-    const list = await (await fetch(`${server.url}/officer`)).text();
+    const list = await (await server.viewer.fetch('/officer')).text();
     assert.match(list, /Closed: not reached/);
   } finally {
     await server.stop();

@@ -111,7 +111,8 @@ pub async fn signature_post(
     {
         Ok(_) => {
             s.wake_mailer.notify_one();
-            see_other(&format!("{}?done={code}&signature={id}", back.split('?').next().unwrap_or("/officer")))
+            let sep = if back.contains('?') { '&' } else { '?' };
+            see_other(&format!("{back}{sep}done={code}&signature={id}"))
         }
         Err(OfficerError::Store(e)) if !e.is_retryable() => unavailable("changing a signature", e),
         Err(e) => {

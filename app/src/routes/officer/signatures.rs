@@ -26,6 +26,18 @@ pub fn strike_reason_label(r: StrikeReason) -> &'static str {
     }
 }
 
+/// Letters, digits, `@`, `.` and `-` only (spaces as `+`), so a search can go in a query string.
+fn query_safe(s: &str) -> String {
+    s.chars()
+        .take(100)
+        .filter_map(|c| match c {
+            ' ' => Some('+'),
+            c if c.is_ascii_alphanumeric() || matches!(c, '@' | '.' | '-') => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
 fn status_text(r: &SignerRow) -> String {
     let base = match r.status.as_str() {
         "confirmed" => "Counted",
@@ -39,7 +51,7 @@ fn status_text(r: &SignerRow) -> String {
     }
 }
 
-fn row_forms(r: &SignerRow, back: String, p: &OfficerPosted) -> impl IntoView {
+fn row_forms(r: &SignerRow, back: String, p: &OfficerPosted) -> AnyView {
     let id = r.id;
     let struck = r.struck.is_some();
     let live = r.status == "confirmed" || r.status == "review";
@@ -70,7 +82,7 @@ fn row_forms(r: &SignerRow, back: String, p: &OfficerPosted) -> impl IntoView {
                 </div>
                 <button type="submit" class="warning">"Strike…"</button>
             </form>
-        }})}
+        }.into_any()})}
         {(live && struck).then(|| {
             let (note_id, back) = (note_id.clone(), back.clone());
             view! {
@@ -83,15 +95,16 @@ fn row_forms(r: &SignerRow, back: String, p: &OfficerPosted) -> impl IntoView {
                 </div>
                 <button type="submit" class="secondary">"Reinstate…"</button>
             </form>
-        }})}
+        }.into_any()})}
         {(r.status == "review" && !struck).then(|| view! {
             <form method="post" action=format!("/officer/signatures/{id}/approve") class="row-form">
                 <input type="hidden" name="back" value=back/>
                 <input type="hidden" name="note" value="matched to the register by an officer"/>
                 <button type="submit" class="secondary">"Approve…"</button>
             </form>
-        })}
+        }.into_any())}
     }
+    .into_any()
 }
 
 #[component]
@@ -156,7 +169,13 @@ pub fn Signatures() -> impl IntoView {
                         Err(e) => view! { <p>{problem_text(&e)}</p> }.into_any(),
                         Ok(list) if list.is_empty() => view! { <p>"No signatures found."</p> }.into_any(),
                         Ok(list) => {
-                            let back = format!("/officer/petitions/{}/signatures", id().unwrap_or(0));
+                            // The list as it is now, to come back to after a change.
+                            let back = format!(
+                                "/officer/petitions/{}/signatures?show={}&q={}",
+                                id().unwrap_or(0),
+                                query_safe(&get("show")),
+                                query_safe(&get("q"))
+                            );
                             let more = list.len() as i64 >= 50;
                             view! {
                                 <div class="table-wrap">
@@ -166,7 +185,7 @@ pub fn Signatures() -> impl IntoView {
                                         <th scope="col">"Status"</th>{may.then(|| view! { <th scope="col">"Action"</th> })}</tr></thead>
                                     <tbody>
                                         {list.into_iter().map(|r| view! {
-                                            <tr data-signature=r.id>
+                                            <tr data-signature=r.id.to_string()>
                                                 <td>{r.id}</td><td>{r.name.clone()}</td><td>{format!("{}, {}", r.address, r.postcode)}</td>
                                                 <td>{r.ward.clone()}</td><td>{r.email.clone()}</td><td>{r.confirmed.clone().unwrap_or_default()}</td>
                                                 <td data-testid="status">{status_text(&r)}</td>

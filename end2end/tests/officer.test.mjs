@@ -1,0 +1,323 @@
+// The officer workspace end to end, on SQLite and on PostgreSQL: the first admin made at the
+// command line sets the account up and signs in with a password and a TOTP code (computed here)
+// in Chromium with JavaScript on; invites an officer and a viewer, whose invitations arrive by
+// SMTP; the officer, with JavaScript off, strikes and reinstates a signature and pauses and
+// resumes a petition, each checked before it is made and in the audit trail; an observer then
+// checks the live log. Then every officer route as anonymous, viewer, officer and admin;
+// lockout after repeated failures; and sessions that end.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  startSmtp, startServer, launchBrowser, createPostgresDatabase, root, totp, addOfficerAccount, setUpOverHttp,
+  signInOverHttp, officer, demoElectors, OFFICER_PASSWORD, recoveryCodes,
+} from './harness.mjs';
+
+const CASTLE_PETITION = 3;
+const CASTLE_WARD = 'E05900002';
+let smtp, browser;
+
+before(async () => {
+  smtp = await startSmtp();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await smtp?.stop();
+});
+
+const unescape = (s) => s.replace(/&#x27;|&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+
+function linkIn(mail, path) {
+  const m = mail.text.match(new RegExp(`https?://\\S+${path}[A-Za-z0-9_-]+`));
+  assert.ok(m, `no ${path} link in: ${mail.text}`);
+  return m[0];
+}
+
+/** Signs and confirms as a demo elector over plain HTTP; returns nothing once counted. */
+async function signAndConfirm(server, person, email) {
+  const url = `${server.url}/petitions/${CASTLE_PETITION}/sign`;
+  const html = await (await fetch(`${url}?postcode=${encodeURIComponent(person.postcode)}`)).text();
+  const label = [...html.matchAll(/<label for="(address-\d+)">([^<]*)<\/label>/g)].find((m) => unescape(m[2]) === person.address);
+  const uprn = html.match(new RegExp(`<input[^>]*id="${label[1]}"[^>]*value="([^"]+)"`))[1];
+  const body = new URLSearchParams({ postcode: person.postcode, address: uprn, name: person.name, email, declared: 'yes' });
+  assert.equal((await fetch(url, { method: 'POST', body, redirect: 'manual' })).status, 303);
+  const mail = await smtp.waitFor((m) => m.to?.text === email && /^Confirm/.test(m.subject), `to ${email}`);
+  return linkIn(mail, '/confirm/');
+}
+
+async function setUpInBrowser(context, link) {
+  const page = await context.newPage();
+  await page.goto(link);
+  const secret = (await page.getByTestId('totp-secret').innerText()).replace(/ /g, '');
+  await page.getByLabel('Password', { exact: true }).fill(OFFICER_PASSWORD);
+  await page.getByLabel('Password again').fill(OFFICER_PASSWORD);
+  await page.getByLabel('Code').fill(totp(secret));
+  await page.getByRole('button', { name: 'Set up my account' }).click();
+  const codes = await page.getByTestId('recovery-codes').locator('li').allInnerTexts();
+  assert.equal(codes.length, 10, 'ten recovery codes, shown once');
+  await page.close();
+  return secret;
+}
+
+async function signInInBrowser(context, url, email, secret) {
+  const page = await context.newPage();
+  await page.goto(`${url}/officer`);
+  assert.match(page.url(), /\/officer\/sign-in\?next=\/officer/, 'an officer page sends a stranger to sign in');
+  await page.getByLabel('Email address').fill(email);
+  await page.getByLabel('Password').fill(OFFICER_PASSWORD);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByLabel('Code').fill(totp(secret, Date.now() / 1000 + 30));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Petitions: officer view' }).waitFor();
+  assert.match(await page.getByTestId('signed-in-as').innerText(), new RegExp(email.replace('.', '\\.')));
+  const cookie = (await context.cookies()).find((c) => c.name === 'officer_session');
+  assert.ok(cookie.httpOnly && cookie.sameSite === 'Strict', 'the session cookie is HttpOnly and SameSite=Strict');
+  return page;
+}
+
+async function workspace(extraEnv, tag) {
+  const server = await startServer(smtp.port, { SIGN_PER_IP_PER_MINUTE: '1000', ...extraEnv });
+  const violations = [];
+  try {
+    // The first admin, from the command line; set up and signed in with JavaScript on.
+    const adminEmail = `admin-${tag}@council.example`;
+    const admin = await browser.newContext({ javaScriptEnabled: true });
+    const adminSecret = await setUpInBrowser(admin, addOfficerAccount(server, adminEmail, 'admin'));
+    const page = await signInInBrowser(admin, server.url, adminEmail, adminSecret);
+    page.on('console', (m) => { if (/Content Security Policy/.test(m.text())) violations.push(m.text()); });
+
+    // Invitations for an officer and a viewer, by email.
+    await page.getByRole('link', { name: 'Accounts' }).click();
+    const invited = {};
+    for (const role of ['officer', 'viewer']) {
+      const email = `${role}-${tag}@council.example`;
+      await page.getByLabel('Their work email address').fill(email);
+      await page.getByLabel(new RegExp(`^${role[0].toUpperCase()}${role.slice(1)}:`)).check();
+      await page.getByRole('button', { name: 'Send the invitation' }).click();
+      await page.getByText('Invitation sent').waitFor();
+      const mail = await smtp.waitFor((m) => m.to?.text === email && /Set up your officer account/.test(m.subject), `to ${email}`);
+      invited[role] = { email, link: linkIn(mail, '/officer/set-up/') };
+    }
+    assert.match(await page.getByTestId('accounts').innerText(), /Invited: not set up yet/);
+
+    // The officer works with JavaScript off.
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const officerSecret = await setUpInBrowser(context, invited.officer.link);
+    const op = await signInInBrowser(context, server.url, invited.officer.email, officerSecret);
+
+    // A resident signs, so there is a signature to strike.
+    const person = demoElectors(120).find((p) => p.ward === CASTLE_WARD);
+    const confirm = await signAndConfirm(server, person, `resident-${tag}@example.org`);
+    assert.equal((await fetch(confirm, { method: 'POST', body: new URLSearchParams() })).status, 200);
+
+    await op.goto(`${server.url}/officer/petitions/${CASTLE_PETITION}/signatures?q=${encodeURIComponent(person.name)}`);
+    const row = op.locator('tr[data-signature]').first();
+    const sigId = await row.getAttribute('data-signature');
+    assert.equal(await row.getByTestId('status').innerText(), 'Counted');
+    // No reason: the form comes back with the problem, and nothing changes.
+    await row.getByRole('button', { name: 'Strike…' }).click();
+    assert.match(await op.locator('.error-summary').innerText(), /Choose a reason/);
+    const again = op.locator(`tr[data-signature="${sigId}"]`);
+    await again.getByLabel('Reason').selectOption('fraud');
+    await again.getByLabel('Why (for the audit trail)').fill('the elector wrote to say they did not sign');
+    await again.getByRole('button', { name: 'Strike…' }).click();
+    assert.match(await op.getByTestId('effect').innerText(), /Valid signatures go from \d+ to \d+/);
+    await op.getByRole('button', { name: `Strike signature` }).click();
+    assert.match(await op.getByTestId('done').innerText(), new RegExp(`Signature ${sigId}: struck`));
+    assert.match(await op.locator(`tr[data-signature="${sigId}"]`).getByTestId('status').innerText(), /Struck \(fraud\)/);
+    await op.locator(`tr[data-signature="${sigId}"]`).getByLabel('Why reinstate').fill('the letter was about another petition');
+    await op.locator(`tr[data-signature="${sigId}"]`).getByRole('button', { name: 'Reinstate…' }).click();
+    await op.getByRole('button', { name: 'Reinstate signature' }).click();
+    assert.equal(await op.locator(`tr[data-signature="${sigId}"]`).getByTestId('status').innerText(), 'Counted');
+
+    // Pause, then a confirmation is refused; resume, and it counts.
+    const waiting = await signAndConfirm(server, demoElectors(120).filter((p) => p.ward === CASTLE_WARD)[1], `second-${tag}@example.org`);
+    await op.goto(`${server.url}/officer/petitions/${CASTLE_PETITION}`);
+    await op.getByLabel('Why, for example').fill('polling day for a by-election');
+    await op.getByRole('button', { name: 'Pause collection…' }).click();
+    assert.match(await op.getByTestId('effect').innerText(), /Nobody can sign or confirm/);
+    await op.getByRole('button', { name: 'Pause collection' }).click();
+    assert.equal(await op.getByTestId('state').innerText(), 'Paused');
+    const paused = await (await fetch(waiting, { method: 'POST', body: new URLSearchParams() })).text();
+    assert.match(paused, /paused/i, 'a confirmation during the pause is refused, saying why');
+    await op.getByLabel('Why collection resumes').fill('the by-election is over');
+    await op.getByRole('button', { name: 'Resume collection…' }).click();
+    await op.getByRole('button', { name: 'Resume collection' }).click();
+    assert.notEqual(await op.getByTestId('state').innerText(), 'Paused');
+    assert.match(await (await fetch(waiting, { method: 'POST', body: new URLSearchParams() })).text(), /Your signature is counted/);
+
+    // The audit trail of the petition names the officer, each action and each reason.
+    const trail = await op.getByTestId('audit').innerText();
+    for (const want of ['strike', 'reinstate', 'pause', 'resume', invited.officer.email, 'polling day for a by-election',
+      'the elector wrote to say they did not sign']) {
+      assert.ok(trail.includes(want), `the audit trail shows ${want}:\n${trail}`);
+    }
+    // The viewer sees it all and can change nothing.
+    const viewerSecret = await setUpOverHttp(invited.viewer.link);
+    const viewerCookie = await signInOverHttp(server.url, invited.viewer.email, viewerSecret);
+    const seen = await (await fetch(`${server.url}/officer/petitions/${CASTLE_PETITION}/signatures`, { headers: { cookie: viewerCookie } })).text();
+    assert.ok(seen.includes(unescape(person.name)) || seen.includes(person.name), 'viewers see names');
+    assert.ok(!seen.includes('Strike…'), 'viewers are offered no actions');
+    const refused = await fetch(`${server.url}/officer/signatures/${sigId}/strike`, {
+      method: 'POST', headers: { cookie: viewerCookie }, body: new URLSearchParams({ reason: 'fraud', note: 'x', confirm: 'yes' }), redirect: 'manual',
+    });
+    assert.equal(refused.status, 403, 'a viewer cannot strike');
+
+    // An observer with only the verifier keys checks the whole live log, pause and resume included.
+    const observer = join(root, 'target', 'debug', 'petition-observer');
+    assert.ok(existsSync(observer), `the observer is built first: ${observer}`);
+    const keys = server.log().match(/with verifier keys (\S+) and (\S+)/);
+    const work = mkdtempSync(join(tmpdir(), 'observer-'));
+    writeFileSync(join(work, 'keys'), `${keys[1]}\n${keys[2]}\n`);
+    let out;
+    for (let tries = 0; tries < 40; tries++) {
+      const tally = await (await fetch(`${server.url}/log/tally/${CASTLE_PETITION}`)).text();
+      if (/^window \d+ \d+$/m.test(tally)) {
+        out = spawnSync(observer, ['sync', server.url, '--keys', join(work, 'keys'), '--state', join(work, 'state')]);
+        if (out.status === 0 && (await entriesInclude(server, `resume/v1 id=${CASTLE_PETITION} `))) break;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.equal(out.status, 0, `${out.stdout}${out.stderr}`);
+    assert.ok(await entriesInclude(server, `pause/v1 id=${CASTLE_PETITION} `), 'the pause is in the log');
+    assert.deepEqual(violations, [], 'no Content-Security-Policy violations');
+
+    // Signing out ends the session on the server, not only in this browser.
+    const cookie = (await context.cookies()).find((c) => c.name === 'officer_session');
+    await op.getByRole('button', { name: 'Sign out' }).click();
+    const after = await fetch(`${server.url}/officer`, { headers: { cookie: `officer_session=${cookie.value}` }, redirect: 'manual' });
+    assert.equal(after.status, 303, 'the old cookie no longer signs anyone in');
+    await context.close();
+    await admin.close();
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Whether the log's entries (read as an observer would, from the tiles) include `text`. */
+async function entriesInclude(server, text) {
+  const cp = await (await fetch(`${server.url}/log/checkpoint`)).text();
+  const size = Number(cp.split('\n')[1]);
+  for (let n = 0; n * 256 < size; n++) {
+    const full = (n + 1) * 256 <= size;
+    const name = String(n).padStart(3, '0');
+    const path = `/log/tile/entries/${name}${full ? '' : `.p/${size - n * 256}`}`;
+    const body = Buffer.from(await (await fetch(`${server.url}${path}`)).arrayBuffer());
+    if (body.toString('latin1').includes(text)) return true;
+  }
+  return false;
+}
+
+test('officers set up, sign in with two factors, and strike, reinstate, pause and resume, on SQLite', async () => {
+  await workspace({}, 'sqlite');
+});
+
+test('officers set up, sign in with two factors, and strike, reinstate, pause and resume, on PostgreSQL', async () => {
+  const pg = createPostgresDatabase();
+  try {
+    await workspace({ DATABASE_URL: pg.url }, 'postgres');
+  } finally {
+    pg.drop();
+  }
+});
+
+// Every officer route, and what each role may do there. Written out here, apart from the
+// server's own table, so that a change to either is caught.
+const ROUTES = [
+  ['GET', '/officer', 'viewer'],
+  ['GET', `/officer/petitions/${CASTLE_PETITION}`, 'viewer'],
+  ['GET', `/officer/petitions/${CASTLE_PETITION}/signatures`, 'viewer'],
+  ['GET', '/officer/account', 'viewer'],
+  ['GET', '/officer/check', 'viewer'],
+  ['POST', '/officer/account/sessions/999999/end', 'viewer'],
+  ['POST', '/officer/account/sign-out-everywhere', 'viewer'],
+  ['POST', '/officer/signatures/999999/strike', 'officer'],
+  ['POST', '/officer/signatures/999999/reinstate', 'officer'],
+  ['POST', '/officer/signatures/999999/approve', 'officer'],
+  ['POST', `/officer/petitions/${CASTLE_PETITION}/pause`, 'officer'],
+  ['POST', `/officer/petitions/${CASTLE_PETITION}/resume`, 'officer'],
+  ['GET', '/officer/accounts', 'admin'],
+  ['GET', '/officer/audit', 'admin'],
+  ['POST', '/officer/accounts', 'admin'],
+  ['POST', '/officer/accounts/999999/role', 'admin'],
+  ['POST', '/officer/accounts/999999/disable', 'admin'],
+  ['POST', '/officer/accounts/999999/set-up-again', 'admin'],
+  ['GET', '/officer/anything-else', 'admin'],
+];
+const RANK = { anonymous: 0, viewer: 1, officer: 2, admin: 3 };
+
+test('every officer route allows exactly the roles it should', async () => {
+  const server = await startServer(smtp.port);
+  try {
+    const as = { anonymous: null };
+    for (const role of ['viewer', 'officer', 'admin']) as[role] = await officer(server, role);
+    for (const [method, path, least] of ROUTES) {
+      for (const [who, session] of Object.entries(as)) {
+        const init = { method, redirect: 'manual', headers: session ? { cookie: session.cookie } : {} };
+        if (method === 'POST') init.body = new URLSearchParams({ reason: '' });
+        const r = await fetch(`${server.url}${path}`, init);
+        const allowed = RANK[who] >= RANK[least];
+        const where = `${who} ${method} ${path}: ${r.status}`;
+        if (who === 'anonymous') {
+          assert.equal(r.status, method === 'GET' ? 303 : 401, where);
+          if (method === 'GET') assert.match(r.headers.get('location'), /^\/officer\/sign-in\?next=/, where);
+        } else if (allowed) {
+          assert.ok(![401, 403].includes(r.status), where);
+        } else {
+          assert.equal(r.status, 403, where);
+        }
+        assert.equal(r.headers.get('cache-control'), 'no-store', `${where}: officer responses are never cached`);
+      }
+    }
+    // The sign-in pages are open to all.
+    for (const path of ['/officer/sign-in', '/officer/forgot-password']) {
+      assert.equal((await fetch(`${server.url}${path}`)).status, 200, path);
+    }
+  } finally {
+    await server.stop();
+  }
+});
+
+test('repeated failures slow sign-in down, the same for an unknown address, and sessions can be ended', async () => {
+  // The full run to a 15-minute lock is tested with a controlled clock in store/tests/officers.rs.
+  const server = await startServer(smtp.port);
+  try {
+    const email = 'locked@council.example';
+    const secret = await setUpOverHttp(addOfficerAccount(server, email, 'officer'));
+    const attempt = (who, password) => fetch(`${server.url}/officer/sign-in`, {
+      method: 'POST', body: new URLSearchParams({ email: who, password }), redirect: 'manual',
+    }).then(async (r) => ({ status: r.status, text: (await r.text()).replaceAll(who, 'EMAIL') }));
+    const answers = {};
+    for (const who of [email, 'nobody@council.example']) {
+      const seen = [];
+      for (let i = 0; i < 4; i++) seen.push(await attempt(who, 'not the password at all'));
+      assert.deepEqual(seen.map((r) => r.status), [422, 422, 422, 429], who);
+      assert.match(seen[3].text, /Too many attempts\. Wait 2 seconds/);
+      const right = await attempt(who, OFFICER_PASSWORD);
+      assert.equal(right.status, 429, `${who}: while slowed down, even the right password waits`);
+      answers[who] = seen.map((r) => r.text.replace(/<script[\s\S]*?<\/script>|nonce="[^"]*"/g, ''));
+    }
+    assert.deepEqual(answers[email], answers['nobody@council.example'], 'the answers do not tell which address has an account');
+    await new Promise((r) => setTimeout(r, 2100));
+    const signedIn = await signInOverHttp(server.url, email, secret);
+    assert.equal((await fetch(`${server.url}/officer`, { headers: { cookie: signedIn }, redirect: 'manual' })).status, 200,
+      'once the wait is over, the right password and code sign in');
+    // A second browser ends the first's session.
+    const other = 'two-sessions@council.example';
+    const s2 = await setUpOverHttp(addOfficerAccount(server, other, 'viewer'));
+    const first = await signInOverHttp(server.url, other, s2);
+    // The authenticator's code is spent for this time step: the second browser uses a recovery code.
+    const second = await signInOverHttp(server.url, other, s2, recoveryCodes.get(s2)[0].toUpperCase());
+    const ended = await fetch(`${server.url}/officer/account/sign-out-everywhere`, { method: 'POST', headers: { cookie: second }, redirect: 'manual' });
+    assert.equal(ended.status, 303);
+    assert.equal((await fetch(`${server.url}/officer`, { headers: { cookie: first }, redirect: 'manual' })).status, 303, 'the first session has ended');
+    assert.equal((await fetch(`${server.url}/officer`, { headers: { cookie: second }, redirect: 'manual' })).status, 200, 'this one goes on');
+  } finally {
+    await server.stop();
+  }
+});

@@ -72,6 +72,17 @@ impl Db {
         Ok(db)
     }
 
+    /// Starts a transaction that reads and then writes. On SQLite a transaction that has read
+    /// cannot wait for the write lock: if another writer committed in between it fails at once
+    /// ("database is locked"). Taking the lock at the start (`BEGIN IMMEDIATE`) makes it wait its
+    /// turn instead. PostgreSQL needs nothing more than its constraints and row locks.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
     pub async fn migrate(&self) -> Result<()> {
         match self.backend {
             Backend::Sqlite => SQLITE.run(&self.pool).await?,

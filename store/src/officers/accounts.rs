@@ -128,7 +128,7 @@ pub async fn create(
     invite: bool,
     now: i64,
 ) -> Result<(Account, String), AccountError> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     if by_email(&mut tx, email.as_str()).await?.is_some() {
         return Err(AccountError::Exists(email_key(email.as_str())));
     }
@@ -192,7 +192,7 @@ async fn other_admins(conn: &mut AnyConnection, except: i64) -> Result<i64, Stor
 }
 
 pub async fn set_role(db: &Db, actor: &Actor, id: i64, role: Role, now: i64) -> Result<(), AccountError> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let a = get(&mut tx, id).await?.ok_or(AccountError::NotFound)?;
     if a.role == role {
         return Ok(());
@@ -222,7 +222,7 @@ pub async fn disable(db: &Db, actor: &Actor, id: i64, reason: &str, now: i64) ->
     if matches!(actor, Actor::Officer(s) if s.account_id == id) {
         return Err(AccountError::Yourself);
     }
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let a = get(&mut tx, id).await?.ok_or(AccountError::NotFound)?;
     if a.disabled_at.is_some() {
         return Ok(());
@@ -291,7 +291,7 @@ pub async fn complete_set_up(
     let step = totp::accept(&secret, code, now, a.totp_last_step).ok_or(AccountError::WrongCode)?;
     let hash = passwords::hash(password).await?;
     let codes = recovery::generate();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     if !links::use_up(&mut tx, token, Purpose::SetUp, now).await? {
         return Err(AccountError::LinkNotLive);
     }
@@ -327,7 +327,7 @@ pub async fn reissue_set_up(
     reason: &str,
     now: i64,
 ) -> Result<String, AccountError> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let a = get(&mut tx, id).await?.ok_or(AccountError::NotFound)?;
     if a.role == Role::Admin && a.set_up_at.is_some() && other_admins(&mut tx, id).await? == 0 {
         return Err(AccountError::LastAdmin);
@@ -361,7 +361,7 @@ pub async fn reissue_set_up(
 /// Emails a password-reset link if a usable account has this address. The answer is the same
 /// either way, so the form tells nobody which addresses have accounts.
 pub async fn request_reset(db: &Db, mailing: &Mailing, email: &str, now: i64) -> Result<(), StoreError> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let Some(a) = by_email(&mut tx, email).await?.filter(Account::usable) else { return Ok(()) };
     let token = links::issue(&mut tx, a.id, Purpose::Reset, now).await?;
     let mail = Mail {
@@ -391,7 +391,7 @@ pub async fn reset_page(db: &Db, token: &str, now: i64) -> Result<Option<String>
 /// Sets a new password from a reset link and ends every session of the account.
 pub async fn complete_reset(db: &Db, token: &str, password: &NewPassword, now: i64) -> Result<(), AccountError> {
     let hash = passwords::hash(password).await?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let id = links::peek(&mut tx, token, Purpose::Reset, now).await?.ok_or(AccountError::LinkNotLive)?;
     let a = get(&mut tx, id).await?.filter(Account::usable).ok_or(AccountError::LinkNotLive)?;
     if !links::use_up(&mut tx, token, Purpose::Reset, now).await? {

@@ -171,7 +171,7 @@ pub(crate) async fn end_all(
 
 /// Signs out: ends this session.
 pub async fn sign_out(db: &Db, who: &SignedIn, now: i64) -> Result<()> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     end_one(&mut tx, who.session_id, "signed out", now).await?;
     let action = crate::audit::Action {
         action: "sign-out",
@@ -188,7 +188,7 @@ pub async fn sign_out(db: &Db, who: &SignedIn, now: i64) -> Result<()> {
 /// Ends one of the officer's own sessions (another device), or, with `None`, every one but
 /// this. Returns how many ended.
 pub async fn end_own(db: &Db, who: &SignedIn, session_id: Option<i64>, now: i64) -> Result<u64> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let ended = match session_id {
         Some(id) => {
             let done = sqlx::query(

@@ -115,7 +115,7 @@ pub async fn password(
     drop(conn);
     // The same work whether or not there is an account (see passwords::verify).
     let right = passwords::verify(password, account.as_ref().and_then(|a| a.password_hash.clone())).await;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let outcome = match (&account, right) {
         (Some(a), true) => {
             let (token, _) = sessions::start(&mut tx, a.id, device, now).await?;
@@ -135,7 +135,7 @@ pub async fn second_factor(
     code: &str,
     now: i64,
 ) -> Result<SecondFactorOutcome> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let Some((session_id, account_id)) = sessions::pending(&mut tx, token, now).await? else {
         return Ok(SecondFactorOutcome::StartAgain);
     };

@@ -2,6 +2,10 @@
 //! JavaScript off), then hydrated in the browser. Forms are plain HTML forms that post to the
 //! server; their answers come back as whole pages.
 
+// The officer tables' rows are deep view types; the hydrate build computes their layout past the
+// default limit.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod components;
 pub mod csp;
@@ -73,6 +77,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/officer/accounts") view=routes::officer::accounts::Accounts ssr=SsrMode::Async/>
                     <Route path=path!("/officer/audit") view=routes::officer::audit::Audit ssr=SsrMode::Async/>
                     <Route path=path!("/officer/check") view=routes::officer::check::CheckPage/>
+                    <Route path=path!("/officer/review") view=routes::officer::review::Review ssr=SsrMode::Async/>
+                    <Route path=path!("/officer/petitions/:id/bulk") view=routes::officer::bulk::Bulk/>
                 </Routes>
             </main>
             <footer class="site">

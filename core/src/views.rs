@@ -230,3 +230,53 @@ pub struct AuditEntry {
     pub reason: String,
     pub detail: String,
 }
+
+/// One area's figures in a signed tally note, with its name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AreaTally {
+    pub code: String,
+    pub name: String,
+    pub recorded: u64,
+    pub struck: u64,
+    pub valid: u64,
+}
+
+/// A petition's counts per area as its latest signed tally note states them: what the public
+/// CSV and JSON downloads give.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicCounts {
+    pub petition_id: i64,
+    /// The size of the log checkpoint the tally note describes.
+    pub tree_size: u64,
+    pub required: u64,
+    pub valid: u64,
+    pub status: String,
+    pub areas: Vec<AreaTally>,
+}
+
+/// A register entry shown beside a signature awaiting review: at the property the signer chose,
+/// or at their postcode with their surname.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterEntry {
+    pub elector_number: String,
+    /// The register's name as matched: first forename and surname, folded.
+    pub name: String,
+    pub at_property: bool,
+    pub why_not: String,
+}
+
+/// A confirmed signature that could not be matched to the register, for an officer to approve
+/// or reject. Personal data: officer pages only.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewItem {
+    pub id: i64,
+    pub petition_id: i64,
+    pub name: String,
+    pub address: String,
+    pub postcode: String,
+    pub ward: String,
+    /// Whether the signer chose their address from the list (else they typed it).
+    pub address_listed: bool,
+    pub confirmed: Option<String>,
+    pub register: Vec<RegisterEntry>,
+}

@@ -39,12 +39,12 @@ function linkIn(mail, path) {
 }
 
 /** Signs and confirms as a demo elector over plain HTTP; returns nothing once counted. */
-async function signAndConfirm(server, person, email) {
+async function signAndConfirm(server, person, email, name = person.name) {
   const url = `${server.url}/petitions/${CASTLE_PETITION}/sign`;
   const html = await (await fetch(`${url}?postcode=${encodeURIComponent(person.postcode)}`)).text();
   const label = [...html.matchAll(/<label for="(address-\d+)">([^<]*)<\/label>/g)].find((m) => unescape(m[2]) === person.address);
   const uprn = html.match(new RegExp(`<input[^>]*id="${label[1]}"[^>]*value="([^"]+)"`))[1];
-  const body = new URLSearchParams({ postcode: person.postcode, address: uprn, name: person.name, email, declared: 'yes' });
+  const body = new URLSearchParams({ postcode: person.postcode, address: uprn, name, email, declared: 'yes' });
   assert.equal((await fetch(url, { method: 'POST', body, redirect: 'manual' })).status, 303);
   const mail = await smtp.waitFor((m) => m.to?.text === email && /^Confirm/.test(m.subject), `to ${email}`);
   return linkIn(mail, '/confirm/');
@@ -135,8 +135,48 @@ async function workspace(extraEnv, tag) {
     await op.getByRole('button', { name: 'Reinstate signature' }).click();
     assert.equal(await op.locator(`tr[data-signature="${sigId}"]`).getByTestId('status').innerText(), 'Counted');
 
+    // The review queue: a name the register does not have at that address, shown with why; approved.
+    const castle = demoElectors(120).filter((p) => p.ward === CASTLE_WARD);
+    const unmatched = await signAndConfirm(server, castle[2], `unmatched-${tag}@example.org`, 'Zebedee Quartermaine');
+    assert.match(await (await fetch(unmatched, { method: 'POST', body: new URLSearchParams() })).text(), /check|review/i);
+    await op.goto(`${server.url}/officer/review?petition=${CASTLE_PETITION}`);
+    const item = op.locator('section.review-item', { hasText: 'Zebedee Quartermaine' });
+    assert.match(await item.innerText(), /name differs/);
+    await item.getByRole('button', { name: 'Approve…' }).click();
+    await op.getByRole('button', { name: 'Approve signature' }).click();
+    assert.match(await op.getByTestId('done').innerText(), /approve/);
+    assert.equal(await op.locator('section.review-item', { hasText: 'Zebedee Quartermaine' }).count(), 0, 'approved, so no longer waiting');
+
+    // A bulk strike by a list of references: previewed, then made.
+    await op.goto(`${server.url}/officer/petitions/${CASTLE_PETITION}/bulk`);
+    await op.getByLabel('A list of signature references').check();
+    await op.getByLabel('References, one a line').fill(`${sigId}\n`);
+    await op.getByLabel('Reason').selectOption('duplicate');
+    await op.getByLabel('Why (for the audit trail)').fill('also signed on paper');
+    await op.getByRole('button', { name: 'Check what this strikes' }).click();
+    assert.match(await op.getByTestId('check').innerText(), /1 listed references[\s\S]*E05900002: 1/);
+    await op.getByRole('button', { name: 'Strike 1 signatures' }).click();
+    assert.match(await op.getByTestId('done').innerText(), /1 signatures struck together/);
+    assert.match(await op.locator(`tr[data-signature="${sigId}"]`).getByTestId('status').innerText(), /Struck \(duplicate\)/);
+
+    // The office's CSV (recorded in the trail) and the public counts (no sign-in).
+    const officerCookie = (await context.cookies()).find((c) => c.name === 'officer_session');
+    const csv = await fetch(`${server.url}/officer/petitions/${CASTLE_PETITION}/signatures.csv`, { headers: { cookie: `officer_session=${officerCookie.value}` } });
+    assert.equal(csv.status, 200);
+    assert.match(csv.headers.get('content-type'), /^text\/csv/);
+    assert.equal(csv.headers.get('cache-control'), 'no-store');
+    const rows = await csv.text();
+    assert.ok(rows.startsWith('reference,name,address,postcode,ward,email,status,confirmed,strike_reason\n'));
+    assert.ok(rows.includes(person.name) && rows.includes(',struck,'), 'the CSV names signers and their strikes');
+    const counts = await (await fetch(`${server.url}/petitions/${CASTLE_PETITION}/counts.json`)).json();
+    assert.equal(counts.petition_id, CASTLE_PETITION);
+    assert.ok(counts.areas.some((a) => a.code === CASTLE_WARD && a.valid > 0), JSON.stringify(counts));
+    const countsCsv = await (await fetch(`${server.url}/petitions/${CASTLE_PETITION}/counts.csv`)).text();
+    assert.match(countsCsv, /^area_code,area_name,recorded,struck,valid\n/);
+    assert.ok(!countsCsv.includes(person.name), 'no personal data in public counts');
+
     // Pause, then a confirmation is refused; resume, and it counts.
-    const waiting = await signAndConfirm(server, demoElectors(120).filter((p) => p.ward === CASTLE_WARD)[1], `second-${tag}@example.org`);
+    const waiting = await signAndConfirm(server, castle[1], `second-${tag}@example.org`);
     await op.goto(`${server.url}/officer/petitions/${CASTLE_PETITION}`);
     await op.getByLabel('Why, for example').fill('polling day for a by-election');
     await op.getByRole('button', { name: 'Pause collection…' }).click();
@@ -153,8 +193,8 @@ async function workspace(extraEnv, tag) {
 
     // The audit trail of the petition names the officer, each action and each reason.
     const trail = await op.getByTestId('audit').innerText();
-    for (const want of ['strike', 'reinstate', 'pause', 'resume', invited.officer.email, 'polling day for a by-election',
-      'the elector wrote to say they did not sign']) {
+    for (const want of ['strike', 'reinstate', 'approve', 'export', 'pause', 'resume', invited.officer.email,
+      'polling day for a by-election', 'the elector wrote to say they did not sign', 'bulk: 1 listed references']) {
       assert.ok(trail.includes(want), `the audit trail shows ${want}:\n${trail}`);
     }
     // The viewer sees it all and can change nothing.
@@ -241,6 +281,10 @@ const ROUTES = [
   ['POST', '/officer/signatures/999999/approve', 'officer'],
   ['POST', `/officer/petitions/${CASTLE_PETITION}/pause`, 'officer'],
   ['POST', `/officer/petitions/${CASTLE_PETITION}/resume`, 'officer'],
+  ['GET', '/officer/review', 'viewer'],
+  ['GET', `/officer/petitions/${CASTLE_PETITION}/bulk`, 'officer'],
+  ['POST', `/officer/petitions/${CASTLE_PETITION}/bulk`, 'officer'],
+  ['GET', `/officer/petitions/${CASTLE_PETITION}/signatures.csv`, 'officer'],
   ['GET', '/officer/accounts', 'admin'],
   ['GET', '/officer/audit', 'admin'],
   ['POST', '/officer/accounts', 'admin'],

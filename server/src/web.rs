@@ -111,6 +111,8 @@ pub fn router(shared: S, log: Router) -> Router {
         .route("/confirm/{token}", post(confirm_post))
         .route("/withdraw/{token}", post(withdraw_post))
         .route("/receipt", post(receipt_post))
+        .route("/petitions/{id}/counts.csv", get(counts_csv))
+        .route("/petitions/{id}/counts.json", get(counts_json))
         .route("/healthz", get(|| async { "ok" }))
         .layer(DefaultBodyLimit::max(16 * 1024))
         .with_state(shared.clone());
@@ -334,6 +336,53 @@ async fn sign_post(
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
+        }
+    }
+}
+
+/// A petition's counts per area as its latest signed tally states them, for anyone: CSV.
+async fn counts_csv(State(s): State<S>, Path(id): Path<String>) -> Response {
+    counts_download(&s, &id, |c| ("text/csv; charset=utf-8", petition_store::read::exports::area_counts_csv(c))).await
+}
+
+/// The same as JSON.
+async fn counts_json(State(s): State<S>, Path(id): Path<String>) -> Response {
+    counts_download(&s, &id, |c| ("application/json", serde_json::to_string_pretty(c).unwrap_or_default())).await
+}
+
+async fn counts_download(
+    s: &S,
+    id: &str,
+    render: impl Fn(&petition_core::views::PublicCounts) -> (&'static str, String),
+) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return plain_page(StatusCode::NOT_FOUND, "Page not found", "There is no such petition.");
+    };
+    match petition_store::read::exports::area_counts(&s.state.db, id).await {
+        Ok(Some(c)) => {
+            let (kind, body) = render(&c);
+            (
+                [
+                    (header::CONTENT_TYPE, kind),
+                    (header::CACHE_CONTROL, "public, max-age=5"),
+                    (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+                ],
+                body,
+            )
+                .into_response()
+        }
+        Ok(None) => plain_page(
+            StatusCode::NOT_FOUND,
+            "No published count yet",
+            "This petition has no signed tally yet. Counts are published within seconds of a petition opening.",
+        ),
+        Err(e) => {
+            tracing::error!("reading counts failed: {e}");
+            plain_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Sorry, there is a problem with the service",
+                "Try again in a few minutes.",
+            )
         }
     }
 }

@@ -62,6 +62,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "signatures::confirm",
             "signatures::withdraw",
             "signatures::officer",
+            "signatures::bulk",
         ],
     ),
     (
@@ -70,6 +71,8 @@ const LAYERS: &[(&str, &[&str])] = &[
             "read::public",
             "read::officer",
             "read::signers",
+            "read::exports",
+            "read::review",
             "transparency::sequencer",
             "demo",
             "retention",

@@ -34,7 +34,9 @@ pub fn access(post: bool, path: &str) -> Access {
         ["officer"] | ["officer", "petitions", _] | ["officer", "petitions", _, "signatures"] if !post => {
             Access::Signed(Read)
         }
-        ["officer", "account" | "check"] if !post => Access::Signed(Read),
+        ["officer", "account" | "check" | "review"] if !post => Access::Signed(Read),
+        ["officer", "petitions", _, "bulk"] => Access::Signed(Act),
+        ["officer", "petitions", _, "signatures.csv"] if !post => Access::Signed(Act),
         ["officer", "sign-out"] | ["officer", "account", "sign-out-everywhere"] if post => Access::Signed(Read),
         ["officer", "account", "sessions", _, "end"] if post => Access::Signed(Read),
         ["officer", "petitions", _, "pause" | "resume"] if post => Access::Signed(Act),
@@ -61,6 +63,10 @@ mod tests {
         assert_eq!(access(false, "/officer/petitions/3"), Access::Signed(Read));
         assert_eq!(access(true, "/officer/petitions/3/pause"), Access::Signed(Act));
         assert_eq!(access(true, "/officer/signatures/9/strike"), Access::Signed(Act));
+        assert_eq!(access(false, "/officer/review"), Access::Signed(Read));
+        assert_eq!(access(false, "/officer/petitions/3/bulk"), Access::Signed(Act));
+        assert_eq!(access(true, "/officer/petitions/3/bulk"), Access::Signed(Act));
+        assert_eq!(access(false, "/officer/petitions/3/signatures.csv"), Access::Signed(Act));
         assert_eq!(access(false, "/officer/accounts"), Access::Signed(Administer));
         assert_eq!(access(false, "/officer/audit"), Access::Signed(Administer));
     }

@@ -206,3 +206,17 @@ pub async fn account_reset(token: String) -> Result<Option<String>, ServerFnErro
     let st = guard::state()?;
     petition_store::officers::accounts::reset_page(&st.db, &token, petition_store::now()).await.map_err(guard::internal)
 }
+
+/// Signatures awaiting review, with the register near each signer.
+#[server]
+pub async fn officer_review(
+    petition: String,
+    ward: String,
+    page: i64,
+) -> Result<Vec<petition_core::views::ReviewItem>, ServerFnError> {
+    guard::officer(petition_core::officer::Capability::Read)?;
+    let st = guard::state()?;
+    let petition = petition.trim().parse::<i64>().ok();
+    let ward = Some(ward.trim().to_string()).filter(|w| !w.is_empty());
+    petition_store::read::review::queue(&st.db, petition, ward.as_deref(), page).await.map_err(guard::internal)
+}

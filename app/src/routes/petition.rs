@@ -85,6 +85,9 @@ pub fn Petition() -> impl IntoView {
                                         </table>
                                     }.into_any()
                                 }}
+                                <p class="meta">"Download the counts per area as published in the signed tally: "
+                                    <a href=format!("/petitions/{}/counts.csv", s.id) rel="external">"CSV"</a>", "
+                                    <a href=format!("/petitions/{}/counts.json", s.id) rel="external">"JSON"</a>"."</p>
                             </section>
                         }.into_any()
                     }

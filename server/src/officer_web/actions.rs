@@ -19,7 +19,7 @@ use app::officer::{Check, OfficerPosted};
 const CHECK_PAGE: &str = "/officer/check";
 
 /// Words for a strike reason, as the forms offer them.
-pub fn reason_label(r: StrikeReason) -> &'static str {
+pub(crate) fn reason_label(r: StrikeReason) -> &'static str {
     app::routes::officer::strike_reason_label(r)
 }
 

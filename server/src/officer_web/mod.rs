@@ -4,6 +4,7 @@
 
 mod accounts;
 mod actions;
+mod bulk;
 mod sign_in;
 
 use std::collections::HashMap;
@@ -41,7 +42,8 @@ pub fn routes(shared: S) -> Router {
         .route("/officer/accounts", post(accounts::invite_post))
         .route("/officer/accounts/{id}/{change}", post(accounts::change_post))
         .route("/officer/signatures/{id}/{change}", post(actions::signature_post))
-        .route("/officer/petitions/{id}/{change}", post(actions::petition_post))
+        .route("/officer/petitions/{id}/bulk", post(bulk::bulk_post))
+        .route("/officer/petitions/{id}/{change}", post(actions::petition_post).get(bulk::signatures_csv))
         .with_state(shared)
 }
 

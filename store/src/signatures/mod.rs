@@ -4,6 +4,7 @@
 //! the petition.
 
 pub mod attempts;
+pub mod bulk;
 pub mod confirm;
 mod conflicts;
 mod mails;

@@ -66,7 +66,7 @@ pub fn Accounts() -> impl IntoView {
                                                 <input type="text" id=format!("disable-reason-{}", a.id) name="reason" placeholder="Why (for example: left the council)"/>
                                                 <button type="submit" class="warning">"Disable"</button>
                                             </form>
-                                        })}</td>
+                                        }.into_any())}</td>
                                     </tr>
                                 }}).collect_view()}
                             </tbody>

@@ -4,9 +4,11 @@
 pub mod account;
 pub mod accounts;
 pub mod audit;
+pub mod bulk;
 pub mod check;
 pub mod nav;
 pub mod petitions;
+pub mod review;
 pub mod set_up;
 pub mod sign_in;
 pub mod signatures;

@@ -17,6 +17,7 @@ pub fn OfficerNav() -> impl IntoView {
                         <p class="meta" data-testid="signed-in-as">{format!("Signed in as {} ({})", m.email, m.role.code())}</p>
                         <ul>
                             <li><A href="/officer">"Petitions"</A></li>
+                            <li><A href="/officer/review">"Review queue"</A></li>
                             <li><A href="/officer/account">"Your account"</A></li>
                             {m.role.may(Capability::Administer).then(|| view! {
                                 <li><A href="/officer/accounts">"Accounts"</A></li>

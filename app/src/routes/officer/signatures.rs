@@ -126,17 +126,13 @@ pub fn Signatures() -> impl IntoView {
     let act = may_act();
     let done = {
         let q = q.read_untracked();
-        q.get("done").map(|d| {
-            format!(
-                "Signature {}: {}.",
-                q.get("signature").unwrap_or_default(),
-                match d.as_str() {
-                    "strike" => "struck",
-                    "reinstate" => "reinstated",
-                    "approve" => "approved",
-                    _ => "changed",
-                }
-            )
+        let n = q.get("signature").unwrap_or_default();
+        q.get("done").map(|d| match d.as_str() {
+            "bulk" => format!("{n} signatures struck together."),
+            "strike" => format!("Signature {n}: struck."),
+            "reinstate" => format!("Signature {n}: reinstated."),
+            "approve" => format!("Signature {n}: approved."),
+            _ => format!("Signature {n}: changed."),
         })
     };
     let errors = p.errors.clone();

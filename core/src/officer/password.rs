@@ -71,7 +71,8 @@ impl NewPassword {
         if lower == email.to_lowercase() || lower == email.split('@').next().unwrap_or("").to_lowercase() {
             return Err(PasswordError::IsEmail);
         }
-        if GUESSED.contains(&lower.as_str()) || lower.chars().all(|c| Some(c) == lower.chars().next()) {
+        let first = lower.chars().next().unwrap_or_default();
+        if GUESSED.contains(&lower.as_str()) || lower.chars().all(|c| c == first) {
             return Err(PasswordError::Guessable);
         }
         Ok(NewPassword(password.to_string()))

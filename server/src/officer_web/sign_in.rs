@@ -4,7 +4,7 @@ use axum::extract::{Form, Path, State};
 use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use axum::Extension;
-use petition_core::officer::NewPassword;
+use petition_core::officer::{NewPassword, PasswordError};
 use petition_store::audit::SignedIn;
 use petition_store::officers::sign_in::{self, PasswordOutcome, Refusal, SecondFactorOutcome};
 use petition_store::officers::{accounts, sessions, AccountError};
@@ -117,9 +117,8 @@ pub async fn forgot_post(State(s): State<S>, headers: HeaderMap, uri: Uri, Form(
 }
 
 /// The new password's two copies, checked against the rules.
-fn new_password(f: &Fields, email: &str) -> Result<NewPassword, OfficerPosted> {
+fn new_password(f: &Fields, email: &str) -> Result<NewPassword, PasswordError> {
     NewPassword::parse(&field(f, "password", 400), &field(f, "password_again", 400), email)
-        .map_err(|e| OfficerPosted::problem("password", e.to_string()))
 }
 
 pub async fn reset_post(
@@ -137,7 +136,10 @@ pub async fn reset_post(
     };
     let password = match new_password(&f, &email) {
         Ok(p) => p,
-        Err(p) => return answer(&s, uri.path(), &headers, None, p, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(e) => {
+            let p = OfficerPosted::problem("password", e.to_string());
+            return answer(&s, uri.path(), &headers, None, p, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
     };
     match accounts::complete_reset(&s.state.db, &token, &password, now).await {
         Ok(()) => see_other("/officer/sign-in?reset=1"),
@@ -171,7 +173,7 @@ pub async fn set_up_post(
     };
     let code = field(&f, "code", 40);
     let mut problems = OfficerPosted::default();
-    let password = new_password(&f, &email).map_err(|p| problems.errors.extend(p.errors)).ok();
+    let password = new_password(&f, &email).map_err(|e| problems.errors.push(("password".into(), e.to_string()))).ok();
     if code.trim().is_empty() {
         problems.errors.push(("code".into(), "Enter the 6-digit code your authenticator app shows".into()));
     }

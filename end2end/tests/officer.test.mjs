@@ -190,10 +190,13 @@ async function workspace(extraEnv, tag) {
     await op.getByRole('button', { name: 'Resume collection' }).click();
     assert.notEqual(await op.getByTestId('state').innerText(), 'Paused');
     assert.match(await (await fetch(waiting, { method: 'POST', body: new URLSearchParams() })).text(), /Your signature is counted/);
+    await op.reload();
+    await op.getByRole('button', { name: 'Recount now' }).click();
+    assert.match(await op.getByTestId('recount').innerText(), /A recount from the signature rows agrees with the counters/);
 
     // The audit trail of the petition names the officer, each action and each reason.
     const trail = await op.getByTestId('audit').innerText();
-    for (const want of ['strike', 'reinstate', 'approve', 'export', 'pause', 'resume', invited.officer.email,
+    for (const want of ['strike', 'reinstate', 'approve', 'export', 'recount', 'pause', 'resume', invited.officer.email,
       'polling day for a by-election', 'the elector wrote to say they did not sign', 'bulk: 1 listed references']) {
       assert.ok(trail.includes(want), `the audit trail shows ${want}:\n${trail}`);
     }
@@ -281,6 +284,7 @@ const ROUTES = [
   ['POST', '/officer/signatures/999999/approve', 'officer'],
   ['POST', `/officer/petitions/${CASTLE_PETITION}/pause`, 'officer'],
   ['POST', `/officer/petitions/${CASTLE_PETITION}/resume`, 'officer'],
+  ['POST', `/officer/petitions/${CASTLE_PETITION}/recount`, 'officer'],
   ['GET', '/officer/review', 'viewer'],
   ['GET', `/officer/petitions/${CASTLE_PETITION}/bulk`, 'officer'],
   ['POST', `/officer/petitions/${CASTLE_PETITION}/bulk`, 'officer'],

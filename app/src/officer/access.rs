@@ -39,7 +39,7 @@ pub fn access(post: bool, path: &str) -> Access {
         ["officer", "petitions", _, "signatures.csv"] if !post => Access::Signed(Act),
         ["officer", "sign-out"] | ["officer", "account", "sign-out-everywhere"] if post => Access::Signed(Read),
         ["officer", "account", "sessions", _, "end"] if post => Access::Signed(Read),
-        ["officer", "petitions", _, "pause" | "resume"] if post => Access::Signed(Act),
+        ["officer", "petitions", _, "pause" | "resume" | "recount"] if post => Access::Signed(Act),
         ["officer", "signatures", _, "strike" | "reinstate" | "approve"] if post => Access::Signed(Act),
         ["officer", ..] => Access::Signed(Administer),
         _ => Access::NotOfficer,

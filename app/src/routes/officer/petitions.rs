@@ -101,6 +101,7 @@ pub fn OfficerPetitionPage() -> impl IntoView {
     let done = use_query_map().read_untracked().get("done").map(|d| match d.as_str() {
         "pause" => "Collection is paused.",
         "resume" => "Collection has resumed.",
+        "recount" => "Recounted: the result is below.",
         _ => "Done.",
     });
     view! {
@@ -139,7 +140,12 @@ fn actions(p: &OfficerPetition, posted: &crate::officer::OfficerPosted) -> impl 
     };
     let shown = open || p.standing == Standing::Paused;
     let error = posted.error(change);
-    shown.then(|| view! {
+    let recount = view! {
+        <form method="post" action=format!("/officer/petitions/{}/recount", p.id)>
+            <button type="submit" class="secondary">"Recount now"</button>
+        </form>
+    };
+    let pause_or_resume = shown.then(|| view! {
         <h2>"Actions"</h2>
         <form method="post" action=format!("/officer/petitions/{}/{change}", p.id)>
             <div class=crate::components::field_class(&error)>
@@ -149,7 +155,8 @@ fn actions(p: &OfficerPetition, posted: &crate::officer::OfficerPosted) -> impl 
             </div>
             <button type="submit" class="secondary">{label}"…"</button>
         </form>
-    })
+    });
+    view! { {pause_or_resume} {recount} }
 }
 
 fn petition_view(p: OfficerPetition) -> impl IntoView {

@@ -1,9 +1,9 @@
-//! What the officer pages share with the server: which routes need which role, and the answers
-//! of officer form posts.
+//! What the officer pages share with the server: which routes need which role, and the pages'
+//! server functions.
 
 pub mod access;
 pub mod api;
-pub mod posted;
 
+/// The answers of officer form posts live with the others, in `post`.
+pub use crate::post::{Check, OfficerPosted};
 pub use access::{access, Access};
-pub use posted::{Check, OfficerPosted};

@@ -36,6 +36,7 @@ pub enum Search {
 #[server]
 pub async fn search_postcode(postcode: String) -> Result<Search, ServerFnError> {
     use petition_core::Postcode;
+    use petition_store::read::public::PostcodeFinds;
     let st = state()?;
     let pc = match Postcode::parse(&postcode) {
         Ok(pc) => pc,
@@ -43,8 +44,9 @@ pub async fn search_postcode(postcode: String) -> Result<Search, ServerFnError> 
     };
     cache_publicly(10);
     match petition_store::read::public::search_postcode(&st.db, &pc, chrono::Utc::now()).await.map_err(internal)? {
-        Some(found) => Ok(Search::Found(found)),
-        None => Ok(Search::Problem(format!(
+        PostcodeFinds::Petitions(found) => Ok(Search::Found(found)),
+        PostcodeFinds::Terminated(t) => Ok(Search::Problem(t.to_string())),
+        PostcodeFinds::Unknown => Ok(Search::Problem(format!(
             "We cannot find {pc} in the areas this site covers. Check the postcode, or contact your council."
         ))),
     }
@@ -69,6 +71,7 @@ pub struct SignPageData {
 #[server]
 pub async fn sign_page(id: i64, postcode: Option<String>) -> Result<Option<SignPageData>, ServerFnError> {
     use petition_core::Postcode;
+    use petition_store::places::PostcodeStatus;
     let st = state()?;
     let Some(petition) =
         petition_store::read::public::petition_summary(&st.db, id, chrono::Utc::now()).await.map_err(internal)?
@@ -79,9 +82,12 @@ pub async fn sign_page(id: i64, postcode: Option<String>) -> Result<Option<SignP
     if let Some(raw) = postcode {
         match Postcode::parse(&raw) {
             Err(e) => page.postcode_problem = Some(e.to_string()),
-            Ok(pc) => match petition_store::places::ward_of_postcode(&st.db, &pc).await.map_err(internal)? {
-                None => page.postcode_problem = Some(format!("We cannot find {pc} in the areas this site covers")),
-                Some(ward) => {
+            Ok(pc) => match petition_store::places::postcode_status(&st.db, &pc).await.map_err(internal)? {
+                PostcodeStatus::Unknown => {
+                    page.postcode_problem = Some(format!("We cannot find {pc} in the areas this site covers"))
+                }
+                PostcodeStatus::Terminated(t) => page.postcode_problem = Some(t.to_string()),
+                PostcodeStatus::Live { ward } => {
                     if !petition_store::places::lies_in(&st.db, &ward, &page.petition.area.code)
                         .await
                         .map_err(internal)?

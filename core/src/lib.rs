@@ -7,6 +7,7 @@ pub mod address;
 pub mod area;
 pub mod engine;
 pub mod franchise;
+pub mod month;
 pub mod names;
 pub mod officer;
 pub mod postcode;

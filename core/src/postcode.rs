@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+use crate::month::Month;
+
 /// A syntactically valid UK postcode in its normal form: upper case, one space before the
 /// three-character inward code (`CA10 1AA`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -78,6 +80,28 @@ impl fmt::Display for Postcode {
     }
 }
 
+/// A postcode Royal Mail no longer uses, and the month it stopped. The lookup keeps terminated
+/// postcodes so that someone who types one (from an old letter, or from memory) is told why it
+/// finds nothing, rather than that it is not in the council's area.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Terminated {
+    pub postcode: Postcode,
+    pub month: Month,
+}
+
+/// What a resident is told.
+impl fmt::Display for Terminated {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} was terminated in {} and is no longer in use. Check your postcode, or try the one on a recent \
+             letter from the council.",
+            self.postcode,
+            self.month.name()
+        )
+    }
+}
+
 impl TryFrom<String> for Postcode {
     type Error = PostcodeError;
     fn try_from(s: String) -> Result<Self, Self::Error> {
@@ -106,6 +130,16 @@ mod tests {
         assert_eq!(Postcode::parse("B338TH").unwrap().as_str(), "B33 8TH");
         assert_eq!(Postcode::parse("w1a0ax").unwrap().as_str(), "W1A 0AX");
         assert_eq!(Postcode::parse("CA10 1AA").unwrap().outward(), "CA10");
+    }
+
+    #[test]
+    fn a_terminated_postcode_says_when() {
+        let t = Terminated { postcode: Postcode::parse("ca101aa").unwrap(), month: Month { year: 2019, month: 3 } };
+        assert_eq!(
+            t.to_string(),
+            "CA10 1AA was terminated in March 2019 and is no longer in use. Check your postcode, or try the one on \
+             a recent letter from the council."
+        );
     }
 
     #[test]

@@ -325,7 +325,12 @@ async fn sign_post(
                 "Your signature was not recorded. Please try again in a few minutes.",
             )
         }
-        Err(e @ (SignError::AddressNotAtPostcode | SignError::OutsideArea(_) | SignError::UnknownPostcode)) => {
+        Err(
+            e @ (SignError::AddressNotAtPostcode
+            | SignError::OutsideArea(_)
+            | SignError::UnknownPostcode
+            | SignError::TerminatedPostcode(_)),
+        ) => {
             form.errors.push(("address".into(), e.to_string()));
             render(
                 &s,

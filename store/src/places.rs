@@ -1,13 +1,15 @@
 //! The reference data officers load, as read back: areas and what they lie in, the postcode
 //! lookup, the gazetteer's addresses, electorate figures and published verification numbers.
 
+use petition_core::month::Month;
+use petition_core::postcode::Terminated;
 use petition_core::threshold::{Day, VerificationNumber};
 use petition_core::views::{AddressOption, AreaRef};
 use petition_core::Postcode;
 use sqlx::Row;
 
 use crate::db::Db;
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 
 pub async fn area(db: &Db, code: &str) -> Result<Option<(AreaRef, Option<String>)>> {
     let row = sqlx::query("SELECT code, name, kind, parent_code FROM areas WHERE code = $1")
@@ -39,14 +41,50 @@ pub async fn area_chain(db: &Db, code: &str) -> Result<Vec<AreaRef>> {
     Ok(out)
 }
 
-/// The ward a postcode lies in, if it is known.
-pub async fn ward_of_postcode(db: &Db, postcode: &Postcode) -> Result<Option<String>> {
-    Ok(sqlx::query("SELECT ward_code FROM postcodes WHERE postcode = $1")
+/// What the lookup says of a postcode.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PostcodeStatus {
+    /// In use, in this ward.
+    Live {
+        ward: String,
+    },
+    /// No longer in use. It finds no petitions and no addresses and signs nothing, even where the
+    /// gazetteer still lists properties at it (see `import::postcode_lookup`): what a resident
+    /// needs then is the postcode they have now, and the message says so.
+    Terminated(Terminated),
+    Unknown,
+}
+
+/// What the lookup says of `postcode`.
+pub async fn postcode_status(db: &Db, postcode: &Postcode) -> Result<PostcodeStatus> {
+    let Some(row) = sqlx::query("SELECT ward_code, terminated FROM postcodes WHERE postcode = $1")
         .bind(postcode.as_str())
         .fetch_optional(&db.pool)
         .await?
-        .map(|r| r.try_get("ward_code"))
-        .transpose()?)
+    else {
+        return Ok(PostcodeStatus::Unknown);
+    };
+    Ok(match terminated(postcode, row.try_get("terminated")?)? {
+        Some(t) => PostcodeStatus::Terminated(t),
+        None => PostcodeStatus::Live { ward: row.try_get("ward_code")? },
+    })
+}
+
+/// A stored termination month, as written by the import (`YYYY-MM`), for `postcode`.
+pub fn terminated(postcode: &Postcode, stored: Option<String>) -> Result<Option<Terminated>> {
+    let Some(stored) = stored else { return Ok(None) };
+    let month = Month::parse(&stored)
+        .ok_or_else(|| StoreError::Corrupt(format!("postcode {postcode} has the termination month {stored:?}")))?;
+    Ok(Some(Terminated { postcode: postcode.clone(), month }))
+}
+
+/// The ward a live postcode lies in; `None` for one the lookup does not have or that is
+/// terminated.
+pub async fn ward_of_postcode(db: &Db, postcode: &Postcode) -> Result<Option<String>> {
+    Ok(match postcode_status(db, postcode).await? {
+        PostcodeStatus::Live { ward } => Some(ward),
+        PostcodeStatus::Terminated(_) | PostcodeStatus::Unknown => None,
+    })
 }
 
 /// The gazetteer's addresses at a postcode, in a natural order for a list.

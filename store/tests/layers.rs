@@ -36,6 +36,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "import::parse::areas",
             "import::parse::electorates",
             "import::parse::verification_numbers",
+            "import::parse::postcode_layouts",
             "import::parse::postcode_lookup",
             "import::parse::gazetteer",
             "import::parse::register",

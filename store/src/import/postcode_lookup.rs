@@ -1,18 +1,29 @@
 //! Importing a postcode lookup: the chain of areas each sound line (`parse::postcode_lookup`)
 //! names must agree with the stored areas and with the file's earlier lines. Wards, districts and
 //! counties not yet known are created, named by the ward name or, for districts and counties, by
-//! their code until an areas file names them.
+//! their code until an areas file names them. A layout without ward names (ONSPD, NSPL) can only
+//! place postcodes in wards already stored.
+//!
+//! Terminated postcodes are stored with their ward and the month they were terminated. They no
+//! longer find petitions or addresses (`places::postcode_status`), even where the gazetteer still
+//! lists properties at them. That is the simple rule, and the one that helps the resident: the
+//! lookup and the gazetteer are loaded separately, a gazetteer that still has a terminated
+//! postcode is out of date, and what the resident needs is told to them (that their postcode was
+//! terminated, so they should use the one they have now). The import says how many such postcodes
+//! there are, so that the officer knows the gazetteer needs updating.
 
 use std::collections::HashMap;
 use std::fmt;
 
 use petition_core::AreaKind;
+use sqlx::Row;
 
 use crate::db::Db;
 use crate::import::known::{known_areas, KnownAreas};
 use crate::import::outcome::{finish, ImportError, Imported};
 use crate::import::parse::line::LineError;
-use crate::import::parse::postcode_lookup::{parse, Placed};
+use crate::import::parse::postcode_layouts::Columns;
+use crate::import::parse::postcode_lookup::{parse, summary, Placed};
 
 /// An area as a line of the lookup has it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,12 +38,10 @@ pub struct Link {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Clash {
     /// The line makes `link` what is already something else.
-    Conflict {
-        link: Link,
-        was: AreaKind,
-        was_in: Option<String>,
-    },
-    NoWardName(String),
+    Conflict { link: Link, was: AreaKind, was_in: Option<String> },
+    /// A new ward with no name on its line: `column`, the layout's ward name column, is blank,
+    /// or the layout (`layout`) has none.
+    NoWardName { code: String, column: Option<String>, layout: &'static str },
 }
 
 impl fmt::Display for Clash {
@@ -46,23 +55,30 @@ impl fmt::Display for Clash {
                 link.kind,
                 link.parent.as_deref().unwrap_or("no parent")
             ),
-            Clash::NoWardName(code) => write!(f, "ward_name is empty for the new ward {code}"),
+            Clash::NoWardName { code, column: Some(column), .. } => {
+                write!(f, "{column} is empty for the new ward {code}")
+            }
+            Clash::NoWardName { code, column: None, layout } => write!(
+                f,
+                "{code} is not a stored ward, and {layout} gives no ward names: import the wards first \
+                 (petitions import areas), then this file"
+            ),
         }
     }
 }
 
-/// A postcode → ward lookup in the Code-Point Open layout (`postcode, admin_county_code,
-/// lad_gss_code, ward_gss_code, ward_name`).
+/// A postcode → ward lookup in any layout `parse::postcode_layouts` recognises. The first note
+/// says which layout it was read as, and how many postcodes and terminated postcodes it holds.
 pub async fn postcode_lookup(db: &Db, text: &str) -> Result<Imported, ImportError> {
-    let (lines, mut errors) = parse(text);
+    let (lookup, mut errors) = parse(text);
     // A file none of whose lines is sound fails on its text alone: there is nothing to look up.
-    if lines.is_empty() {
+    let Some(lookup) = lookup.filter(|l| !l.placed.is_empty()) else {
         return finish(errors).map(|_| Imported::default());
-    }
+    };
     let mut plan = Plan { known: known_areas(db).await?, planned: HashMap::new(), new_areas: Vec::new() };
     let mut placed = Vec::new();
-    for p in lines {
-        match plan.place(&p) {
+    for p in &lookup.placed {
+        match plan.place(p, &lookup.columns) {
             Ok(()) => placed.push(p),
             Err(clash) => errors.push(LineError::new(p.line, clash)),
         }
@@ -70,12 +86,29 @@ pub async fn postcode_lookup(db: &Db, text: &str) -> Result<Imported, ImportErro
     finish(errors)?;
     let mut new_areas = plan.new_areas;
     write(db, &mut new_areas, &placed).await?;
-    let notes = if new_areas.is_empty() {
-        vec![]
-    } else {
-        vec![format!("created {} area(s) named in the lookup", new_areas.len())]
-    };
+    let mut notes = vec![summary(&lookup)];
+    if !new_areas.is_empty() {
+        notes.push(format!("created {} area(s) named in the lookup", new_areas.len()));
+    }
+    let stranded = terminated_with_addresses(db).await?;
+    if stranded > 0 {
+        notes.push(format!(
+            "{stranded} terminated postcode(s) still have addresses in the gazetteer: residents there are told \
+             their postcode was terminated and cannot sign until the gazetteer gives them their new one"
+        ));
+    }
     Ok(Imported { rows: placed.len(), notes })
+}
+
+/// How many terminated postcodes the gazetteer still lists properties at.
+async fn terminated_with_addresses(db: &Db) -> Result<i64, ImportError> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM postcodes p WHERE p.terminated IS NOT NULL
+           AND EXISTS (SELECT 1 FROM addresses a WHERE a.postcode = p.postcode)",
+    )
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(row.try_get("n")?)
 }
 
 /// The areas the lookup will create, checked line by line against the stored ones and those
@@ -90,11 +123,11 @@ impl Plan {
     /// Checks a line's ward, district and county in turn, planning each that is new. A line
     /// stops at its first clash, keeping what it planned before it: the file is refused anyway,
     /// and later lines are judged as the file was read.
-    fn place(&mut self, p: &Placed) -> Result<(), Clash> {
-        chain(p).into_iter().try_for_each(|link| self.link(link))
+    fn place(&mut self, p: &Placed, columns: &Columns) -> Result<(), Clash> {
+        chain(p).into_iter().try_for_each(|link| self.link(link, columns))
     }
 
-    fn link(&mut self, link: Link) -> Result<(), Clash> {
+    fn link(&mut self, link: Link, columns: &Columns) -> Result<(), Clash> {
         match self.known.get(&link.code).or(self.planned.get(&link.code)) {
             Some((k, p))
                 if *k == link.kind && (link.kind != AreaKind::Ward || p.as_deref() == link.parent.as_deref()) =>
@@ -102,7 +135,11 @@ impl Plan {
                 Ok(())
             }
             Some((k, p)) => Err(Clash::Conflict { was: *k, was_in: p.clone(), link }),
-            None if link.kind == AreaKind::Ward && link.name.is_empty() => Err(Clash::NoWardName(link.code)),
+            None if link.kind == AreaKind::Ward && link.name.is_empty() => Err(Clash::NoWardName {
+                code: link.code,
+                column: columns.ward_name.clone(),
+                layout: columns.layout.describe(),
+            }),
             None => {
                 self.planned.insert(link.code.clone(), (link.kind, link.parent.clone()));
                 self.new_areas.push(link);
@@ -132,8 +169,10 @@ fn chain(p: &Placed) -> Vec<Link> {
     chain
 }
 
-/// Creates the new areas, then points each postcode at its ward, in one transaction.
-async fn write(db: &Db, new_areas: &mut [Link], placed: &[Placed]) -> Result<(), ImportError> {
+/// Creates the new areas, then points each postcode at its ward, in one transaction. A postcode
+/// already stored takes the file's word on whether it is terminated: a later file may know better
+/// (and Code-Point Open, which lists live postcodes only, says each of its postcodes is live).
+async fn write(db: &Db, new_areas: &mut [Link], placed: &[&Placed]) -> Result<(), ImportError> {
     let mut tx = db.pool.begin().await?;
     // Parents first: counties, then districts, then wards.
     new_areas.sort_by_key(|a| a.kind);
@@ -148,11 +187,12 @@ async fn write(db: &Db, new_areas: &mut [Link], placed: &[Placed]) -> Result<(),
     }
     for p in placed {
         sqlx::query(
-            "INSERT INTO postcodes (postcode, ward_code) VALUES ($1, $2)
-             ON CONFLICT (postcode) DO UPDATE SET ward_code = excluded.ward_code",
+            "INSERT INTO postcodes (postcode, ward_code, terminated) VALUES ($1, $2, $3)
+             ON CONFLICT (postcode) DO UPDATE SET ward_code = excluded.ward_code, terminated = excluded.terminated",
         )
         .bind(p.postcode.as_str())
         .bind(p.ward.as_str())
+        .bind(p.terminated.map(|m| m.to_string()))
         .execute(&mut *tx)
         .await?;
     }

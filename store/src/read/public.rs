@@ -2,13 +2,14 @@
 //! a postcode can sign. Every count is the one the latest signed tally note states.
 
 use chrono::{DateTime, Duration, Utc};
+use petition_core::postcode::Terminated;
 use petition_core::views::{AreaCount, PetitionPage, PetitionSummary, PostcodeSearch, Standing};
 use petition_core::{window, Postcode};
 
 use crate::db::Db;
 use crate::error::{Result, StoreError};
 use crate::petitions::{self, Petition};
-use crate::places::{area, area_chain, ward_of_postcode};
+use crate::places::{area, area_chain, postcode_status, PostcodeStatus};
 use crate::time::{day_label, instant};
 use crate::transparency::publish::tally;
 
@@ -72,10 +73,23 @@ pub async fn petition_page(db: &Db, id: i64, now: DateTime<Utc>) -> Result<Optio
     }))
 }
 
-/// The petitions collecting signatures in a postcode's ward, district and county; `None` for a
-/// postcode that is not in the lookup.
-pub async fn search_postcode(db: &Db, postcode: &Postcode, now: DateTime<Utc>) -> Result<Option<PostcodeSearch>> {
-    let Some(ward) = ward_of_postcode(db, postcode).await? else { return Ok(None) };
+/// What a postcode search finds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PostcodeFinds {
+    Petitions(PostcodeSearch),
+    /// A postcode no longer in use: it finds nothing, and the resident is told why.
+    Terminated(Terminated),
+    /// A postcode the lookup does not have.
+    Unknown,
+}
+
+/// The petitions collecting signatures in a postcode's ward, district and county.
+pub async fn search_postcode(db: &Db, postcode: &Postcode, now: DateTime<Utc>) -> Result<PostcodeFinds> {
+    let ward = match postcode_status(db, postcode).await? {
+        PostcodeStatus::Live { ward } => ward,
+        PostcodeStatus::Terminated(t) => return Ok(PostcodeFinds::Terminated(t)),
+        PostcodeStatus::Unknown => return Ok(PostcodeFinds::Unknown),
+    };
     let areas = area_chain(db, &ward).await?;
     let mut found = Vec::new();
     for a in &areas {
@@ -84,5 +98,5 @@ pub async fn search_postcode(db: &Db, postcode: &Postcode, now: DateTime<Utc>) -
             found.push(summary_of(db, &p, valid, now).await?);
         }
     }
-    Ok(Some(PostcodeSearch { postcode: postcode.to_string(), areas, petitions: found }))
+    Ok(PostcodeFinds::Petitions(PostcodeSearch { postcode: postcode.to_string(), areas, petitions: found }))
 }

@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 
+use petition_core::postcode::Terminated;
 use petition_core::text::{Email, PersonName};
 use petition_core::{names, Postcode};
 use sqlx::Row;
@@ -20,7 +21,7 @@ use crate::group::{Commit, Grouper};
 use crate::mail::links::Mailing;
 use crate::mail::outbox::{enqueue, enqueue_all, Mail};
 use crate::petitions::{self, Petition};
-use crate::places::{area, lies_in, ward_of_postcode};
+use crate::places::{area, lies_in, postcode_status, terminated, PostcodeStatus};
 use crate::secrets::{new_token, Secrets};
 use crate::signatures::attempts::{encode_places, holders, Holder, Place};
 use crate::signatures::mails::{already_signed_mail, confirmation_mail};
@@ -48,6 +49,9 @@ pub enum SignError {
     Paused,
     #[error("We do not have that postcode in this council's area")]
     UnknownPostcode,
+    /// The postcode is no longer in use (see `places::PostcodeStatus`).
+    #[error("{0}")]
+    TerminatedPostcode(Terminated),
     #[error("Choose your address from the list, or choose \"My address is not listed\"")]
     AddressNotAtPostcode,
     #[error("That address is outside {0}, so you cannot sign this petition")]
@@ -96,18 +100,26 @@ async fn check_address(
     }
     let (ward, uprn, text): (String, Option<String>, String) = match choice {
         AddressChoice::Listed(uprn) => {
-            let row = sqlx::query("SELECT ward_code, lines FROM addresses WHERE uprn = $1 AND postcode = $2")
-                .bind(uprn.as_str())
-                .bind(postcode.as_str())
-                .fetch_optional(&db.pool)
-                .await?
-                .ok_or(SignError::AddressNotAtPostcode)?;
+            // The property's postcode may have been terminated since the gazetteer listed it.
+            let row = sqlx::query(
+                "SELECT a.ward_code, a.lines, p.terminated FROM addresses a
+                 LEFT JOIN postcodes p ON p.postcode = a.postcode WHERE a.uprn = $1 AND a.postcode = $2",
+            )
+            .bind(uprn.as_str())
+            .bind(postcode.as_str())
+            .fetch_optional(&db.pool)
+            .await?
+            .ok_or(SignError::AddressNotAtPostcode)?;
+            if let Some(t) = terminated(postcode, row.try_get(2)?)? {
+                return Err(SignError::TerminatedPostcode(t));
+            }
             (row.try_get::<String, _>(0)?, Some(uprn.to_string()), row.try_get::<String, _>(1)?)
         }
-        AddressChoice::NotListed(text) => {
-            let ward = ward_of_postcode(db, postcode).await?.ok_or(SignError::UnknownPostcode)?;
-            (ward, None, text.clone())
-        }
+        AddressChoice::NotListed(text) => match postcode_status(db, postcode).await? {
+            PostcodeStatus::Live { ward } => (ward, None, text.clone()),
+            PostcodeStatus::Terminated(t) => return Err(SignError::TerminatedPostcode(t)),
+            PostcodeStatus::Unknown => return Err(SignError::UnknownPostcode),
+        },
     };
     if !lies_in(db, &ward, &p.area_code).await? {
         let name = area(db, &p.area_code).await?.map_or_else(|| p.area_code.clone(), |(a, _)| a.name);

@@ -9,6 +9,7 @@ pub mod electorates;
 pub mod gazetteer;
 pub mod line;
 pub mod number;
+pub mod postcode_layouts;
 pub mod postcode_lookup;
 pub mod register;
 pub mod table;

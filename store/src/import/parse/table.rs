@@ -122,6 +122,11 @@ impl Table {
         }
     }
 
+    /// The column names, trimmed, as the header writes them.
+    pub fn header(&self) -> &[String] {
+        &self.header
+    }
+
     /// Whether the header names `column` (in any case).
     pub fn has(&self, column: &str) -> bool {
         self.col(column).is_some()

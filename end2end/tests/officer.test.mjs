@@ -369,3 +369,20 @@ test('repeated failures slow sign-in down, the same for an unknown address, and 
     await server.stop();
   }
 });
+
+test('one client trying many addresses is slowed down too', async () => {
+  const server = await startServer(smtp.port, { SIGN_IN_PER_IP_PER_MINUTE: '3' });
+  try {
+    const statuses = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await fetch(`${server.url}/officer/sign-in`, {
+        method: 'POST', body: new URLSearchParams({ email: `guess${i}@council.example`, password: 'a guess at a password' }), redirect: 'manual',
+      });
+      statuses.push(r.status);
+      if (i === 3) assert.match(await r.text(), /Too many attempts from your connection/);
+    }
+    assert.deepEqual(statuses, [422, 422, 422, 429]);
+  } finally {
+    await server.stop();
+  }
+});

@@ -17,6 +17,8 @@ pub struct Config {
     pub sign_per_ip_per_minute: u32,
     pub sign_per_email_per_hour: u32,
     pub receipt_checks_per_ip_per_minute: u32,
+    /// Officer sign-in and password-reset posts per client per minute.
+    pub sign_in_per_ip_per_minute: u32,
     /// The header in which a TLS proxy in front reports the client's address, if any.
     pub trusted_proxy_header: Option<axum::http::HeaderName>,
     /// Connections served at once; more wait in the listen queue.
@@ -87,6 +89,7 @@ impl Config {
             sign_per_ip_per_minute: number("SIGN_PER_IP_PER_MINUTE", 30)?,
             sign_per_email_per_hour: number("SIGN_PER_EMAIL_PER_HOUR", 10)?,
             receipt_checks_per_ip_per_minute: number("RECEIPT_CHECKS_PER_IP_PER_MINUTE", 30)?,
+            sign_in_per_ip_per_minute: number("SIGN_IN_PER_IP_PER_MINUTE", 20)?,
             trusted_proxy_header: match var("TRUSTED_PROXY_HEADER") {
                 None => None,
                 Some(v) => Some(

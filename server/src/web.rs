@@ -40,6 +40,9 @@ pub struct Shared {
     per_email: DefaultKeyedRateLimiter<String>,
     /// Receipt checks (the page and the proof files), per client: each reads the log.
     receipt_checks: DefaultKeyedRateLimiter<ClientKey>,
+    /// Officer sign-in and password-reset posts, per client: the per-address lockout stops
+    /// guessing at one account, this stops one client trying many.
+    sign_in: DefaultKeyedRateLimiter<ClientKey>,
 }
 
 impl Shared {
@@ -60,6 +63,9 @@ impl Shared {
             per_ip: RateLimiter::keyed(Quota::per_minute(ip)),
             per_email: RateLimiter::keyed(Quota::per_hour(email)),
             receipt_checks: RateLimiter::keyed(Quota::per_minute(receipts)),
+            sign_in: RateLimiter::keyed(Quota::per_minute(
+                NonZeroU32::new(config.sign_in_per_ip_per_minute).expect("checked"),
+            )),
             config,
             log_key,
             groups,
@@ -69,6 +75,16 @@ impl Shared {
 }
 
 impl Shared {
+    /// Whether a client may post another sign-in or reset form now.
+    pub(crate) fn sign_in_allowed(&self, peer: SocketAddr, headers: &HeaderMap) -> bool {
+        self.sign_in.check_key(&self.client(peer, headers)).is_ok()
+    }
+
+    /// Whether another password-reset email may go to this address this hour.
+    pub(crate) fn reset_mail_allowed(&self, email: &str) -> bool {
+        self.per_email.check_key(&format!("officer-reset:{}", email.to_ascii_lowercase())).is_ok()
+    }
+
     /// The key a request's client is counted under.
     fn client(&self, peer: SocketAddr, headers: &HeaderMap) -> ClientKey {
         ClientKey::of(peer.ip(), headers, self.config.trusted_proxy_header.as_ref())
@@ -80,6 +96,8 @@ impl Shared {
         self.per_ip.retain_recent();
         self.per_email.retain_recent();
         self.receipt_checks.retain_recent();
+        self.sign_in.retain_recent();
+        self.sign_in.shrink_to_fit();
         self.per_ip.shrink_to_fit();
         self.per_email.shrink_to_fit();
         self.receipt_checks.shrink_to_fit();

@@ -1,6 +1,8 @@
 //! Signing in and out, setting an account up, and resetting a password, as form posts.
 
-use axum::extract::{Form, Path, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Form, Path, State};
 use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use axum::Extension;
@@ -27,7 +29,16 @@ fn device(headers: &HeaderMap) -> String {
     sessions::device(headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or(""))
 }
 
-pub async fn password_post(State(s): State<S>, headers: HeaderMap, uri: Uri, Form(f): Form<Fields>) -> Response {
+/// The answer to a client that posts sign-in forms too fast, whatever the address.
+const TOO_FAST: &str = "Too many attempts from your connection. Wait a minute, then try again";
+
+pub async fn password_post(
+    State(s): State<S>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    uri: Uri,
+    Form(f): Form<Fields>,
+) -> Response {
     let email = field(&f, "email", 254);
     let password = field(&f, "password", 200);
     let next = safe_next(&field(&f, "next", 200));
@@ -43,6 +54,10 @@ pub async fn password_post(State(s): State<S>, headers: HeaderMap, uri: Uri, For
     }
     if !posted.errors.is_empty() {
         return answer(&s, uri.path(), &headers, None, posted, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    if !s.sign_in_allowed(peer, &headers) {
+        posted.errors.push(("email".into(), TOO_FAST.into()));
+        return answer(&s, uri.path(), &headers, None, posted, StatusCode::TOO_MANY_REQUESTS).await;
     }
     let now = petition_store::now();
     match sign_in::password(&s.state.db, &s.state.secrets, &email, &password, &device(&headers), now).await {
@@ -61,7 +76,13 @@ pub async fn password_post(State(s): State<S>, headers: HeaderMap, uri: Uri, For
     }
 }
 
-pub async fn code_post(State(s): State<S>, headers: HeaderMap, uri: Uri, Form(f): Form<Fields>) -> Response {
+pub async fn code_post(
+    State(s): State<S>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    uri: Uri,
+    Form(f): Form<Fields>,
+) -> Response {
     let code = field(&f, "code", 40);
     let next = safe_next(&field(&f, "next", 200));
     let posted = |message: String| OfficerPosted {
@@ -72,6 +93,9 @@ pub async fn code_post(State(s): State<S>, headers: HeaderMap, uri: Uri, Form(f)
     if code.trim().is_empty() {
         let p = posted("Enter the 6-digit code from your authenticator app, or a recovery code".into());
         return answer(&s, uri.path(), &headers, None, p, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    if !s.sign_in_allowed(peer, &headers) {
+        return answer(&s, uri.path(), &headers, None, posted(TOO_FAST.into()), StatusCode::TOO_MANY_REQUESTS).await;
     }
     let Some(token) = cookie_token(&headers) else { return see_other("/officer/sign-in") };
     match sign_in::second_factor(&s.state.db, &s.state.secrets, &token, &code, petition_store::now()).await {
@@ -100,7 +124,13 @@ pub async fn sign_out_post(State(s): State<S>, Extension(who): Extension<SignedI
     res
 }
 
-pub async fn forgot_post(State(s): State<S>, headers: HeaderMap, uri: Uri, Form(f): Form<Fields>) -> Response {
+pub async fn forgot_post(
+    State(s): State<S>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    uri: Uri,
+    Form(f): Form<Fields>,
+) -> Response {
     let email = field(&f, "email", 254);
     let Ok(parsed) = petition_core::text::Email::parse(&email) else {
         let mut p =
@@ -108,6 +138,16 @@ pub async fn forgot_post(State(s): State<S>, headers: HeaderMap, uri: Uri, Form(
         p.values.push(("email".into(), email));
         return answer(&s, uri.path(), &headers, None, p, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
+    if !s.sign_in_allowed(peer, &headers) {
+        let mut p = OfficerPosted::problem("email", TOO_FAST);
+        p.values.push(("email".into(), email));
+        return answer(&s, uri.path(), &headers, None, p, StatusCode::TOO_MANY_REQUESTS).await;
+    }
+    // The page says the same whether or not an email went: a flood of requests for one address
+    // sends at most a few an hour.
+    if !s.reset_mail_allowed(parsed.as_str()) {
+        return see_other("/officer/forgot-password?sent=1");
+    }
     if let Err(e) = accounts::request_reset(&s.state.db, &s.state.mailing, parsed.as_str(), petition_store::now()).await
     {
         return unavailable("a password reset", e);

@@ -42,6 +42,8 @@ pub struct Erased {
     pub conflicts: u64,
     pub mails: u64,
     pub electors: u64,
+    /// Sign-in failure counts, officer links and sessions past their keeping.
+    pub officer_records: u64,
 }
 
 impl Erased {
@@ -78,6 +80,7 @@ pub async fn erase_due(db: &Db, keep: &Retention, now: i64) -> Result<Erased> {
     .execute(&db.pool)
     .await?
     .rows_affected();
+    out.officer_records = crate::officers::housekeeping::purge(db, now).await?;
     Ok(out)
 }
 

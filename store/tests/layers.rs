@@ -84,6 +84,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "officers::sessions",
             "officers::accounts",
             "officers::sign_in",
+            "officers::housekeeping",
         ],
     ),
 ];

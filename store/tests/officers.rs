@@ -277,3 +277,35 @@ async fn the_audit_trail_cannot_be_rewritten() {
         t.close().await;
     }
 }
+
+#[tokio::test]
+async fn old_failures_links_and_sessions_are_deleted_and_accounts_stay() {
+    use petition_store::officers::housekeeping::{purge, LINKS_KEPT, SESSIONS_KEPT};
+    for t in TestDb::both().await {
+        let db = t.db.clone();
+        let (id, secret) = set_up(&db, "officer@council.example", Role::Officer, T0).await;
+        sign_in(&db, "officer@council.example", &secret, T0 + 30).await.unwrap();
+        sign_in::password(&db, &secrets(), "nobody@council.example", "wrong password!!", "b", T0 + 40).await.unwrap();
+        let count = |table: &'static str| {
+            let db = db.clone();
+            async move {
+                sqlx::query_scalar::<_, i64>(&format!("SELECT CAST(COUNT(*) AS BIGINT) FROM {table}"))
+                    .fetch_one(&db.pool)
+                    .await
+                    .unwrap()
+            }
+        };
+        assert_eq!(purge(&db, T0 + 60).await.unwrap(), 0, "{}: nothing is due yet", t.name);
+        let before = (count("sign_in_failures").await, count("officer_links").await, count("officer_sessions").await);
+        assert_eq!(before, (1, 1, 1), "{}", t.name);
+        purge(&db, T0 + 40 + 24 * 3600).await.unwrap();
+        assert_eq!(count("sign_in_failures").await, 0, "{}: a day after the last failure", t.name);
+        assert_eq!(count("officer_links").await, 1, "{}: the used link is kept for a while", t.name);
+        let much_later = T0 + SESSIONS_KEPT.max(LINKS_KEPT + 7 * 24 * 3600) + 60;
+        assert_eq!(purge(&db, much_later).await.unwrap(), 2, "{}", t.name);
+        assert_eq!((count("officer_links").await, count("officer_sessions").await), (0, 0));
+        let mut conn = db.pool.acquire().await.unwrap();
+        assert!(accounts::get(&mut conn, id).await.unwrap().is_some(), "{}: the account stays", t.name);
+        t.close().await;
+    }
+}

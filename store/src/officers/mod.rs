@@ -3,6 +3,7 @@
 //! be listed and ended.
 
 pub mod accounts;
+pub mod housekeeping;
 pub mod links;
 pub mod passwords;
 pub mod recovery;

@@ -280,3 +280,20 @@ pub struct ReviewItem {
     pub confirmed: Option<String>,
     pub register: Vec<RegisterEntry>,
 }
+
+/// The reference data loaded, for the officers' page: what the site knows and since when.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReferenceData {
+    /// (kind, how many): counties, districts, wards.
+    pub areas: Vec<(String, u64)>,
+    pub postcodes_live: u64,
+    pub postcodes_terminated: u64,
+    pub addresses: u64,
+    /// (polling district, electors now on the register, of whom local government electors,
+    /// electors who left in later registers).
+    pub register: Vec<(String, u64, u64, u64)>,
+    /// (area code, area name, register date, electorate), newest first.
+    pub electorates: Vec<(String, String, String, u64)>,
+    /// (area code, area name, number, in force from, in force to), newest first.
+    pub verification_numbers: Vec<(String, String, u64, String, String)>,
+}

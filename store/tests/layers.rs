@@ -74,6 +74,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "read::signers",
             "read::exports",
             "read::review",
+            "read::reference",
             "transparency::sequencer",
             "demo",
             "retention",

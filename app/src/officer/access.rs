@@ -34,7 +34,7 @@ pub fn access(post: bool, path: &str) -> Access {
         ["officer"] | ["officer", "petitions", _] | ["officer", "petitions", _, "signatures"] if !post => {
             Access::Signed(Read)
         }
-        ["officer", "account" | "check" | "review"] if !post => Access::Signed(Read),
+        ["officer", "account" | "check" | "review" | "reference"] if !post => Access::Signed(Read),
         ["officer", "petitions", _, "bulk"] => Access::Signed(Act),
         ["officer", "petitions", _, "signatures.csv"] if !post => Access::Signed(Act),
         ["officer", "sign-out"] | ["officer", "account", "sign-out-everywhere"] if post => Access::Signed(Read),

@@ -220,3 +220,11 @@ pub async fn officer_review(
     let ward = Some(ward.trim().to_string()).filter(|w| !w.is_empty());
     petition_store::read::review::queue(&st.db, petition, ward.as_deref(), page).await.map_err(guard::internal)
 }
+
+/// What reference data is loaded, with its dates.
+#[server]
+pub async fn officer_reference() -> Result<petition_core::views::ReferenceData, ServerFnError> {
+    guard::officer(petition_core::officer::Capability::Read)?;
+    let st = guard::state()?;
+    petition_store::read::reference::reference_data(&st.db).await.map_err(guard::internal)
+}

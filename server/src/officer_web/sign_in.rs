@@ -17,6 +17,7 @@ use app::officer::OfficerPosted;
 fn refusal_text(r: Refusal) -> String {
     match r {
         Refusal::Wrong => "The email address, password or code is not right".into(),
+        Refusal::Wait(1) => "Too many attempts. Wait a second, then try again".into(),
         Refusal::Wait(s) => format!("Too many attempts. Wait {s} seconds, then try again"),
         Refusal::Locked(until) => format!(
             "Too many attempts. Signing in to this account is locked until {}. Ask an admin if you need in sooner",

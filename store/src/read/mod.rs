@@ -4,5 +4,6 @@
 pub mod exports;
 pub mod officer;
 pub mod public;
+pub mod reference;
 pub mod review;
 pub mod signers;

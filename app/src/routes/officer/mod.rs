@@ -8,6 +8,7 @@ pub mod bulk;
 pub mod check;
 pub mod nav;
 pub mod petitions;
+pub mod reference;
 pub mod review;
 pub mod set_up;
 pub mod sign_in;

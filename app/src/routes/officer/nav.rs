@@ -18,6 +18,7 @@ pub fn OfficerNav() -> impl IntoView {
                         <ul>
                             <li><A href="/officer">"Petitions"</A></li>
                             <li><A href="/officer/review">"Review queue"</A></li>
+                            <li><A href="/officer/reference">"Reference data"</A></li>
                             <li><A href="/officer/account">"Your account"</A></li>
                             {m.role.may(Capability::Administer).then(|| view! {
                                 <li><A href="/officer/accounts">"Accounts"</A></li>

@@ -9,7 +9,7 @@ use crate::db::Db;
 use crate::error::{Result, StoreError};
 use crate::places::area;
 use crate::time::moment_label;
-use crate::transparency::publish::tally;
+use crate::transparency::publish::latest_tally;
 
 /// A spreadsheet runs a cell that starts with one of these as a formula; a leading apostrophe
 /// makes it text (the OWASP advice for CSV exports), so a signer's "name" cannot run in the
@@ -69,10 +69,7 @@ pub async fn signers_csv(db: &Db, petition_id: i64) -> Result<(String, usize)> {
 
 /// The counts per area of the latest signed tally note of a petition; None before its first.
 pub async fn area_counts(db: &Db, petition_id: i64) -> Result<Option<PublicCounts>> {
-    let Some(note) = tally(db, petition_id, None).await? else { return Ok(None) };
-    let bad = |e: String| StoreError::Corrupt(format!("the tally note of petition {petition_id}: {e}"));
-    let note = petition_tlog::note::Note::parse(note.as_bytes()).map_err(|e| bad(e.to_string()))?;
-    let t = petition_tlog::tally::Tally::parse(&note.text).map_err(|e| bad(e.to_string()))?;
+    let Some(t) = latest_tally(db, petition_id).await? else { return Ok(None) };
     let mut areas = Vec::new();
     for (code, c) in &t.areas {
         let name = area(db, code).await?.map(|(a, _)| a.name).unwrap_or_default();

@@ -11,15 +11,12 @@ use crate::error::{Result, StoreError};
 use crate::petitions::{self, Petition};
 use crate::places::{area, area_chain, postcode_status, PostcodeStatus};
 use crate::time::{day_label, instant};
-use crate::transparency::publish::tally;
+use crate::transparency::publish::latest_tally;
 
 /// Valid signatures per ward as the latest signed tally note states them, so that every count
 /// residents see is one observers can check (it follows the counters within a second or two).
 async fn ward_counts(db: &Db, petition_id: i64) -> Result<Vec<(String, u64)>> {
-    let Some(note) = tally(db, petition_id, None).await? else { return Ok(Vec::new()) };
-    let bad = |e: String| StoreError::Corrupt(format!("the tally note of petition {petition_id}: {e}"));
-    let note = petition_tlog::note::Note::parse(note.as_bytes()).map_err(|e| bad(e.to_string()))?;
-    let tally = petition_tlog::tally::Tally::parse(&note.text).map_err(|e| bad(e.to_string()))?;
+    let Some(tally) = latest_tally(db, petition_id).await? else { return Ok(Vec::new()) };
     Ok(tally.areas.into_iter().map(|(area, c)| (area, c.valid())).filter(|(_, n)| *n > 0).collect())
 }
 

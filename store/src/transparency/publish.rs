@@ -38,6 +38,14 @@ pub async fn tile(db: &Db, t: Tile, entries: bool) -> Result<Option<Vec<u8>>> {
     Ok(r.map(|r| r.try_get(0)).transpose()?)
 }
 
+/// A petition's latest signed tally, read from its note; None before its first.
+pub(crate) async fn latest_tally(db: &Db, petition_id: i64) -> Result<Option<petition_tlog::tally::Tally>> {
+    let Some(note) = tally(db, petition_id, None).await? else { return Ok(None) };
+    let bad = |e: String| StoreError::Corrupt(format!("the tally note of petition {petition_id}: {e}"));
+    let note = petition_tlog::note::Note::parse(note.as_bytes()).map_err(|e| bad(e.to_string()))?;
+    petition_tlog::tally::Tally::parse(&note.text).map(Some).map_err(|e| bad(e.to_string()))
+}
+
 /// A petition's latest tally note, or its note at a checkpoint size.
 pub async fn tally(db: &Db, petition_id: i64, size: Option<u64>) -> Result<Option<String>> {
     let r = match size {

@@ -306,6 +306,8 @@ async fn old_failures_links_and_sessions_are_deleted_and_accounts_stay() {
         assert_eq!((count("officer_links").await, count("officer_sessions").await), (0, 0));
         let mut conn = db.pool.acquire().await.unwrap();
         assert!(accounts::get(&mut conn, id).await.unwrap().is_some(), "{}: the account stays", t.name);
+        // Closing the pool waits for every connection to come back.
+        drop(conn);
         t.close().await;
     }
 }

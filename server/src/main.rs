@@ -25,6 +25,7 @@ use std::sync::Arc;
 
 use app::state::AppState;
 use leptos::prelude::LeptosOptions;
+use petition_store::audit::Actor;
 use petition_store::import::{self, ImportError, Kind};
 use petition_store::secrets::Secrets;
 use petition_store::transparency::{LogKeys, Sequencer};
@@ -178,7 +179,9 @@ async fn import_file(kind: &str, file: &str) -> Result<(), String> {
     let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {file}: {e}"))?;
     let cfg = Config::from_env()?;
     let db = connect(&cfg).await?;
-    match import::import_with(&db, k, &text, &cfg.non_local_markers).await {
+    let actor = Actor::command_line();
+    let by = import::ImportedBy { actor: &actor, file, now: petition_store::now(), upload: None };
+    match import::import_with(&db, k, &text, &cfg.non_local_markers, import::Apply::Commit(Some(by))).await {
         Ok(done) => {
             println!("imported {} row(s) from {file}", done.rows);
             for n in done.notes {

@@ -13,8 +13,9 @@ use sqlx::Row;
 
 use crate::counts::SHARDS;
 use crate::db::Db;
-use crate::import::kind::{import, Kind};
+use crate::import::kind::Kind;
 use crate::import::outcome::ImportError;
+use crate::import::run::import;
 use crate::lifecycle::open::{open_petition, Policy};
 use crate::places::lies_in;
 use crate::secrets::Secrets;

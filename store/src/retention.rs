@@ -44,6 +44,8 @@ pub struct Erased {
     pub electors: u64,
     /// Sign-in failure counts, officer links and sessions past their keeping.
     pub officer_records: u64,
+    /// Reference data uploads a day old (`import::uploads`).
+    pub uploads: u64,
 }
 
 impl Erased {
@@ -81,6 +83,7 @@ pub async fn erase_due(db: &Db, keep: &Retention, now: i64) -> Result<Erased> {
     .await?
     .rows_affected();
     out.officer_records = crate::officers::housekeeping::purge(db, now).await?;
+    out.uploads = crate::import::uploads::purge(db, now).await?;
     Ok(out)
 }
 

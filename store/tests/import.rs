@@ -6,7 +6,7 @@ use petition_core::address::Uprn;
 use petition_core::franchise::NonLocalMarkers;
 use petition_core::text::{Email, PersonName};
 use petition_core::{AreaCode, Postcode};
-use petition_store::import::{import, import_with, ImportError, Kind};
+use petition_store::import::{import, import_with, Apply, ImportError, Kind};
 use petition_store::lifecycle::{open_petition, Policy};
 use petition_store::places::{self, PostcodeStatus};
 use petition_store::read::public::{search_postcode, PostcodeFinds};
@@ -251,7 +251,7 @@ async fn register_places_electors_and_marks_overseas_electors() {
         assert_eq!(count(&t.db, "electors").await, electors + 2);
         // The excluded markers are a setting: a council that excluded only E would count Alex.
         let only_e = NonLocalMarkers::parse("E").unwrap();
-        import_with(&t.db, Kind::Register, reg14, &only_e).await.unwrap();
+        import_with(&t.db, Kind::Register, reg14, &only_e, Apply::Commit(None)).await.unwrap();
         let local: i64 = sqlx::query("SELECT local_franchise FROM electors WHERE elector_number = 'ZZ-1'")
             .fetch_one(&t.db.pool)
             .await

@@ -5,7 +5,11 @@ use std::fmt;
 
 use petition_core::AreaKind;
 
+use sqlx::AnyConnection;
+
 use crate::db::Db;
+use crate::import::apply::{close, Apply};
+use crate::import::kind::Kind;
 use crate::import::known::{known_areas, KnownAreas};
 use crate::import::outcome::{finish, ImportError, Imported};
 use crate::import::parse::areas::{parse, Area};
@@ -32,7 +36,7 @@ impl fmt::Display for Misplaced {
 }
 
 /// `code,name,kind,parent_code`: parents may come earlier in the file or be in the database.
-pub async fn areas(db: &Db, text: &str) -> Result<Imported, ImportError> {
+pub async fn areas(db: &Db, text: &str, apply: Apply<'_>) -> Result<Imported, ImportError> {
     let (areas, mut errors) = parse(text);
     // A file none of whose lines is sound fails on its text alone: there is nothing to look up.
     if areas.is_empty() {
@@ -51,8 +55,11 @@ pub async fn areas(db: &Db, text: &str) -> Result<Imported, ImportError> {
         }
     }
     finish(errors)?;
-    write(db, &placed).await?;
-    Ok(Imported { rows: placed.len(), notes: vec![] })
+    let mut tx = db.pool.begin().await?;
+    write(&mut tx, &placed).await?;
+    let done = Imported { rows: placed.len(), notes: vec![] };
+    close(tx, apply, Kind::Areas, &done).await?;
+    Ok(done)
 }
 
 fn check_parent(area: &Area, known: &KnownAreas) -> Result<(), Misplaced> {
@@ -66,9 +73,8 @@ fn check_parent(area: &Area, known: &KnownAreas) -> Result<(), Misplaced> {
     }
 }
 
-/// Inserts the areas, or renames and moves those already stored, in one transaction.
-async fn write(db: &Db, areas: &[Area]) -> Result<(), ImportError> {
-    let mut tx = db.pool.begin().await?;
+/// Inserts the areas, or renames and moves those already stored.
+async fn write(tx: &mut AnyConnection, areas: &[Area]) -> Result<(), ImportError> {
     for a in areas {
         sqlx::query(
             "INSERT INTO areas (code, name, kind, parent_code) VALUES ($1, $2, $3, $4)
@@ -81,6 +87,5 @@ async fn write(db: &Db, areas: &[Area]) -> Result<(), ImportError> {
         .execute(&mut *tx)
         .await?;
     }
-    tx.commit().await?;
     Ok(())
 }

@@ -1,13 +1,17 @@
 //! Importing electorates: each line (`parse::electorates`) must name a stored area; the figures
 //! are then written at once, replacing any stored for the same area and register date.
 
+use sqlx::AnyConnection;
+
 use crate::db::Db;
+use crate::import::apply::{close, Apply};
+use crate::import::kind::Kind;
 use crate::import::known::{in_known_areas, known_areas};
 use crate::import::outcome::{finish, ImportError, Imported};
 use crate::import::parse::electorates::{parse, Electorate};
 
 /// `area_code,register_date,electorate`.
-pub async fn electorates(db: &Db, text: &str) -> Result<Imported, ImportError> {
+pub async fn electorates(db: &Db, text: &str, apply: Apply<'_>) -> Result<Imported, ImportError> {
     let (lines, mut errors) = parse(text);
     // A file without a usable line fails on its text alone: there is nothing to look up.
     if lines.is_empty() {
@@ -16,12 +20,14 @@ pub async fn electorates(db: &Db, text: &str) -> Result<Imported, ImportError> {
     let known = known_areas(db).await?;
     let figures = in_known_areas(lines, &known, &mut errors);
     finish(errors)?;
-    write(db, &figures).await?;
-    Ok(Imported { rows: figures.len(), notes: vec![] })
+    let mut tx = db.pool.begin().await?;
+    write(&mut tx, &figures).await?;
+    let done = Imported { rows: figures.len(), notes: vec![] };
+    close(tx, apply, Kind::Electorates, &done).await?;
+    Ok(done)
 }
 
-async fn write(db: &Db, figures: &[(String, Electorate)]) -> Result<(), ImportError> {
-    let mut tx = db.pool.begin().await?;
+async fn write(tx: &mut AnyConnection, figures: &[(String, Electorate)]) -> Result<(), ImportError> {
     for (code, e) in figures {
         sqlx::query(
             "INSERT INTO electorates (area_code, register_date, electorate) VALUES ($1, $2, $3)
@@ -33,6 +39,5 @@ async fn write(db: &Db, figures: &[(String, Electorate)]) -> Result<(), ImportEr
         .execute(&mut *tx)
         .await?;
     }
-    tx.commit().await?;
     Ok(())
 }

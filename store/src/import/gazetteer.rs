@@ -6,9 +6,11 @@ use std::collections::HashMap;
 use std::fmt;
 
 use petition_core::AreaKind;
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 use crate::db::Db;
+use crate::import::apply::{close, Apply};
+use crate::import::kind::Kind;
 use crate::import::known::{known_areas, KnownAreas};
 use crate::import::outcome::{finish, ImportError, Imported};
 use crate::import::parse::gazetteer::{parse, Property};
@@ -37,7 +39,7 @@ impl fmt::Display for Unplaced {
 /// The address gazetteer: `UPRN, AddressLine1..AddressLine6, PostCode[, WardCode]` (the layout of
 /// the councils' address exports). Without a ward column, or where it is blank, the ward comes
 /// from the postcode lookup.
-pub async fn gazetteer(db: &Db, text: &str) -> Result<Imported, ImportError> {
+pub async fn gazetteer(db: &Db, text: &str, apply: Apply<'_>) -> Result<Imported, ImportError> {
     let (properties, mut errors) = parse(text);
     // A file none of whose lines is sound fails on its text alone: there is nothing to look up.
     if properties.is_empty() {
@@ -53,8 +55,11 @@ pub async fn gazetteer(db: &Db, text: &str) -> Result<Imported, ImportError> {
         }
     }
     finish(errors)?;
-    write(db, &placed).await?;
-    Ok(Imported { rows: placed.len(), notes: vec![] })
+    let mut tx = db.pool.begin().await?;
+    write(&mut tx, &placed).await?;
+    let done = Imported { rows: placed.len(), notes: vec![] };
+    close(tx, apply, Kind::Gazetteer, &done).await?;
+    Ok(done)
 }
 
 /// The stored postcode lookup: postcode → ward code.
@@ -82,9 +87,8 @@ fn ward_of(p: &Property, lookup: &HashMap<String, String>, known: &KnownAreas) -
 }
 
 /// Inserts or replaces each property, and gives its postcode the property's ward in the lookup
-/// where the lookup has no ward for it, in one transaction.
-async fn write(db: &Db, placed: &[(Property, String)]) -> Result<(), ImportError> {
-    let mut tx = db.pool.begin().await?;
+/// where the lookup has no ward for it.
+async fn write(tx: &mut AnyConnection, placed: &[(Property, String)]) -> Result<(), ImportError> {
     for (p, ward) in placed {
         sqlx::query(
             "INSERT INTO addresses (uprn, postcode, lines, address_key, ward_code) VALUES ($1, $2, $3, $4, $5)
@@ -104,6 +108,5 @@ async fn write(db: &Db, placed: &[(Property, String)]) -> Result<(), ImportError
             .execute(&mut *tx)
             .await?;
     }
-    tx.commit().await?;
     Ok(())
 }

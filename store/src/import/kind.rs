@@ -1,16 +1,5 @@
-//! The kinds of file the importers understand, by the names the command line gives them, and
-//! the one entry point that imports a file of a given kind.
-
-use petition_core::franchise::NonLocalMarkers;
-
-use crate::db::Db;
-use crate::import::areas::areas;
-use crate::import::electorates::electorates;
-use crate::import::gazetteer::gazetteer;
-use crate::import::outcome::{ImportError, Imported};
-use crate::import::postcode_lookup::postcode_lookup;
-use crate::import::register::register;
-use crate::import::verification_numbers::verification_numbers;
+//! The kinds of file the importers understand, by the names the command line and the upload
+//! form give them.
 
 /// The kinds of file the importers understand.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,6 +13,39 @@ pub enum Kind {
 }
 
 impl Kind {
+    pub const ALL: [Kind; 6] = [
+        Kind::Areas,
+        Kind::PostcodeLookup,
+        Kind::Gazetteer,
+        Kind::Register,
+        Kind::Electorates,
+        Kind::VerificationNumbers,
+    ];
+
+    /// The name the command line and the upload form give the kind; [`Kind::parse`] reads it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Areas => "areas",
+            Kind::Electorates => "electorates",
+            Kind::PostcodeLookup => "postcodes",
+            Kind::Gazetteer => "gazetteer",
+            Kind::Register => "register",
+            Kind::VerificationNumbers => "verification-numbers",
+        }
+    }
+
+    /// What the kind is, in words for the upload form.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Kind::Areas => "Areas: wards, districts and counties",
+            Kind::Electorates => "Electorates: electors per area at a register date",
+            Kind::PostcodeLookup => "Postcode lookup: Code-Point Open, ONSPD, NSPL or a GIS export",
+            Kind::Gazetteer => "Address gazetteer: properties with their UPRN",
+            Kind::Register => "Electoral register: the whole register of each polling district in the file",
+            Kind::VerificationNumbers => "Verification numbers: published numbers with the days they are in force",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Kind> {
         Some(match s {
             "areas" => Kind::Areas,
@@ -37,25 +59,16 @@ impl Kind {
     }
 }
 
-/// Imports a file, with the standard franchise markers (see [`import_with`]).
-pub async fn import(db: &Db, kind: Kind, text: &str) -> Result<Imported, ImportError> {
-    import_with(db, kind, text, &NonLocalMarkers::standard()).await
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Imports a file; a register's electors with any of `non_local` markers are kept but never
-/// match a signer.
-pub async fn import_with(
-    db: &Db,
-    kind: Kind,
-    text: &str,
-    non_local: &NonLocalMarkers,
-) -> Result<Imported, ImportError> {
-    match kind {
-        Kind::Areas => areas(db, text).await,
-        Kind::Electorates => electorates(db, text).await,
-        Kind::PostcodeLookup => postcode_lookup(db, text).await,
-        Kind::Gazetteer => gazetteer(db, text).await,
-        Kind::Register => register(db, text, non_local).await,
-        Kind::VerificationNumbers => verification_numbers(db, text).await,
+    #[test]
+    fn every_kind_is_read_back_from_its_name() {
+        for k in Kind::ALL {
+            assert_eq!(Kind::parse(k.name()), Some(k));
+        }
+        assert_eq!(Kind::parse("addresses"), Some(Kind::Gazetteer));
+        assert_eq!(Kind::parse("people"), None);
     }
 }

@@ -16,9 +16,11 @@ use std::collections::HashMap;
 use std::fmt;
 
 use petition_core::AreaKind;
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 use crate::db::Db;
+use crate::import::apply::{close, Apply};
+use crate::import::kind::Kind;
 use crate::import::known::{known_areas, KnownAreas};
 use crate::import::outcome::{finish, ImportError, Imported};
 use crate::import::parse::line::LineError;
@@ -69,7 +71,7 @@ impl fmt::Display for Clash {
 
 /// A postcode → ward lookup in any layout `parse::postcode_layouts` recognises. The first note
 /// says which layout it was read as, and how many postcodes and terminated postcodes it holds.
-pub async fn postcode_lookup(db: &Db, text: &str) -> Result<Imported, ImportError> {
+pub async fn postcode_lookup(db: &Db, text: &str, apply: Apply<'_>) -> Result<Imported, ImportError> {
     let (lookup, mut errors) = parse(text);
     // A file none of whose lines is sound fails on its text alone: there is nothing to look up.
     let Some(lookup) = lookup.filter(|l| !l.placed.is_empty()) else {
@@ -85,28 +87,31 @@ pub async fn postcode_lookup(db: &Db, text: &str) -> Result<Imported, ImportErro
     }
     finish(errors)?;
     let mut new_areas = plan.new_areas;
-    write(db, &mut new_areas, &placed).await?;
+    let mut tx = db.pool.begin().await?;
+    write(&mut tx, &mut new_areas, &placed).await?;
     let mut notes = vec![summary(&lookup)];
     if !new_areas.is_empty() {
         notes.push(format!("created {} area(s) named in the lookup", new_areas.len()));
     }
-    let stranded = terminated_with_addresses(db).await?;
+    let stranded = terminated_with_addresses(&mut tx).await?;
     if stranded > 0 {
         notes.push(format!(
             "{stranded} terminated postcode(s) still have addresses in the gazetteer: residents there are told \
              their postcode was terminated and cannot sign until the gazetteer gives them their new one"
         ));
     }
-    Ok(Imported { rows: placed.len(), notes })
+    let done = Imported { rows: placed.len(), notes };
+    close(tx, apply, Kind::PostcodeLookup, &done).await?;
+    Ok(done)
 }
 
 /// How many terminated postcodes the gazetteer still lists properties at.
-async fn terminated_with_addresses(db: &Db) -> Result<i64, ImportError> {
+async fn terminated_with_addresses(tx: &mut AnyConnection) -> Result<i64, ImportError> {
     let row = sqlx::query(
         "SELECT COUNT(*) AS n FROM postcodes p WHERE p.terminated IS NOT NULL
            AND EXISTS (SELECT 1 FROM addresses a WHERE a.postcode = p.postcode)",
     )
-    .fetch_one(&db.pool)
+    .fetch_one(tx)
     .await?;
     Ok(row.try_get("n")?)
 }
@@ -169,11 +174,10 @@ fn chain(p: &Placed) -> Vec<Link> {
     chain
 }
 
-/// Creates the new areas, then points each postcode at its ward, in one transaction. A postcode
+/// Creates the new areas, then points each postcode at its ward. A postcode
 /// already stored takes the file's word on whether it is terminated: a later file may know better
 /// (and Code-Point Open, which lists live postcodes only, says each of its postcodes is live).
-async fn write(db: &Db, new_areas: &mut [Link], placed: &[&Placed]) -> Result<(), ImportError> {
-    let mut tx = db.pool.begin().await?;
+async fn write(tx: &mut AnyConnection, new_areas: &mut [Link], placed: &[&Placed]) -> Result<(), ImportError> {
     // Parents first: counties, then districts, then wards.
     new_areas.sort_by_key(|a| a.kind);
     for a in new_areas.iter() {
@@ -196,6 +200,5 @@ async fn write(db: &Db, new_areas: &mut [Link], placed: &[&Placed]) -> Result<()
         .execute(&mut *tx)
         .await?;
     }
-    tx.commit().await?;
     Ok(())
 }

@@ -7,9 +7,11 @@
 use std::collections::{BTreeSet, HashMap};
 
 use petition_core::franchise::NonLocalMarkers;
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 use crate::db::Db;
+use crate::import::apply::{close, Apply};
+use crate::import::kind::Kind;
 use crate::import::outcome::{finish, ImportError, Imported};
 use crate::import::parse::register::{parse, Elector};
 
@@ -26,7 +28,12 @@ struct Placed {
 /// The electoral register as election software exports it: Xpress 13-field (`Elector Name`) or
 /// 14-field (`Elector Surname`, `Elector Forename`) layout. Electors with any of `non_local`
 /// markers are kept but never match a signer.
-pub async fn register(db: &Db, text: &str, non_local: &NonLocalMarkers) -> Result<Imported, ImportError> {
+pub async fn register(
+    db: &Db,
+    text: &str,
+    non_local: &NonLocalMarkers,
+    apply: Apply<'_>,
+) -> Result<Imported, ImportError> {
     let (electors, errors) = parse(text);
     // A file none of whose lines is sound fails on its text alone: there is nothing to look up.
     if electors.is_empty() {
@@ -42,7 +49,8 @@ pub async fn register(db: &Db, text: &str, non_local: &NonLocalMarkers) -> Resul
             elector,
         })
         .collect();
-    let left = write(db, &placed).await?;
+    let mut tx = db.pool.begin().await?;
+    let left = write(&mut tx, &placed).await?;
     let unplaced = placed.iter().filter(|p| p.uprn.is_none()).count();
     let not_local = placed.iter().filter(|p| !p.local).count();
     let mut notes = vec![];
@@ -57,7 +65,9 @@ pub async fn register(db: &Db, text: &str, non_local: &NonLocalMarkers) -> Resul
             "{unplaced} elector(s) could not be placed at a gazetteer address; their signatures will go to review"
         ));
     }
-    Ok(Imported { rows: placed.len(), notes })
+    let done = Imported { rows: placed.len(), notes };
+    close(tx, apply, Kind::Register, &done).await?;
+    Ok(done)
 }
 
 async fn properties(db: &Db) -> Result<Properties, ImportError> {
@@ -69,12 +79,11 @@ async fn properties(db: &Db) -> Result<Properties, ImportError> {
         .collect::<Result<_, sqlx::Error>>()?)
 }
 
-/// Writes the electors in one transaction, marking those of the file's districts it no longer
-/// lists as having left; returns how many left. Refused, and nothing written, if most of a
-/// district would leave.
-async fn write(db: &Db, placed: &[Placed]) -> Result<i64, ImportError> {
+/// Writes the electors, marking those of the file's districts it no longer lists as having left;
+/// returns how many left. Refused if most of a district would leave (the caller's transaction,
+/// dropped, writes nothing).
+async fn write(tx: &mut AnyConnection, placed: &[Placed]) -> Result<i64, ImportError> {
     let districts: BTreeSet<&str> = placed.iter().map(|p| p.elector.district.as_str()).collect();
-    let mut tx = db.pool.begin().await?;
     // Whoever the file no longer lists in its districts has left (the prefix is letters and
     // digits only, so it is safe in a LIKE pattern).
     let now = chrono::Utc::now().timestamp();
@@ -122,7 +131,6 @@ async fn write(db: &Db, placed: &[Placed]) -> Result<i64, ImportError> {
         .await?;
         let (gone, were): (i64, i64) = (r.try_get(0)?, r.try_get(1)?);
         if gone > 0 && gone * 2 > were {
-            tx.rollback().await?;
             return Err(ImportError::Refused(format!(
                 "it would take {gone} of the {were} electors of polling district {d} off the register; a register \
                  file must list everyone in each district it covers"
@@ -130,6 +138,5 @@ async fn write(db: &Db, placed: &[Placed]) -> Result<i64, ImportError> {
         }
         left += gone;
     }
-    tx.commit().await?;
     Ok(left)
 }

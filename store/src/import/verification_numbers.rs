@@ -2,13 +2,17 @@
 //! area; the numbers are then written at once, replacing any stored for the same area and first
 //! day in force.
 
+use sqlx::AnyConnection;
+
 use crate::db::Db;
+use crate::import::apply::{close, Apply};
+use crate::import::kind::Kind;
 use crate::import::known::{in_known_areas, known_areas};
 use crate::import::outcome::{finish, ImportError, Imported};
 use crate::import::parse::verification_numbers::{parse, VerificationNumber};
 
 /// `area_code,number,in_force_from,in_force_to`: published verification numbers.
-pub async fn verification_numbers(db: &Db, text: &str) -> Result<Imported, ImportError> {
+pub async fn verification_numbers(db: &Db, text: &str, apply: Apply<'_>) -> Result<Imported, ImportError> {
     let (lines, mut errors) = parse(text);
     // A file without a usable line fails on its text alone: there is nothing to look up.
     if lines.is_empty() {
@@ -17,12 +21,14 @@ pub async fn verification_numbers(db: &Db, text: &str) -> Result<Imported, Impor
     let known = known_areas(db).await?;
     let numbers = in_known_areas(lines, &known, &mut errors);
     finish(errors)?;
-    write(db, &numbers).await?;
-    Ok(Imported { rows: numbers.len(), notes: vec![] })
+    let mut tx = db.pool.begin().await?;
+    write(&mut tx, &numbers).await?;
+    let done = Imported { rows: numbers.len(), notes: vec![] };
+    close(tx, apply, Kind::VerificationNumbers, &done).await?;
+    Ok(done)
 }
 
-async fn write(db: &Db, numbers: &[(String, VerificationNumber)]) -> Result<(), ImportError> {
-    let mut tx = db.pool.begin().await?;
+async fn write(tx: &mut AnyConnection, numbers: &[(String, VerificationNumber)]) -> Result<(), ImportError> {
     for (code, v) in numbers {
         sqlx::query(
             "INSERT INTO verification_numbers (area_code, number, in_force_from, in_force_to) VALUES ($1, $2, $3, $4)
@@ -35,6 +41,5 @@ async fn write(db: &Db, numbers: &[(String, VerificationNumber)]) -> Result<(), 
         .execute(&mut *tx)
         .await?;
     }
-    tx.commit().await?;
     Ok(())
 }

@@ -1,0 +1,81 @@
+//! Whether an import is done for real or only checked. A check runs the whole import (every
+//! line checked against what is stored, the rows written, the notes counted) in a transaction
+//! that is then rolled back, so its report is exactly the one the import would give, and it
+//! changes nothing. The officers' upload page checks a file this way before asking to confirm.
+
+use sqlx::Any;
+
+use crate::audit::{self, Actor};
+use crate::import::kind::Kind;
+use crate::import::outcome::{ImportError, Imported};
+
+/// Who imports, for the audit trail: the file's name as they gave it, and when; and the upload
+/// it came from, if it was uploaded (`import::uploads`), which is marked imported in the same
+/// transaction so that it is imported once however often the button is pressed.
+#[derive(Clone, Copy, Debug)]
+pub struct ImportedBy<'a> {
+    pub actor: &'a Actor,
+    pub file: &'a str,
+    pub now: i64,
+    pub upload: Option<i64>,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Apply<'a> {
+    /// Do everything, then roll it back.
+    Check,
+    /// Import. With someone named, the audit trail records it in the same transaction; loading
+    /// the demo's sample data names no one.
+    Commit(Option<ImportedBy<'a>>),
+}
+
+impl Apply<'_> {
+    pub fn is_check(&self) -> bool {
+        matches!(self, Apply::Check)
+    }
+}
+
+/// Ends an import's transaction as `apply` says: rolled back for a check, otherwise recorded
+/// (if someone is named) and committed.
+pub(crate) async fn close(
+    mut tx: sqlx::Transaction<'static, Any>,
+    apply: Apply<'_>,
+    kind: Kind,
+    done: &Imported,
+) -> Result<(), ImportError> {
+    match apply {
+        Apply::Check => tx.rollback().await?,
+        Apply::Commit(by) => {
+            if let Some(by) = by {
+                if let Some(id) = by.upload {
+                    let marked = sqlx::query(
+                        "UPDATE reference_uploads SET imported_at = $1, body = '' WHERE id = $2 AND imported_at IS NULL",
+                    )
+                    .bind(by.now)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                    if marked.rows_affected() == 0 {
+                        tx.rollback().await?;
+                        return Err(ImportError::Refused("this upload has already been imported".into()));
+                    }
+                }
+                let mut detail = format!("{} row(s)", done.rows);
+                for n in &done.notes {
+                    detail.push_str("; ");
+                    detail.push_str(n);
+                }
+                let a = audit::Action {
+                    action: "import",
+                    petition_id: None,
+                    subject: format!("{} file {}", kind.name(), by.file),
+                    reason: "",
+                    detail,
+                };
+                audit::record(&mut tx, by.actor, &a, by.now).await?;
+            }
+            tx.commit().await?
+        }
+    }
+    Ok(())
+}

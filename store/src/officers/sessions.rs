@@ -3,7 +3,7 @@
 //! long, at its absolute lifetime, when its holder signs out (here or everywhere), or when the
 //! account's password is reset or the account is disabled.
 
-use petition_core::officer::session::{SECOND_FACTOR_SECONDS, TOUCH_EVERY};
+use petition_core::officer::session::SECOND_FACTOR_SECONDS;
 use petition_core::officer::{Role, SessionTimes};
 use sqlx::{AnyConnection, Row};
 
@@ -125,7 +125,7 @@ pub async fn find(db: &Db, token: &str, policy: SessionPolicy, now: i64) -> Resu
         sqlx::query("UPDATE officer_sessions SET last_seen_at = $1 WHERE id = $2 AND last_seen_at <= $3")
             .bind(now)
             .bind(id)
-            .bind(now - TOUCH_EVERY)
+            .bind(now - times.touch_every())
             .execute(&db.pool)
             .await?;
     }

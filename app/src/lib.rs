@@ -79,6 +79,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/officer/check") view=routes::officer::check::CheckPage/>
                     <Route path=path!("/officer/review") view=routes::officer::review::Review ssr=SsrMode::Async/>
                     <Route path=path!("/officer/reference") view=routes::officer::reference::Reference ssr=SsrMode::Async/>
+                    <Route path=path!("/officer/reference/upload") view=routes::officer::upload::UploadForm/>
+                    <Route path=path!("/officer/reference/uploads/:id") view=routes::officer::upload::UploadPage ssr=SsrMode::Async/>
                     <Route path=path!("/officer/petitions/:id/bulk") view=routes::officer::bulk::Bulk/>
                 </Routes>
             </main>

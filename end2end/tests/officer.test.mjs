@@ -2,9 +2,10 @@
 // command line sets the account up and signs in with a password and a TOTP code (computed here)
 // in Chromium with JavaScript on; invites an officer and a viewer, whose invitations arrive by
 // SMTP; the officer, with JavaScript off, strikes and reinstates a signature and pauses and
-// resumes a petition, each checked before it is made and in the audit trail; an observer then
+// resumes a petition, each checked before it is made and in the audit trail, and uploads reference
+// data (checked line by line, then imported by the admin); an observer then
 // checks the live log. Then every officer route as anonymous, viewer, officer and admin;
-// lockout after repeated failures; and sessions that end.
+// slowing down and then locking after repeated failures; and sessions that end, by hand and idle.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -150,7 +151,10 @@ async function workspace(extraEnv, tag) {
     // A bulk strike by a list of references: previewed, then made.
     await op.goto(`${server.url}/officer/petitions/${CASTLE_PETITION}/bulk`);
     await op.getByLabel('A list of signature references').check();
-    await op.getByLabel('References, one a line').fill(`${sigId}\n`);
+    // As a file: the officers' own download, cut down to the rows to strike.
+    await op.getByLabel('Or a file of them').setInputFiles({
+      name: 'to-strike.csv', mimeType: 'text/csv', buffer: Buffer.from(`reference,name,status\n${sigId},"${person.name}",confirmed\n`),
+    });
     await op.getByLabel('Reason').selectOption('duplicate');
     await op.getByLabel('Why (for the audit trail)').fill('also signed on paper');
     await op.getByRole('button', { name: 'Check what this strikes' }).click();
@@ -158,6 +162,42 @@ async function workspace(extraEnv, tag) {
     await op.getByRole('button', { name: 'Strike 1 signatures' }).click();
     assert.match(await op.getByTestId('done').innerText(), /1 signatures struck together/);
     assert.match(await op.locator(`tr[data-signature="${sigId}"]`).getByTestId('status').innerText(), /Struck \(duplicate\)/);
+
+    // Reference data from the browser, JavaScript off: a file with bad lines is reported line by
+    // line and changes nothing.
+    await op.goto(`${server.url}/officer/reference`);
+    await op.getByRole('link', { name: 'Upload a file' }).click();
+    await op.getByRole('button', { name: 'Check the file' }).click();
+    assert.match(await op.locator('.error-summary').innerText(), /Choose what the file holds[\s\S]*Choose a file/);
+    await op.getByLabel(/^Electorates:/).check();
+    await op.getByLabel('The file', { exact: true }).setInputFiles({
+      name: 'electorates-bad.csv', mimeType: 'text/csv',
+      buffer: Buffer.from(`area_code,register_date,electorate\n${CASTLE_WARD},2026-09-01,4321\nE05999999,2026-09-01,5\n${CASTLE_WARD},2026-09-31,5\n`),
+    });
+    await op.getByRole('button', { name: 'Check the file' }).click();
+    assert.match(await op.getByTestId('upload-outcome').innerText(), /Nothing was imported: 2 line problem/);
+    const problems = await op.getByTestId('upload-problems').locator('tbody tr').allInnerTexts();
+    assert.equal(problems.length, 2, problems.join('\n'));
+    assert.match(problems[0], /^3\s+area_code "E05999999" is not a known area/);
+    assert.match(problems[1], /^4\s+register_date: must be a real date/);
+    assert.equal(await op.getByRole('button', { name: /^Import/ }).count(), 0, 'a file with problems cannot be imported');
+    await op.goto(`${server.url}/officer/reference`);
+    assert.ok(!(await op.getByTestId('electorates').innerText()).includes('2026-09-01'), 'nothing was imported');
+
+    // ...and the corrected file, uploaded by the admin with JavaScript on, is checked, then imported.
+    await page.goto(`${server.url}/officer/reference/upload`);
+    await page.getByLabel(/^Electorates:/).check();
+    await page.getByLabel('The file', { exact: true }).setInputFiles({
+      name: 'electorates.csv', mimeType: 'text/csv', buffer: Buffer.from(`area_code,register_date,electorate\n${CASTLE_WARD},2026-09-01,4321\n`),
+    });
+    await page.getByRole('button', { name: 'Check the file' }).click();
+    assert.match(await page.getByTestId('upload-outcome').innerText(), /Every line is sound\. Importing it writes 1 row/);
+    assert.match(await page.getByTestId('upload-facts').innerText(), /electorates\.csv[\s\S]*[0-9a-f]{64}/);
+    await page.getByRole('button', { name: 'Import 1 row(s)' }).click();
+    assert.match(await page.getByTestId('done').innerText(), /Imported 1 row\(s\) from electorates\.csv/);
+    assert.match(await page.getByTestId('electorates').innerText(), /2026-09-01\s+4,321/);
+    await page.goto(`${server.url}/officer/audit`);
+    assert.match(await page.getByTestId('audit').innerText(), /import[\s\S]*electorates file electorates\.csv/);
 
     // The office's CSV (recorded in the trail) and the public counts (no sign-in).
     const officerCookie = (await context.cookies()).find((c) => c.name === 'officer_session');
@@ -290,6 +330,10 @@ const ROUTES = [
   ['POST', `/officer/petitions/${CASTLE_PETITION}/recount`, 'officer'],
   ['GET', '/officer/review', 'viewer'],
   ['GET', '/officer/reference', 'viewer'],
+  ['GET', '/officer/reference/upload', 'officer'],
+  ['POST', '/officer/reference/upload', 'officer'],
+  ['GET', '/officer/reference/uploads/999999', 'officer'],
+  ['POST', '/officer/reference/uploads/999999/import', 'officer'],
   ['GET', `/officer/petitions/${CASTLE_PETITION}/bulk`, 'officer'],
   ['POST', `/officer/petitions/${CASTLE_PETITION}/bulk`, 'officer'],
   ['GET', `/officer/petitions/${CASTLE_PETITION}/signatures.csv`, 'officer'],
@@ -336,7 +380,6 @@ test('every officer route allows exactly the roles it should', async () => {
 });
 
 test('repeated failures slow sign-in down, the same for an unknown address, and sessions can be ended', async () => {
-  // The full run to a 15-minute lock is tested with a controlled clock in store/tests/officers.rs.
   const server = await startServer(smtp.port);
   try {
     const email = 'locked@council.example';
@@ -373,6 +416,62 @@ test('repeated failures slow sign-in down, the same for an unknown address, and 
     assert.equal((await fetch(`${server.url}/officer`, { headers: { cookie: first }, redirect: 'manual' })).status, 303, 'the first session has ended');
     assert.equal((await fetch(`${server.url}/officer`, { headers: { cookie: second }, redirect: 'manual' })).status, 200, 'this one goes on');
   } finally {
+    await server.stop();
+  }
+});
+
+test('ten failures lock sign-in, the same for an unknown address, while an idle session ends and a busy one goes on', async () => {
+  // In real time: the waits after the third to ninth failures add up to about three minutes,
+  // which is also long enough for a session left alone to pass its one-minute idle limit.
+  const server = await startServer(smtp.port, { OFFICER_IDLE_MINUTES: '1', SIGN_IN_PER_IP_PER_MINUTE: '1000' });
+  let keepBusy;
+  try {
+    const idle = await officer(server, 'viewer', 'idle@council.example');
+    const busy = await officer(server, 'viewer', 'busy@council.example');
+    keepBusy = setInterval(() => { busy.fetch('/officer').catch(() => {}); }, 15_000);
+    const email = 'lock@council.example';
+    await setUpOverHttp(addOfficerAccount(server, email, 'officer'));
+    const attempt = (who, password) => fetch(`${server.url}/officer/sign-in`, {
+      method: 'POST', body: new URLSearchParams({ email: who, password }), redirect: 'manual',
+    }).then(async (r) => ({ status: r.status, text: (await r.text()).replaceAll(who, 'EMAIL') }));
+    // What an answer says: its status and its error summary, with the seconds and times masked.
+    const words = (r) => `${r.status} ${(r.text.match(/<ul><li><a href="#email">([^<]*)</) || ['', ''])[1]}`
+      .replace(/Wait (\d+ seconds|a second)/g, 'Wait …').replace(/locked until [^.<]+/g, 'locked until …');
+    // Fails until sign-in locks (the tenth failure's answer says so), waiting whenever told to;
+    // returns every answer.
+    const failTenTimes = async (who) => {
+      const seen = [];
+      for (;;) {
+        const r = await attempt(who, 'not the password at all');
+        seen.push(words(r));
+        if (/locked until/.test(r.text)) return seen;
+        if (r.status === 429) {
+          const wait = r.text.match(/Wait (\d+) seconds|Wait (a) second/);
+          assert.ok(wait, `${who}: ${words(r)}`);
+          await new Promise((done) => setTimeout(done, (wait[1] ? Number(wait[1]) : 1) * 1000 + 300));
+        } else {
+          assert.equal(r.status, 422, `${who}: ${words(r)}`);
+        }
+      }
+    };
+    const [known, unknown] = await Promise.all([failTenTimes(email), failTenTimes('nobody-here@council.example')]);
+    const locked = await attempt(email, OFFICER_PASSWORD);
+    assert.equal(locked.status, 429);
+    assert.match(locked.text, /Signing in to this account is locked until/, 'the right password is refused once locked');
+    const lockedToo = await attempt('nobody-here@council.example', OFFICER_PASSWORD);
+    assert.equal(words(lockedToo), words(locked), 'an unknown address is locked alike');
+    const failuresOnly = (seen) => seen.filter((w) => !w.includes('Wait …'));
+    assert.equal(failuresOnly(known).length, 10, known.join('\n'));
+    assert.deepEqual(failuresOnly(known), failuresOnly(unknown), 'the failures read the same');
+    assert.match(known.at(-1), /^429 .*locked until …/);
+    assert.ok(known.some((w) => w.startsWith('429') && w.includes('Wait …')), 'it slowed down before it locked');
+    // Well over a minute has passed: the idle session has ended; the busy one has not.
+    const idleNow = await idle.fetch('/officer');
+    assert.equal(idleNow.status, 303, 'an idle session ends after OFFICER_IDLE_MINUTES');
+    assert.match(idleNow.headers.get('location'), /^\/officer\/sign-in/);
+    assert.equal((await busy.fetch('/officer')).status, 200, 'a session in use goes on');
+  } finally {
+    clearInterval(keepBusy);
     await server.stop();
   }
 });

@@ -25,6 +25,8 @@ pub struct Config {
     pub max_connections: usize,
     /// Register markers of electors who are not local government electors.
     pub non_local_markers: petition_core::franchise::NonLocalMarkers,
+    /// The largest reference data file an officer may upload, in bytes.
+    pub upload_max_bytes: usize,
     /// Where notices for electoral officers go (a petition reaching its trigger).
     pub officer_email: Option<String>,
     /// Seconds a signing attempt waits to be confirmed.
@@ -98,6 +100,7 @@ impl Config {
                 ),
             },
             max_connections: number("MAX_CONNECTIONS", 2048)? as usize,
+            upload_max_bytes: number("UPLOAD_MAX_MB", 200)? as usize * 1024 * 1024,
             attempt_lifetime: i64::from(number(
                 "ATTEMPT_LIFETIME_HOURS",
                 (petition_store::signatures::attempts::DEFAULT_ATTEMPT_LIFETIME / 3600) as u32,

@@ -25,8 +25,9 @@ use std::sync::Arc;
 
 use app::state::AppState;
 use leptos::prelude::LeptosOptions;
+use petition_core::reference::FileKind;
 use petition_store::audit::Actor;
-use petition_store::import::{self, ImportError, Kind};
+use petition_store::import::{self, ImportError};
 use petition_store::secrets::Secrets;
 use petition_store::transparency::{LogKeys, Sequencer};
 use petition_store::Db;
@@ -173,7 +174,7 @@ fn demo_electors(n: usize) -> Result<(), String> {
 }
 
 async fn import_file(kind: &str, file: &str) -> Result<(), String> {
-    let Some(k) = Kind::parse(kind) else {
+    let Some(k) = FileKind::parse(kind) else {
         return Err(format!("unknown kind {kind:?}\n{USAGE}"));
     };
     let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {file}: {e}"))?;

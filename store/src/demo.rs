@@ -13,13 +13,13 @@ use sqlx::Row;
 
 use crate::counts::SHARDS;
 use crate::db::Db;
-use crate::import::kind::Kind;
 use crate::import::outcome::ImportError;
 use crate::import::run::import;
 use crate::lifecycle::open::{open_petition, Policy};
 use crate::places::lies_in;
 use crate::secrets::Secrets;
 use crate::signatures::sign::rekey_elector_signatures;
+use petition_core::reference::FileKind;
 
 pub const SEED: u64 = 2026;
 pub const REGISTER_DATE: &str = "2026-02-15";
@@ -164,10 +164,10 @@ pub fn generate(size: Size, seed: u64, register_date: &str) -> Files {
 
 /// Imports generated files in the order an office would.
 pub async fn import_files(db: &Db, f: &Files) -> Result<(), ImportError> {
-    import(db, Kind::Areas, &f.areas).await?;
-    import(db, Kind::Electorates, &f.electorates).await?;
-    import(db, Kind::Gazetteer, &f.gazetteer).await?;
-    import(db, Kind::Register, &f.register).await?;
+    import(db, FileKind::Areas, &f.areas).await?;
+    import(db, FileKind::Electorates, &f.electorates).await?;
+    import(db, FileKind::Gazetteer, &f.gazetteer).await?;
+    import(db, FileKind::Register, &f.register).await?;
     Ok(())
 }
 

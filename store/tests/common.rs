@@ -6,10 +6,11 @@
 
 use chrono::{Duration, Utc};
 use petition_core::address::Uprn;
+use petition_core::reference::FileKind;
 use petition_core::text::{Email, PersonName};
 use petition_core::Postcode;
 use petition_store::demo::{self, Person, Size};
-use petition_store::import::{import, Kind};
+use petition_store::import::import;
 use petition_store::mail::outbox;
 use petition_store::mail::Mailing;
 use petition_store::secrets::Secrets;
@@ -123,7 +124,7 @@ pub async fn world_of(t: TestDb, size: Size, seed: u64, required: u64) -> World 
         today - Duration::days(30),
         today + Duration::days(30)
     );
-    import(&t.db, Kind::VerificationNumbers, &numbers).await.unwrap();
+    import(&t.db, FileKind::VerificationNumbers, &numbers).await.unwrap();
     let people = files.people.into_iter().filter(|p| p.local).collect();
     World { t, people, secrets: Secrets::from_bytes([9; 32]) }
 }

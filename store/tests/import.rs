@@ -4,9 +4,10 @@ use chrono::{Duration, Utc};
 use common::{mailing, shared, TestDb};
 use petition_core::address::Uprn;
 use petition_core::franchise::NonLocalMarkers;
+use petition_core::reference::FileKind;
 use petition_core::text::{Email, PersonName};
 use petition_core::{AreaCode, Postcode};
-use petition_store::import::{import, import_with, Apply, ImportError, Kind};
+use petition_store::import::{import, import_with, Apply, ImportError};
 use petition_store::lifecycle::{open_petition, Policy};
 use petition_store::places::{self, PostcodeStatus};
 use petition_store::read::public::{search_postcode, PostcodeFinds};
@@ -22,7 +23,7 @@ async fn count(db: &petition_store::Db, table: &str) -> i64 {
 async fn every_eden_postcode_lands_in_its_ward() {
     let text = shared("testdata/uk/postcode_lookup/eden_postcode_to_ward_codepoint_open_2014.csv");
     for t in TestDb::both().await {
-        let done = import(&t.db, Kind::PostcodeLookup, &text).await.unwrap();
+        let done = import(&t.db, FileKind::PostcodeLookup, &text).await.unwrap();
         assert_eq!(done.rows, 2562, "{}", t.name);
         let mut checked = 0;
         for line in text.lines().skip(1) {
@@ -41,7 +42,7 @@ async fn every_eden_postcode_lands_in_its_ward() {
         assert_eq!(checked, 2562);
         assert_eq!(count(&t.db, "areas").await, 30 + 2, "30 wards, Eden and Cumbria on {}", t.name);
         // Importing again changes nothing.
-        import(&t.db, Kind::PostcodeLookup, &text).await.unwrap();
+        import(&t.db, FileKind::PostcodeLookup, &text).await.unwrap();
         assert_eq!(count(&t.db, "postcodes").await, 2562);
         t.close().await;
     }
@@ -89,16 +90,16 @@ async fn an_onspd_lookup_keeps_terminated_postcodes_and_they_find_nothing() {
     );
     for t in TestDb::both().await {
         // ONSPD has no ward names, so its wards must be stored first.
-        let Err(ImportError::Lines(errors)) = import(&t.db, Kind::PostcodeLookup, &onspd).await else { panic!() };
+        let Err(ImportError::Lines(errors)) = import(&t.db, FileKind::PostcodeLookup, &onspd).await else { panic!() };
         assert_eq!(errors.len(), 2562, "{}", t.name);
         assert!(errors[0].message.contains("ONSPD (ONS Postcode Directory) gives no ward names"), "{}", errors[0]);
         assert!(errors[0].message.contains("petitions import areas"), "{}", errors[0]);
         assert_eq!(count(&t.db, "postcodes").await, 0);
 
-        import(&t.db, Kind::Areas, &areas).await.unwrap();
+        import(&t.db, FileKind::Areas, &areas).await.unwrap();
         // The gazetteer already lists a property at the postcode ONSPD says was terminated.
-        import(&t.db, Kind::Gazetteer, &gazetteer).await.unwrap();
-        let done = import(&t.db, Kind::PostcodeLookup, &onspd).await.unwrap();
+        import(&t.db, FileKind::Gazetteer, &gazetteer).await.unwrap();
+        let done = import(&t.db, FileKind::PostcodeLookup, &onspd).await.unwrap();
         assert_eq!(done.rows, 2562, "{}", t.name);
         assert_eq!(done.notes[0], "read as ONSPD (ONS Postcode Directory): 2,562 postcodes, 14 terminated");
         assert_eq!(done.notes.len(), 2, "no area created: {:?}", done.notes);
@@ -108,7 +109,7 @@ async fn an_onspd_lookup_keeps_terminated_postcodes_and_they_find_nothing() {
             done.notes
         );
 
-        import(&t.db, Kind::Electorates, "area_code,register_date,electorate\nE07000030,2024-01-01,42000\n")
+        import(&t.db, FileKind::Electorates, "area_code,register_date,electorate\nE07000030,2024-01-01,42000\n")
             .await
             .unwrap();
         let eden = AreaCode::parse("E07000030").unwrap();
@@ -166,7 +167,7 @@ async fn an_onspd_lookup_keeps_terminated_postcodes_and_they_find_nothing() {
         assert_eq!(signed, SignOutcome::Unmatched);
 
         // Code-Point Open lists live postcodes only: importing it says each of its postcodes is live.
-        let done = import(&t.db, Kind::PostcodeLookup, &codepoint).await.unwrap();
+        let done = import(&t.db, FileKind::PostcodeLookup, &codepoint).await.unwrap();
         assert_eq!(
             done.notes[0],
             "read as Code-Point Open: 2,562 postcodes, all live (Code-Point Open lists live postcodes only)"
@@ -184,7 +185,9 @@ async fn a_bad_file_imports_nothing_and_names_every_bad_line() {
                      E05900001,Harbour,ward,E07900001\ne05900002,Bad code,ward,E07900001\nE05900003,Orphan,ward,E07999999\n\
                      E05900004,,ward,E07900001\nE05900005,Wrong kind,parish,E07900001\nE05900006,Ward in county,ward,E10900001\n\
                      E05900001,Twice,ward,E07900001\nE05900007,Short line\n";
-        let Err(ImportError::Lines(errors)) = import(&t.db, Kind::Areas, areas).await else { panic!("should fail") };
+        let Err(ImportError::Lines(errors)) = import(&t.db, FileKind::Areas, areas).await else {
+            panic!("should fail")
+        };
         let lines: Vec<u64> = errors.iter().map(|e| e.line).collect();
         assert_eq!(lines, vec![5, 6, 7, 8, 9, 10, 11], "{errors:?}");
         assert!(errors[0].message.contains("capital letter"), "{}", errors[0]);
@@ -195,20 +198,20 @@ async fn a_bad_file_imports_nothing_and_names_every_bad_line() {
         assert_eq!(count(&t.db, "areas").await, 0, "nothing imported on {}", t.name);
 
         let good = "code,name,kind,parent_code\nE10900001,Westshire,county,\nE07900001,Rivermouth,district,E10900001\nE05900001,Harbour,ward,E07900001\n";
-        assert_eq!(import(&t.db, Kind::Areas, good).await.unwrap().rows, 3);
+        assert_eq!(import(&t.db, FileKind::Areas, good).await.unwrap().rows, 3);
 
         let electorates = "area_code,register_date,electorate\nE05900001,2026-02-15,1200\nE05900001,2026-02-30,5\nE05999999,2026-02-15,5\nE05900001,2025-02-15,-4\n";
-        let Err(ImportError::Lines(errors)) = import(&t.db, Kind::Electorates, electorates).await else { panic!() };
+        let Err(ImportError::Lines(errors)) = import(&t.db, FileKind::Electorates, electorates).await else { panic!() };
         assert_eq!(errors.iter().map(|e| e.line).collect::<Vec<_>>(), vec![3, 4, 5]);
         assert_eq!(count(&t.db, "electorates").await, 0);
 
         let missing_col = "code,name,kind\nE05900009,X,ward\n";
-        let Err(ImportError::Lines(errors)) = import(&t.db, Kind::Areas, missing_col).await else { panic!() };
+        let Err(ImportError::Lines(errors)) = import(&t.db, FileKind::Areas, missing_col).await else { panic!() };
         assert_eq!(errors[0].line, 1);
         assert!(errors[0].message.contains("parent_code"));
 
         let gazetteer = "UPRN,AddressLine1,PostCode,WardCode\n1,1 Quay Road,RV1 1AA,E05900001\nx2,2 Quay Road,RV1 1AA,E05900001\n3,3 Quay Road,NOTAPC,E05900001\n4,,RV1 1AA,E05900001\n5,5 Quay Road,RV1 1AA,E07900001\n";
-        let Err(ImportError::Lines(errors)) = import(&t.db, Kind::Gazetteer, gazetteer).await else { panic!() };
+        let Err(ImportError::Lines(errors)) = import(&t.db, FileKind::Gazetteer, gazetteer).await else { panic!() };
         assert_eq!(errors.iter().map(|e| e.line).collect::<Vec<_>>(), vec![3, 4, 5, 6]);
         assert_eq!(count(&t.db, "addresses").await, 0);
         t.close().await;
@@ -234,7 +237,7 @@ async fn register_places_electors_and_marks_overseas_electors() {
         let reg14 = "Elector Number Prefix,Elector Number,Elector Number Suffix,Elector Markers,Elector DOB,Elector Surname,Elector Forename,PostCode,Address1,Address2,Address3,Address4,Address5,Address6\n\
                      ZZ,1,0,F,,Abroad,Alex,RV1 0AA,1 Nowhere Lane,Rivermouth,,,,\n\
                      ZZ,2,1,,,Local,Lee,RV1 0AA,1 Nowhere Lane,Rivermouth,,,,\n";
-        let done = import(&t.db, Kind::Register, reg14).await.unwrap();
+        let done = import(&t.db, FileKind::Register, reg14).await.unwrap();
         assert_eq!(done.rows, 2);
         assert!(
             done.notes.iter().any(|n| n.contains("1 elector(s) are not local government electors")),
@@ -251,7 +254,7 @@ async fn register_places_electors_and_marks_overseas_electors() {
         assert_eq!(count(&t.db, "electors").await, electors + 2);
         // The excluded markers are a setting: a council that excluded only E would count Alex.
         let only_e = NonLocalMarkers::parse("E").unwrap();
-        import_with(&t.db, Kind::Register, reg14, &only_e, Apply::Commit(None)).await.unwrap();
+        import_with(&t.db, FileKind::Register, reg14, &only_e, Apply::Commit(None)).await.unwrap();
         let local: i64 = sqlx::query("SELECT local_franchise FROM electors WHERE elector_number = 'ZZ-1'")
             .fetch_one(&t.db.pool)
             .await
@@ -259,10 +262,10 @@ async fn register_places_electors_and_marks_overseas_electors() {
             .try_get(0)
             .unwrap();
         assert_eq!(local, 1, "re-imported under the other setting");
-        import(&t.db, Kind::Register, reg14).await.unwrap();
+        import(&t.db, FileKind::Register, reg14).await.unwrap();
         let bad = "Elector Number Prefix,Elector Number,Elector Number Suffix,Elector Markers,Elector DOB,Elector Name,PostCode,Address1,Address2,Address3,Address4,Address5,Address6\n\
                    ZZ,3,0,,,\"Solo\",RV1 0AA,1 Nowhere Lane,,,,,\nZZ,x,0,,,\"SMITH, Jo\",RV1 0AA,1 Nowhere Lane,,,,,\nZZ,5,0,,,\"SMITH, Jo\",RV1 0AA,1 Nowhere Lane,,,,,\n";
-        let Err(ImportError::Lines(errors)) = import(&t.db, Kind::Register, bad).await else { panic!() };
+        let Err(ImportError::Lines(errors)) = import(&t.db, FileKind::Register, bad).await else { panic!() };
         assert_eq!(errors.iter().map(|e| e.line).collect::<Vec<_>>(), vec![2, 3]);
         assert_eq!(count(&t.db, "electors").await, electors + 2);
         t.close().await;

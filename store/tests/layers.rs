@@ -41,7 +41,6 @@ const LAYERS: &[(&str, &[&str])] = &[
             "import::parse::gazetteer",
             "import::parse::register",
             "import::outcome",
-            "import::kind",
             "import::apply",
             "import::known",
             "import::areas",

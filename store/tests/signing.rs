@@ -4,10 +4,11 @@ use chrono::{Duration, Utc};
 use common::{find_link, link, TestDb};
 use petition_core::address::Uprn;
 use petition_core::receipt::Receipt;
+use petition_core::reference::FileKind;
 use petition_core::text::{Email, PersonName};
 use petition_core::{AreaCode, Postcode};
 use petition_store::demo::{self, Person, Size};
-use petition_store::import::{import, ImportError, Kind};
+use petition_store::import::{import, ImportError};
 use petition_store::lifecycle::{open_petition, Policy};
 use petition_store::mail::outbox;
 use petition_store::mail::Mailing;
@@ -726,10 +727,10 @@ async fn electors_who_share_a_name_and_registers_that_change() {
         let header = files.register.lines().next().unwrap();
         let part = district_register(&p, 9001, &[], &[]).lines().take(2).collect::<Vec<_>>().join("\n");
         assert!(part.starts_with(header));
-        assert!(matches!(import(db, Kind::Register, &part).await, Err(ImportError::Refused(_))));
+        assert!(matches!(import(db, FileKind::Register, &part).await, Err(ImportError::Refused(_))));
 
         // A newer register of p's district lists p under a new number.
-        let done = import(db, Kind::Register, &district_register(&p, 9001, &[], &[])).await.unwrap();
+        let done = import(db, FileKind::Register, &district_register(&p, 9001, &[], &[])).await.unwrap();
         assert!(
             done.notes.iter().any(|n| n.contains("1 elector(s) are no longer on the register")),
             "{:?}",
@@ -740,7 +741,7 @@ async fn electors_who_share_a_name_and_registers_that_change() {
             ConfirmOutcome::Counted { .. }
         ));
         // Renumbered again: the same elector, so the elector has signed already.
-        import(db, Kind::Register, &district_register(&p, 9002, &[], &[])).await.unwrap();
+        import(db, FileKind::Register, &district_register(&p, 9002, &[], &[])).await.unwrap();
         assert_eq!(sign("second@example.org").await.unwrap(), SignOutcome::Matched);
         assert!(matches!(
             sign_and_confirm(&w, pid, &p, "second@example.org", now).await,
@@ -753,7 +754,7 @@ async fn electors_who_share_a_name_and_registers_that_change() {
             .iter()
             .find(|q| q.local && q.ward == p.ward && q.name != p.name && q.uprn != p.uprn)
             .expect("a neighbour in the same district");
-        import(db, Kind::Register, &district_register(&p, 9002, &[left], &[])).await.unwrap();
+        import(db, FileKind::Register, &district_register(&p, 9002, &[left], &[])).await.unwrap();
         let r = request(pid, left, "left@example.org");
         assert_eq!(signatures::sign(db, &w.secrets, &w.links, &r, now).await.unwrap(), SignOutcome::Unmatched);
         assert!(matches!(
@@ -762,7 +763,7 @@ async fn electors_who_share_a_name_and_registers_that_change() {
         ));
 
         // A father and a son of one name at one address: both sign, and a third is turned away.
-        import(db, Kind::Register, &district_register(&p, 9002, &[left], &[9003])).await.unwrap();
+        import(db, FileKind::Register, &district_register(&p, 9002, &[left], &[9003])).await.unwrap();
         assert_eq!(sign("son@example.org").await.unwrap(), SignOutcome::Matched);
         assert!(matches!(sign_and_confirm(&w, pid, &p, "son@example.org", now).await, ConfirmOutcome::Counted { .. }));
         assert_eq!(rows_for(db, pid).await, 3, "{}: the son signs beside his father (and the neighbour)", w.t.name);
@@ -792,7 +793,7 @@ async fn places_keep_strikes_and_old_keys_move_to_places() {
             async move { signatures::sign(&db, &secrets, &links, &r, now).await.unwrap() }
         };
         // Two of p's name live there.
-        import(db, Kind::Register, &district_register(&p, 9001, &[], &[9002])).await.unwrap();
+        import(db, FileKind::Register, &district_register(&p, 9001, &[], &[9002])).await.unwrap();
         sign("p@example.org").await;
         let confirm = link(&drain(db).await[0], "confirm");
         signatures::confirm(db, &w.links, &confirm, now).await.unwrap();
@@ -841,7 +842,7 @@ async fn places_keep_strikes_and_old_keys_move_to_places() {
             .unwrap();
         assert_eq!(signatures::sign::rekey_elector_signatures(db, &w.secrets).await.unwrap(), 1);
         assert_eq!(signatures::sign::rekey_elector_signatures(db, &w.secrets).await.unwrap(), 0, "once");
-        import(db, Kind::Register, &district_register(&q, 9101, &[], &[])).await.unwrap();
+        import(db, FileKind::Register, &district_register(&q, 9101, &[], &[])).await.unwrap();
         assert!(matches!(
             sign_and_confirm(&w, pid, &q, "q-again@example.org", now).await,
             ConfirmOutcome::ElectorHasSigned { .. }

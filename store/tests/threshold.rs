@@ -7,10 +7,11 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::London;
 use common::{mailing, raw_sum, request, sent_links, sign_all, sign_requests, signature_ids, world, TestDb};
 use petition_core::engine::{EventKind, Refusal, StrikeReason};
+use petition_core::reference::FileKind;
 use petition_core::text::PersonName;
 use petition_core::AreaCode;
 use petition_store::demo::{self, Person};
-use petition_store::import::{import, Kind};
+use petition_store::import::import;
 use petition_store::lifecycle::{open_petition, Policy};
 use petition_store::secrets::Secrets;
 use petition_store::signatures::{self, ConfirmOutcome, SignError, WithdrawOutcome};
@@ -101,9 +102,9 @@ async fn published_verification_numbers_apply_as_published() {
             electorates += &format!("{},{},{electorate}\n", n.code, n.register_date);
             numbers += &format!("{},{},{},{}\n", n.code, n.number, n.from, n.to);
         }
-        import(db, Kind::Areas, &areas).await.unwrap();
-        import(db, Kind::Electorates, &electorates).await.unwrap();
-        import(db, Kind::VerificationNumbers, &numbers).await.unwrap();
+        import(db, FileKind::Areas, &areas).await.unwrap();
+        import(db, FileKind::Electorates, &electorates).await.unwrap();
+        import(db, FileKind::VerificationNumbers, &numbers).await.unwrap();
 
         for n in &notices {
             // A petition opened late in the period, after the register the number rests on.
@@ -152,7 +153,7 @@ async fn published_verification_numbers_apply_as_published() {
         let id = open_petition(db, "W", "T", &winchester, noon(day("2013-06-02")), Policy::default()).await.unwrap();
         import(
             db,
-            Kind::VerificationNumbers,
+            FileKind::VerificationNumbers,
             "area_code,number,in_force_from,in_force_to\nE07000094,4000,2013-04-01,2014-03-31\n",
         )
         .await

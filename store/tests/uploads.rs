@@ -7,11 +7,12 @@ mod common;
 use common::{mailing, TestDb};
 use petition_core::franchise::NonLocalMarkers;
 use petition_core::officer::Role;
+use petition_core::reference::FileKind;
 use petition_core::text::Email;
 use petition_store::audit::Actor;
 use petition_store::demo::{self, Size};
 use petition_store::import::uploads::{self, ConfirmError, Report};
-use petition_store::import::{import_with, Apply, ImportError, Kind};
+use petition_store::import::{import_with, Apply, ImportError};
 use petition_store::officers::accounts;
 use petition_store::Db;
 use sqlx::Row;
@@ -39,10 +40,10 @@ async fn a_check_gives_the_imports_report_and_changes_nothing() {
     let actor = common::actor();
     for t in TestDb::both().await {
         for (kind, text) in [
-            (Kind::Areas, &files.areas),
-            (Kind::Electorates, &files.electorates),
-            (Kind::Gazetteer, &files.gazetteer),
-            (Kind::Register, &files.register),
+            (FileKind::Areas, &files.areas),
+            (FileKind::Electorates, &files.electorates),
+            (FileKind::Gazetteer, &files.gazetteer),
+            (FileKind::Register, &files.register),
         ] {
             let before = snapshot(&t.db).await;
             let checked = import_with(&t.db, kind, text, &markers, Apply::Check).await.unwrap();
@@ -58,7 +59,7 @@ async fn a_check_gives_the_imports_report_and_changes_nothing() {
         let header = lines.next().unwrap();
         let one: String = std::iter::once(header).chain(lines.take(1)).map(|l| format!("{l}\n")).collect();
         let before = snapshot(&t.db).await;
-        let refused = import_with(&t.db, Kind::Register, &one, &markers, Apply::Check).await;
+        let refused = import_with(&t.db, FileKind::Register, &one, &markers, Apply::Check).await;
         assert!(
             matches!(refused, Err(ImportError::Refused(ref why)) if why.contains("polling district")),
             "{refused:?}"
@@ -86,13 +87,14 @@ async fn an_upload_is_checked_kept_and_imported_once() {
         let db = &t.db;
         let account = officer(db).await;
         let actor = Actor::CommandLine("test".into());
-        let areas = uploads::check(db, &markers, Kind::Areas, "wards.csv", &files.areas, account, T0).await.unwrap();
+        let areas =
+            uploads::check(db, &markers, FileKind::Areas, "wards.csv", &files.areas, account, T0).await.unwrap();
         uploads::confirm(db, &markers, areas, &actor, T0 + 1).await.unwrap();
 
         // A file with problems: every line reported, nothing kept to import.
         let bad = "area_code,register_date,electorate\nE05900001,2026-02-15,1200\nE05999999,2026-02-15,5\nE05900001,2026-02-30,5\n";
         let before = snapshot(db).await;
-        let id = uploads::check(db, &markers, Kind::Electorates, "bad.csv", bad, account, T0 + 2).await.unwrap();
+        let id = uploads::check(db, &markers, FileKind::Electorates, "bad.csv", bad, account, T0 + 2).await.unwrap();
         assert_eq!(snapshot(db).await, before);
         let u = uploads::find(db, id).await.unwrap().unwrap();
         let Report::Problems { count: found, problems } = &u.report else { panic!("{:?}", u.report) };
@@ -115,7 +117,7 @@ async fn an_upload_is_checked_kept_and_imported_once() {
 
         // A sound file: the report says what it would do; two presses of the button import it once.
         let id =
-            uploads::check(db, &markers, Kind::Electorates, "electorates.csv", &files.electorates, account, T0 + 4)
+            uploads::check(db, &markers, FileKind::Electorates, "electorates.csv", &files.electorates, account, T0 + 4)
                 .await
                 .unwrap();
         let u = uploads::find(db, id).await.unwrap().unwrap();

@@ -36,6 +36,9 @@ pub fn access(post: bool, path: &str) -> Access {
         }
         ["officer", "account" | "check" | "review" | "reference"] if !post => Access::Signed(Read),
         ["officer", "petitions", _, "bulk"] => Access::Signed(Act),
+        ["officer", "reference", "upload"] => Access::Signed(Act),
+        ["officer", "reference", "uploads", _] if !post => Access::Signed(Act),
+        ["officer", "reference", "uploads", _, "import"] if post => Access::Signed(Act),
         ["officer", "petitions", _, "signatures.csv"] if !post => Access::Signed(Act),
         ["officer", "sign-out"] | ["officer", "account", "sign-out-everywhere"] if post => Access::Signed(Read),
         ["officer", "account", "sessions", _, "end"] if post => Access::Signed(Read),
@@ -67,6 +70,12 @@ mod tests {
         assert_eq!(access(false, "/officer/petitions/3/bulk"), Access::Signed(Act));
         assert_eq!(access(true, "/officer/petitions/3/bulk"), Access::Signed(Act));
         assert_eq!(access(false, "/officer/petitions/3/signatures.csv"), Access::Signed(Act));
+        assert_eq!(access(false, "/officer/reference"), Access::Signed(Read));
+        assert_eq!(access(false, "/officer/reference/upload"), Access::Signed(Act));
+        assert_eq!(access(true, "/officer/reference/upload"), Access::Signed(Act));
+        assert_eq!(access(false, "/officer/reference/uploads/4"), Access::Signed(Act));
+        assert_eq!(access(true, "/officer/reference/uploads/4/import"), Access::Signed(Act));
+        assert_eq!(access(false, "/officer/reference/uploads/4/import"), Access::Signed(Administer));
         assert_eq!(access(false, "/officer/accounts"), Access::Signed(Administer));
         assert_eq!(access(false, "/officer/audit"), Access::Signed(Administer));
     }

@@ -228,3 +228,64 @@ pub async fn officer_reference() -> Result<petition_core::views::ReferenceData, 
     let st = guard::state()?;
     petition_store::read::reference::reference_data(&st.db).await.map_err(guard::internal)
 }
+
+/// What checking an uploaded reference data file found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UploadReport {
+    /// It would import `rows` rows; these are the notes the import gives.
+    Sound {
+        rows: i64,
+        notes: Vec<String>,
+    },
+    /// `count` problems; the first of them, as (line, problem).
+    Problems {
+        count: i64,
+        problems: Vec<(u64, String)>,
+    },
+    Refused(String),
+    Empty,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadView {
+    pub id: i64,
+    /// The kind's name (`register`) and what it is, in words.
+    pub kind: String,
+    pub kind_label: String,
+    pub file_name: String,
+    pub bytes: i64,
+    pub sha256: String,
+    pub uploaded_by: String,
+    pub uploaded_at: String,
+    pub report: UploadReport,
+    pub imported_at: Option<String>,
+}
+
+/// An uploaded reference data file and its report.
+#[server]
+pub async fn officer_reference_upload(id: i64) -> Result<Option<UploadView>, ServerFnError> {
+    use petition_store::import::uploads::{find, Report};
+    use petition_store::time::moment_label;
+    guard::officer(petition_core::officer::Capability::Act)?;
+    let st = guard::state()?;
+    let Some(u) = find(&st.db, id).await.map_err(guard::internal)? else { return Ok(None) };
+    Ok(Some(UploadView {
+        id: u.id,
+        kind: u.kind.name().into(),
+        kind_label: u.kind.describe().into(),
+        file_name: u.file_name,
+        bytes: u.bytes,
+        sha256: u.sha256,
+        uploaded_by: u.uploaded_by,
+        uploaded_at: moment_label(u.uploaded_at),
+        report: match u.report {
+            Report::Sound { rows, notes } => UploadReport::Sound { rows, notes },
+            Report::Problems { count, problems } => {
+                UploadReport::Problems { count, problems: problems.into_iter().map(|p| (p.line, p.message)).collect() }
+            }
+            Report::Refused(why) => UploadReport::Refused(why),
+            Report::Empty => UploadReport::Empty,
+        },
+        imported_at: u.imported_at.map(moment_label),
+    }))
+}

@@ -1,6 +1,6 @@
 //! Striking in bulk, and the officers' CSV export, over HTTP.
 
-use axum::extract::{Form, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
@@ -11,6 +11,7 @@ use petition_store::lifecycle::ByOfficer;
 use petition_store::signatures::bulk::{self, Selection};
 use petition_store::signatures::OfficerError;
 
+use super::posted::{text_of, Posted};
 use super::{answer, field, see_other, unavailable, Fields, S};
 use app::officer::{Check, OfficerPosted};
 
@@ -53,10 +54,32 @@ pub async fn bulk_post(
     Extension(who): Extension<SignedIn>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    Form(f): Form<Fields>,
+    posted: Posted,
 ) -> Response {
     let Ok(id) = id.parse::<i64>() else { return see_other("/officer") };
     let page = format!("/officer/petitions/{id}/bulk");
+    let mut f = posted.fields.clone();
+    // A file's references count as if they were pasted, after any that were; the check page
+    // then carries them as a list.
+    if let Some(file) = posted.file("references_file") {
+        match text_of(file).and_then(|t| bulk::references_in_file(&t).map_err(|e| format!("{}: {e}", file.name))) {
+            Ok(refs) => {
+                let pasted = f.entry("references".into()).or_default();
+                for r in refs {
+                    if !pasted.trim().is_empty() {
+                        pasted.push('\n');
+                    }
+                    pasted.push_str(&r.to_string());
+                }
+                f.insert("by".into(), "list".into());
+            }
+            Err(e) => {
+                let mut p = OfficerPosted::problem("references_file", e);
+                p.values = posted.fields.iter().map(|(k, v)| (k.clone(), v.chars().take(200_000).collect())).collect();
+                return answer(&s, &page, &headers, Some(who), p, StatusCode::UNPROCESSABLE_ENTITY).await;
+            }
+        }
+    }
     let keep = ["by", "domain", "from", "to", "ward", "references", "reason", "note"];
     let mut posted = OfficerPosted {
         values: keep.iter().map(|k| (k.to_string(), field(&f, k, 200_000))).collect(),

@@ -5,6 +5,8 @@
 mod accounts;
 mod actions;
 mod bulk;
+mod posted;
+mod reference;
 mod sign_in;
 
 use std::collections::HashMap;
@@ -12,7 +14,7 @@ use std::sync::Arc;
 
 use app::officer::{access, Access, OfficerPosted};
 use app::post::PostResult;
-use axum::extract::{Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -28,8 +30,14 @@ pub(crate) type Fields = HashMap<String, String>;
 
 pub const COOKIE: &str = "officer_session";
 
-/// The officer form posts.
+/// The officer form posts. Two of them carry files (reference data, a list of references), so
+/// their bodies may be as large as `UPLOAD_MAX_MB`; the gate answers before any body is read, so
+/// only a signed-in officer's upload is. Every other form is small, and may come from anyone.
 pub fn routes(shared: S) -> Router {
+    let files = Router::new()
+        .route("/officer/petitions/{id}/bulk", post(bulk::bulk_post))
+        .route("/officer/reference/upload", post(reference::upload_post))
+        .layer(DefaultBodyLimit::max(shared.config.upload_max_bytes));
     Router::new()
         .route("/officer/sign-in", post(sign_in::password_post))
         .route("/officer/sign-in/code", post(sign_in::code_post))
@@ -42,8 +50,10 @@ pub fn routes(shared: S) -> Router {
         .route("/officer/accounts", post(accounts::invite_post))
         .route("/officer/accounts/{id}/{change}", post(accounts::change_post))
         .route("/officer/signatures/{id}/{change}", post(actions::signature_post))
-        .route("/officer/petitions/{id}/bulk", post(bulk::bulk_post))
+        .route("/officer/reference/uploads/{id}/import", post(reference::import_post))
         .route("/officer/petitions/{id}/{change}", post(actions::petition_post).get(bulk::signatures_csv))
+        .layer(DefaultBodyLimit::max(64 * 1024))
+        .merge(files)
         .with_state(shared)
 }
 

@@ -6,8 +6,8 @@
 use sqlx::Any;
 
 use crate::audit::{self, Actor};
-use crate::import::kind::Kind;
 use crate::import::outcome::{ImportError, Imported};
+use petition_core::reference::FileKind;
 
 /// Who imports, for the audit trail: the file's name as they gave it, and when; and the upload
 /// it came from, if it was uploaded (`import::uploads`), which is marked imported in the same
@@ -40,7 +40,7 @@ impl Apply<'_> {
 pub(crate) async fn close(
     mut tx: sqlx::Transaction<'static, Any>,
     apply: Apply<'_>,
-    kind: Kind,
+    kind: FileKind,
     done: &Imported,
 ) -> Result<(), ImportError> {
     match apply {

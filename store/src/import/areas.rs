@@ -9,11 +9,11 @@ use sqlx::AnyConnection;
 
 use crate::db::Db;
 use crate::import::apply::{close, Apply};
-use crate::import::kind::Kind;
 use crate::import::known::{known_areas, KnownAreas};
 use crate::import::outcome::{finish, ImportError, Imported};
 use crate::import::parse::areas::{parse, Area};
 use crate::import::parse::line::LineError;
+use petition_core::reference::FileKind;
 
 /// What is wrong with an area's parent, given the stored areas and the file's earlier lines.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,7 +58,7 @@ pub async fn areas(db: &Db, text: &str, apply: Apply<'_>) -> Result<Imported, Im
     let mut tx = db.pool.begin().await?;
     write(&mut tx, &placed).await?;
     let done = Imported { rows: placed.len(), notes: vec![] };
-    close(tx, apply, Kind::Areas, &done).await?;
+    close(tx, apply, FileKind::Areas, &done).await?;
     Ok(done)
 }
 

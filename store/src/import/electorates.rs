@@ -5,10 +5,10 @@ use sqlx::AnyConnection;
 
 use crate::db::Db;
 use crate::import::apply::{close, Apply};
-use crate::import::kind::Kind;
 use crate::import::known::{in_known_areas, known_areas};
 use crate::import::outcome::{finish, ImportError, Imported};
 use crate::import::parse::electorates::{parse, Electorate};
+use petition_core::reference::FileKind;
 
 /// `area_code,register_date,electorate`.
 pub async fn electorates(db: &Db, text: &str, apply: Apply<'_>) -> Result<Imported, ImportError> {
@@ -23,7 +23,7 @@ pub async fn electorates(db: &Db, text: &str, apply: Apply<'_>) -> Result<Import
     let mut tx = db.pool.begin().await?;
     write(&mut tx, &figures).await?;
     let done = Imported { rows: figures.len(), notes: vec![] };
-    close(tx, apply, Kind::Electorates, &done).await?;
+    close(tx, apply, FileKind::Electorates, &done).await?;
     Ok(done)
 }
 

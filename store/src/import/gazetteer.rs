@@ -10,11 +10,11 @@ use sqlx::{AnyConnection, Row};
 
 use crate::db::Db;
 use crate::import::apply::{close, Apply};
-use crate::import::kind::Kind;
 use crate::import::known::{known_areas, KnownAreas};
 use crate::import::outcome::{finish, ImportError, Imported};
 use crate::import::parse::gazetteer::{parse, Property};
 use crate::import::parse::line::LineError;
+use petition_core::reference::FileKind;
 
 /// Why a property cannot be placed in a ward.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,7 +58,7 @@ pub async fn gazetteer(db: &Db, text: &str, apply: Apply<'_>) -> Result<Imported
     let mut tx = db.pool.begin().await?;
     write(&mut tx, &placed).await?;
     let done = Imported { rows: placed.len(), notes: vec![] };
-    close(tx, apply, Kind::Gazetteer, &done).await?;
+    close(tx, apply, FileKind::Gazetteer, &done).await?;
     Ok(done)
 }
 

@@ -20,12 +20,12 @@ use sqlx::{AnyConnection, Row};
 
 use crate::db::Db;
 use crate::import::apply::{close, Apply};
-use crate::import::kind::Kind;
 use crate::import::known::{known_areas, KnownAreas};
 use crate::import::outcome::{finish, ImportError, Imported};
 use crate::import::parse::line::LineError;
 use crate::import::parse::postcode_layouts::Columns;
 use crate::import::parse::postcode_lookup::{parse, summary, Placed};
+use petition_core::reference::FileKind;
 
 /// An area as a line of the lookup has it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -101,7 +101,7 @@ pub async fn postcode_lookup(db: &Db, text: &str, apply: Apply<'_>) -> Result<Im
         ));
     }
     let done = Imported { rows: placed.len(), notes };
-    close(tx, apply, Kind::PostcodeLookup, &done).await?;
+    close(tx, apply, FileKind::PostcodeLookup, &done).await?;
     Ok(done)
 }
 

@@ -11,9 +11,9 @@ use sqlx::{AnyConnection, Row};
 
 use crate::db::Db;
 use crate::import::apply::{close, Apply};
-use crate::import::kind::Kind;
 use crate::import::outcome::{finish, ImportError, Imported};
 use crate::import::parse::register::{parse, Elector};
+use petition_core::reference::FileKind;
 
 /// Stored gazetteer properties by (postcode, address key): their UPRN.
 type Properties = HashMap<(String, String), String>;
@@ -66,7 +66,7 @@ pub async fn register(
         ));
     }
     let done = Imported { rows: placed.len(), notes };
-    close(tx, apply, Kind::Register, &done).await?;
+    close(tx, apply, FileKind::Register, &done).await?;
     Ok(done)
 }
 

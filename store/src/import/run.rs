@@ -7,14 +7,14 @@ use crate::import::apply::Apply;
 use crate::import::areas::areas;
 use crate::import::electorates::electorates;
 use crate::import::gazetteer::gazetteer;
-use crate::import::kind::Kind;
 use crate::import::outcome::{ImportError, Imported};
 use crate::import::postcode_lookup::postcode_lookup;
 use crate::import::register::register;
 use crate::import::verification_numbers::verification_numbers;
+use petition_core::reference::FileKind;
 
 /// Imports a file, with the standard franchise markers, recording no one (see [`import_with`]).
-pub async fn import(db: &Db, kind: Kind, text: &str) -> Result<Imported, ImportError> {
+pub async fn import(db: &Db, kind: FileKind, text: &str) -> Result<Imported, ImportError> {
     import_with(db, kind, text, &NonLocalMarkers::standard(), Apply::Commit(None)).await
 }
 
@@ -22,17 +22,17 @@ pub async fn import(db: &Db, kind: Kind, text: &str) -> Result<Imported, ImportE
 /// markers are kept but never match a signer.
 pub async fn import_with(
     db: &Db,
-    kind: Kind,
+    kind: FileKind,
     text: &str,
     non_local: &NonLocalMarkers,
     apply: Apply<'_>,
 ) -> Result<Imported, ImportError> {
     match kind {
-        Kind::Areas => areas(db, text, apply).await,
-        Kind::Electorates => electorates(db, text, apply).await,
-        Kind::PostcodeLookup => postcode_lookup(db, text, apply).await,
-        Kind::Gazetteer => gazetteer(db, text, apply).await,
-        Kind::Register => register(db, text, non_local, apply).await,
-        Kind::VerificationNumbers => verification_numbers(db, text, apply).await,
+        FileKind::Areas => areas(db, text, apply).await,
+        FileKind::Electorates => electorates(db, text, apply).await,
+        FileKind::PostcodeLookup => postcode_lookup(db, text, apply).await,
+        FileKind::Gazetteer => gazetteer(db, text, apply).await,
+        FileKind::Register => register(db, text, non_local, apply).await,
+        FileKind::VerificationNumbers => verification_numbers(db, text, apply).await,
     }
 }

@@ -11,11 +11,11 @@ use crate::audit::Actor;
 use crate::db::Db;
 use crate::error::{Result, StoreError};
 use crate::import::apply::{Apply, ImportedBy};
-use crate::import::kind::Kind;
 use crate::import::outcome::{ImportError, Imported};
 use crate::import::parse::line::LineError;
 use crate::import::run::import_with;
 use crate::secrets::hex;
+use petition_core::reference::FileKind;
 
 /// At most this many problems are kept for the page; the count says how many there were.
 pub const PROBLEMS_KEPT: usize = 500;
@@ -37,7 +37,7 @@ pub enum Report {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Upload {
     pub id: i64,
-    pub kind: Kind,
+    pub kind: FileKind,
     pub file_name: String,
     pub bytes: i64,
     pub sha256: String,
@@ -120,7 +120,7 @@ fn from_columns(outcome: &str, how_many: i64, report: &str) -> Result<Report> {
 pub async fn check(
     db: &Db,
     non_local: &NonLocalMarkers,
-    kind: Kind,
+    kind: FileKind,
     file_name: &str,
     text: &str,
     account_id: i64,
@@ -163,7 +163,7 @@ pub async fn find(db: &Db, id: i64) -> Result<Option<Upload>> {
     let kind: String = r.try_get("kind")?;
     Ok(Some(Upload {
         id: r.try_get("id")?,
-        kind: Kind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("reference upload kind {kind:?}")))?,
+        kind: FileKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("reference upload kind {kind:?}")))?,
         file_name: r.try_get("file_name")?,
         bytes: r.try_get("bytes")?,
         sha256: r.try_get("sha256")?,

@@ -6,10 +6,10 @@ use sqlx::AnyConnection;
 
 use crate::db::Db;
 use crate::import::apply::{close, Apply};
-use crate::import::kind::Kind;
 use crate::import::known::{in_known_areas, known_areas};
 use crate::import::outcome::{finish, ImportError, Imported};
 use crate::import::parse::verification_numbers::{parse, VerificationNumber};
+use petition_core::reference::FileKind;
 
 /// `area_code,number,in_force_from,in_force_to`: published verification numbers.
 pub async fn verification_numbers(db: &Db, text: &str, apply: Apply<'_>) -> Result<Imported, ImportError> {
@@ -24,7 +24,7 @@ pub async fn verification_numbers(db: &Db, text: &str, apply: Apply<'_>) -> Resu
     let mut tx = db.pool.begin().await?;
     write(&mut tx, &numbers).await?;
     let done = Imported { rows: numbers.len(), notes: vec![] };
-    close(tx, apply, Kind::VerificationNumbers, &done).await?;
+    close(tx, apply, FileKind::VerificationNumbers, &done).await?;
     Ok(done)
 }
 

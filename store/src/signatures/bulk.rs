@@ -70,6 +70,35 @@ pub fn parse_references(text: &str) -> Result<Vec<i64>, String> {
     Ok(out)
 }
 
+/// The references in an uploaded file: a plain list as [`parse_references`] reads it, or a CSV
+/// file with a header line that has a `reference` column (the officers' signatures export,
+/// filtered in a spreadsheet, say), from which only that column is read.
+pub fn references_in_file(text: &str) -> Result<Vec<i64>, String> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let first = text.lines().next().unwrap_or_default();
+    if !first.chars().any(|c| c.is_alphabetic()) {
+        return parse_references(text);
+    }
+    let mut rows = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
+    let column = rows
+        .headers()
+        .map_err(|e| format!("the file cannot be read as CSV: {e}"))?
+        .iter()
+        .position(|h| h.trim().eq_ignore_ascii_case("reference"))
+        .ok_or("the file's first line has no \"reference\" column: give the references one a line, or a CSV file with a reference column")?;
+    let mut list = String::new();
+    for (i, row) in rows.records().enumerate() {
+        let row = row.map_err(|e| format!("line {}: {e}", i + 2))?;
+        let cell = row.get(column).unwrap_or_default().trim();
+        if cell.is_empty() {
+            return Err(format!("line {}: the reference is empty", i + 2));
+        }
+        list.push_str(cell);
+        list.push('\n');
+    }
+    parse_references(&list)
+}
+
 /// The signatures selected that can be struck now (confirmed or awaiting review, not struck),
 /// with their wards.
 async fn select(conn: &mut AnyConnection, petition_id: i64, s: &Selection) -> Result<Vec<i64>, StoreError> {
@@ -232,5 +261,17 @@ mod tests {
         assert!(parse_references("12, x7").unwrap_err().contains("\"x7\""));
         assert!(parse_references("0").is_err());
         assert!(parse_references("-4").is_err());
+    }
+
+    #[test]
+    fn a_file_is_a_list_or_a_csv_file_with_a_reference_column() {
+        assert_eq!(references_in_file("12\n7\n"), Ok(vec![7, 12]));
+        assert_eq!(references_in_file("\u{feff}12, 7"), Ok(vec![7, 12]));
+        let export = "reference,name,status\n41,\"Smith, Jo\",confirmed\n9,Lee Local,review\n";
+        assert_eq!(references_in_file(export), Ok(vec![9, 41]));
+        assert_eq!(references_in_file("Name,Reference\r\nJo,5\r\n"), Ok(vec![5]));
+        assert!(references_in_file("name,email\nJo,jo@example.org\n").unwrap_err().contains("no \"reference\" column"));
+        assert!(references_in_file("reference,name\n,Jo\n").unwrap_err().starts_with("line 2"));
+        assert!(references_in_file("reference\nx1\n").unwrap_err().contains("\"x1\""));
     }
 }

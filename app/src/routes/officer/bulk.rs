@@ -33,7 +33,7 @@ pub fn Bulk() -> impl IntoView {
         <p><a href=move || format!("/officer/petitions/{}", id().unwrap_or(0))>"Back to the petition"</a></p>
         <h1>{move || format!("Strike signatures of petition {} in bulk", id().unwrap_or(0))}</h1>
         <p>"Every signature selected that counts or awaits review is struck, each with its own entry in the published log and the audit trail. You will see how many, and where, before anything changes."</p>
-        <form method="post" action=move || format!("/officer/petitions/{}/bulk", id().unwrap_or(0))>
+        <form method="post" action=move || format!("/officer/petitions/{}/bulk", id().unwrap_or(0)) enctype="multipart/form-data">
             <fieldset id="by">
                 <legend>"Select by"</legend>
                 <FieldError id="by" error=p.error("by")/>
@@ -55,6 +55,10 @@ pub fn Bulk() -> impl IntoView {
                 <div class="field"><label for="references">"References, one a line (or separated by commas)"</label>
                     <FieldError id="references" error=p.error("references")/>
                     <textarea id="references" name="references" rows="6">{p.value("references")}</textarea></div>
+                <div class="field"><label for="references_file">"Or a file of them"</label>
+                    <p class="hint" id="references_file-hint">"A list, one a line, or a CSV file with a reference column, such as the signatures download with the rows to strike left in."</p>
+                    <FieldError id="references_file" error=p.error("references_file")/>
+                    <input type="file" id="references_file" name="references_file" accept=".csv,.txt,text/csv,text/plain" aria-describedby="references_file-hint"/></div>
             </fieldset>
             <div class=crate::components::field_class(&p.error("reason"))>
                 <label for="reason">"Reason"</label>

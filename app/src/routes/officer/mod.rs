@@ -13,5 +13,6 @@ pub mod review;
 pub mod set_up;
 pub mod sign_in;
 pub mod signatures;
+pub mod upload;
 
 pub use signatures::strike_reason_label;

@@ -1,22 +1,52 @@
 //! The reference data loaded: areas, postcodes, the gazetteer, the register by polling district,
-//! electorates and verification numbers with their dates. Loading is `petitions import` for now.
+//! electorates and verification numbers with their dates; and, for officers who may change
+//! things, the way to upload more (`upload.rs`).
 
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 
 use crate::components::{problem_text, thousands};
-use crate::officer::api::officer_reference;
-use crate::routes::officer::nav::OfficerNav;
+use crate::officer::api::{officer_reference, officer_reference_upload, UploadReport};
+use crate::routes::officer::nav::{may_act, OfficerNav};
 
 #[component]
 pub fn Reference() -> impl IntoView {
     let data = Resource::new(|| (), |_| officer_reference());
+    let act = may_act();
+    let imported_id =
+        leptos_router::hooks::use_query_map().get_untracked().get("imported").and_then(|v| v.parse::<i64>().ok());
+    let imported = Resource::new(
+        move || imported_id,
+        |id| async move {
+            match id {
+                Some(id) => officer_reference_upload(id).await.ok().flatten(),
+                None => None,
+            }
+        },
+    );
     view! {
         <Title text="Reference data: officers"/>
         <Meta name="robots" content="noindex"/>
         <OfficerNav/>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                imported.await.and_then(|u| match u.report {
+                    UploadReport::Sound { rows, .. } if u.imported_at.is_some() => Some(view! {
+                        <div class="panel" role="status" data-testid="done">
+                            <p>{format!("Imported {} row(s) from {} ({}).", thousands(rows.max(0) as u64), u.file_name, u.kind)}</p>
+                        </div>
+                    }),
+                    _ => None,
+                })
+            })}
+        </Suspense>
         <h1>"Reference data"</h1>
-        <p>"What the site checks signers against. Files are loaded at the server with "<code>"petitions import"</code>" (see the README)."</p>
+        <p>"What the site checks signers against. Files are uploaded here, or loaded at the server with "<code>"petitions import"</code>" (see the README)."</p>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                act.await.then(|| view! { <p><a href="/officer/reference/upload" class="button">"Upload a file"</a></p> })
+            })}
+        </Suspense>
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {

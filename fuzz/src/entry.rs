@@ -1,7 +1,7 @@
 //! `Entry::parse`: the log's entries, as observers and signers fetch them in entry bundles.
 
 use arbitrary::{Result, Unstructured};
-use petition_tlog::entry::{Entry, Ident, Percent, Reason, MAX_ENTRY_BYTES};
+use petition_tlog::entry::{Entry, Ident, Method, Outcome, Percent, Reason, MAX_ENTRY_BYTES};
 
 pub fn check(data: &[u8]) {
     check_bytes(data);
@@ -39,7 +39,7 @@ fn check_written(e: &Entry, u: &mut Unstructured) -> Result<()> {
 /// An entry of any kind with any valid fields.
 pub fn entry(u: &mut Unstructured) -> Result<Entry> {
     let id = ident(u)?;
-    Ok(match u.int_in_range(0..=6)? {
+    Ok(match u.int_in_range(0..=8)? {
         0 => Entry::Petition {
             id,
             area: ident(u)?,
@@ -55,7 +55,15 @@ pub fn entry(u: &mut Unstructured) -> Result<Entry> {
         3 => Entry::Reinstate { id, target: u.arbitrary()? },
         4 => Entry::Pause { id, at: u.arbitrary()? },
         5 => Entry::Resume { id, at: u.arbitrary()?, closes: u.arbitrary()? },
-        _ => Entry::Close { id, at: u.arbitrary()? },
+        6 => Entry::Close { id, at: u.arbitrary()? },
+        7 => Entry::Sample { id, seed: u.arbitrary()?, source: ident(u)? },
+        _ => Entry::Certify {
+            id,
+            outcome: *u.choose(&Outcome::ALL)?,
+            method: *u.choose(&Method::ALL)?,
+            valid: u.arbitrary()?,
+            projected: u.arbitrary()?,
+        },
     })
 }
 

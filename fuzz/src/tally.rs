@@ -2,7 +2,7 @@
 //! entries from the outside and recomputes the tallies.
 
 use arbitrary::{Result, Unstructured};
-use petition_tlog::entry::{Entry, Ident, Reason};
+use petition_tlog::entry::{Entry, Ident, Method, Outcome, Reason};
 use petition_tlog::proof::strike_of;
 use petition_tlog::tally::{Counts, Replay, Status, Tally};
 
@@ -75,7 +75,8 @@ fn step(whole: &mut Replay, as_bytes: &mut Replay, entry: Option<&Entry>, raw: &
     assert_eq!(applied, from_bytes, "entries and their bytes replay alike");
 }
 
-/// Every petition's tally adds up, reads back from its text, and has the status its counts give.
+/// Every petition's tally adds up, reads back from its text, and has the status its counts give
+/// (a certified one: the certificate's outcome, which a sample may give whatever the counts).
 fn check_tallies(replay: &Replay) {
     let root = [7u8; 32];
     for id in replay.petition_ids() {
@@ -90,7 +91,9 @@ fn check_tallies(replay: &Replay) {
         let reached = t.total.valid() >= t.terms.required;
         assert!(matches!(
             (t.status, reached),
-            (Status::Collecting | Status::ClosedNotReached, false) | (Status::Reached | Status::ClosedReached, true)
+            (Status::Collecting | Status::ClosedNotReached, false)
+                | (Status::Reached | Status::ClosedReached, true)
+                | (Status::CertifiedReached | Status::CertifiedNotReached, _)
         ));
         check_str(&t.text());
     }
@@ -113,7 +116,7 @@ fn entry(u: &mut Unstructured, size: u64) -> Result<Entry> {
     let pick = |u: &mut Unstructured, from: &[&str]| -> Result<Ident> { Ok(Ident::parse(u.choose(from)?).unwrap()) };
     let id = pick(u, &["1", "2", "3"])?;
     let small = |u: &mut Unstructured| -> Result<u64> { u.int_in_range(0..=20) };
-    Ok(match u.int_in_range(0..=11)? {
+    Ok(match u.int_in_range(0..=13)? {
         0 | 1 => Entry::Petition {
             id,
             area: pick(u, &["E07000030", "E07000031"])?,
@@ -135,6 +138,20 @@ fn entry(u: &mut Unstructured, size: u64) -> Result<Entry> {
         // Few times and ends, so that resumes sometimes move the end by exactly the pause.
         8 => Entry::Pause { id, at: small(u)? },
         9 => Entry::Resume { id, at: small(u)?, closes: u.int_in_range(0..=40)? },
-        _ => Entry::Close { id, at: small(u)? },
+        10 | 11 => Entry::Close { id, at: small(u)? },
+        // Two seeds; figures as small as the counts, mostly projecting the valid count (what a
+        // full check and a sample with nothing struck project), so that certificates often hold.
+        12 => Entry::Sample { id, seed: [u.int_in_range(0..=1)?; 32], source: pick(u, &["drand-quicknet-1"])? },
+        _ => {
+            let valid = u.int_in_range(0..=4)?;
+            let projected = if u.ratio(3, 4)? { valid } else { u.int_in_range(0..=4)? };
+            Entry::Certify {
+                id,
+                outcome: *u.choose(&Outcome::ALL)?,
+                method: *u.choose(&Method::ALL)?,
+                valid,
+                projected,
+            }
+        }
     })
 }

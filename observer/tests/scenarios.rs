@@ -10,11 +10,12 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use petition_observer::{check_receipt, sync, write_dir, Source, Standing};
 use petition_tlog::checkpoint::Checkpoint;
-use petition_tlog::entry::{commitment, Entry, Reason};
+use petition_tlog::entry::{commitment, Entry, Method, Outcome, Reason};
 use petition_tlog::merkle::{inclusion_proof, Tree};
 use petition_tlog::note::{sign, NoteSigner};
 use petition_tlog::proof::LogProof;
 use petition_tlog::receipt::{Receipt, Secret};
+use petition_tlog::sample::draw;
 
 fn sig(p: &str, n: u16) -> Entry {
     let mut r = [0u8; 32];
@@ -348,4 +349,154 @@ fn a_tally_that_shows_the_old_end_after_a_resume_is_caught() {
     assert_eq!(code, 7);
     let recomputed = std::fs::read_to_string(ev.unwrap().join("tally-7-recomputed.txt")).unwrap();
     assert!(recomputed.contains("\nwindow 1000 2200\n"), "{recomputed}");
+}
+
+const SEED: [u8; 32] = [0x5e; 32];
+
+fn close_7() -> String {
+    Entry::Close { id: id("7"), at: 2000 }.encode()
+}
+
+fn sample_7() -> String {
+    Entry::Sample { id: id("7"), seed: SEED, source: id("drand-quicknet-10405839") }.encode()
+}
+
+fn certify_7(outcome: Outcome, method: Method, valid: u64, projected: u64) -> String {
+    Entry::Certify { id: id("7"), outcome, method, valid, projected }.encode()
+}
+
+fn strike_7(target: u64) -> String {
+    Entry::Strike { id: id("7"), target, reason: Reason::NotEligible }.encode()
+}
+
+/// Petition 7 (5 required) with 600 signatures at indexes 1 to 600, closed and sampled: 500 of them
+/// are drawn. Then, as an office would after checking them, two of the sample are struck, and two
+/// signatures outside it: 596 valid, and a projection of floor(600 × 498 / 500) = 597.
+fn sampled_and_checked() -> Vec<String> {
+    let mut v = honest(600);
+    v.extend([close_7(), sample_7()]);
+    let drawn = draw(&id("7"), &SEED, (1..=600).collect());
+    let left: Vec<u64> = (1..=600).filter(|i| drawn.binary_search(i).is_err()).collect();
+    v.extend([strike_7(drawn[0]), strike_7(drawn[499]), strike_7(left[0]), strike_7(left[99])]);
+    v
+}
+
+#[test]
+fn a_full_and_a_sample_certificate_pass_and_the_notes_state_them() {
+    let (dir, state) = (temp("certify-full"), temp("certify-full-state"));
+    let mut entries = honest(10);
+    entries.extend([strike_7(3), close_7()]);
+    publish(&dir, &entries);
+    assert_eq!(run(&dir, &state), Ok(13));
+    entries.push(certify_7(Outcome::Reached, Method::Full, 9, 9));
+    publish(&dir, &entries);
+    assert_eq!(run(&dir, &state), Ok(14));
+    let text = tally_text(&dir, 14);
+    assert!(text.contains("\nstatus certified-reached\n* recorded 10 struck 1 valid 9\n"), "{text}");
+
+    let (dir, state) = (temp("certify-sample"), temp("certify-sample-state"));
+    let mut entries = sampled_and_checked();
+    publish(&dir, &entries);
+    assert_eq!(run(&dir, &state), Ok(607));
+    assert!(tally_text(&dir, 607).contains("\nstatus closed-reached\n"));
+    entries.push(certify_7(Outcome::Reached, Method::Sample, 596, 597));
+    publish(&dir, &entries);
+    assert_eq!(run(&dir, &state), Ok(608));
+    let text = tally_text(&dir, 608);
+    assert!(text.contains("\nstatus certified-reached\n* recorded 600 struck 4 valid 596\n"), "{text}");
+}
+
+#[test]
+fn certificates_and_samples_that_break_the_rules_are_caught() {
+    // Ten signatures, all sampled, five of them struck: a projection of 5, in the band of 5
+    // required (from 4.75 to 5.5), so only a full check may certify.
+    let mut in_band = honest(10);
+    in_band.extend([close_7(), sample_7()]);
+    in_band.extend((1..=5).map(strike_7));
+    let mut certified = sampled_and_checked();
+    certified.push(certify_7(Outcome::Reached, Method::Sample, 596, 597));
+    let cases: Vec<(&str, Vec<String>, String, &str)> = vec![
+        (
+            "wrong-projection",
+            sampled_and_checked(),
+            certify_7(Outcome::Reached, Method::Sample, 596, 596),
+            "a certificate whose projected count is not what its method gives",
+        ),
+        (
+            "in-band",
+            in_band.clone(),
+            certify_7(Outcome::Reached, Method::Sample, 5, 5),
+            "a certificate by sample whose projection is not clear of the threshold",
+        ),
+        (
+            "in-band-not-reached",
+            in_band.clone(),
+            certify_7(Outcome::NotReached, Method::Sample, 5, 5),
+            "a certificate by sample whose projection is not clear of the threshold",
+        ),
+        (
+            "strike-after-certificate",
+            certified.clone(),
+            strike_7(5),
+            "a strike, reinstatement or sample after the petition's certificate",
+        ),
+        ("second-sample", sampled_and_checked(), sample_7(), "a second sample of the same petition"),
+        (
+            "certify-before-close",
+            honest(10),
+            certify_7(Outcome::Reached, Method::Full, 10, 10),
+            "a certificate before the petition closed",
+        ),
+        (
+            "wrong-valid",
+            sampled_and_checked(),
+            certify_7(Outcome::Reached, Method::Sample, 597, 597),
+            "a certificate whose valid count is not the log's",
+        ),
+        (
+            "wrong-full-outcome",
+            [honest(4), vec![close_7()]].concat(),
+            certify_7(Outcome::Reached, Method::Full, 4, 4),
+            "a full check's certificate whose outcome does not follow from the count",
+        ),
+        ("sample-before-close", honest(10), sample_7(), "a sample before the petition closed"),
+        (
+            "second-certificate",
+            certified.clone(),
+            certify_7(Outcome::Reached, Method::Full, 596, 596),
+            "a second certificate of the same petition",
+        ),
+    ];
+    for (name, mut entries, bad, rule) in cases {
+        let (dir, state) = (temp(name), temp(&format!("{name}-state")));
+        let index = entries.len();
+        entries.push(bad.clone());
+        publish(&dir, &entries);
+        let (code, ev) = run(&dir, &state).unwrap_err();
+        assert_eq!(code, 6, "{name}");
+        let offending = std::fs::read_to_string(ev.unwrap().join("offending-entries.txt")).unwrap();
+        assert!(offending.starts_with(&format!("{index} {bad}")), "{name}: {offending}");
+        assert!(offending.contains(rule), "{name}: {offending}");
+    }
+    // The band's way out: a full check of the same log certifies.
+    let (dir, state) = (temp("in-band-full"), temp("in-band-full-state"));
+    in_band.push(certify_7(Outcome::Reached, Method::Full, 5, 5));
+    publish(&dir, &in_band);
+    assert_eq!(run(&dir, &state), Ok(19));
+}
+
+#[test]
+fn a_tally_that_ignores_the_certificate_is_caught() {
+    let (dir, state) = (temp("uncertified"), temp("uncertified-state"));
+    let mut entries = sampled_and_checked();
+    entries.push(certify_7(Outcome::Reached, Method::Sample, 596, 597));
+    publish(&dir, &entries);
+    let text = tally_text(&dir, 608);
+    let closed = text.replace("\nstatus certified-reached\n", "\nstatus closed-reached\n");
+    assert_ne!(closed, text);
+    std::fs::write(dir.join("tally/7/608"), sign(&closed, &[&signers().1])).unwrap();
+    let (code, ev) = run(&dir, &state).unwrap_err();
+    assert_eq!(code, 7);
+    let recomputed = std::fs::read_to_string(ev.unwrap().join("tally-7-recomputed.txt")).unwrap();
+    assert!(recomputed.contains("\nstatus certified-reached\n"), "{recomputed}");
 }

@@ -1,6 +1,7 @@
 //! The log's entries (`petition/v1`, `sig/v1`, `strike/v1`, `reinstate/v1`, `pause/v1`,
-//! `resume/v1`, `close/v1`): one line of printable ASCII, fields in a fixed order, parsed strictly
-//! so that every entry re-serialises to exactly the bytes it was read from.
+//! `resume/v1`, `close/v1`, `sample/v1`, `certify/v1`): one line of printable ASCII, fields in a
+//! fixed order, parsed strictly so that every entry re-serialises to exactly the bytes it was read
+//! from.
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
@@ -75,6 +76,50 @@ impl Reason {
     }
 }
 
+/// What a `certify/v1` entry certifies: whether the petition reached its required count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Outcome {
+    Reached,
+    NotReached,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 2] = [Outcome::Reached, Outcome::NotReached];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Outcome::Reached => "reached",
+            Outcome::NotReached => "not-reached",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Outcome> {
+        Outcome::ALL.into_iter().find(|o| o.code() == s)
+    }
+}
+
+/// How the office verified the signatures before it certified: every one, or a random sample.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Method {
+    Full,
+    Sample,
+}
+
+impl Method {
+    pub const ALL: [Method; 2] = [Method::Full, Method::Sample];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Method::Full => "full",
+            Method::Sample => "sample",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Method> {
+        Method::ALL.into_iter().find(|m| m.code() == s)
+    }
+}
+
 /// One log entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Entry {
@@ -118,6 +163,22 @@ pub enum Entry {
         id: Ident,
         at: u64,
     },
+    /// The seed of the random sample the office checks after the close, and where it came from
+    /// (a beacon round or a lottery draw, named as an identifier).
+    Sample {
+        id: Ident,
+        seed: [u8; 32],
+        source: Ident,
+    },
+    /// The certified result: `valid` is the valid count before this entry, `projected` the count
+    /// the method projects from it (see `crate::certify`).
+    Certify {
+        id: Ident,
+        outcome: Outcome,
+        method: Method,
+        valid: u64,
+        projected: u64,
+    },
 }
 
 /// `SHA-256("petition-sig/v1" 0x0A id 0x0A area 0x0A r)`: what a `sig/v1` entry publishes.
@@ -156,7 +217,9 @@ impl Entry {
             | Entry::Reinstate { id, .. }
             | Entry::Pause { id, .. }
             | Entry::Resume { id, .. }
-            | Entry::Close { id, .. } => id,
+            | Entry::Close { id, .. }
+            | Entry::Sample { id, .. }
+            | Entry::Certify { id, .. } => id,
         }
     }
 
@@ -169,6 +232,8 @@ impl Entry {
             Entry::Pause { .. } => "pause/v1",
             Entry::Resume { .. } => "resume/v1",
             Entry::Close { .. } => "close/v1",
+            Entry::Sample { .. } => "sample/v1",
+            Entry::Certify { .. } => "certify/v1",
         }
     }
 
@@ -185,6 +250,12 @@ impl Entry {
             Entry::Pause { id, at } => format!("pause/v1 id={id} at={at}"),
             Entry::Resume { id, at, closes } => format!("resume/v1 id={id} at={at} closes={closes}"),
             Entry::Close { id, at } => format!("close/v1 id={id} at={at}"),
+            Entry::Sample { id, seed, source } => format!("sample/v1 id={id} seed={} source={source}", hex(seed)),
+            Entry::Certify { id, outcome, method, valid, projected } => format!(
+                "certify/v1 id={id} outcome={} method={} valid={valid} projected={projected}",
+                outcome.code(),
+                method.code()
+            ),
         }
     }
 
@@ -210,6 +281,8 @@ impl Entry {
             "pause/v1" => &["id", "at"],
             "resume/v1" => &["id", "at", "closes"],
             "close/v1" => &["id", "at"],
+            "sample/v1" => &["id", "seed", "source"],
+            "certify/v1" => &["id", "outcome", "method", "valid", "projected"],
             _ => return err(format!("unknown entry kind {kind:?}")),
         };
         let mut values = Vec::with_capacity(names.len());
@@ -253,7 +326,21 @@ impl Entry {
             "reinstate/v1" => Entry::Reinstate { id: ident(0)?, target: number(1)? },
             "pause/v1" => Entry::Pause { id: ident(0)?, at: number(1)? },
             "resume/v1" => Entry::Resume { id: ident(0)?, at: number(1)?, closes: number(2)? },
-            _ => Entry::Close { id: ident(0)?, at: number(1)? },
+            "close/v1" => Entry::Close { id: ident(0)?, at: number(1)? },
+            "sample/v1" => Entry::Sample {
+                id: ident(0)?,
+                seed: parse_hex32(values[1]).ok_or(FormatError("seed is not 64 lower-case hex digits".into()))?,
+                source: ident(2)?,
+            },
+            _ => Entry::Certify {
+                id: ident(0)?,
+                outcome: Outcome::parse(values[1])
+                    .ok_or(FormatError(format!("outcome is reached or not-reached, not {:?}", values[1])))?,
+                method: Method::parse(values[2])
+                    .ok_or(FormatError(format!("method is full or sample, not {:?}", values[2])))?,
+                valid: number(3)?,
+                projected: number(4)?,
+            },
         };
         if entry.encode().as_bytes() != bytes {
             return err("the entry does not re-serialise to the same bytes");

@@ -4,16 +4,19 @@
 //! [`Violation`] and changes nothing; the others update the per-petition counts from which
 //! [`Tally`] notes are written (by the office) and recomputed (by observers) byte for byte.
 //! Pauses and resumes move a petition's window (see `window`), and a note states the window's end
-//! in force.
+//! in force. After the close, a sample and a certificate verify the count (see `certificate`), and
+//! a note states the certified outcome.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
 use crate::checkpoint::{err, hash_b64, parse_hash, parse_u64, FormatError};
-use crate::entry::{Entry, Ident, Percent};
+use crate::entry::{Entry, Ident, Outcome, Percent};
 use crate::merkle::Hash;
 
+mod certificate;
 mod window;
+use certificate::{Claim, Verification};
 use window::Window;
 
 /// Which rule an entry breaks.
@@ -57,6 +60,26 @@ pub enum Rule {
     ResumeBeforePause,
     /// A `resume/v1` whose `closes` is not the end in force plus the time paused.
     ResumeClosesWrong,
+    /// A `sample/v1` before the petition's `close/v1`.
+    SampleBeforeClose,
+    /// A second `sample/v1` for an id.
+    SampleRepeated,
+    /// A `strike/v1`, `reinstate/v1` or `sample/v1` after the petition's `certify/v1`.
+    AfterCertificate,
+    /// A `certify/v1` before the petition's `close/v1`.
+    CertifyBeforeClose,
+    /// A second `certify/v1` for an id.
+    CertifyRepeated,
+    /// A `certify/v1` whose `valid` is not the valid count before it.
+    CertificateValidWrong,
+    /// A `certify/v1` whose `projected` is not what its method projects.
+    CertificateProjectionWrong,
+    /// A full `certify/v1` whose outcome does not follow from the valid count.
+    CertificateOutcomeWrong,
+    /// A `certify/v1` by sample with no `sample/v1` before it.
+    CertificateWithoutSample,
+    /// A `certify/v1` by sample whose projection does not clear the band for its outcome.
+    SampleNotClear,
 }
 
 impl Rule {
@@ -85,6 +108,18 @@ impl Rule {
             Rule::ResumeWithoutPause => "a resume while collection is not paused",
             Rule::ResumeBeforePause => "a resume dated before its pause",
             Rule::ResumeClosesWrong => "a resume whose new end is not the old end plus the time paused",
+            Rule::SampleBeforeClose => "a sample before the petition closed",
+            Rule::SampleRepeated => "a second sample of the same petition",
+            Rule::AfterCertificate => "a strike, reinstatement or sample after the petition's certificate",
+            Rule::CertifyBeforeClose => "a certificate before the petition closed",
+            Rule::CertifyRepeated => "a second certificate of the same petition",
+            Rule::CertificateValidWrong => "a certificate whose valid count is not the log's",
+            Rule::CertificateProjectionWrong => "a certificate whose projected count is not what its method gives",
+            Rule::CertificateOutcomeWrong => "a full check's certificate whose outcome does not follow from the count",
+            Rule::CertificateWithoutSample => "a certificate by sample with no sample drawn",
+            Rule::SampleNotClear => {
+                "a certificate by sample whose projection is not clear of the threshold (reached needs 110%, not-reached under 95%)"
+            }
         }
     }
 }
@@ -134,15 +169,21 @@ struct Petition {
     terms: Terms,
     window: Window,
     closed: Option<u64>,
+    verification: Verification,
+    /// The sum of `areas`, kept as entries come so that a certificate is checked without a sum
+    /// over every area.
+    total: Counts,
     areas: HashMap<u32, Counts>,
 }
 
-/// What the log says of one signature, for strikes and receipts.
+/// What the log says of one signature, for strikes, receipts and certificates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Sig {
     petition: u32,
     area: u32,
     struck: bool,
+    /// Drawn in the petition's sample (fits beside `struck`: a signature costs no more).
+    sampled: bool,
 }
 
 /// The state after replaying entries `[0, size)`.
@@ -210,18 +251,27 @@ impl Replay {
                     }
                 }
             }
-            (Entry::Strike { target, .. }, Some(_)) => match self.sigs.get(target) {
-                Some(s) if Some(s.petition) == pid && s.struck => {
-                    Err((Rule::AlreadyStruck, format!("target {target}")))
+            // A certified petition's figures are final, whatever the target.
+            (Entry::Strike { target, .. }, Some(p)) => {
+                p.verification.check_change()?;
+                match self.sigs.get(target) {
+                    Some(s) if Some(s.petition) == pid && s.struck => {
+                        Err((Rule::AlreadyStruck, format!("target {target}")))
+                    }
+                    Some(s) if Some(s.petition) == pid => Ok(()),
+                    _ => Err((Rule::TargetNotASignature, format!("target {target}"))),
                 }
-                Some(s) if Some(s.petition) == pid => Ok(()),
-                _ => Err((Rule::TargetNotASignature, format!("target {target}"))),
-            },
-            (Entry::Reinstate { target, .. }, Some(_)) => match self.sigs.get(target) {
-                Some(s) if Some(s.petition) == pid && !s.struck => Err((Rule::NotStruck, format!("target {target}"))),
-                Some(s) if Some(s.petition) == pid => Ok(()),
-                _ => Err((Rule::TargetNotASignature, format!("target {target}"))),
-            },
+            }
+            (Entry::Reinstate { target, .. }, Some(p)) => {
+                p.verification.check_change()?;
+                match self.sigs.get(target) {
+                    Some(s) if Some(s.petition) == pid && !s.struck => {
+                        Err((Rule::NotStruck, format!("target {target}")))
+                    }
+                    Some(s) if Some(s.petition) == pid => Ok(()),
+                    _ => Err((Rule::TargetNotASignature, format!("target {target}"))),
+                }
+            }
             (Entry::Pause { at, .. }, Some(p)) => match p.closed {
                 Some(c) => Err((Rule::PauseAfterClose, format!("closed at {c}"))),
                 None => p.window.check_pause(*at),
@@ -235,6 +285,11 @@ impl Replay {
                 } else {
                     p.window.check_close()
                 }
+            }
+            (Entry::Sample { .. }, Some(p)) => p.verification.check_sample(p.closed),
+            (Entry::Certify { outcome, method, valid, projected, .. }, Some(p)) => {
+                let claim = Claim { outcome: *outcome, method: *method, valid: *valid, projected: *projected };
+                p.verification.check_certify(p.closed, &claim, p.total.valid(), p.terms.required)
             }
         }
     }
@@ -263,6 +318,8 @@ impl Replay {
                     },
                     window: Window::new(*opens, *closes),
                     closed: None,
+                    verification: Verification::default(),
+                    total: Counts::default(),
                     areas: HashMap::new(),
                 });
             }
@@ -270,19 +327,27 @@ impl Replay {
                 let p = pid.expect("checked");
                 let a = self.area_id(area);
                 self.commits.insert(*commit);
-                self.sigs.insert(index, Sig { petition: p, area: a, struck: false });
-                self.petitions[p as usize].areas.entry(a).or_default().recorded += 1;
+                self.sigs.insert(index, Sig { petition: p, area: a, struck: false, sampled: false });
+                let petition = &mut self.petitions[p as usize];
+                petition.verification.signed(index);
+                petition.total.recorded += 1;
+                petition.areas.entry(a).or_default().recorded += 1;
             }
             Entry::Strike { target, .. } | Entry::Reinstate { target, .. } => {
                 let strike = matches!(entry, Entry::Strike { .. });
                 let s = self.sigs.get_mut(target).expect("checked");
                 s.struck = strike;
-                let c =
-                    self.petitions[s.petition as usize].areas.get_mut(&s.area).expect("a signature's area is counted");
+                let petition = &mut self.petitions[s.petition as usize];
+                if s.sampled {
+                    petition.verification.sampled_changed(strike);
+                }
+                let c = petition.areas.get_mut(&s.area).expect("a signature's area is counted");
                 if strike {
                     c.struck += 1;
+                    petition.total.struck += 1;
                 } else {
                     c.struck -= 1;
+                    petition.total.struck -= 1;
                 }
             }
             Entry::Pause { at, .. } => {
@@ -292,7 +357,20 @@ impl Replay {
                 self.petitions[pid.expect("checked") as usize].window.resume(*at, *closes);
             }
             Entry::Close { at, .. } => {
-                self.petitions[pid.expect("checked") as usize].closed = Some(*at);
+                let p = &mut self.petitions[pid.expect("checked") as usize];
+                p.closed = Some(*at);
+                p.verification.close();
+            }
+            Entry::Sample { id, seed, .. } => {
+                let sigs = &mut self.sigs;
+                let p = &mut self.petitions[pid.expect("checked") as usize];
+                let struck = |i: u64| sigs.get(&i).is_some_and(|s| s.struck);
+                for i in p.verification.draw(id, seed, struck) {
+                    sigs.get_mut(&i).expect("a candidate is a signature").sampled = true;
+                }
+            }
+            Entry::Certify { outcome, .. } => {
+                self.petitions[pid.expect("checked") as usize].verification.certify(*outcome);
             }
         }
         None
@@ -334,11 +412,13 @@ impl Replay {
             .values()
             .fold(Counts::default(), |t, c| Counts { recorded: t.recorded + c.recorded, struck: t.struck + c.struck });
         let reached = total.valid() >= p.terms.required;
-        let status = match (p.closed.is_some(), reached) {
-            (false, false) => Status::Collecting,
-            (false, true) => Status::Reached,
-            (true, true) => Status::ClosedReached,
-            (true, false) => Status::ClosedNotReached,
+        let status = match (p.verification.certified(), p.closed.is_some(), reached) {
+            (Some(Outcome::Reached), ..) => Status::CertifiedReached,
+            (Some(Outcome::NotReached), ..) => Status::CertifiedNotReached,
+            (None, false, false) => Status::Collecting,
+            (None, false, true) => Status::Reached,
+            (None, true, true) => Status::ClosedReached,
+            (None, true, false) => Status::ClosedNotReached,
         };
         Some(Tally {
             origin: origin.to_string(),
@@ -359,22 +439,35 @@ pub enum Status {
     Reached,
     ClosedReached,
     ClosedNotReached,
+    /// After `certify/v1 outcome=reached`.
+    CertifiedReached,
+    /// After `certify/v1 outcome=not-reached`.
+    CertifiedNotReached,
 }
 
 impl Status {
+    pub const ALL: [Status; 6] = [
+        Status::Collecting,
+        Status::Reached,
+        Status::ClosedReached,
+        Status::ClosedNotReached,
+        Status::CertifiedReached,
+        Status::CertifiedNotReached,
+    ];
+
     pub fn code(self) -> &'static str {
         match self {
             Status::Collecting => "collecting",
             Status::Reached => "reached",
             Status::ClosedReached => "closed-reached",
             Status::ClosedNotReached => "closed-not-reached",
+            Status::CertifiedReached => "certified-reached",
+            Status::CertifiedNotReached => "certified-not-reached",
         }
     }
 
-    fn parse(s: &str) -> Option<Status> {
-        [Status::Collecting, Status::Reached, Status::ClosedReached, Status::ClosedNotReached]
-            .into_iter()
-            .find(|x| x.code() == s)
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|x| x.code() == s)
     }
 }
 
@@ -496,6 +589,9 @@ impl Tally {
         let consistent = match status {
             Status::Collecting | Status::ClosedNotReached => !reached,
             Status::Reached | Status::ClosedReached => reached,
+            // A certificate by sample may state either outcome whatever the count (the office
+            // strikes only what it sampled), and the note does not say which method certified.
+            Status::CertifiedReached | Status::CertifiedNotReached => true,
         };
         if !consistent {
             return err(format!(

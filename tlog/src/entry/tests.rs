@@ -3,6 +3,9 @@ use proptest::prelude::*;
 
 const PETITION: &str = "petition/v1 id=42 area=E05003220 opens=1767225600 closes=1782863999 electorate=2913 percent=5 required=146 text-sha256=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 const SIG: &str = "sig/v1 id=42 area=E05003220 at=1767229200 commit=n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=";
+const SAMPLE: &str =
+    "sample/v1 id=42 seed=52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971 source=drand-quicknet-10405839";
+const CERTIFY: &str = "certify/v1 id=42 outcome=not-reached method=sample valid=2913 projected=130";
 
 fn examples() -> Vec<String> {
     vec![
@@ -17,6 +20,13 @@ fn examples() -> Vec<String> {
         "resume/v1 id=42 at=1770086400 closes=1782950399".into(),
         "pause/v1 id=a_B-9 at=0".into(),
         "resume/v1 id=a_B-9 at=0 closes=18446744073709551615".into(),
+        SAMPLE.into(),
+        format!("sample/v1 id=a_B-9 seed={} source=national-lottery-2027-03-06", "0".repeat(64)),
+        format!("sample/v1 id=42 seed={} source={}", "f".repeat(64), "s".repeat(64)),
+        CERTIFY.into(),
+        "certify/v1 id=42 outcome=reached method=full valid=146 projected=146".into(),
+        "certify/v1 id=a_B-9 outcome=reached method=sample valid=0 projected=18446744073709551615".into(),
+        "certify/v1 id=42 outcome=not-reached method=full valid=0 projected=0".into(),
     ]
 }
 
@@ -37,8 +47,36 @@ fn entries_round_trip_byte_for_byte() {
     assert_eq!(Entry::parse(b"pause/v1 id=42 at=1770000000").unwrap(), Entry::Pause { id: id.clone(), at: 1770000000 });
     assert_eq!(
         Entry::parse(b"resume/v1 id=42 at=1770086400 closes=1782950399").unwrap(),
-        Entry::Resume { id, at: 1770086400, closes: 1782950399 }
+        Entry::Resume { id: id.clone(), at: 1770086400, closes: 1782950399 }
     );
+    let seed = [
+        0x52, 0xdb, 0x9b, 0xa7, 0x0e, 0x0c, 0xc0, 0xf6, 0xea, 0xf7, 0x80, 0x3d, 0xd0, 0x74, 0x47, 0xa1, 0xf5, 0x47,
+        0x77, 0x35, 0xfd, 0x3f, 0x66, 0x17, 0x92, 0xba, 0x94, 0x60, 0x0c, 0x84, 0xe9, 0x71,
+    ];
+    assert_eq!(
+        Entry::parse(SAMPLE.as_bytes()).unwrap(),
+        Entry::Sample { id: id.clone(), seed, source: Ident::parse("drand-quicknet-10405839").unwrap() }
+    );
+    assert_eq!(
+        Entry::parse(CERTIFY.as_bytes()).unwrap(),
+        Entry::Certify {
+            id: id.clone(),
+            outcome: Outcome::NotReached,
+            method: Method::Sample,
+            valid: 2913,
+            projected: 130
+        }
+    );
+    for (outcome, method) in Outcome::ALL.into_iter().flat_map(|o| Method::ALL.map(|m| (o, m))) {
+        let e = format!("certify/v1 id=42 outcome={} method={} valid=1 projected=2", outcome.code(), method.code());
+        assert_eq!(
+            Entry::parse(e.as_bytes()).unwrap(),
+            Entry::Certify { id: id.clone(), outcome, method, valid: 1, projected: 2 }
+        );
+    }
+    let sample = Entry::parse(SAMPLE.as_bytes()).unwrap();
+    assert_eq!((sample.kind(), sample.id()), ("sample/v1", &id));
+    assert_eq!(Entry::parse(CERTIFY.as_bytes()).unwrap().kind(), "certify/v1");
 }
 
 #[test]
@@ -90,6 +128,37 @@ fn anything_that_would_not_reserialise_is_refused() {
         "resume/v1 id=42 at=1770086400  closes=1782950399".into(),
         "resume/v1 id=42 at=-1 closes=1782950399".into(),
         "close/v1 id=é at=1".into(),
+        // Samples: the seed is exactly 64 lower-case hex digits, the source an identifier.
+        SAMPLE.replace("seed=52db", "seed=52DB"),
+        SAMPLE.replace("e971", "E971"),
+        SAMPLE.replace("seed=52db", "seed=52d"),
+        SAMPLE.replace("seed=52db", "seed=52dbb"),
+        SAMPLE.replace("seed=52db", "seed=52dg"),
+        SAMPLE.replace("seed=52db", "seed=0x52"),
+        SAMPLE.replace(
+            "seed=52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971",
+            "seed=Utubpw4MwPbq94A90HRHofVHdzX9P2YXkrqUYAyE6XE=",
+        ),
+        SAMPLE.replace("source=drand-quicknet-10405839", "source="),
+        SAMPLE.replace("source=drand-quicknet-10405839", "source=drand:quicknet"),
+        SAMPLE.replace("source=drand-quicknet-10405839", "source=drand.quicknet"),
+        SAMPLE.replace("source=drand-quicknet-10405839", &format!("source={}", "s".repeat(65))),
+        SAMPLE.replace(" source=drand-quicknet-10405839", ""),
+        SAMPLE.replace("id=42 seed", "seed").replace("source", "id=42 source"),
+        format!("{SAMPLE} at=1"),
+        // Certificates: the outcome and method by their codes, the figures plain decimals.
+        CERTIFY.replace("not-reached", "not_reached"),
+        CERTIFY.replace("not-reached", "Reached"),
+        CERTIFY.replace("not-reached", "closed-reached"),
+        CERTIFY.replace("method=sample", "method=Sample"),
+        CERTIFY.replace("method=sample", "method=partial"),
+        CERTIFY.replace("valid=2913", "valid=02913"),
+        CERTIFY.replace("valid=2913", "valid=-1"),
+        CERTIFY.replace("projected=130", "projected=130.5"),
+        CERTIFY.replace("projected=130", "projected=18446744073709551616"),
+        CERTIFY.replace("outcome=not-reached method=sample", "method=sample outcome=not-reached"),
+        CERTIFY.replace(" projected=130", ""),
+        format!("{CERTIFY} "),
         String::new(),
     ];
     for b in &bad {
@@ -116,6 +185,26 @@ proptest! {
     #[test]
     fn any_pause_or_resume_entry_round_trips(id in "[A-Za-z0-9_-]{1,64}", at: u64, closes: u64) {
         for e in [Entry::Pause { id: Ident::parse(&id).unwrap(), at }, Entry::Resume { id: Ident::parse(&id).unwrap(), at, closes }] {
+            prop_assert_eq!(Entry::parse(e.encode().as_bytes()).unwrap(), e);
+        }
+    }
+
+    #[test]
+    fn any_sample_or_certificate_entry_round_trips(
+        id in "[A-Za-z0-9_-]{1,64}",
+        source in "[A-Za-z0-9_-]{1,64}",
+        seed: [u8; 32],
+        reached: bool,
+        full: bool,
+        valid: u64,
+        projected: u64,
+    ) {
+        let outcome = if reached { Outcome::Reached } else { Outcome::NotReached };
+        let method = if full { Method::Full } else { Method::Sample };
+        for e in [
+            Entry::Sample { id: Ident::parse(&id).unwrap(), seed, source: Ident::parse(&source).unwrap() },
+            Entry::Certify { id: Ident::parse(&id).unwrap(), outcome, method, valid, projected },
+        ] {
             prop_assert_eq!(Entry::parse(e.encode().as_bytes()).unwrap(), e);
         }
     }

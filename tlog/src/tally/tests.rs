@@ -161,3 +161,26 @@ fn tally_notes_are_read_strictly() {
     let swapped = t.replace("B recorded", "X").replace("b recorded", "B recorded").replace("X", "b recorded");
     assert!(Tally::parse(&swapped).is_err());
 }
+
+#[test]
+fn certified_statuses_read_back_whatever_the_counts() {
+    let mut r = Replay::new();
+    r.apply(&petition("7", "A", 2));
+    r.apply(&sig("7", "W1", 1000, 1));
+    let text = r.tally(&id("7"), "o", &ROOT).unwrap().text();
+    assert!(text.contains("\nstatus collecting\n* recorded 1 struck 0 valid 1\n"));
+    // One valid of two required: a full check could not certify it reached, but a sample could
+    // have (its outcome follows from the projection), and the note does not say which certified.
+    for status in [Status::CertifiedReached, Status::CertifiedNotReached] {
+        let t = text.replace("status collecting", &format!("status {}", status.code()));
+        assert_eq!(Tally::parse(&t).map(|t| t.status), Ok(status), "{t}");
+        let t = t.replace("required 2", "required 1");
+        assert_eq!(Tally::parse(&t).map(|t| t.status), Ok(status), "{t}");
+    }
+    for bad in ["certified", "certified-", "certified-closed-reached", "Certified-reached", "certified_reached"] {
+        assert!(Tally::parse(&text.replace("status collecting", &format!("status {bad}"))).is_err(), "{bad}");
+    }
+    for s in Status::ALL {
+        assert_eq!(Status::parse(s.code()), Some(s));
+    }
+}

@@ -100,7 +100,7 @@ impl Config {
                 ),
             },
             max_connections: number("MAX_CONNECTIONS", 2048)? as usize,
-            upload_max_bytes: number("UPLOAD_MAX_MB", 200)? as usize * 1024 * 1024,
+            upload_max_bytes: number("UPLOAD_MAX_MB", 20)? as usize * 1024 * 1024,
             attempt_lifetime: i64::from(number(
                 "ATTEMPT_LIFETIME_HOURS",
                 (petition_store::signatures::attempts::DEFAULT_ATTEMPT_LIFETIME / 3600) as u32,

@@ -89,7 +89,13 @@ async fn an_upload_is_checked_kept_and_imported_once() {
         let actor = Actor::CommandLine("test".into());
         let areas =
             uploads::check(db, &markers, FileKind::Areas, "wards.csv", &files.areas, account, T0).await.unwrap();
-        uploads::confirm(db, &markers, areas, &actor, T0 + 1).await.unwrap();
+        // Three presses at once: one imports, the others are told it is done, whatever the order.
+        let press = || uploads::confirm(db, &markers, areas, &actor, T0 + 1);
+        let (a, b, c) = tokio::join!(press(), press(), press());
+        let presses = [a, b, c];
+        let imported = presses.iter().filter(|r| r.is_ok()).count();
+        assert_eq!(imported, 1, "{presses:?} on {}", t.name);
+        assert!(presses.iter().all(|r| matches!(r, Ok(_) | Err(ConfirmError::AlreadyImported))), "{presses:?}");
 
         // A file with problems: every line reported, nothing kept to import.
         let bad = "area_code,register_date,electorate\nE05900001,2026-02-15,1200\nE05999999,2026-02-15,5\nE05900001,2026-02-30,5\n";

@@ -40,7 +40,12 @@ fn selection(f: &Fields) -> Result<Selection, (String, String)> {
             Ok(w) => Ok(Selection::Ward(w.as_str().to_string())),
             Err(_) => Err(("ward".into(), "Enter a ward code, like E05012345".into())),
         },
-        "list" => match bulk::parse_references(&field(f, "references", 200_000)) {
+        // Read whole: a list cut short could end in part of a reference, which is another one.
+        "list" => match bulk::parse_references(f.get("references").map(String::as_str).unwrap_or_default()) {
+            Ok(ids) if ids.len() > bulk::MOST => Err((
+                "references".into(),
+                format!("The list has {} references: strike at most {} at once", ids.len(), bulk::MOST),
+            )),
             Ok(ids) if !ids.is_empty() => Ok(Selection::References(ids)),
             Ok(_) => Err(("references".into(), "Paste or upload the signature references, one a line".into())),
             Err(e) => Err(("references".into(), e)),
@@ -71,7 +76,22 @@ pub async fn bulk_post(
                     }
                     pasted.push_str(&r.to_string());
                 }
-                f.insert("by".into(), "list".into());
+                // A file is a list of references: with another selection chosen, it is not
+                // clear what was meant.
+                match field(&f, "by", 20).as_str() {
+                    "" | "list" => {
+                        f.insert("by".into(), "list".into());
+                    }
+                    _ => {
+                        let mut p = OfficerPosted::problem(
+                            "by",
+                            "To strike the signatures in a file, choose \"A list of signature references\"",
+                        );
+                        p.values =
+                            posted.fields.iter().map(|(k, v)| (k.clone(), v.chars().take(200_000).collect())).collect();
+                        return answer(&s, &page, &headers, Some(who), p, StatusCode::UNPROCESSABLE_ENTITY).await;
+                    }
+                }
             }
             Err(e) => {
                 let mut p = OfficerPosted::problem("references_file", e);

@@ -32,7 +32,7 @@ fn too_large() -> Response {
     plain_page(
         StatusCode::PAYLOAD_TOO_LARGE,
         "The file is too large",
-        "Nothing was changed. Split the file (by polling district, say) and upload each part, or import it at the server with petitions import.",
+        "Nothing was changed. The largest file accepted is set by UPLOAD_MAX_MB: split the file (a register by polling district, say) and upload each part, or load reference data at the server with petitions import.",
     )
 }
 

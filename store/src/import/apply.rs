@@ -6,12 +6,13 @@
 use sqlx::Any;
 
 use crate::audit::{self, Actor};
+use crate::db::Db;
 use crate::import::outcome::{ImportError, Imported};
 use petition_core::reference::FileKind;
 
 /// Who imports, for the audit trail: the file's name as they gave it, and when; and the upload
-/// it came from, if it was uploaded (`import::uploads`), which is marked imported in the same
-/// transaction so that it is imported once however often the button is pressed.
+/// it came from, if it was uploaded (`import::uploads`), which is claimed in the same
+/// transaction (see [`begin`]) so that it is imported once however often the button is pressed.
 #[derive(Clone, Copy, Debug)]
 pub struct ImportedBy<'a> {
     pub actor: &'a Actor,
@@ -35,6 +36,30 @@ impl Apply<'_> {
     }
 }
 
+/// Begins an import's transaction. An upload being imported is claimed first, so that of two
+/// presses of the button one imports and the other waits for it (PostgreSQL's row lock, SQLite's
+/// write lock) and is then told the file is already imported, before it writes anything.
+pub(crate) async fn begin(db: &Db, apply: Apply<'_>) -> Result<sqlx::Transaction<'static, Any>, ImportError> {
+    let mut tx = db.pool.begin().await?;
+    if let Apply::Commit(Some(ImportedBy { upload: Some(id), now, .. })) = apply {
+        let claimed = sqlx::query(
+            "UPDATE reference_uploads SET imported_at = $1, body = '' WHERE id = $2 AND imported_at IS NULL",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if claimed.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Err(ImportError::Refused(ALREADY.into()));
+        }
+    }
+    Ok(tx)
+}
+
+/// Why an upload was not imported again.
+pub(crate) const ALREADY: &str = "this upload has already been imported";
+
 /// Ends an import's transaction as `apply` says: rolled back for a check, otherwise recorded
 /// (if someone is named) and committed.
 pub(crate) async fn close(
@@ -47,19 +72,6 @@ pub(crate) async fn close(
         Apply::Check => tx.rollback().await?,
         Apply::Commit(by) => {
             if let Some(by) = by {
-                if let Some(id) = by.upload {
-                    let marked = sqlx::query(
-                        "UPDATE reference_uploads SET imported_at = $1, body = '' WHERE id = $2 AND imported_at IS NULL",
-                    )
-                    .bind(by.now)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                    if marked.rows_affected() == 0 {
-                        tx.rollback().await?;
-                        return Err(ImportError::Refused("this upload has already been imported".into()));
-                    }
-                }
                 let mut detail = format!("{} row(s)", done.rows);
                 for n in &done.notes {
                     detail.push_str("; ");

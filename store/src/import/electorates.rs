@@ -4,7 +4,7 @@
 use sqlx::AnyConnection;
 
 use crate::db::Db;
-use crate::import::apply::{close, Apply};
+use crate::import::apply::{begin, close, Apply};
 use crate::import::known::{in_known_areas, known_areas};
 use crate::import::outcome::{finish, ImportError, Imported};
 use crate::import::parse::electorates::{parse, Electorate};
@@ -20,7 +20,7 @@ pub async fn electorates(db: &Db, text: &str, apply: Apply<'_>) -> Result<Import
     let known = known_areas(db).await?;
     let figures = in_known_areas(lines, &known, &mut errors);
     finish(errors)?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = begin(db, apply).await?;
     write(&mut tx, &figures).await?;
     let done = Imported { rows: figures.len(), notes: vec![] };
     close(tx, apply, FileKind::Electorates, &done).await?;

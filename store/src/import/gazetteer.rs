@@ -9,7 +9,7 @@ use petition_core::AreaKind;
 use sqlx::{AnyConnection, Row};
 
 use crate::db::Db;
-use crate::import::apply::{close, Apply};
+use crate::import::apply::{begin, close, Apply};
 use crate::import::known::{known_areas, KnownAreas};
 use crate::import::outcome::{finish, ImportError, Imported};
 use crate::import::parse::gazetteer::{parse, Property};
@@ -55,7 +55,7 @@ pub async fn gazetteer(db: &Db, text: &str, apply: Apply<'_>) -> Result<Imported
         }
     }
     finish(errors)?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = begin(db, apply).await?;
     write(&mut tx, &placed).await?;
     let done = Imported { rows: placed.len(), notes: vec![] };
     close(tx, apply, FileKind::Gazetteer, &done).await?;

@@ -19,7 +19,7 @@ use petition_core::AreaKind;
 use sqlx::{AnyConnection, Row};
 
 use crate::db::Db;
-use crate::import::apply::{close, Apply};
+use crate::import::apply::{begin, close, Apply};
 use crate::import::known::{known_areas, KnownAreas};
 use crate::import::outcome::{finish, ImportError, Imported};
 use crate::import::parse::line::LineError;
@@ -87,7 +87,7 @@ pub async fn postcode_lookup(db: &Db, text: &str, apply: Apply<'_>) -> Result<Im
     }
     finish(errors)?;
     let mut new_areas = plan.new_areas;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = begin(db, apply).await?;
     write(&mut tx, &mut new_areas, &placed).await?;
     let mut notes = vec![summary(&lookup)];
     if !new_areas.is_empty() {

@@ -10,7 +10,7 @@ use petition_core::franchise::NonLocalMarkers;
 use sqlx::{AnyConnection, Row};
 
 use crate::db::Db;
-use crate::import::apply::{close, Apply};
+use crate::import::apply::{begin, close, Apply};
 use crate::import::outcome::{finish, ImportError, Imported};
 use crate::import::parse::register::{parse, Elector};
 use petition_core::reference::FileKind;
@@ -49,7 +49,7 @@ pub async fn register(
             elector,
         })
         .collect();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = begin(db, apply).await?;
     let left = write(&mut tx, &placed).await?;
     let unplaced = placed.iter().filter(|p| p.uprn.is_none()).count();
     let not_local = placed.iter().filter(|p| !p.local).count();

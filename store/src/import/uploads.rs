@@ -10,7 +10,7 @@ use sqlx::Row;
 use crate::audit::Actor;
 use crate::db::Db;
 use crate::error::{Result, StoreError};
-use crate::import::apply::{Apply, ImportedBy};
+use crate::import::apply::{Apply, ImportedBy, ALREADY};
 use crate::import::outcome::{ImportError, Imported};
 use crate::import::parse::line::LineError;
 use crate::import::run::import_with;
@@ -63,6 +63,18 @@ pub enum ConfirmError {
 
 fn one_line(s: &str) -> String {
     s.replace(['\n', '\r', '\t'], " ")
+}
+
+/// A file's name as the browser gave it, fit for a page and the audit trail: no control or
+/// bidirectional-override characters, at most 200 characters.
+fn file_name_shown(name: &str) -> String {
+    let bidi = |c: char| matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}');
+    let kept: String = name.chars().filter(|c| !c.is_control() && !bidi(*c)).take(200).collect();
+    if kept.trim().is_empty() {
+        "(no name)".into()
+    } else {
+        kept
+    }
 }
 
 /// The report of an import's outcome; a database failure is not a report.
@@ -133,7 +145,7 @@ pub async fn check(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
     .bind(kind.name())
-    .bind(one_line(file_name))
+    .bind(file_name_shown(file_name))
     // A file with problems is never imported: only its report is worth keeping.
     .bind(if outcome == "sound" { text } else { "" })
     .bind(text.len() as i64)
@@ -194,19 +206,21 @@ pub async fn confirm(
     if !matches!(upload.report, Report::Sound { .. }) {
         return Err(ConfirmError::NotSound);
     }
-    let body: String = sqlx::query("SELECT body FROM reference_uploads WHERE id = $1")
+    // The text stays until the upload is imported, which empties it in the same transaction as
+    // it sets imported_at: an empty text here means another press has imported it.
+    let body: String = sqlx::query("SELECT body FROM reference_uploads WHERE id = $1 AND imported_at IS NULL")
         .bind(id)
-        .fetch_one(&db.pool)
+        .fetch_optional(&db.pool)
         .await
-        .and_then(|r| r.try_get("body"))
-        .map_err(|e| store(e.into()))?;
+        .map_err(|e| store(e.into()))?
+        .map(|r| r.try_get("body"))
+        .transpose()
+        .map_err(|e| store(e.into()))?
+        .ok_or(ConfirmError::AlreadyImported)?;
     let by = ImportedBy { actor, file: &upload.file_name, now, upload: Some(id) };
     match import_with(db, upload.kind, &body, non_local, Apply::Commit(Some(by))).await {
         Ok(done) => Ok(done),
-        // Another press of the button got there first.
-        Err(ImportError::Refused(_)) if find(db, id).await.ok().flatten().is_some_and(|u| u.imported_at.is_some()) => {
-            Err(ConfirmError::AlreadyImported)
-        }
+        Err(ImportError::Refused(why)) if why == ALREADY => Err(ConfirmError::AlreadyImported),
         Err(e) => Err(ConfirmError::Import(e)),
     }
 }
@@ -258,6 +272,14 @@ mod tests {
             }
         }
         assert!(from_columns("maybe", 0, "").is_err());
+    }
+
+    #[test]
+    fn file_names_are_cut_down_to_what_a_page_can_show() {
+        assert_eq!(file_name_shown("register 2026.csv"), "register 2026.csv");
+        assert_eq!(file_name_shown("a\u{202e}vsc.exe\n"), "avsc.exe");
+        assert_eq!(file_name_shown(&"x".repeat(500)).len(), 200);
+        assert_eq!(file_name_shown("\u{7}"), "(no name)");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use sqlx::AnyConnection;
 
 use crate::db::Db;
-use crate::import::apply::{close, Apply};
+use crate::import::apply::{begin, close, Apply};
 use crate::import::known::{in_known_areas, known_areas};
 use crate::import::outcome::{finish, ImportError, Imported};
 use crate::import::parse::verification_numbers::{parse, VerificationNumber};
@@ -21,7 +21,7 @@ pub async fn verification_numbers(db: &Db, text: &str, apply: Apply<'_>) -> Resu
     let known = known_areas(db).await?;
     let numbers = in_known_areas(lines, &known, &mut errors);
     finish(errors)?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = begin(db, apply).await?;
     write(&mut tx, &numbers).await?;
     let done = Imported { rows: numbers.len(), notes: vec![] };
     close(tx, apply, FileKind::VerificationNumbers, &done).await?;

@@ -72,7 +72,7 @@ pub fn parse_references(text: &str) -> Result<Vec<i64>, String> {
 
 /// The references in an uploaded file: a plain list as [`parse_references`] reads it, or a CSV
 /// file with a header line that has a `reference` column (the officers' signatures export,
-/// filtered in a spreadsheet, say), from which only that column is read.
+/// cut down in a spreadsheet to the rows to strike, say), from which only that column is read.
 pub fn references_in_file(text: &str) -> Result<Vec<i64>, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let first = text.lines().next().unwrap_or_default();

@@ -56,7 +56,7 @@ pub fn Bulk() -> impl IntoView {
                     <FieldError id="references" error=p.error("references")/>
                     <textarea id="references" name="references" rows="6">{p.value("references")}</textarea></div>
                 <div class="field"><label for="references_file">"Or a file of them"</label>
-                    <p class="hint" id="references_file-hint">"A list, one a line, or a CSV file with a reference column, such as the signatures download with the rows to strike left in."</p>
+                    <p class="hint" id="references_file-hint">"A list, one a line, or a CSV file with a reference column, such as the signatures download with every other row deleted (rows hidden by a filter are still saved)."</p>
                     <FieldError id="references_file" error=p.error("references_file")/>
                     <input type="file" id="references_file" name="references_file" accept=".csv,.txt,text/csv,text/plain" aria-describedby="references_file-hint"/></div>
             </fieldset>

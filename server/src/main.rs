@@ -181,7 +181,8 @@ async fn import_file(kind: &str, file: &str) -> Result<(), String> {
     let cfg = Config::from_env()?;
     let db = connect(&cfg).await?;
     let actor = Actor::command_line();
-    let by = import::ImportedBy { actor: &actor, file, now: petition_store::now(), upload: None };
+    let sha256 = import::uploads::sha256_hex(&text);
+    let by = import::ImportedBy { actor: &actor, file, sha256: &sha256, now: petition_store::now(), upload: None };
     match import::import_with(&db, k, &text, &cfg.non_local_markers, import::Apply::Commit(Some(by))).await {
         Ok(done) => {
             println!("imported {} row(s) from {file}", done.rows);

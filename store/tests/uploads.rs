@@ -48,7 +48,13 @@ async fn a_check_gives_the_imports_report_and_changes_nothing() {
             let before = snapshot(&t.db).await;
             let checked = import_with(&t.db, kind, text, &markers, Apply::Check).await.unwrap();
             assert_eq!(snapshot(&t.db).await, before, "checking {kind:?} changed something on {}", t.name);
-            let by = petition_store::import::ImportedBy { actor: &actor, file: "demo.csv", now: T0, upload: None };
+            let by = petition_store::import::ImportedBy {
+                actor: &actor,
+                file: "demo.csv",
+                sha256: &uploads::sha256_hex(text),
+                now: T0,
+                upload: None,
+            };
             let imported = import_with(&t.db, kind, text, &markers, Apply::Commit(Some(by))).await.unwrap();
             assert_eq!(checked, imported, "{kind:?} on {}", t.name);
             assert_ne!(snapshot(&t.db).await, before, "importing {kind:?} changed nothing on {}", t.name);
@@ -150,6 +156,17 @@ async fn an_upload_is_checked_kept_and_imported_once() {
         )
         .await;
         assert_eq!(audited, 1);
+        let detail: String =
+            sqlx::query("SELECT detail FROM officer_audit WHERE subject = 'electorates file electorates.csv'")
+                .fetch_one(&db.pool)
+                .await
+                .unwrap()
+                .try_get(0)
+                .unwrap();
+        assert_eq!(
+            detail,
+            format!("{rows} row(s) from the file with SHA-256 {}", uploads::sha256_hex(&files.electorates))
+        );
 
         // A day on, uploads are gone, imported or not.
         assert_eq!(uploads::purge(db, T0 + 4 + uploads::KEPT - 1).await.unwrap(), 2, "the two earlier ones");

@@ -10,13 +10,15 @@ use crate::db::Db;
 use crate::import::outcome::{ImportError, Imported};
 use petition_core::reference::FileKind;
 
-/// Who imports, for the audit trail: the file's name as they gave it, and when; and the upload
+/// Who imports, for the audit trail: the file's name as they gave it and its hash, and when; and the upload
 /// it came from, if it was uploaded (`import::uploads`), which is claimed in the same
 /// transaction (see [`begin`]) so that it is imported once however often the button is pressed.
 #[derive(Clone, Copy, Debug)]
 pub struct ImportedBy<'a> {
     pub actor: &'a Actor,
     pub file: &'a str,
+    /// The file's SHA-256 in hex, so that the trail names the exact file imported.
+    pub sha256: &'a str,
     pub now: i64,
     pub upload: Option<i64>,
 }
@@ -72,7 +74,7 @@ pub(crate) async fn close(
         Apply::Check => tx.rollback().await?,
         Apply::Commit(by) => {
             if let Some(by) = by {
-                let mut detail = format!("{} row(s)", done.rows);
+                let mut detail = format!("{} row(s) from the file with SHA-256 {}", done.rows, by.sha256);
                 for n in &done.notes {
                     detail.push_str("; ");
                     detail.push_str(n);

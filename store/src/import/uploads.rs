@@ -128,6 +128,11 @@ fn from_columns(outcome: &str, how_many: i64, report: &str) -> Result<Report> {
     })
 }
 
+/// A file's SHA-256, in lower-case hex, as the upload page and the audit trail give it.
+pub fn sha256_hex(text: &str) -> String {
+    hex(&Sha256::digest(text.as_bytes()))
+}
+
 /// Checks `text` as a file of `kind` and keeps it with its report; returns the upload's id.
 pub async fn check(
     db: &Db,
@@ -149,7 +154,7 @@ pub async fn check(
     // A file with problems is never imported: only its report is worth keeping.
     .bind(if outcome == "sound" { text } else { "" })
     .bind(text.len() as i64)
-    .bind(hex(&Sha256::digest(text.as_bytes())))
+    .bind(sha256_hex(text))
     .bind(account_id)
     .bind(now)
     .bind(outcome)
@@ -217,7 +222,7 @@ pub async fn confirm(
         .transpose()
         .map_err(|e| store(e.into()))?
         .ok_or(ConfirmError::AlreadyImported)?;
-    let by = ImportedBy { actor, file: &upload.file_name, now, upload: Some(id) };
+    let by = ImportedBy { actor, file: &upload.file_name, sha256: &upload.sha256, now, upload: Some(id) };
     match import_with(db, upload.kind, &body, non_local, Apply::Commit(Some(by))).await {
         Ok(done) => Ok(done),
         Err(ImportError::Refused(why)) if why == ALREADY => Err(ConfirmError::AlreadyImported),

@@ -59,15 +59,16 @@ pub async fn bulk_post(
     Extension(who): Extension<SignedIn>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    posted: Posted,
+    mut posted: Posted,
 ) -> Response {
     let Ok(id) = id.parse::<i64>() else { return see_other("/officer") };
     let page = format!("/officer/petitions/{id}/bulk");
     let mut f = posted.fields.clone();
     // A file's references count as if they were pasted, after any that were; the check page
     // then carries them as a list.
-    if let Some(file) = posted.file("references_file") {
-        match text_of(file).and_then(|t| bulk::references_in_file(&t).map_err(|e| format!("{}: {e}", file.name))) {
+    if let Some(file) = posted.take_file("references_file") {
+        let name = file.name.clone();
+        match text_of(file).and_then(|t| bulk::references_in_file(&t).map_err(|e| format!("{name}: {e}"))) {
             Ok(refs) => {
                 let pasted = f.entry("references".into()).or_default();
                 for r in refs {

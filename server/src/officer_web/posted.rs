@@ -23,8 +23,10 @@ pub(crate) struct Posted {
 }
 
 impl Posted {
-    pub fn file(&self, field: &str) -> Option<&PostedFile> {
-        self.files.iter().find(|(f, _)| f == field).map(|(_, file)| file)
+    /// Takes the file sent in `field` out of the post (files can be large: they are not copied).
+    pub fn take_file(&mut self, field: &str) -> Option<PostedFile> {
+        let i = self.files.iter().position(|(f, _)| f == field)?;
+        Some(self.files.swap_remove(i).1)
     }
 }
 
@@ -78,7 +80,7 @@ impl<S: Send + Sync> FromRequest<S> for Posted {
             };
             match file_name {
                 Some(file) if !file.is_empty() || !bytes.is_empty() => {
-                    posted.files.push((name, PostedFile { name: file, bytes: bytes.to_vec() }))
+                    posted.files.push((name, PostedFile { name: file, bytes: Vec::from(bytes) }))
                 }
                 Some(_) => {}
                 None => {
@@ -92,10 +94,10 @@ impl<S: Send + Sync> FromRequest<S> for Posted {
 
 /// A file's text: UTF-8, with or without a byte order mark (which the importers skip), as
 /// spreadsheet programs save "CSV UTF-8"; or why not.
-pub(crate) fn text_of(file: &PostedFile) -> Result<String, String> {
+pub(crate) fn text_of(file: PostedFile) -> Result<String, String> {
     if file.bytes.is_empty() {
         return Err(format!("{} is empty", file.name));
     }
-    String::from_utf8(file.bytes.clone())
+    String::from_utf8(file.bytes)
         .map_err(|_| format!("{} is not UTF-8 text: save it as CSV UTF-8 and upload it again", file.name))
 }

@@ -21,7 +21,7 @@ pub async fn upload_post(
     State(s): State<S>,
     Extension(who): Extension<SignedIn>,
     headers: HeaderMap,
-    posted: Posted,
+    mut posted: Posted,
 ) -> Response {
     let kind_name = field(&posted.fields, "kind", 40);
     let mut p = OfficerPosted { values: vec![("kind".into(), kind_name.clone())], ..Default::default() };
@@ -29,9 +29,12 @@ pub async fn upload_post(
     if kind.is_none() {
         p.errors.push(("kind".into(), "Choose what the file holds".into()));
     }
-    let text = match posted.file("file") {
+    let text = match posted.take_file("file") {
         None => Err("Choose a file to upload".to_string()),
-        Some(f) => text_of(f).map(|t| (f.name.clone(), t)),
+        Some(f) => {
+            let name = f.name.clone();
+            text_of(f).map(|t| (name, t))
+        }
     };
     let (file, text) = match (kind, text) {
         (Some(_), Ok(t)) => t,

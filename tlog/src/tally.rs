@@ -15,6 +15,8 @@ use crate::entry::{Entry, Ident, Outcome, Percent};
 use crate::merkle::Hash;
 
 mod certificate;
+#[cfg(test)]
+mod rule_test;
 mod window;
 use certificate::{Claim, Verification};
 use window::Window;

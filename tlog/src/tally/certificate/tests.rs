@@ -6,9 +6,9 @@
 use crate::certify::projected;
 use crate::entry::{commitment, Entry, Ident, Method, Outcome, Percent, Reason};
 use crate::sample::draw;
+use crate::tally::rule_test::{replayed, rule_after, ROOT};
 use crate::tally::{Replay, Rule, Status, Tally};
 
-const ROOT: [u8; 32] = [9; 32];
 const SEED: [u8; 32] = [0x5e; 32];
 
 fn id(s: &str) -> Ident {
@@ -73,38 +73,13 @@ fn sampled() -> Vec<Entry> {
     v
 }
 
-/// A replay of `entries`, each of which must keep the rules.
-fn replayed(entries: &[Entry]) -> Replay {
-    let mut r = Replay::new();
-    for e in entries {
-        assert_eq!(r.apply(e), None, "{}", e.encode());
-    }
-    r
-}
-
 /// Which rule `e` breaks after `before` (`None`: it keeps them). `check` foretells `apply`, and an
 /// entry that breaks a rule changes nothing: every tally stays as it was, and the petition's
 /// verification too.
 fn after(before: &[Entry], e: &Entry) -> Option<Rule> {
-    let mut r = replayed(before);
-    let foretold = r.check(e).err().map(|(rule, _)| rule);
-    let state = |r: &Replay| {
-        // From the petition line on: the size moves on by one whatever the entry.
-        let tallies: Vec<String> = r
-            .petition_ids()
-            .map(|p| r.tally(p, "o", &ROOT).unwrap().text().split_once("\npetition ").unwrap().1.to_string())
-            .collect();
-        let verifications: Vec<_> = r.petitions.iter().map(|p| (p.verification.clone(), p.total)).collect();
-        (tallies, verifications)
-    };
-    let was = state(&r);
-    let broke = r.apply(e).map(|v| v.rule);
-    assert_eq!(broke, foretold, "check foretells apply: {}", e.encode());
-    if broke.is_some() {
-        assert_eq!(state(&r).0, was.0, "a broken rule changes no tally: {}", e.encode());
-        assert_eq!(state(&r).1, was.1, "a broken rule changes no verification: {}", e.encode());
-    }
-    broke
+    rule_after(before, e, |r: &Replay| {
+        r.petitions.iter().map(|p| (p.verification.clone(), p.total)).collect::<Vec<_>>()
+    })
 }
 
 fn status(entries: &[Entry]) -> Status {

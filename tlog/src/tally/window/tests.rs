@@ -2,9 +2,8 @@
 //! and closes at 2000 unless a test says otherwise.
 
 use crate::entry::{commitment, Entry, Ident, Percent, Reason};
+use crate::tally::rule_test::{replayed, rule_after, ROOT};
 use crate::tally::{Replay, Rule};
-
-const ROOT: [u8; 32] = [9; 32];
 
 fn id(s: &str) -> Ident {
     Ident::parse(s).unwrap()
@@ -39,35 +38,10 @@ fn close(pid: &str, at: u64) -> Entry {
     Entry::Close { id: id(pid), at }
 }
 
-/// A replay of `entries`, each of which must keep the rules.
-fn replayed(entries: &[Entry]) -> Replay {
-    let mut r = Replay::new();
-    for e in entries {
-        assert_eq!(r.apply(e), None, "{}", e.encode());
-    }
-    r
-}
-
 /// Which rule `e` breaks after `before` (`None`: it keeps them). An entry that breaks one
 /// changes nothing: every petition's window, close and tally stay as they were.
 fn after(before: &[Entry], e: &Entry) -> Option<Rule> {
-    let mut r = replayed(before);
-    let foretold = r.check(e).err().map(|(rule, _)| rule);
-    let state = |r: &Replay| {
-        let tallies: Vec<String> = r
-            .petition_ids()
-            .map(|p| r.tally(p, "o", &ROOT).unwrap().text().split_once("\npetition ").unwrap().1.to_string())
-            .collect();
-        let windows: Vec<_> = r.petitions.iter().map(|p| (p.window.clone(), p.closed)).collect();
-        (tallies, windows)
-    };
-    let was = state(&r);
-    let broke = r.apply(e).map(|v| v.rule);
-    assert_eq!(broke, foretold, "check foretells apply: {}", e.encode());
-    if broke.is_some() {
-        assert_eq!(state(&r), was, "a broken rule changes nothing: {}", e.encode());
-    }
-    broke
+    rule_after(before, e, |r: &Replay| r.petitions.iter().map(|p| (p.window.clone(), p.closed)).collect::<Vec<_>>())
 }
 
 fn window_line(r: &Replay) -> String {

@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use petition_core::receipt::{Receipt, Secret};
+use petition_core::reference::FileKind;
 use petition_core::signature::Status;
 use petition_core::AreaCode;
 use rand::rngs::StdRng;
@@ -19,7 +20,6 @@ use crate::lifecycle::open::{open_petition, Policy};
 use crate::places::lies_in;
 use crate::secrets::Secrets;
 use crate::signatures::sign::rekey_elector_signatures;
-use petition_core::reference::FileKind;
 
 pub const SEED: u64 = 2026;
 pub const REGISTER_DATE: &str = "2026-02-15";

@@ -1,6 +1,6 @@
 //! A form post's fields, whether the form was sent URL-encoded or, where it carries a file, as
-//! `multipart/form-data`. A file's text is kept under its field's name like any other value, with
-//! the file's name beside it.
+//! `multipart/form-data`: the text fields by name, and each file with its name as the browser
+//! gave it, to be taken out whole by the handler that reads it.
 
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::{header, StatusCode};

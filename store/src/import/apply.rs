@@ -3,15 +3,15 @@
 //! that is then rolled back, so its report is exactly the one the import would give, and it
 //! changes nothing. The officers' upload page checks a file this way before asking to confirm.
 
+use petition_core::reference::FileKind;
 use sqlx::Any;
 
 use crate::audit::{self, Actor};
 use crate::db::Db;
 use crate::import::outcome::{ImportError, Imported};
-use petition_core::reference::FileKind;
 
-/// Who imports, for the audit trail: the file's name as they gave it and its hash, and when; and the upload
-/// it came from, if it was uploaded (`import::uploads`), which is claimed in the same
+/// Who imports, for the audit trail: the file's name as they gave it and its hash, and when; and
+/// the upload it came from, if it was uploaded (`import::uploads`), which is claimed in the same
 /// transaction (see [`begin`]) so that it is imported once however often the button is pressed.
 #[derive(Clone, Copy, Debug)]
 pub struct ImportedBy<'a> {
@@ -30,12 +30,6 @@ pub enum Apply<'a> {
     /// Import. With someone named, the audit trail records it in the same transaction; loading
     /// the demo's sample data names no one.
     Commit(Option<ImportedBy<'a>>),
-}
-
-impl Apply<'_> {
-    pub fn is_check(&self) -> bool {
-        matches!(self, Apply::Check)
-    }
 }
 
 /// Begins an import's transaction. An upload being imported is claimed first, so that of two

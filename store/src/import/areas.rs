@@ -3,8 +3,8 @@
 
 use std::fmt;
 
+use petition_core::reference::FileKind;
 use petition_core::AreaKind;
-
 use sqlx::AnyConnection;
 
 use crate::db::Db;
@@ -13,7 +13,6 @@ use crate::import::known::{known_areas, KnownAreas};
 use crate::import::outcome::{finish, ImportError, Imported};
 use crate::import::parse::areas::{parse, Area};
 use crate::import::parse::line::LineError;
-use petition_core::reference::FileKind;
 
 /// What is wrong with an area's parent, given the stored areas and the file's earlier lines.
 #[derive(Clone, Debug, PartialEq, Eq)]

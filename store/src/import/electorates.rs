@@ -1,6 +1,7 @@
 //! Importing electorates: each line (`parse::electorates`) must name a stored area; the figures
 //! are then written at once, replacing any stored for the same area and register date.
 
+use petition_core::reference::FileKind;
 use sqlx::AnyConnection;
 
 use crate::db::Db;
@@ -8,7 +9,6 @@ use crate::import::apply::{begin, close, Apply};
 use crate::import::known::{in_known_areas, known_areas};
 use crate::import::outcome::{finish, ImportError, Imported};
 use crate::import::parse::electorates::{parse, Electorate};
-use petition_core::reference::FileKind;
 
 /// `area_code,register_date,electorate`.
 pub async fn electorates(db: &Db, text: &str, apply: Apply<'_>) -> Result<Imported, ImportError> {

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
+use petition_core::reference::FileKind;
 use petition_core::AreaKind;
 use sqlx::{AnyConnection, Row};
 
@@ -14,7 +15,6 @@ use crate::import::known::{known_areas, KnownAreas};
 use crate::import::outcome::{finish, ImportError, Imported};
 use crate::import::parse::gazetteer::{parse, Property};
 use crate::import::parse::line::LineError;
-use petition_core::reference::FileKind;
 
 /// Why a property cannot be placed in a ward.
 #[derive(Clone, Debug, PartialEq, Eq)]

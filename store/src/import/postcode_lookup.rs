@@ -15,6 +15,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
+use petition_core::reference::FileKind;
 use petition_core::AreaKind;
 use sqlx::{AnyConnection, Row};
 
@@ -25,7 +26,6 @@ use crate::import::outcome::{finish, ImportError, Imported};
 use crate::import::parse::line::LineError;
 use crate::import::parse::postcode_layouts::Columns;
 use crate::import::parse::postcode_lookup::{parse, summary, Placed};
-use petition_core::reference::FileKind;
 
 /// An area as a line of the lookup has it.
 #[derive(Clone, Debug, PartialEq, Eq)]

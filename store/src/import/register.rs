@@ -7,13 +7,13 @@
 use std::collections::{BTreeSet, HashMap};
 
 use petition_core::franchise::NonLocalMarkers;
+use petition_core::reference::FileKind;
 use sqlx::{AnyConnection, Row};
 
 use crate::db::Db;
 use crate::import::apply::{begin, close, Apply};
 use crate::import::outcome::{finish, ImportError, Imported};
 use crate::import::parse::register::{parse, Elector};
-use petition_core::reference::FileKind;
 
 /// Stored gazetteer properties by (postcode, address key): their UPRN.
 type Properties = HashMap<(String, String), String>;

@@ -1,6 +1,7 @@
 //! The one entry point that imports, or checks, a file of a given kind.
 
 use petition_core::franchise::NonLocalMarkers;
+use petition_core::reference::FileKind;
 
 use crate::db::Db;
 use crate::import::apply::Apply;
@@ -11,7 +12,6 @@ use crate::import::outcome::{ImportError, Imported};
 use crate::import::postcode_lookup::postcode_lookup;
 use crate::import::register::register;
 use crate::import::verification_numbers::verification_numbers;
-use petition_core::reference::FileKind;
 
 /// Imports a file, with the standard franchise markers, recording no one (see [`import_with`]).
 pub async fn import(db: &Db, kind: FileKind, text: &str) -> Result<Imported, ImportError> {

@@ -4,6 +4,7 @@
 //! never be imported.
 
 use petition_core::franchise::NonLocalMarkers;
+use petition_core::reference::FileKind;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
@@ -15,7 +16,6 @@ use crate::import::outcome::{ImportError, Imported};
 use crate::import::parse::line::LineError;
 use crate::import::run::import_with;
 use crate::secrets::hex;
-use petition_core::reference::FileKind;
 
 /// At most this many problems are kept for the page; the count says how many there were.
 pub const PROBLEMS_KEPT: usize = 500;

@@ -2,6 +2,7 @@
 //! area; the numbers are then written at once, replacing any stored for the same area and first
 //! day in force.
 
+use petition_core::reference::FileKind;
 use sqlx::AnyConnection;
 
 use crate::db::Db;
@@ -9,7 +10,6 @@ use crate::import::apply::{begin, close, Apply};
 use crate::import::known::{in_known_areas, known_areas};
 use crate::import::outcome::{finish, ImportError, Imported};
 use crate::import::parse::verification_numbers::{parse, VerificationNumber};
-use petition_core::reference::FileKind;
 
 /// `area_code,number,in_force_from,in_force_to`: published verification numbers.
 pub async fn verification_numbers(db: &Db, text: &str, apply: Apply<'_>) -> Result<Imported, ImportError> {

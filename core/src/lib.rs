@@ -11,6 +11,7 @@ pub mod month;
 pub mod names;
 pub mod officer;
 pub mod postcode;
+pub mod proposal;
 pub mod reference;
 /// Receipts live with the log's verification code, which the browser also uses.
 pub use petition_tlog::receipt;

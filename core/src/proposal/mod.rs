@@ -1,0 +1,13 @@
+//! A petition before it opens: a resident's proposal, its sponsors and its moderation (issue: the
+//! petition lifecycle). The rules only, with no I/O: what a proposal's texts may be, the grounds on
+//! which officers may refuse one, when moderation is due, and which changes each stage allows.
+//! The store and the pages build on these.
+
+pub mod grounds;
+pub mod stage;
+pub mod text;
+pub mod working_days;
+
+pub use grounds::Ground;
+pub use stage::{Change, Stage, StageError};
+pub use text::{Background, Question, Title};

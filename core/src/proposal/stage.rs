@@ -1,0 +1,263 @@
+//! Where a petition stands, from a resident's proposal to a certified result, and which changes
+//! each stage allows. Every change the stage does not allow is refused with its own error, so
+//! that a page can say exactly why (opening twice, editing after opening, certifying before the
+//! close, sampling twice ...).
+
+use std::fmt;
+
+use crate::proposal::grounds::Ground;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Submitted; the petitioner has not yet confirmed their email address.
+    Unconfirmed,
+    /// Confirmed; `confirmed` sponsors of the number needed have confirmed theirs.
+    Sponsoring {
+        confirmed: u32,
+    },
+    /// Has its sponsors: in the officers' moderation queue.
+    Moderation,
+    /// Sent back to the petitioner with a note asking for changes.
+    Returned,
+    Refused(Ground),
+    /// Opened by an officer: collecting signatures (its trigger and window fixed).
+    Open,
+    Closed,
+    /// Closed, and a sample drawn for checking.
+    Sampled,
+    Certified,
+}
+
+/// A change to a petition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// The petitioner confirmed their email address; `sponsors_needed` is the policy's number.
+    ConfirmEmail {
+        sponsors_needed: u32,
+    },
+    /// A sponsor confirmed; `needed` is the policy's number.
+    SponsorConfirmed {
+        needed: u32,
+    },
+    /// The petitioner changes the texts or the area.
+    Edit,
+    /// The petitioner sends a returned proposal back to the queue.
+    Resubmit,
+    Open,
+    Return,
+    Refuse(Ground),
+    Close,
+    Sample,
+    Certify,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StageError {
+    NotConfirmed,
+    AlreadyConfirmed,
+    NotSponsoring,
+    /// Editing or moderating a petition that has opened (or been refused).
+    AlreadyOpen,
+    AlreadyRefused,
+    /// Moderating a proposal that is not in the queue (no sponsors yet, or sent back).
+    NotInModeration,
+    NotReturned,
+    NotOpen,
+    /// Sampling or certifying before the close.
+    BeforeClose,
+    SampledTwice,
+    CertifiedTwice,
+    /// Sampling after the result was certified.
+    AfterCertificate,
+}
+
+impl fmt::Display for StageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            StageError::NotConfirmed => "the petitioner has not confirmed their email address yet",
+            StageError::AlreadyConfirmed => "the petitioner's email address is already confirmed",
+            StageError::NotSponsoring => "the petition is not asking for sponsors",
+            StageError::AlreadyOpen => "the petition has opened: its texts and area are fixed",
+            StageError::AlreadyRefused => "the petition was refused",
+            StageError::NotInModeration => "the petition is not waiting for moderation",
+            StageError::NotReturned => "the petition was not sent back for changes",
+            StageError::NotOpen => "the petition is not collecting signatures",
+            StageError::BeforeClose => "the petition has not closed yet",
+            StageError::SampledTwice => "a sample has already been drawn",
+            StageError::CertifiedTwice => "the result has already been certified",
+            StageError::AfterCertificate => "the result has been certified",
+        })
+    }
+}
+
+impl std::error::Error for StageError {}
+
+impl Stage {
+    /// Whether the petition has opened (whatever happened since).
+    pub fn has_opened(self) -> bool {
+        matches!(self, Stage::Open | Stage::Closed | Stage::Sampled | Stage::Certified)
+    }
+
+    /// The stage after `change`, or why the change is refused.
+    pub fn apply(self, change: Change) -> Result<Stage, StageError> {
+        use Change as C;
+        use Stage as S;
+        use StageError as E;
+        if let S::Refused(_) = self {
+            return Err(E::AlreadyRefused);
+        }
+        match (self, change) {
+            (S::Unconfirmed, C::ConfirmEmail { sponsors_needed: 0 }) => Ok(S::Moderation),
+            (S::Unconfirmed, C::ConfirmEmail { .. }) => Ok(S::Sponsoring { confirmed: 0 }),
+            (_, C::ConfirmEmail { .. }) => Err(E::AlreadyConfirmed),
+            (S::Sponsoring { confirmed }, C::SponsorConfirmed { needed }) => {
+                let confirmed = confirmed.saturating_add(1);
+                Ok(if confirmed >= needed { S::Moderation } else { S::Sponsoring { confirmed } })
+            }
+            (S::Unconfirmed, C::SponsorConfirmed { .. }) => Err(E::NotConfirmed),
+            (_, C::SponsorConfirmed { .. }) => Err(E::NotSponsoring),
+            (S::Unconfirmed | S::Sponsoring { .. } | S::Moderation | S::Returned, C::Edit) => Ok(self),
+            (_, C::Edit) => Err(E::AlreadyOpen),
+            (S::Returned, C::Resubmit) => Ok(S::Moderation),
+            (_, C::Resubmit) => Err(E::NotReturned),
+            (S::Moderation, C::Open) => Ok(S::Open),
+            (S::Moderation, C::Return) => Ok(S::Returned),
+            (S::Moderation, C::Refuse(g)) => Ok(S::Refused(g)),
+            (s, C::Open | C::Return | C::Refuse(_)) if s.has_opened() => Err(E::AlreadyOpen),
+            (_, C::Open | C::Return | C::Refuse(_)) => Err(E::NotInModeration),
+            (S::Open, C::Close) => Ok(S::Closed),
+            (_, C::Close) => Err(E::NotOpen),
+            (S::Closed, C::Sample) => Ok(S::Sampled),
+            (S::Sampled, C::Sample) => Err(E::SampledTwice),
+            (S::Certified, C::Sample) => Err(E::AfterCertificate),
+            (S::Closed | S::Sampled, C::Certify) => Ok(S::Certified),
+            (S::Certified, C::Certify) => Err(E::CertifiedTwice),
+            (_, C::Sample | C::Certify) => Err(E::BeforeClose),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Change as C;
+    use Stage as S;
+    use StageError as E;
+
+    const ALL_STAGES: [Stage; 10] = [
+        S::Unconfirmed,
+        S::Sponsoring { confirmed: 2 },
+        S::Moderation,
+        S::Returned,
+        S::Refused(Ground::Repeat),
+        S::Open,
+        S::Closed,
+        S::Sampled,
+        S::Certified,
+        S::Sponsoring { confirmed: 0 },
+    ];
+
+    fn run(changes: &[Change]) -> Result<Stage, StageError> {
+        changes.iter().try_fold(S::Unconfirmed, |s, c| s.apply(*c))
+    }
+
+    #[test]
+    fn the_whole_life_of_a_petition() {
+        let sponsor = C::SponsorConfirmed { needed: 3 };
+        let path = [
+            C::ConfirmEmail { sponsors_needed: 3 },
+            sponsor,
+            C::Edit,
+            sponsor,
+            sponsor,
+            C::Return,
+            C::Edit,
+            C::Resubmit,
+            C::Open,
+        ];
+        assert_eq!(run(&path), Ok(S::Open));
+        let mut s = run(&path).unwrap();
+        for (c, want) in [(C::Close, S::Closed), (C::Sample, S::Sampled), (C::Certify, S::Certified)] {
+            s = s.apply(c).unwrap();
+            assert_eq!(s, want);
+        }
+        // A full check needs no sample.
+        assert_eq!(S::Closed.apply(C::Certify), Ok(S::Certified));
+    }
+
+    #[test]
+    fn sponsors_move_it_to_moderation_at_the_number_needed() {
+        let s = S::Unconfirmed.apply(C::ConfirmEmail { sponsors_needed: 2 }).unwrap();
+        assert_eq!(s, S::Sponsoring { confirmed: 0 });
+        assert_eq!(
+            S::Unconfirmed.apply(C::ConfirmEmail { sponsors_needed: 0 }),
+            Ok(S::Moderation),
+            "no sponsors asked"
+        );
+        let one = s.apply(C::SponsorConfirmed { needed: 2 }).unwrap();
+        assert_eq!(one, S::Sponsoring { confirmed: 1 });
+        assert_eq!(one.apply(C::SponsorConfirmed { needed: 2 }), Ok(S::Moderation));
+        assert_eq!(s.apply(C::SponsorConfirmed { needed: 1 }), Ok(S::Moderation));
+        assert_eq!(S::Moderation.apply(C::SponsorConfirmed { needed: 2 }), Err(E::NotSponsoring));
+        assert_eq!(S::Unconfirmed.apply(C::SponsorConfirmed { needed: 2 }), Err(E::NotConfirmed));
+    }
+
+    #[test]
+    fn the_refused_changes() {
+        let refused = [
+            (S::Open, C::Open, E::AlreadyOpen),
+            (S::Closed, C::Open, E::AlreadyOpen),
+            (S::Open, C::Edit, E::AlreadyOpen),
+            (S::Certified, C::Edit, E::AlreadyOpen),
+            (S::Open, C::Refuse(Ground::Vexatious), E::AlreadyOpen),
+            (S::Sponsoring { confirmed: 1 }, C::Open, E::NotInModeration),
+            (S::Returned, C::Open, E::NotInModeration),
+            (S::Unconfirmed, C::Return, E::NotInModeration),
+            (S::Moderation, C::Resubmit, E::NotReturned),
+            (S::Moderation, C::ConfirmEmail { sponsors_needed: 5 }, E::AlreadyConfirmed),
+            (S::Moderation, C::Close, E::NotOpen),
+            (S::Closed, C::Close, E::NotOpen),
+            (S::Open, C::Certify, E::BeforeClose),
+            (S::Open, C::Sample, E::BeforeClose),
+            (S::Moderation, C::Certify, E::BeforeClose),
+            (S::Sampled, C::Sample, E::SampledTwice),
+            (S::Certified, C::Certify, E::CertifiedTwice),
+            (S::Certified, C::Sample, E::AfterCertificate),
+        ];
+        for (stage, change, want) in refused {
+            assert_eq!(stage.apply(change), Err(want), "{change:?} at {stage:?}");
+        }
+    }
+
+    #[test]
+    fn a_refused_petition_takes_no_change() {
+        let all = [
+            C::ConfirmEmail { sponsors_needed: 5 },
+            C::SponsorConfirmed { needed: 1 },
+            C::Edit,
+            C::Resubmit,
+            C::Open,
+            C::Return,
+            C::Refuse(Ground::Unlawful),
+            C::Close,
+            C::Sample,
+            C::Certify,
+        ];
+        for c in all {
+            assert_eq!(S::Refused(Ground::Repeat).apply(c), Err(E::AlreadyRefused), "{c:?}");
+        }
+        assert_eq!(S::Moderation.apply(C::Refuse(Ground::Repeat)), Ok(S::Refused(Ground::Repeat)));
+    }
+
+    #[test]
+    fn editing_is_allowed_exactly_until_the_petition_opens() {
+        for s in ALL_STAGES {
+            let edit = s.apply(C::Edit);
+            match s {
+                S::Refused(_) => assert_eq!(edit, Err(E::AlreadyRefused)),
+                s if s.has_opened() => assert_eq!(edit, Err(E::AlreadyOpen), "{s:?}"),
+                s => assert_eq!(edit, Ok(s), "{s:?}"),
+            }
+        }
+    }
+}

@@ -151,26 +151,24 @@ fn demo_electors(n: usize) -> Result<(), String> {
         }
     }
     println!("name,postcode,address,ward");
-    let mut printed = 0;
-    // Late in each ward's list, so the demo's seeded signatures do not already include them.
-    for i in 0.. {
-        for w in &by_ward {
-            if printed == n {
-                return Ok(());
-            }
-            if let Some(p) = w.get(w.len() - 1 - i) {
-                println!(
-                    "{},{},\"{}\",{}",
-                    p.name,
-                    p.postcode,
-                    addresses.get(&p.uprn).cloned().unwrap_or_default(),
-                    p.ward
-                );
-                printed += 1;
-            }
-        }
+    let chosen = late_first(&by_ward, n);
+    for p in &chosen {
+        println!("{},{},\"{}\",{}", p.name, p.postcode, addresses.get(&p.uprn).cloned().unwrap_or_default(), p.ward);
+    }
+    if chosen.len() < n {
+        return Err(format!("the demo register has only {} local government electors", chosen.len()));
     }
     Ok(())
+}
+
+/// Up to `n` people, a ward at a time in turn, each ward's from the end of its list, where the
+/// demo's seeded signatures do not reach; all of them if there are fewer than `n`.
+fn late_first<'a, T>(by_ward: &[Vec<&'a T>], n: usize) -> Vec<&'a T> {
+    let longest = by_ward.iter().map(Vec::len).max().unwrap_or(0);
+    (0..longest)
+        .flat_map(|i| by_ward.iter().filter_map(move |w| w.len().checked_sub(1 + i).map(|j| w[j])))
+        .take(n)
+        .collect()
 }
 
 async fn import_file(kind: &str, file: &str) -> Result<(), String> {
@@ -333,4 +331,20 @@ fn make_keys() -> Result<(), String> {
     println!("{}", log.verifier());
     println!("{}", tally.verifier());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::late_first;
+
+    #[test]
+    fn demo_electors_come_from_each_ward_in_turn_and_run_out() {
+        let (a, b) = ([1, 2, 3], [10, 20]);
+        let wards = vec![a.iter().collect::<Vec<_>>(), b.iter().collect::<Vec<_>>()];
+        let take = |n| late_first(&wards, n).into_iter().copied().collect::<Vec<i32>>();
+        assert_eq!(take(3), vec![3, 20, 2]);
+        assert_eq!(take(5), vec![3, 20, 2, 10, 1]);
+        assert_eq!(take(50), vec![3, 20, 2, 10, 1], "asking for more than there are ends");
+        assert!(late_first::<i32>(&[], 4).is_empty());
+    }
 }

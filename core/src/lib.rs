@@ -18,6 +18,7 @@ pub use petition_tlog::receipt;
 pub mod signature;
 pub mod text;
 pub mod threshold;
+pub mod verification;
 pub mod views;
 #[cfg(feature = "tz")]
 pub mod window;

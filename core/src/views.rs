@@ -92,6 +92,70 @@ pub struct PetitionPage {
     pub opened: String,
     /// Valid signatures per ward, largest first.
     pub by_ward: Vec<AreaCount>,
+    /// Where the seed of the sample check will come from, once announced.
+    pub seed_plan: Option<String>,
+    /// The certified result, and what the council does about it.
+    pub certificate: Option<CertificateView>,
+    pub referendum_date: Option<String>,
+    pub council_response: Option<String>,
+}
+
+/// A certified result, as `certify/v1` states it, for people.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateView {
+    /// When it was certified, for people.
+    pub at: String,
+    /// `reached` or `not-reached`, as the log writes it.
+    pub outcome: String,
+    /// `full` or `sample`.
+    pub method: String,
+    pub valid: u64,
+    pub projected: u64,
+    pub required: u64,
+}
+
+/// The sample drawn for a sample check, and what it projects now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SampleView {
+    pub seed: String,
+    pub source: String,
+    pub drawn: String,
+    /// The valid signatures it was drawn from (V) and how many it holds (n).
+    pub pool: u64,
+    pub size: u64,
+    /// Sampled signatures struck so far, and the projection that follows.
+    pub struck: u64,
+    pub projected: u64,
+    /// The outcome a sample certificate may state now; `None` in the band where only a full check may.
+    pub allows: Option<String>,
+}
+
+/// One sampled signature on the officers' worklist: its reference, the log index of its entry,
+/// its ward and, if struck, why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SampleMemberView {
+    pub signature_id: i64,
+    pub log_index: u64,
+    pub ward: String,
+    pub struck: Option<String>,
+}
+
+/// A petition's verification, as the officers' page shows it. No personal data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerificationView {
+    pub id: i64,
+    pub title: String,
+    pub standing: Standing,
+    pub valid: u64,
+    pub required: u64,
+    pub awaiting_review: u64,
+    pub plan: Option<String>,
+    pub plan_at: Option<String>,
+    pub sample: Option<SampleView>,
+    pub members: Vec<SampleMemberView>,
+    pub certificate: Option<CertificateView>,
+    pub referendum_date: Option<String>,
+    pub council_response: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

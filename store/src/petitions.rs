@@ -23,12 +23,14 @@ pub struct Petition {
     pub register_date: String,
     pub terms: Terms,
     pub state: State,
+    /// When its result was certified: its signatures can no longer change.
+    pub certified_at: Option<i64>,
     /// Bumped by every change of state, for compare-and-set writes.
     pub(crate) seq: i64,
 }
 
 const COLS: &str = "id, title, body, area_code, register_date, opens_at, base_closes_at, electorate, percent, \
-                    required, published_number, valid_seen, reached, paused_since, paused_total, closed_at, state_seq";
+                    required, published_number, valid_seen, reached, paused_since, paused_total, closed_at, certified_at, state_seq";
 
 fn petition_from(r: &sqlx::any::AnyRow) -> Result<Petition> {
     let percent: String = r.try_get("percent")?;
@@ -54,6 +56,7 @@ fn petition_from(r: &sqlx::any::AnyRow) -> Result<Petition> {
             paused_total: r.try_get("paused_total")?,
             closed_at: r.try_get("closed_at")?,
         },
+        certified_at: r.try_get("certified_at")?,
         seq: r.try_get("state_seq")?,
     })
 }

@@ -265,3 +265,18 @@ pub async fn observe(db: &Db, keys: &LogKeys) -> (Checkpoint, Replay) {
     }
     (cp, replay)
 }
+
+/// The entries of petition `id` in the log at its latest checkpoint, as an observer reads them
+/// (checking everything [`observe`] checks first).
+pub async fn entries_of(db: &Db, id: i64) -> Vec<petition_tlog::entry::Entry> {
+    use petition_tlog::entry::{Entry, Ident};
+    let (cp, _) = observe(db, &log_keys()).await;
+    let pid = Ident::parse(&id.to_string()).unwrap();
+    log::entries_from(db, 0, cp.size)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| Entry::parse(e.as_bytes()).unwrap())
+        .filter(|e| *e.id() == pid)
+        .collect()
+}

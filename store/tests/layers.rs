@@ -53,7 +53,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "import::uploads",
         ],
     ),
-    ("lifecycle", &["lifecycle::events", "lifecycle::settle", "lifecycle::open"]),
+    ("lifecycle", &["lifecycle::events", "lifecycle::settle", "lifecycle::open", "lifecycle::verify"]),
     (
         "signatures",
         &[
@@ -77,6 +77,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "read::exports",
             "read::review",
             "read::reference",
+            "read::verification",
             "transparency::sequencer",
             "demo",
             "retention",

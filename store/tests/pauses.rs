@@ -5,7 +5,7 @@
 mod common;
 
 use chrono::{Duration, Utc};
-use common::{log_keys as keys, mailing, observe, sign_all, world, TestDb, World, LOG_ORIGIN as ORIGIN};
+use common::{entries_of, log_keys as keys, mailing, observe, sign_all, world, TestDb, World, LOG_ORIGIN as ORIGIN};
 use petition_core::engine::StrikeReason;
 use petition_core::AreaCode;
 use petition_store::demo;
@@ -64,19 +64,6 @@ async fn deadline(db: &Db, id: i64) -> i64 {
 async fn published(db: &Db, id: i64) -> Tally {
     let note = log::tally(db, id, None).await.unwrap().expect("a tally note");
     Tally::parse(&petition_tlog::note::Note::parse(note.as_bytes()).unwrap().text).unwrap()
-}
-
-/// The log's entries of petition `id`, as published at the latest checkpoint.
-async fn entries_of(db: &Db, id: i64) -> Vec<Entry> {
-    let (cp, _) = observe(db, &keys()).await;
-    let pid = Ident::parse(&id.to_string()).unwrap();
-    log::entries_from(db, 0, cp.size)
-        .await
-        .unwrap()
-        .iter()
-        .map(|e| Entry::parse(e.as_bytes()).unwrap())
-        .filter(|e| *e.id() == pid)
-        .collect()
 }
 
 /// Valid signatures as the counters keep them, and as the public page shows them.

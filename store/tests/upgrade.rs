@@ -1,6 +1,6 @@
 //! Upgrades keep what sites already hold: migration 0008, which moved waiting signatures into
 //! attempts, is run on a database left by 0001-0007 with rows in every state that matters; and
-//! 0011, which SQLite makes by rebuilding the log queue, keeps its rows, columns, keys and indexes.
+//! 0011 and 0015, which SQLite makes by rebuilding the log queue, keep its rows, columns, keys and indexes.
 
 mod common;
 
@@ -154,8 +154,18 @@ async fn queued(conn: &mut AnyConnection) -> Vec<(i64, String, Option<String>, O
 
 #[tokio::test]
 async fn the_log_queue_takes_pauses_and_keeps_everything_it_held() {
+    the_log_queue_takes_new_kinds("0011", "0011_pause_entries.sql", ["pause", "resume"]).await;
+}
+
+#[tokio::test]
+async fn the_log_queue_takes_samples_and_certificates_and_keeps_everything_it_held() {
+    the_log_queue_takes_new_kinds("0015", "0015_verification_entries.sql", ["sample", "certify"]).await;
+}
+
+/// Migration `file` lets the log queue take `kinds`, keeping every row, column, key and index.
+async fn the_log_queue_takes_new_kinds(before: &str, file: &str, kinds: [&str; 2]) {
     for dialect in ["sqlite", "postgres"] {
-        let (mut conn, drop) = migrated_before(dialect, "0011").await;
+        let (mut conn, drop) = migrated_before(dialect, before).await;
         sqlx::raw_sql(
             "INSERT INTO areas (code, name, kind) VALUES ('W1', 'Ward', 'ward');
              INSERT INTO petitions (id, title, body, area_code, created_at, opens_at, closes_at, electorate,
@@ -174,7 +184,7 @@ async fn the_log_queue_takes_pauses_and_keeps_everything_it_held() {
         assert!(before.iter().any(|l| l.contains("target")), "{dialect}: {before:?}");
         // As the server runs a migration: in a transaction, with foreign keys enforced.
         let mut tx = conn.begin().await.unwrap();
-        sqlx::raw_sql(&migration(dialect, "0011_pause_entries.sql")).execute(&mut *tx).await.unwrap();
+        sqlx::raw_sql(&migration(dialect, file)).execute(&mut *tx).await.unwrap();
         tx.commit().await.unwrap();
 
         assert_eq!(
@@ -190,7 +200,7 @@ async fn the_log_queue_takes_pauses_and_keeps_everything_it_held() {
             )
         };
         let mut ids = Vec::new();
-        for kind in ["pause", "resume"] {
+        for kind in kinds {
             ids.push(sqlx::query(&insert(kind, None)).fetch_one(&mut conn).await.unwrap().get::<i64, _>(0));
         }
         assert_eq!(ids, [5, 6], "{dialect}: the new kinds go in, and no id is used twice");

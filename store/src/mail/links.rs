@@ -27,6 +27,11 @@ impl Mailing {
         self.link(&format!("petitions/{id}"))
     }
 
+    /// The public certificate of a petition's result.
+    pub(crate) fn certificate(&self, id: i64) -> String {
+        self.link(&format!("petitions/{id}/certificate"))
+    }
+
     pub(crate) fn officer_petition(&self, id: i64) -> String {
         self.link(&format!("officer/petitions/{id}"))
     }
@@ -41,6 +46,7 @@ mod tests {
             assert_eq!(m.confirm("abc"), "https://petitions.example.gov.uk/confirm/abc");
             assert_eq!(m.withdraw("abc"), "https://petitions.example.gov.uk/withdraw/abc");
             assert_eq!(m.petition(7), "https://petitions.example.gov.uk/petitions/7");
+            assert_eq!(m.certificate(7), "https://petitions.example.gov.uk/petitions/7/certificate");
             assert_eq!(m.officer_petition(7), "https://petitions.example.gov.uk/officer/petitions/7");
         }
     }

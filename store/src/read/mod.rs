@@ -7,3 +7,4 @@ pub mod public;
 pub mod reference;
 pub mod review;
 pub mod signers;
+pub mod verification;

@@ -58,6 +58,7 @@ pub async fn petition_page(db: &Db, id: i64, now: DateTime<Utc>) -> Result<Optio
     }
     by_ward.sort_by(|a, b| b.valid.cmp(&a.valid).then_with(|| a.area.name.cmp(&b.area.name)));
     let t = &p.terms.trigger;
+    let v = crate::lifecycle::verify::verification(db, id).await?.unwrap_or_default();
     Ok(Some(PetitionPage {
         summary: summary_of(db, &p, valid, now).await?,
         body: p.body.clone(),
@@ -67,6 +68,10 @@ pub async fn petition_page(db: &Db, id: i64, now: DateTime<Utc>) -> Result<Optio
         published_number: t.published,
         opened: day_label(instant(p.terms.opens)),
         by_ward,
+        seed_plan: v.plan.map(|x| x.plan),
+        certificate: v.certificate.as_ref().map(|c| crate::read::verification::certificate_view(c, t.required)),
+        referendum_date: v.referendum_date,
+        council_response: v.council_response,
     }))
 }
 

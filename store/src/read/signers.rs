@@ -13,7 +13,8 @@ pub const PAGE: i64 = 50;
 /// Which signatures to list.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Filter {
-    /// `counted`, `review`, `struck`, `withdrawn`; anything else lists all but unconfirmed.
+    /// `counted`, `review`, `struck`, `withdrawn`, `sample` (the signatures drawn for a sample
+    /// check, struck or not); anything else lists all but unconfirmed.
     pub show: String,
     /// Part of a name, email or postcode, or a signature reference.
     pub text: String,
@@ -30,6 +31,7 @@ pub async fn signers(db: &Db, petition_id: i64, f: &Filter) -> Result<Vec<Signer
         "review" => " AND status = 'review' AND struck_at IS NULL",
         "struck" => " AND struck_at IS NOT NULL",
         "withdrawn" => " AND status = 'withdrawn'",
+        "sample" => " AND id IN (SELECT signature_id FROM sample_members WHERE petition_id = $1)",
         _ => " AND status <> 'unconfirmed'",
     });
     let text = f.text.trim();

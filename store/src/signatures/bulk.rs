@@ -164,6 +164,9 @@ async fn strike_selected(
     let p = petitions::load(conn, petition_id)
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("petition {petition_id}")))?;
+    if p.certified_at.is_some() {
+        return Err(OfficerError::Certified(petition_id));
+    }
     let ids = select(conn, petition_id, s).await?;
     if ids.len() > MOST {
         return Err(OfficerError::Reason(format!(

@@ -34,6 +34,8 @@ pub enum OfficerError {
     NotForReview(i64),
     #[error("Choose a reason: {0}")]
     Reason(String),
+    #[error("The result of petition {0} has been certified: its signatures can no longer be changed")]
+    Certified(i64),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -85,6 +87,9 @@ pub async fn change_signature(
     let p = petitions::load(&mut tx, petition_id)
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("petition {petition_id}")))?;
+    if p.certified_at.is_some() {
+        return Err(OfficerError::Certified(petition_id));
+    }
     let s = Stored::read(&mut tx, signature_id).await?.ok_or(OfficerError::NoSuchSignature(signature_id))?;
     refuse(&s, change, signature_id)?;
     let after = match change {
@@ -209,6 +214,9 @@ pub async fn preview_change(
     let p = petitions::load(&mut conn, petition_id)
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("petition {petition_id}")))?;
+    if p.certified_at.is_some() {
+        return Err(OfficerError::Certified(petition_id));
+    }
     let after = match change {
         SignatureChange::Approve => s.facts_with(Status::Confirmed, s.struck),
         SignatureChange::Strike(_) => s.facts_with(s.status, true),

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use petition_tlog::checkpoint::{hash_b64, parse_hash};
-use petition_tlog::entry::{Entry, Ident, Percent};
+use petition_tlog::entry::{Entry, Ident, Method, Outcome, Percent};
 use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 
@@ -105,6 +105,40 @@ pub(crate) async fn build(
                 return Ok(Err(format!("petition {petition_id} is not closed")));
             };
             Entry::Close { id, at: at as u64 }
+        }
+        Queued::Sample => {
+            let r = sqlx::query("SELECT sample_seed, sample_source FROM petitions WHERE id = $1")
+                .bind(petition_id)
+                .fetch_one(&mut *conn)
+                .await?;
+            let (Some(seed), Some(source)) = (r.try_get::<Option<String>, _>(0)?, r.try_get::<Option<String>, _>(1)?)
+            else {
+                return Ok(Err(format!("petition {petition_id} has no sample")));
+            };
+            let seed = petition_core::verification::Seed::parse(&seed)
+                .map_err(|e| StoreError::Corrupt(format!("petition {petition_id}'s seed: {e}")))?;
+            Entry::Sample { id, seed: seed.0, source: ident(&source)? }
+        }
+        Queued::Certify => {
+            let r = sqlx::query(
+                "SELECT certified_outcome, certified_method, certified_valid, certified_projected FROM petitions WHERE id = $1",
+            )
+            .bind(petition_id)
+            .fetch_one(&mut *conn)
+            .await?;
+            let (Some(outcome), Some(method)) =
+                (r.try_get::<Option<String>, _>(0)?, r.try_get::<Option<String>, _>(1)?)
+            else {
+                return Ok(Err(format!("petition {petition_id} is not certified")));
+            };
+            let bad = |what: &str| StoreError::Corrupt(format!("petition {petition_id}'s certified {what}"));
+            Entry::Certify {
+                id,
+                outcome: Outcome::parse(&outcome).ok_or_else(|| bad("outcome"))?,
+                method: Method::parse(&method).ok_or_else(|| bad("method"))?,
+                valid: r.try_get::<Option<i64>, _>(2)?.ok_or_else(|| bad("valid count"))? as u64,
+                projected: r.try_get::<Option<i64>, _>(3)?.ok_or_else(|| bad("projection"))? as u64,
+            }
         }
     }))
 }

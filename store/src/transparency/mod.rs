@@ -14,7 +14,7 @@ pub mod sequencer;
 pub use freeze::text_sha256;
 pub use high_water::HighWater;
 pub use keys::{create_key, load_key, tally_key_name, LogKeys};
-pub use publish::{checkpoint, checkpoint_at, entries_from, proof, strikes_after, tally, tile};
+pub use publish::{certificate, checkpoint, checkpoint_at, entries_from, proof, strikes_after, tally, tile};
 pub use queue::backfill;
 pub use queued::Queued;
 pub use sequencer::{Batch, Sequencer};

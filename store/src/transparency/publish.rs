@@ -94,15 +94,21 @@ pub async fn proof(db: &Db, petition_id: i64, commit: &[u8; 32]) -> Result<Optio
     }
     let Some(index) = index else { return Ok(None) };
     let Some(note) = checkpoint(db).await? else { return Ok(None) };
+    proof_in(db, index as u64, note).await
+}
+
+/// The tlog-proof of the entry at `index` in the tree of the signed checkpoint `note`, with the
+/// entry in its `extra` line; `None` if that tree does not hold it.
+async fn proof_in(db: &Db, index: u64, note: String) -> Result<Option<String>> {
     let text = petition_tlog::note::Note::parse(note.as_bytes())
-        .map_err(|e| StoreError::Corrupt(format!("the latest checkpoint: {e}")))?
+        .map_err(|e| StoreError::Corrupt(format!("a signed checkpoint: {e}")))?
         .text;
-    let cp = Checkpoint::parse(&text).map_err(|e| StoreError::Corrupt(format!("the latest checkpoint: {e}")))?;
-    let index = index as u64;
+    let cp = Checkpoint::parse(&text).map_err(|e| StoreError::Corrupt(format!("a signed checkpoint: {e}")))?;
     if index >= cp.size {
         return Ok(None);
     }
-    // Fetch the tiles the proof needs, one at a time, as a client would.
+    // Fetch the tiles the proof needs, one at a time, as a client would. Partial tiles stay
+    // stored for every published size, so this works at any checkpoint.
     let mut tiles = TileHashes::new();
     let hashes = loop {
         match inclusion_proof(&tiles, index, cp.size) {
@@ -127,6 +133,29 @@ pub async fn proof(db: &Db, petition_id: i64, commit: &[u8; 32]) -> Result<Optio
         .await?
         .try_get(0)?;
     Ok(Some(LogProof { extra: Some(entry.into_bytes()), index, hashes, checkpoint: note }.encode()))
+}
+
+/// A petition's certificate as the log proves it: the tlog-proof of its `certify/v1` entry in
+/// the first checkpoint that holds it, so that a printed certificate stays the same however the
+/// log grows. `None` until the entry is in a signed checkpoint.
+pub async fn certificate(db: &Db, petition_id: i64) -> Result<Option<String>> {
+    let index: Option<i64> = sqlx::query(
+        "SELECT log_index FROM log_queue WHERE petition_id = $1 AND kind = 'certify' AND log_index IS NOT NULL",
+    )
+    .bind(petition_id)
+    .fetch_optional(&db.pool)
+    .await?
+    .map(|r| r.try_get(0))
+    .transpose()?;
+    let Some(index) = index else { return Ok(None) };
+    let note: Option<String> = sqlx::query("SELECT note FROM log_checkpoints WHERE size > $1 ORDER BY size LIMIT 1")
+        .bind(index)
+        .fetch_optional(&db.pool)
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()?;
+    let Some(note) = note else { return Ok(None) };
+    proof_in(db, index as u64, note).await
 }
 
 /// The entries in `(index, size)` that may strike or reinstate the signature entry at `index`,

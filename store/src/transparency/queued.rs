@@ -17,6 +17,10 @@ pub enum Queued {
     /// Collection resumed: the petition row gives the new deadline.
     Resume,
     Close,
+    /// The sample's seed and source: the petition row holds them.
+    Sample,
+    /// The certified result: the petition row holds it.
+    Certify,
 }
 
 /// The kind of a queued reference, as the `log_queue.kind` column spells it.
@@ -29,11 +33,22 @@ pub enum Kind {
     Pause,
     Resume,
     Close,
+    Sample,
+    Certify,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] =
-        [Kind::Petition, Kind::Sig, Kind::Strike, Kind::Reinstate, Kind::Pause, Kind::Resume, Kind::Close];
+    pub const ALL: [Kind; 9] = [
+        Kind::Petition,
+        Kind::Sig,
+        Kind::Strike,
+        Kind::Reinstate,
+        Kind::Pause,
+        Kind::Resume,
+        Kind::Close,
+        Kind::Sample,
+        Kind::Certify,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -44,6 +59,8 @@ impl Kind {
             Kind::Pause => "pause",
             Kind::Resume => "resume",
             Kind::Close => "close",
+            Kind::Sample => "sample",
+            Kind::Certify => "certify",
         }
     }
 
@@ -65,13 +82,17 @@ impl Queued {
             Queued::Pause => Kind::Pause,
             Queued::Resume => Kind::Resume,
             Queued::Close => Kind::Close,
+            Queued::Sample => Kind::Sample,
+            Queued::Certify => Kind::Certify,
         }
     }
 
     /// The signature it refers to, and the strike's reason.
     pub(crate) fn columns(self) -> (Option<i64>, Option<&'static str>) {
         match self {
-            Queued::Petition | Queued::Pause | Queued::Resume | Queued::Close => (None, None),
+            Queued::Petition | Queued::Pause | Queued::Resume | Queued::Close | Queued::Sample | Queued::Certify => {
+                (None, None)
+            }
             Queued::Sig(s) | Queued::Reinstate(s) => (Some(s), None),
             Queued::Strike(s, r) => (Some(s), Some(r.code())),
         }
@@ -95,6 +116,8 @@ impl Queued {
             Kind::Pause => Queued::Pause,
             Kind::Resume => Queued::Resume,
             Kind::Close => Queued::Close,
+            Kind::Sample => Queued::Sample,
+            Kind::Certify => Queued::Certify,
         })
     }
 }
@@ -113,6 +136,8 @@ mod tests {
             Queued::Pause,
             Queued::Resume,
             Queued::Close,
+            Queued::Sample,
+            Queued::Certify,
         ] {
             let (sig, reason) = q.columns();
             assert_eq!(Queued::read(q.kind().name(), sig, reason).unwrap(), q);

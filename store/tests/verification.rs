@@ -1,0 +1,245 @@
+//! Verification after the close, on SQLite and PostgreSQL: the seed's source announced while the
+//! petition collects, the sample drawn once the log holds the close, strikes in the sample, the
+//! certificate by sample or by full check, and every step the stage does not allow refused with
+//! nothing changed. An observer replays the log throughout, which recomputes the sample and the
+//! projection and checks the certificate's rules.
+
+mod common;
+
+use chrono::{Duration, Utc};
+use common::{entries_of, log_keys as keys, mailing, observe, sign_all, world, TestDb, World, LOG_ORIGIN as ORIGIN};
+use petition_core::engine::StrikeReason;
+use petition_core::proposal::StageError;
+use petition_core::verification::{parse_source, Seed, SeedPlan};
+use petition_core::AreaCode;
+use petition_store::lifecycle::{self, open_petition, ByOfficer, Policy, VerifyError};
+use petition_store::signatures::{self, ConfirmOutcome, OfficerError, SignatureChange};
+use petition_store::transparency::{self as log, Sequencer};
+use petition_store::{demo, petitions, Db};
+use petition_tlog::entry::{Entry, Ident, Method, Outcome};
+use petition_tlog::proof::LogProof;
+use sqlx::Row;
+
+const SEED: &str = "7f3a9c1e5b2d4f6a8c0e1b3d5f7a9c2e4b6d8f0a1c3e5b7d9f2a4c6e8b0d1f3a";
+
+fn by() -> ByOfficer<'static> {
+    static ACTOR: std::sync::OnceLock<petition_store::audit::Actor> = std::sync::OnceLock::new();
+    ByOfficer { actor: ACTOR.get_or_init(common::actor), reason: "" }
+}
+
+/// Opens a petition a day ago with `required` from the published number; returns its id and the
+/// end of its window.
+async fn opened(db: &Db) -> (i64, i64) {
+    let district = AreaCode::parse(demo::DISTRICT).unwrap();
+    let id = open_petition(
+        db,
+        "Checked",
+        "A petition to verify.",
+        &district,
+        Utc::now() - Duration::days(1),
+        Policy::default(),
+    )
+    .await
+    .unwrap();
+    let mut conn = db.pool.acquire().await.unwrap();
+    (id, petitions::load(&mut conn, id).await.unwrap().unwrap().terms.base_closes)
+}
+
+/// Signs and confirms for the first `n` people at `at`; returns the signature ids, oldest first.
+async fn confirmed(w: &World, id: i64, n: usize, at: i64) -> Vec<i64> {
+    for token in sign_all(w, id, &w.people[..n], at).await {
+        let outcome = signatures::confirm(&w.t.db, &mailing(), &token, at).await.unwrap();
+        assert!(matches!(outcome, ConfirmOutcome::Counted { .. }), "{}: {outcome:?}", w.t.name);
+    }
+    sqlx::query("SELECT id FROM signatures WHERE petition_id = $1 ORDER BY id")
+        .bind(id)
+        .fetch_all(&w.t.db.pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+async fn sequenced(seq: &mut Sequencer, now: i64) {
+    let batch = seq.run(now, 10_000).await.unwrap();
+    assert!(batch.refused.is_empty(), "{:?}", batch.refused);
+}
+
+async fn strike(db: &Db, sig: i64, now: i64) -> Result<(), OfficerError> {
+    signatures::change_signature(
+        db,
+        &mailing(),
+        sig,
+        SignatureChange::Strike(StrikeReason::Fraud),
+        &common::actor(),
+        "",
+        now,
+    )
+    .await
+    .map(|_| ())
+}
+
+fn seed() -> Seed {
+    Seed::parse(SEED).unwrap()
+}
+
+#[tokio::test]
+async fn a_sample_drawn_after_the_close_certifies_a_clear_result_and_nothing_changes_after() {
+    for t in TestDb::both().await {
+        let w = world(t, 20).await;
+        let db = w.t.db.clone();
+        let m = mailing();
+        let name = w.t.name.clone();
+        let source = parse_source("drand-quicknet-10405839").unwrap();
+        let (id, end) = opened(&db).await;
+        let mut seq = Sequencer::new(db.clone(), keys());
+        let t0 = petition_store::now();
+        let sigs = confirmed(&w, id, 30, t0).await;
+
+        // Before the close: the source is announced; sampling and certifying are refused.
+        let plan = SeedPlan::parse("drand quicknet, the first round after the close").unwrap();
+        lifecycle::announce_seed(&db, &m, id, &plan, &by(), t0 + 1).await.unwrap();
+        let err = lifecycle::draw_sample(&db, &m, id, seed(), &source, &by(), t0 + 2).await.unwrap_err();
+        assert!(matches!(err, VerifyError::Stage(StageError::BeforeClose)), "{name}: {err}");
+        let err = lifecycle::certify(&db, &m, id, Method::Full, &by(), t0 + 2).await.unwrap_err();
+        assert!(matches!(err, VerifyError::Stage(StageError::BeforeClose)), "{name}: {err}");
+
+        // The close is due: the sample waits until the log holds it.
+        sequenced(&mut seq, t0 + 3).await;
+        let err = lifecycle::draw_sample(&db, &m, id, seed(), &source, &by(), end + 5).await.unwrap_err();
+        assert!(matches!(err, VerifyError::LogBehind(1)), "{name}: {err}");
+        let err = lifecycle::announce_seed(&db, &m, id, &plan, &by(), end + 5).await.unwrap_err();
+        assert!(matches!(err, VerifyError::PlanAfterClose), "{name}: {err}");
+        sequenced(&mut seq, end + 6).await;
+
+        let drawn = lifecycle::draw_sample(&db, &m, id, seed(), &source, &by(), end + 10).await.unwrap();
+        assert_eq!((drawn.pool, drawn.size, drawn.seed.as_str()), (30, 30, SEED), "{name}: under 500, all are drawn");
+        let err = lifecycle::draw_sample(&db, &m, id, seed(), &source, &by(), end + 11).await.unwrap_err();
+        assert!(matches!(err, VerifyError::Stage(StageError::SampledTwice)), "{name}: {err}");
+        sequenced(&mut seq, end + 12).await;
+        let members = lifecycle::sample_members(&db, id).await.unwrap();
+        let mut drawn_sigs: Vec<i64> = members.iter().map(|m| m.signature_id).collect();
+        drawn_sigs.sort();
+        assert_eq!(drawn_sigs, sigs, "{name}: the sample is every signature the log holds");
+
+        // Three sampled signatures are struck: the projection follows.
+        for s in &sigs[..3] {
+            strike(&db, *s, end + 20).await.unwrap();
+        }
+        let p = petitions::fetch(&db, id).await.unwrap().unwrap();
+        let v = lifecycle::verification(&db, id).await.unwrap().unwrap();
+        let pr = lifecycle::projection(&db, &p, &v).await.unwrap().unwrap();
+        assert_eq!((pr.struck, pr.projected, pr.allows), (3, 27, Some(Outcome::Reached)), "{name}");
+        let err = lifecycle::certify(&db, &m, id, Method::Sample, &by(), end + 21).await.unwrap_err();
+        assert!(matches!(err, VerifyError::LogBehind(3)), "{name}: the strikes are not in the log yet: {err}");
+        sequenced(&mut seq, end + 22).await;
+
+        let c = lifecycle::certify(&db, &m, id, Method::Sample, &by(), end + 30).await.unwrap();
+        assert_eq!((c.outcome, c.method, c.valid, c.projected), (Outcome::Reached, Method::Sample, 27, 27), "{name}");
+        assert!(log::certificate(&db, id).await.unwrap().is_none(), "{name}: not before it is signed");
+        sequenced(&mut seq, end + 31).await;
+
+        // Nothing changes after the certificate.
+        assert!(matches!(strike(&db, sigs[5], end + 40).await, Err(OfficerError::Certified(_))), "{name}");
+        let err = lifecycle::certify(&db, &m, id, Method::Full, &by(), end + 40).await.unwrap_err();
+        assert!(matches!(err, VerifyError::Stage(StageError::CertifiedTwice)), "{name}: {err}");
+        let err = lifecycle::draw_sample(&db, &m, id, seed(), &source, &by(), end + 40).await.unwrap_err();
+        assert!(matches!(err, VerifyError::Stage(StageError::AfterCertificate)), "{name}: {err}");
+
+        // The log says the same, and an observer's replay agrees.
+        let pid = Ident::parse(&id.to_string()).unwrap();
+        let entries = entries_of(&db, id).await;
+        let tail: Vec<&Entry> = entries.iter().rev().take(2).collect();
+        assert_eq!(
+            tail[0],
+            &Entry::Certify {
+                id: pid.clone(),
+                outcome: Outcome::Reached,
+                method: Method::Sample,
+                valid: 27,
+                projected: 27
+            }
+        );
+        assert!(matches!(entries.iter().find(|e| matches!(e, Entry::Sample { .. })),
+            Some(Entry::Sample { seed: s, source, .. }) if *s == seed().0 && source.as_str() == "drand-quicknet-10405839"));
+        let (cp, replay) = observe(&db, &keys()).await;
+        assert_eq!(replay.tally(&pid, ORIGIN, &cp.root).unwrap().status.code(), "certified-reached", "{name}");
+
+        // The certificate's proof checks offline against the log key.
+        let proof = LogProof::parse(&log::certificate(&db, id).await.unwrap().expect("a certificate")).unwrap();
+        let extra = proof.extra.clone().unwrap();
+        assert_eq!(Entry::parse(&extra).unwrap(), *tail[0]);
+        proof.verify_entry(&keys().log.verifier(), ORIGIN, &extra).expect("included in the signed tree");
+        let audit = petition_store::audit::search(
+            &db,
+            &petition_store::audit::Search { petition_id: Some(id), ..Default::default() },
+        )
+        .await
+        .unwrap();
+        let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
+        for a in ["seed-plan", "sample", "certify"] {
+            assert!(actions.contains(&a), "{name}: {a} is in the audit trail: {actions:?}");
+        }
+        w.t.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_sample_in_the_band_cannot_certify_and_a_full_check_then_does() {
+    for t in TestDb::both().await {
+        let w = world(t, 20).await;
+        let db = w.t.db.clone();
+        let m = mailing();
+        let name = w.t.name.clone();
+        let source = parse_source("national-lottery-2027-03-06").unwrap();
+        let (id, end) = opened(&db).await;
+        let mut seq = Sequencer::new(db.clone(), keys());
+        let t0 = petition_store::now();
+        confirmed(&w, id, 21, t0).await;
+        lifecycle::close_due(&db, &m, end).await.unwrap();
+        sequenced(&mut seq, end + 1).await;
+
+        // Without an announced source there is no sample.
+        let err = lifecycle::draw_sample(&db, &m, id, seed(), &source, &by(), end + 2).await.unwrap_err();
+        assert!(matches!(err, VerifyError::NoPlan), "{name}: {err}");
+        let err = lifecycle::certify(&db, &m, id, Method::Sample, &by(), end + 2).await.unwrap_err();
+        assert!(matches!(err, VerifyError::NoSample), "{name}: {err}");
+        sqlx::query("UPDATE petitions SET seed_plan = 'announced', seed_plan_at = $1 WHERE id = $2")
+            .bind(t0)
+            .bind(id)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        lifecycle::draw_sample(&db, &m, id, seed(), &source, &by(), end + 3).await.unwrap();
+        sequenced(&mut seq, end + 4).await;
+
+        // 21 projected against 20 required is 105%: in the band.
+        let err = lifecycle::certify(&db, &m, id, Method::Sample, &by(), end + 5).await.unwrap_err();
+        assert!(matches!(err, VerifyError::InBand { projected: 21, required: 20 }), "{name}: {err}");
+        assert!(
+            lifecycle::verification(&db, id).await.unwrap().unwrap().certificate.is_none(),
+            "{name}: nothing changed"
+        );
+        let err = lifecycle::record_council_decision(&db, id, Some("16 September 2027"), None, &by(), end + 5)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, VerifyError::NotCertified), "{name}: {err}");
+        let c = lifecycle::certify(&db, &m, id, Method::Full, &by(), end + 6).await.unwrap();
+        assert_eq!((c.outcome, c.method, c.valid, c.projected), (Outcome::Reached, Method::Full, 21, 21), "{name}");
+        sequenced(&mut seq, end + 7).await;
+        let pid = Ident::parse(&id.to_string()).unwrap();
+        let (cp, replay) = observe(&db, &keys()).await;
+        assert_eq!(replay.tally(&pid, ORIGIN, &cp.root).unwrap().status.code(), "certified-reached", "{name}");
+        lifecycle::record_council_decision(&db, id, Some("16 September 2027"), None, &by(), end + 8).await.unwrap();
+        let v = lifecycle::verification(&db, id).await.unwrap().unwrap();
+        assert_eq!((v.referendum_date.as_deref(), v.council_response), (Some("16 September 2027"), None), "{name}");
+        let mails = common::drain(&db, end + 8).await;
+        assert!(
+            mails.iter().any(|m| m.subject.contains(&format!("Petition {id} certified: reached"))
+                && m.body.contains(&format!("/petitions/{id}/certificate"))),
+            "{name}: the officers are told"
+        );
+        w.t.close().await;
+    }
+}

@@ -9,6 +9,7 @@
 //! folder before it is checked, so a failed check, a crash or a kill leaves it on disk, and the state
 //! file is replaced atomically.
 
+mod certificate;
 mod edge;
 mod evidence;
 mod failure;
@@ -23,6 +24,7 @@ mod state;
 mod stream;
 mod sync;
 
+pub use certificate::{check_certificate, Certificate};
 pub use failure::Failure;
 pub use keys::Keys;
 pub use limits::{

@@ -3,7 +3,10 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use petition_observer::{check_receipt_with, sync_with, Keys, Limits, Source, Standing, DEFAULT_MAX_SIZE};
+use petition_observer::{
+    check_certificate, check_receipt_with, sync_with, Keys, Limits, Source, Standing, DEFAULT_MAX_SIZE,
+};
+use petition_tlog::entry::Entry;
 use petition_tlog::receipt::Receipt;
 
 fn usage() -> String {
@@ -12,10 +15,12 @@ fn usage() -> String {
   petition-observer sync <url or directory> KEYS [--state <directory>] [--max-size <entries>]
   petition-observer receipt <receipt file> --from <url or directory> KEYS [--max-size <entries>]
   petition-observer evidence <evidence directory> KEYS
+  petition-observer certificate <certificate file> KEYS
 
 KEYS is --keys <file>, a file with the two published verifier keys (the log key, then the
 tally key), or --key <log key> --key <tally key>. Take them from the council's notices, not
-from the server. evidence re-checks the signed notes in an evidence folder, without the server. --state keeps the last checkpoint
+from the server. evidence re-checks the signed notes in an evidence folder, without the server;
+certificate checks a certificate (as /log/certificate/<petition> serves it) without the server. --state keeps the last checkpoint
 seen (default ./observer-state); evidence of any failure is written beside it. --max-size is the
 most entries a checkpoint may claim, since every one is downloaded and replayed (default {DEFAULT_MAX_SIZE}).
 
@@ -97,6 +102,36 @@ fn main() -> ExitCode {
                 Err(e) => {
                     eprintln!("FAILED: {e}");
                     1
+                }
+            }
+        }
+        Some("certificate") if args.len() >= 2 => {
+            let run = || -> Result<String, (String, i32)> {
+                let k = keys(&args).map_err(|e| (e, 1))?;
+                let text =
+                    std::fs::read_to_string(&args[1]).map_err(|e| (format!("cannot read {}: {e}", args[1]), 1))?;
+                let c = check_certificate(&text, &k).map_err(|f| (f.message().to_string(), f.exit_code()))?;
+                let Entry::Certify { id, outcome, method, valid, projected } = &c.entry else {
+                    unreachable!("checked to be a certify/v1 entry")
+                };
+                Ok(format!(
+                    "ok: petition {id} certified {} by a {} check (valid {valid}, projected {projected}); entry {} of \
+                     the log signed at size {} with root {}",
+                    outcome.code(),
+                    method.code(),
+                    c.index,
+                    c.size,
+                    c.root
+                ))
+            };
+            match run() {
+                Ok(line) => {
+                    println!("{line}");
+                    0
+                }
+                Err((m, code)) => {
+                    eprintln!("FAILED: {m}");
+                    code
                 }
             }
         }

@@ -59,6 +59,48 @@ pub async fn petition(id: i64) -> Result<Option<PetitionPage>, ServerFnError> {
     petition_store::read::public::petition_page(&st.db, id, chrono::Utc::now()).await.map_err(internal)
 }
 
+/// A petition's certificate page: the petition, the certified figures and, once the log has
+/// signed a checkpoint holding the `certify/v1` entry, its proof.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificatePage {
+    pub petition: PetitionPage,
+    pub certificate: petition_core::views::CertificateView,
+    /// The `c2sp.org/tlog-proof@v1` text, as `/log/certificate/<pid>` serves it.
+    pub proof: Option<String>,
+    /// The checkpoint the proof is against, and the entry's index.
+    pub size: Option<u64>,
+    pub root: Option<String>,
+    pub index: Option<u64>,
+    pub entry: Option<String>,
+}
+
+#[server]
+pub async fn certificate(id: i64) -> Result<Option<CertificatePage>, ServerFnError> {
+    let st = state()?;
+    cache_publicly(5);
+    let Some(petition) =
+        petition_store::read::public::petition_page(&st.db, id, chrono::Utc::now()).await.map_err(internal)?
+    else {
+        return Ok(None);
+    };
+    let Some(certificate) = petition.certificate.clone() else { return Ok(None) };
+    let proof = petition_store::transparency::certificate(&st.db, id).await.map_err(internal)?;
+    let parsed = proof.as_deref().and_then(|p| petition_tlog::proof::LogProof::parse(p).ok());
+    let cp = parsed.as_ref().and_then(|p| {
+        let note = petition_tlog::note::Note::parse(p.checkpoint.as_bytes()).ok()?;
+        petition_tlog::checkpoint::Checkpoint::parse(&note.text).ok()
+    });
+    Ok(Some(CertificatePage {
+        petition,
+        certificate,
+        size: cp.as_ref().map(|c| c.size),
+        root: cp.as_ref().map(|c| petition_tlog::checkpoint::hash_b64(&c.root)),
+        index: parsed.as_ref().map(|p| p.index),
+        entry: parsed.as_ref().and_then(|p| p.extra.clone()).map(|e| String::from_utf8_lossy(&e).into_owned()),
+        proof,
+    }))
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignPageData {
     pub petition: PetitionSummary,

@@ -60,6 +60,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=routes::not_found::NotFound>
                     <Route path=path!("/") view=routes::home::Home ssr=SsrMode::Async/>
                     <Route path=path!("/petitions/:id") view=routes::petition::Petition ssr=SsrMode::Async/>
+                    <Route path=path!("/petitions/:id/certificate") view=routes::certificate::Certificate ssr=SsrMode::Async/>
                     <Route path=path!("/petitions/:id/sign") view=routes::sign::Sign ssr=SsrMode::Async/>
                     <Route path=path!("/petitions/:id/signed") view=routes::signed::Signed ssr=SsrMode::Async/>
                     <Route path=path!("/confirm/:token") view=routes::links::Confirm ssr=SsrMode::Async/>
@@ -82,6 +83,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/officer/reference/upload") view=routes::officer::upload::UploadForm/>
                     <Route path=path!("/officer/reference/uploads/:id") view=routes::officer::upload::UploadPage ssr=SsrMode::Async/>
                     <Route path=path!("/officer/petitions/:id/bulk") view=routes::officer::bulk::Bulk/>
+                    <Route path=path!("/officer/petitions/:id/verify") view=routes::officer::verify::Verify ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <footer class="site">

@@ -112,6 +112,19 @@ async fn proof(State(s): State<LogState>, Path((id, commit)): Path<(String, Stri
     }
 }
 
+/// A petition's certificate: the tlog-proof of its `certify/v1` entry in the first checkpoint
+/// that holds it, which never changes once there.
+async fn certificate(State(s): State<LogState>, Path(id): Path<String>) -> Response {
+    let Some(id) = petition(&id) else { return missing("no such certificate") };
+    match log::certificate(&s.db, id).await {
+        Ok(Some(p)) => reply(p, TEXT, FOREVER),
+        Ok(None) => {
+            missing("that petition has no certificate in a signed checkpoint (yet: they are signed within seconds)")
+        }
+        Err(e) => failed(e),
+    }
+}
+
 pub fn router(db: Db, keys: &LogKeys) -> Router {
     let state = LogState { db, verifiers: keys.verifiers().into() };
     Router::new()
@@ -122,6 +135,7 @@ pub fn router(db: Db, keys: &LogKeys) -> Router {
         .route("/log/tally/{id}/{size}", get(tally_at))
         .route("/log/keys", get(verifier_keys))
         .route("/log/proof/{id}/{commit}", get(proof))
+        .route("/log/certificate/{id}", get(certificate))
         .with_state(state)
 }
 

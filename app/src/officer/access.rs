@@ -31,7 +31,7 @@ pub fn access(post: bool, path: &str) -> Access {
         ["officer", "sign-in"] | ["officer", "forgot-password"] => Access::Public,
         ["officer", "set-up", _] | ["officer", "reset", _] => Access::Public,
         ["officer", "sign-in", "code"] => Access::SecondFactor,
-        ["officer"] | ["officer", "petitions", _] | ["officer", "petitions", _, "signatures"] if !post => {
+        ["officer"] | ["officer", "petitions", _] | ["officer", "petitions", _, "signatures" | "verify"] if !post => {
             Access::Signed(Read)
         }
         ["officer", "account" | "check" | "review" | "reference"] if !post => Access::Signed(Read),
@@ -43,6 +43,7 @@ pub fn access(post: bool, path: &str) -> Access {
         ["officer", "sign-out"] | ["officer", "account", "sign-out-everywhere"] if post => Access::Signed(Read),
         ["officer", "account", "sessions", _, "end"] if post => Access::Signed(Read),
         ["officer", "petitions", _, "pause" | "resume" | "recount"] if post => Access::Signed(Act),
+        ["officer", "petitions", _, "seed-plan" | "sample" | "certify" | "council"] if post => Access::Signed(Act),
         ["officer", "signatures", _, "strike" | "reinstate" | "approve"] if post => Access::Signed(Act),
         ["officer", ..] => Access::Signed(Administer),
         _ => Access::NotOfficer,
@@ -65,6 +66,11 @@ mod tests {
         assert_eq!(access(false, "/officer/"), Access::Signed(Read));
         assert_eq!(access(false, "/officer/petitions/3"), Access::Signed(Read));
         assert_eq!(access(true, "/officer/petitions/3/pause"), Access::Signed(Act));
+        assert_eq!(access(false, "/officer/petitions/3/verify"), Access::Signed(Read));
+        for step in ["seed-plan", "sample", "certify", "council"] {
+            assert_eq!(access(true, &format!("/officer/petitions/3/{step}")), Access::Signed(Act), "{step}");
+        }
+        assert_eq!(access(true, "/officer/petitions/3/verify"), Access::Signed(Administer), "no form posts to a page");
         assert_eq!(access(true, "/officer/signatures/9/strike"), Access::Signed(Act));
         assert_eq!(access(false, "/officer/review"), Access::Signed(Read));
         assert_eq!(access(false, "/officer/petitions/3/bulk"), Access::Signed(Act));

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use petition_core::officer::Role;
-use petition_core::views::{AuditEntry, OfficerPetition, SignerRow};
+use petition_core::views::{AuditEntry, OfficerPetition, SignerRow, VerificationView};
 use serde::{Deserialize, Serialize};
 
 /// Who is signed in, for the page's header.
@@ -106,6 +106,13 @@ pub async fn officer_petition_page(id: i64) -> Result<Option<(OfficerPetition, V
     let search = petition_store::audit::Search { petition_id: Some(id), ..Default::default() };
     let trail = petition_store::audit::search(&st.db, &search).await.map_err(guard::internal)?;
     Ok(Some((p, trail.into_iter().map(guard::audit_view).collect())))
+}
+
+#[server]
+pub async fn officer_verification(id: i64) -> Result<Option<VerificationView>, ServerFnError> {
+    guard::officer(petition_core::officer::Capability::Read)?;
+    let st = guard::state()?;
+    petition_store::read::verification::page(&st.db, id, petition_store::now()).await.map_err(guard::internal)
 }
 
 #[server]

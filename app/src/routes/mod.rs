@@ -1,5 +1,6 @@
 //! One file per route, as the router in `lib.rs` lists them.
 
+pub mod certificate;
 pub mod home;
 pub mod links;
 pub mod not_found;

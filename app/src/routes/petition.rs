@@ -3,10 +3,11 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use petition_core::views::{progress_percent, Standing};
+use petition_core::views::{progress_percent, PetitionPage, Standing};
 
 use crate::api;
 use crate::components::{petition_id, plural, problem_text, thousands};
+use crate::routes::certificate::outcome_text;
 use crate::routes::not_found::NotFound;
 
 #[component]
@@ -69,6 +70,7 @@ pub fn Petition() -> impl IntoView {
                                     <p><A href=format!("/petitions/{}/sign", s.id) attr:class="button">"Sign this petition"</A></p>
                                 })}
                             </section>
+                            {outcome(&p)}
                             <section aria-labelledby="wards-title">
                                 <h2 id="wards-title">"Verified signatures by ward"</h2>
                                 {if p.by_ward.is_empty() {
@@ -94,5 +96,38 @@ pub fn Petition() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// The certified result and what happens next; before it, how the signatures will be checked.
+fn outcome(p: &PetitionPage) -> impl IntoView {
+    let id = p.summary.id;
+    match &p.certificate {
+        Some(c) => {
+            let next = match (c.outcome.as_str(), &p.referendum_date, &p.council_response) {
+                ("reached", Some(d), _) => format!("The referendum will be held on {d}."),
+                ("reached", None, _) => "The council will set the date of the referendum.".to_string(),
+                (_, _, Some(r)) => format!("The council's response: {r}"),
+                _ => "The council will publish its response here.".to_string(),
+            };
+            view! {
+                <section class="outcome" aria-labelledby="outcome-title" data-testid="outcome">
+                    <h2 id="outcome-title">"Result"</h2>
+                    <p><strong>{outcome_text(&c.outcome)}</strong>{format!(" (certified {}).", c.at)}</p>
+                    <p data-testid="next">{next}</p>
+                    <p><A href=format!("/petitions/{id}/certificate")>"The certificate, with its proof from the transparency log"</A></p>
+                </section>
+            }
+            .into_any()
+        }
+        None => p
+            .seed_plan
+            .clone()
+            .map(|plan| view! {
+                <p class="meta" data-testid="seed-plan">{format!(
+                    "After the close, the council's electoral office checks a random sample of the signatures, drawn with a seed from: {plan}."
+                )}</p>
+            })
+            .into_any(),
     }
 }

@@ -134,6 +134,9 @@ pub async fn petition_post(
     if change == "recount" {
         return recount(&s, &who, id).await;
     }
+    if super::verify::STEPS.contains(&change.as_str()) {
+        return super::verify::post(&s, who, id, &change, &headers, &f).await;
+    }
     let reason = field(&f, "reason", 500).trim().to_string();
     let pausing = match change.as_str() {
         "pause" => true,

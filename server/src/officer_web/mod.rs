@@ -8,6 +8,7 @@ mod bulk;
 mod posted;
 mod reference;
 mod sign_in;
+mod verify;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -14,5 +14,6 @@ pub mod set_up;
 pub mod sign_in;
 pub mod signatures;
 pub mod upload;
+pub mod verify;
 
 pub use signatures::strike_reason_label;

@@ -205,6 +205,7 @@ fn petition_view(p: OfficerPetition) -> impl IntoView {
             <li><a href=format!("/officer/petitions/{}/signatures", p.id)>"Signatures: names and addresses, to check and strike"</a></li>
             <li><a href=format!("/officer/review?petition={}", p.id)>{format!("Review queue ({})", thousands(p.awaiting_review))}</a></li>
             <li><a href=format!("/officer/petitions/{}/bulk", p.id)>"Strike in bulk"</a></li>
+            <li><a href=format!("/officer/petitions/{}/verify", p.id)>"Verify and certify the result"</a></li>
             <li><a href=format!("/officer/petitions/{}/signatures.csv", p.id) rel="external" download="">"Download the signatures (CSV; recorded in the audit trail)"</a></li>
             <li><a href=format!("/petitions/{}/counts.csv", p.id) rel="external">"Public counts per area (CSV)"</a>" and "
                 <a href=format!("/petitions/{}/counts.json", p.id) rel="external">"JSON"</a></li>

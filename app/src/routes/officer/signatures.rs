@@ -150,7 +150,7 @@ pub fn Signatures() -> impl IntoView {
             <div class="field"><label for="show">"Show"</label>
                 <select id="show" name="show">
                     {[("", "All confirmed, struck and withdrawn"), ("counted", "Counted"), ("review", "Awaiting review"),
-                      ("struck", "Struck"), ("withdrawn", "Withdrawn")].into_iter().map(|(v, l)| view! {
+                      ("struck", "Struck"), ("withdrawn", "Withdrawn"), ("sample", "In the sample drawn for checking")].into_iter().map(|(v, l)| view! {
                         <option value=v selected=move || get("show") == v>{l}</option>
                     }).collect_view()}
                 </select></div>

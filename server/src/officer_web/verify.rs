@@ -1,0 +1,151 @@
+//! The verification steps as form posts, from `/officer/petitions/:id/verify`: announcing the
+//! seed's source, drawing the sample, certifying, and publishing the council's decision. Drawing
+//! and certifying go into the log for good, so each is shown on a check page first and made only
+//! with `confirm=yes`; every step is audited.
+
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use petition_core::verification::{parse_method, parse_source, Seed, SeedPlan};
+use petition_store::audit::{Actor, SignedIn};
+use petition_store::lifecycle::{self, ByOfficer, VerifyError};
+use petition_tlog::entry::Method;
+
+use super::{answer, field, see_other, unavailable, Fields, S};
+use app::officer::{Check, OfficerPosted};
+
+/// The steps this handles, by the last segment of their path.
+pub const STEPS: [&str; 4] = ["seed-plan", "sample", "certify", "council"];
+
+pub async fn post(s: &S, who: SignedIn, id: i64, step: &str, headers: &HeaderMap, f: &Fields) -> Response {
+    let page = format!("/officer/petitions/{id}/verify");
+    let values = |keys: &[&str]| keys.iter().map(|k| (k.to_string(), field(f, k, 5000))).collect::<Vec<_>>();
+    let refuse = |field: &str, message: String, values: Vec<(String, String)>| {
+        let mut p = OfficerPosted::problem(field, message);
+        p.values = values;
+        p
+    };
+    let actor = Actor::Officer(who.clone());
+    let by = ByOfficer { actor: &actor, reason: "" };
+    let now = petition_store::now();
+    let (db, mailing) = (&s.state.db, &s.state.mailing);
+    let done = match step {
+        "seed-plan" => {
+            let plan = match SeedPlan::parse(&field(f, "plan", 600)) {
+                Ok(p) => p,
+                Err(e) => {
+                    let p = refuse("plan", format!("Where the seed will come from: {e}"), values(&["plan"]));
+                    return answer(s, &page, headers, Some(who), p, StatusCode::UNPROCESSABLE_ENTITY).await;
+                }
+            };
+            lifecycle::announce_seed(db, mailing, id, &plan, &by, now).await.map(|_| ())
+        }
+        "sample" => {
+            let (seed, source) = (Seed::parse(&field(f, "seed", 200)), parse_source(&field(f, "source", 100)));
+            let (seed, source) = match (seed, source) {
+                (Ok(seed), Ok(source)) => (seed, source),
+                (seed, source) => {
+                    let mut p = OfficerPosted { values: values(&["seed", "source"]), ..Default::default() };
+                    if let Err(e) = seed {
+                        p.errors.push(("seed".into(), e.to_string()));
+                    }
+                    if let Err(e) = source {
+                        p.errors.push(("source".into(), e.to_string()));
+                    }
+                    return answer(s, &page, headers, Some(who), p, StatusCode::UNPROCESSABLE_ENTITY).await;
+                }
+            };
+            if field(f, "confirm", 3) != "yes" {
+                let check = Check {
+                    heading: format!("Draw the sample of petition {id}?"),
+                    rows: vec![("Seed".into(), seed.hex()), ("Source".into(), source.as_str().to_string())],
+                    effect:
+                        "The seed and its source go into the transparency log for good, and the sample is drawn from \
+                             the valid signatures exactly as the published format fixes, so that anyone can draw it \
+                             again. A petition is sampled once."
+                            .into(),
+                    action: format!("/officer/petitions/{id}/sample"),
+                    hidden: vec![("seed".into(), seed.hex()), ("source".into(), source.as_str().to_string())],
+                    button: "Draw the sample".into(),
+                    back: page,
+                };
+                let posted = OfficerPosted { check: Some(check), ..Default::default() };
+                return answer(s, "/officer/check", headers, Some(who), posted, StatusCode::OK).await;
+            }
+            lifecycle::draw_sample(db, mailing, id, seed, &source, &by, now).await.map(|_| ())
+        }
+        "certify" => {
+            let Some(method) = parse_method(&field(f, "method", 10)) else { return see_other(&page) };
+            if method == Method::Full && field(f, "checked", 3) != "yes" {
+                let p = refuse(
+                    "checked",
+                    "Confirm that every valid signature has been checked before certifying after a full check".into(),
+                    vec![],
+                );
+                return answer(s, &page, headers, Some(who), p, StatusCode::UNPROCESSABLE_ENTITY).await;
+            }
+            if field(f, "confirm", 3) != "yes" {
+                let how = match method {
+                    Method::Full => "after a full check of every signature",
+                    Method::Sample => "by the sample's projection",
+                };
+                let check = Check {
+                    heading: format!("Certify the result of petition {id} {how}?"),
+                    rows: vec![],
+                    effect:
+                        "The result goes into the transparency log for good, and no signature of this petition can \
+                             be struck or reinstated after it. The officers on the notice list are emailed."
+                            .into(),
+                    action: format!("/officer/petitions/{id}/certify"),
+                    hidden: vec![("method".into(), method.code().into()), ("checked".into(), "yes".into())],
+                    button: "Certify the result".into(),
+                    back: page,
+                };
+                let posted = OfficerPosted { check: Some(check), ..Default::default() };
+                return answer(s, "/officer/check", headers, Some(who), posted, StatusCode::OK).await;
+            }
+            lifecycle::certify(db, mailing, id, method, &by, now).await.map(|_| ())
+        }
+        _ => {
+            let date = field(f, "referendum_date", 20).trim().to_string();
+            let response = field(f, "council_response", 5000).trim().replace("\r\n", "\n");
+            let date = match date.as_str() {
+                "" => None,
+                d => match chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d") {
+                    Ok(day) => Some(day.format("%-d %B %Y").to_string()),
+                    Err(_) => {
+                        let p = refuse(
+                            "referendum_date",
+                            "Enter the date as year-month-day, for example 2027-09-16".into(),
+                            values(&["referendum_date"]),
+                        );
+                        return answer(s, &page, headers, Some(who), p, StatusCode::UNPROCESSABLE_ENTITY).await;
+                    }
+                },
+            };
+            let response = (!response.is_empty()).then_some(response);
+            lifecycle::record_council_decision(db, id, date.as_deref(), response.as_deref(), &by, now).await
+        }
+    };
+    match done {
+        Ok(()) => {
+            s.wake_mailer.notify_one();
+            see_other(&format!("{page}?done={step}"))
+        }
+        Err(VerifyError::NoSuchPetition(_)) => see_other("/officer"),
+        Err(VerifyError::Store(e)) if !e.is_retryable() => unavailable("a verification step", e),
+        Err(e) => {
+            let field = match step {
+                "seed-plan" => "plan",
+                "sample" => "seed",
+                "council" => "council_response",
+                _ => "certify",
+            };
+            let p = refuse(
+                field,
+                e.to_string(),
+                values(&["plan", "seed", "source", "referendum_date", "council_response"]),
+            );
+            answer(s, &page, headers, Some(who), p, StatusCode::CONFLICT).await
+        }
+    }
+}

@@ -92,8 +92,11 @@ pub struct PetitionPage {
     pub opened: String,
     /// Valid signatures per ward, largest first.
     pub by_ward: Vec<AreaCount>,
-    /// Where the seed of the sample check will come from, once announced.
+    /// Where the seed of the sample check will come from, once announced, and when it was.
     pub seed_plan: Option<String>,
+    pub seed_plan_at: Option<String>,
+    /// The sample's seed and the name of its source, as `sample/v1` records them, once drawn.
+    pub sample: Option<(String, String)>,
     /// The certified result, and what the council does about it.
     pub certificate: Option<CertificateView>,
     pub referendum_date: Option<String>,

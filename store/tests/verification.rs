@@ -243,3 +243,63 @@ async fn a_sample_in_the_band_cannot_certify_and_a_full_check_then_does() {
         w.t.close().await;
     }
 }
+
+/// A signature awaiting review when the petition closes can only be struck: the log takes no
+/// signature after its close. Struck, it no longer holds verification up; a change the log
+/// refused does, until an officer has resolved it.
+#[tokio::test]
+async fn reviews_and_refused_changes_hold_the_certificate_until_resolved() {
+    for t in TestDb::both().await {
+        let w = world(t, 20).await;
+        let db = w.t.db.clone();
+        let m = mailing();
+        let name = w.t.name.clone();
+        let (id, end) = opened(&db).await;
+        let mut seq = Sequencer::new(db.clone(), keys());
+        let t0 = petition_store::now();
+        confirmed(&w, id, 5, t0).await;
+        let mut stranger = common::request(id, &w.people[10], 99);
+        stranger.name = petition_core::text::PersonName::parse("Nobody Onthe Register").unwrap();
+        let token = common::sign_requests(&w, &[stranger], t0).await.remove(0);
+        signatures::confirm(&db, &m, &token, t0).await.unwrap();
+        let review: i64 = sqlx::query("SELECT id FROM signatures WHERE petition_id = $1 AND status = 'review'")
+            .bind(id)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+            .get(0);
+        lifecycle::close_due(&db, &m, end).await.unwrap();
+        sequenced(&mut seq, end + 1).await;
+
+        let err = lifecycle::certify(&db, &m, id, Method::Full, &by(), end + 2).await.unwrap_err();
+        assert!(matches!(err, VerifyError::Reviews(1)), "{name}: {err}");
+        let actor = common::actor();
+        let approve =
+            signatures::change_signature(&db, &m, review, SignatureChange::Approve, &actor, "", end + 3).await;
+        assert!(matches!(approve, Err(OfficerError::ApproveAfterClose(_))), "{name}");
+        strike(&db, review, end + 4).await.unwrap();
+        sequenced(&mut seq, end + 5).await;
+
+        // A change the log refused (as the sequencer leaves one) holds the certificate.
+        sqlx::query(
+            "INSERT INTO log_queue (kind, petition_id, queued_at, refused) VALUES ('strike', $1, $2, 'a test refusal')",
+        )
+        .bind(id)
+        .bind(end + 6)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+        let err = lifecycle::certify(&db, &m, id, Method::Full, &by(), end + 7).await.unwrap_err();
+        assert!(matches!(err, VerifyError::LogRefused(1)), "{name}: {err}");
+        sqlx::query("DELETE FROM log_queue WHERE refused = 'a test refusal'").execute(&db.pool).await.unwrap();
+        let c = lifecycle::certify(&db, &m, id, Method::Full, &by(), end + 8).await.unwrap();
+        assert_eq!((c.valid, c.outcome), (5, Outcome::NotReached), "{name}: the struck review signature never counted");
+        let err = lifecycle::record_council_decision(&db, id, Some("16 September 2027"), None, &by(), end + 8)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, VerifyError::NoReferendum), "{name}: {err}");
+        sequenced(&mut seq, end + 9).await;
+        observe(&db, &keys()).await;
+        w.t.close().await;
+    }
+}

@@ -88,6 +88,18 @@ pub fn Certificate() -> impl IntoView {
                                 "{}. It needed {} valid signatures from electors in {}.",
                                 method_sentence(&c.certificate), thousands(c.certificate.required), s.area.name
                             )}</p>
+                            {c.petition.sample.clone().map(|(seed, source)| view! {
+                                <h2>"The sample"</h2>
+                                <dl class="figures" data-testid="sample">
+                                    <dt>"Seed"</dt><dd><code>{seed}</code></dd>
+                                    <dt>"Source"</dt><dd>{source}</dd>
+                                    <dt>"Source announced"</dt><dd data-testid="seed-plan">{match (&c.petition.seed_plan, &c.petition.seed_plan_at) {
+                                        (Some(plan), Some(at)) => format!("{at}: {plan}"),
+                                        _ => "Not announced".to_string(),
+                                    }}</dd>
+                                </dl>
+                                <p>"Anyone holding the log can draw the same sample from the seed: the published format fixes how."</p>
+                            })}
                             {proof}
                         }.into_any()
                     }

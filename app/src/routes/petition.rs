@@ -116,6 +116,11 @@ fn outcome(p: &PetitionPage) -> impl IntoView {
                     <p><strong>{outcome_text(&c.outcome)}</strong>{format!(" (certified {}).", c.at)}</p>
                     <p data-testid="next">{next}</p>
                     <p><A href=format!("/petitions/{id}/certificate")>"The certificate, with its proof from the transparency log"</A></p>
+                    {p.seed_plan.clone().map(|plan| view! {
+                        <p class="meta">{format!(
+                            "The source of the sample's seed was announced {}: {plan}.", p.seed_plan_at.clone().unwrap_or_default()
+                        )}</p>
+                    })}
                 </section>
             }
             .into_any()
@@ -125,7 +130,8 @@ fn outcome(p: &PetitionPage) -> impl IntoView {
             .clone()
             .map(|plan| view! {
                 <p class="meta" data-testid="seed-plan">{format!(
-                    "After the close, the council's electoral office checks a random sample of the signatures, drawn with a seed from: {plan}."
+                    "After the close, the council's electoral office checks a random sample of the signatures, drawn with a seed from: {plan} (announced {}).",
+                    p.seed_plan_at.clone().unwrap_or_default()
                 )}</p>
             })
             .into_any(),

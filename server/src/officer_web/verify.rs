@@ -13,6 +13,29 @@ use petition_tlog::entry::Method;
 use super::{answer, field, see_other, unavailable, Fields, S};
 use app::officer::{Check, OfficerPosted};
 
+/// The longest response of the council the petition's page shows.
+const RESPONSE_MAX: usize = 5000;
+
+/// What a certificate by `method` would state, for its check page.
+fn certify_rows(v: &petition_core::views::VerificationView, method: Method) -> Vec<(String, String)> {
+    let outcome = |reached: bool| if reached { "Reached" } else { "Not reached" }.to_string();
+    let mut rows =
+        vec![("Valid signatures now".to_string(), v.valid.to_string()), ("Required".into(), v.required.to_string())];
+    match (method, &v.sample) {
+        (Method::Sample, Some(s)) => {
+            rows.push(("Projected valid signatures".into(), s.projected.to_string()));
+            rows.push((
+                "Outcome".into(),
+                s.allows
+                    .as_deref()
+                    .map_or("None: a sample cannot certify this".to_string(), |o| outcome(o == "reached")),
+            ));
+        }
+        _ => rows.push(("Outcome".into(), outcome(v.valid >= v.required))),
+    }
+    rows
+}
+
 /// The steps this handles, by the last segment of their path.
 pub const STEPS: [&str; 4] = ["seed-plan", "sample", "certify", "council"];
 
@@ -74,7 +97,14 @@ pub async fn post(s: &S, who: SignedIn, id: i64, step: &str, headers: &HeaderMap
             lifecycle::draw_sample(db, mailing, id, seed, &source, &by, now).await.map(|_| ())
         }
         "certify" => {
-            let Some(method) = parse_method(&field(f, "method", 10)) else { return see_other(&page) };
+            let Some(method) = parse_method(&field(f, "method", 10)) else {
+                let p = refuse(
+                    "certify",
+                    "Choose how the signatures were checked: by a sample, or all of them".into(),
+                    vec![],
+                );
+                return answer(s, &page, headers, Some(who), p, StatusCode::UNPROCESSABLE_ENTITY).await;
+            };
             if method == Method::Full && field(f, "checked", 3) != "yes" {
                 let p = refuse(
                     "checked",
@@ -88,9 +118,14 @@ pub async fn post(s: &S, who: SignedIn, id: i64, step: &str, headers: &HeaderMap
                     Method::Full => "after a full check of every signature",
                     Method::Sample => "by the sample's projection",
                 };
+                let rows = match petition_store::read::verification::page(db, id, now).await {
+                    Ok(Some(v)) => certify_rows(&v, method),
+                    Ok(None) => return see_other("/officer"),
+                    Err(e) => return unavailable("checking a certificate", e),
+                };
                 let check = Check {
                     heading: format!("Certify the result of petition {id} {how}?"),
-                    rows: vec![],
+                    rows,
                     effect:
                         "The result goes into the transparency log for good, and no signature of this petition can \
                              be struck or reinstated after it. The officers on the notice list are emailed."
@@ -107,7 +142,20 @@ pub async fn post(s: &S, who: SignedIn, id: i64, step: &str, headers: &HeaderMap
         }
         _ => {
             let date = field(f, "referendum_date", 20).trim().to_string();
-            let response = field(f, "council_response", 5000).trim().replace("\r\n", "\n");
+            let response = match field(f, "council_response", 6000).trim() {
+                "" => None,
+                text => match petition_core::text::clean(text, RESPONSE_MAX, true) {
+                    Ok(text) => Some(text),
+                    Err(e) => {
+                        let p = refuse(
+                            "council_response",
+                            format!("The council's written response: {e}"),
+                            values(&["council_response"]),
+                        );
+                        return answer(s, &page, headers, Some(who), p, StatusCode::UNPROCESSABLE_ENTITY).await;
+                    }
+                },
+            };
             let date = match date.as_str() {
                 "" => None,
                 d => match chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d") {
@@ -122,7 +170,6 @@ pub async fn post(s: &S, who: SignedIn, id: i64, step: &str, headers: &HeaderMap
                     }
                 },
             };
-            let response = (!response.is_empty()).then_some(response);
             lifecycle::record_council_decision(db, id, date.as_deref(), response.as_deref(), &by, now).await
         }
     };

@@ -48,12 +48,21 @@ pub enum VerifyError {
     #[error("The result has not been certified yet: the council's decision is published after the certificate")]
     NotCertified,
     #[error(
+        "The petition did not reach its trigger, so there is no referendum to date: publish the council's response"
+    )]
+    NoReferendum,
+    #[error(
         "The log has not yet recorded {0} change(s) to this petition. It records them within seconds: try again \
          shortly"
     )]
     LogBehind(i64),
-    #[error("{0} signature(s) of this petition are waiting for review: approve or strike them first")]
+    #[error("{0} signature(s) of this petition are waiting for review: strike them, or approve them if the petition is still open")]
     Reviews(i64),
+    #[error(
+        "The transparency log refused {0} change(s) to this petition, so its figures and the log's differ. The \
+         server's log names each and why: they must be resolved before the result is certified"
+    )]
+    LogRefused(i64),
     #[error(
         "The sample projects {projected} valid signatures against the {required} required: between 95% and 110% \
          of the requirement, where a sample could be wrong either way. Check every signature (a full check) and \
@@ -249,17 +258,25 @@ async fn settled_in_log(conn: &mut AnyConnection, id: i64) -> std::result::Resul
             .fetch_one(&mut *conn)
             .await?
             .try_get(0)?;
-    if closed == 0 {
-        // Closed here but refused by the log: an officer must look at the log's refusals.
-        return Err(VerifyError::Store(StoreError::Corrupt(format!(
-            "petition {id} is closed but its close is not in the log"
-        ))));
-    }
-    let reviews: i64 = sqlx::query("SELECT COUNT(*) FROM signatures WHERE petition_id = $1 AND status = 'review'")
+    // A change the log refused leaves the site's count and the log's apart: the certificate
+    // would state the log's figure while the pages show the other, so nothing is certified until
+    // an officer has looked (the server's log names each refusal and why).
+    let refused: i64 = sqlx::query("SELECT COUNT(*) FROM log_queue WHERE petition_id = $1 AND refused IS NOT NULL")
         .bind(id)
         .fetch_one(&mut *conn)
         .await?
         .try_get(0)?;
+    if refused > 0 || closed == 0 {
+        return Err(VerifyError::LogRefused(refused.max(1)));
+    }
+    // Struck ones wait for nobody.
+    let reviews: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM signatures WHERE petition_id = $1 AND status = 'review' AND struck_at IS NULL",
+    )
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get(0)?;
     if reviews > 0 {
         return Err(VerifyError::Reviews(reviews));
     }
@@ -520,8 +537,9 @@ pub async fn record_council_decision(
     now: i64,
 ) -> std::result::Result<(), VerifyError> {
     let (mut tx, _, v) = begin(db, id).await?;
-    if v.certificate.is_none() {
-        return Err(VerifyError::NotCertified);
+    let Some(c) = &v.certificate else { return Err(VerifyError::NotCertified) };
+    if c.outcome == Outcome::NotReached && referendum_date.is_some() {
+        return Err(VerifyError::NoReferendum);
     }
     sqlx::query("UPDATE petitions SET referendum_date = $1, council_response = $2 WHERE id = $3")
         .bind(referendum_date)

@@ -36,6 +36,11 @@ pub enum OfficerError {
     Reason(String),
     #[error("The result of petition {0} has been certified: its signatures can no longer be changed")]
     Certified(i64),
+    #[error(
+        "Petition {0} has closed, and the published log takes no signature after its close: a signature awaiting \
+         review can only be struck now"
+    )]
+    ApproveAfterClose(i64),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -89,6 +94,9 @@ pub async fn change_signature(
         .ok_or_else(|| StoreError::NotFound(format!("petition {petition_id}")))?;
     if p.certified_at.is_some() {
         return Err(OfficerError::Certified(petition_id));
+    }
+    if change == SignatureChange::Approve && p.state.closed_at.is_some() {
+        return Err(OfficerError::ApproveAfterClose(petition_id));
     }
     let s = Stored::read(&mut tx, signature_id).await?.ok_or(OfficerError::NoSuchSignature(signature_id))?;
     refuse(&s, change, signature_id)?;
@@ -216,6 +224,9 @@ pub async fn preview_change(
         .ok_or_else(|| StoreError::NotFound(format!("petition {petition_id}")))?;
     if p.certified_at.is_some() {
         return Err(OfficerError::Certified(petition_id));
+    }
+    if change == SignatureChange::Approve && p.state.closed_at.is_some() {
+        return Err(OfficerError::ApproveAfterClose(petition_id));
     }
     let after = match change {
         SignatureChange::Approve => s.facts_with(Status::Confirmed, s.struck),

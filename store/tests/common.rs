@@ -280,3 +280,23 @@ pub async fn entries_of(db: &Db, id: i64) -> Vec<petition_tlog::entry::Entry> {
         .filter(|e| *e.id() == pid)
         .collect()
 }
+
+/// Opens a petition for the demo district a day ago (its trigger from the figures in force);
+/// returns its id, when it opened and the end of its window.
+pub async fn open_a_day_ago(db: &Db, title: &str) -> (i64, i64, i64) {
+    use petition_store::lifecycle::{open_petition, Policy};
+    let district = petition_core::AreaCode::parse(demo::DISTRICT).unwrap();
+    let id = open_petition(
+        db,
+        title,
+        "A petition opened by a test.",
+        &district,
+        Utc::now() - Duration::days(1),
+        Policy::default(),
+    )
+    .await
+    .unwrap();
+    let mut conn = db.pool.acquire().await.unwrap();
+    let terms = petition_store::petitions::load(&mut conn, id).await.unwrap().unwrap().terms;
+    (id, terms.opens, terms.base_closes)
+}

@@ -4,12 +4,9 @@
 
 mod common;
 
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use common::{entries_of, log_keys as keys, mailing, observe, sign_all, world, TestDb, World, LOG_ORIGIN as ORIGIN};
 use petition_core::engine::StrikeReason;
-use petition_core::AreaCode;
-use petition_store::demo;
-use petition_store::lifecycle::{open_petition, Policy};
 use petition_store::signatures::{self, ConfirmOutcome, SignatureChange};
 use petition_store::transparency::{self as log, Sequencer};
 use petition_store::{counts, lifecycle, petitions, Db};
@@ -18,24 +15,6 @@ use petition_tlog::tally::Tally;
 use sqlx::Row;
 
 const DAY: i64 = 86_400;
-
-/// Opens a petition a day ago; returns its id, when it opened and the end of its window.
-async fn opened(db: &Db) -> (i64, i64, i64) {
-    let district = AreaCode::parse(demo::DISTRICT).unwrap();
-    let id = open_petition(
-        db,
-        "Paused",
-        "A petition with pauses.",
-        &district,
-        Utc::now() - Duration::days(1),
-        Policy::default(),
-    )
-    .await
-    .unwrap();
-    let mut conn = db.pool.acquire().await.unwrap();
-    let terms = petitions::load(&mut conn, id).await.unwrap().unwrap().terms;
-    (id, terms.opens, terms.base_closes)
-}
 
 /// Signs and confirms for `n` people from `from` on, at `at`; returns the signature ids.
 async fn confirm_at(w: &World, id: i64, from: usize, n: usize, at: i64) -> Vec<i64> {
@@ -79,7 +58,7 @@ async fn signatures_confirmed_in_the_time_pauses_added_are_logged_and_counted_al
         let w = world(t, 50).await;
         let db = w.t.db.clone();
         let m = mailing();
-        let (id, opens, base) = opened(&db).await;
+        let (id, opens, base) = common::open_a_day_ago(&db, "Paused").await;
         let mut seq = Sequencer::new(db.clone(), keys());
         let t0 = petition_store::now();
         let before = confirm_at(&w, id, 0, 3, t0).await;
@@ -183,7 +162,7 @@ async fn a_signature_confirmed_after_the_original_end_of_a_paused_petition_is_pu
         let w = world(t, 50).await;
         let db = w.t.db.clone();
         let m = mailing();
-        let (id, _, base) = opened(&db).await;
+        let (id, _, base) = common::open_a_day_ago(&db, "Paused").await;
         let t0 = petition_store::now();
         lifecycle::pause(&db, &m, id, t0, &lifecycle::ByOfficer { actor: &common::actor(), reason: "an outage" })
             .await
@@ -210,7 +189,7 @@ async fn a_confirmation_dated_inside_a_pause_is_not_written_after_the_resume() {
         let w = world(t, 50).await;
         let db = w.t.db.clone();
         let m = mailing();
-        let (id, _, _) = opened(&db).await;
+        let (id, _, _) = common::open_a_day_ago(&db, "Paused").await;
         let t0 = petition_store::now();
         let token = sign_all(&w, id, &w.people[..1], t0).await.remove(0);
         lifecycle::pause(&db, &m, id, t0 + 10, &lifecycle::ByOfficer { actor: &common::actor(), reason: "an outage" })
@@ -239,7 +218,7 @@ async fn a_petition_paused_before_pauses_were_logged_keeps_its_old_log() {
         let w = world(t, 50).await;
         let db = w.t.db.clone();
         let m = mailing();
-        let (id, _, base) = opened(&db).await;
+        let (id, _, base) = common::open_a_day_ago(&db, "Paused").await;
         let t0 = petition_store::now();
         lifecycle::pause(
             &db,

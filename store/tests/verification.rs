@@ -6,16 +6,14 @@
 
 mod common;
 
-use chrono::{Duration, Utc};
 use common::{entries_of, log_keys as keys, mailing, observe, sign_all, world, TestDb, World, LOG_ORIGIN as ORIGIN};
 use petition_core::engine::StrikeReason;
 use petition_core::proposal::StageError;
 use petition_core::verification::{parse_source, Seed, SeedPlan};
-use petition_core::AreaCode;
-use petition_store::lifecycle::{self, open_petition, ByOfficer, Policy, VerifyError};
+use petition_store::lifecycle::{self, ByOfficer, VerifyError};
 use petition_store::signatures::{self, ConfirmOutcome, OfficerError, SignatureChange};
 use petition_store::transparency::{self as log, Sequencer};
-use petition_store::{demo, petitions, Db};
+use petition_store::{petitions, Db};
 use petition_tlog::entry::{Entry, Ident, Method, Outcome};
 use petition_tlog::proof::LogProof;
 use sqlx::Row;
@@ -25,24 +23,6 @@ const SEED: &str = "7f3a9c1e5b2d4f6a8c0e1b3d5f7a9c2e4b6d8f0a1c3e5b7d9f2a4c6e8b0d
 fn by() -> ByOfficer<'static> {
     static ACTOR: std::sync::OnceLock<petition_store::audit::Actor> = std::sync::OnceLock::new();
     ByOfficer { actor: ACTOR.get_or_init(common::actor), reason: "" }
-}
-
-/// Opens a petition a day ago with `required` from the published number; returns its id and the
-/// end of its window.
-async fn opened(db: &Db) -> (i64, i64) {
-    let district = AreaCode::parse(demo::DISTRICT).unwrap();
-    let id = open_petition(
-        db,
-        "Checked",
-        "A petition to verify.",
-        &district,
-        Utc::now() - Duration::days(1),
-        Policy::default(),
-    )
-    .await
-    .unwrap();
-    let mut conn = db.pool.acquire().await.unwrap();
-    (id, petitions::load(&mut conn, id).await.unwrap().unwrap().terms.base_closes)
 }
 
 /// Signs and confirms for the first `n` people at `at`; returns the signature ids, oldest first.
@@ -92,7 +72,7 @@ async fn a_sample_drawn_after_the_close_certifies_a_clear_result_and_nothing_cha
         let m = mailing();
         let name = w.t.name.clone();
         let source = parse_source("drand-quicknet-10405839").unwrap();
-        let (id, end) = opened(&db).await;
+        let (id, _, end) = common::open_a_day_ago(&db, "Checked").await;
         let mut seq = Sequencer::new(db.clone(), keys());
         let t0 = petition_store::now();
         let sigs = confirmed(&w, id, 30, t0).await;
@@ -193,7 +173,7 @@ async fn a_sample_in_the_band_cannot_certify_and_a_full_check_then_does() {
         let m = mailing();
         let name = w.t.name.clone();
         let source = parse_source("national-lottery-2027-03-06").unwrap();
-        let (id, end) = opened(&db).await;
+        let (id, _, end) = common::open_a_day_ago(&db, "Checked").await;
         let mut seq = Sequencer::new(db.clone(), keys());
         let t0 = petition_store::now();
         confirmed(&w, id, 21, t0).await;
@@ -254,7 +234,7 @@ async fn reviews_and_refused_changes_hold_the_certificate_until_resolved() {
         let db = w.t.db.clone();
         let m = mailing();
         let name = w.t.name.clone();
-        let (id, end) = opened(&db).await;
+        let (id, _, end) = common::open_a_day_ago(&db, "Checked").await;
         let mut seq = Sequencer::new(db.clone(), keys());
         let t0 = petition_store::now();
         confirmed(&w, id, 5, t0).await;

@@ -9,8 +9,8 @@
 //! The modules depend one way, from the top of this list down (`ARCHITECTURE.md` draws it, and
 //! `tests/layers.rs` fails if an import goes the other way or in a loop):
 //!
-//! - read models ([`read`]), reference data ([`import`], [`demo`]), [`retention`], and officer
-//!   accounts and sign-in ([`officers`]);
+//! - read models ([`read`]), reference data ([`import`], [`demo`]), [`retention`], officer
+//!   accounts and sign-in ([`officers`]), and petitions before they open ([`proposals`]);
 //! - [`signatures`]: sign, confirm, withdraw, officers' changes;
 //! - [`lifecycle`]: open, settle, pause, resume, close, events;
 //! - the base: [`petitions`], [`counts`], [`places`], [`mail`], the officers' [`audit`] trail, and
@@ -32,6 +32,7 @@ pub mod mail;
 pub mod officers;
 pub mod petitions;
 pub mod places;
+pub mod proposals;
 pub mod read;
 pub mod retention;
 pub mod secrets;

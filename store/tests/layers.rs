@@ -89,6 +89,12 @@ const LAYERS: &[(&str, &[&str])] = &[
             "officers::accounts",
             "officers::sign_in",
             "officers::housekeeping",
+            "proposals::stored",
+            "proposals::mails",
+            "proposals::start",
+            "proposals::manage",
+            "proposals::sponsors",
+            "proposals::moderate",
         ],
     ),
 ];

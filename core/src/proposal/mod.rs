@@ -1,11 +1,11 @@
-//! A petition before it opens: a resident's proposal, its sponsors and its moderation (issue: the
-//! petition lifecycle). The rules only, with no I/O: what a proposal's texts may be, the grounds on
+//! A petition before it opens: a resident's proposal, its sponsors and its moderation . The rules only, with no I/O: what a proposal's texts may be, the grounds on
 //! which officers may refuse one, when moderation is due, and which changes each stage allows.
 //! The store and the pages build on these.
 
 pub mod grounds;
 pub mod stage;
 pub mod text;
+pub mod views;
 pub mod working_days;
 
 pub use grounds::Ground;

@@ -32,6 +32,28 @@ impl Mailing {
         self.link(&format!("petitions/{id}/certificate"))
     }
 
+    pub(crate) fn home(&self) -> String {
+        self.link("")
+    }
+
+    /// The petitioner's link to a proposal.
+    pub(crate) fn proposal(&self, token: &str) -> String {
+        self.link(&format!("proposals/{token}"))
+    }
+
+    /// The link a petitioner shares with sponsors.
+    pub(crate) fn sponsor(&self, code: &str) -> String {
+        self.link(&format!("sponsor/{code}"))
+    }
+
+    pub(crate) fn sponsor_confirm(&self, token: &str) -> String {
+        self.link(&format!("sponsor/confirm/{token}"))
+    }
+
+    pub(crate) fn refused(&self) -> String {
+        self.link("petitions/refused")
+    }
+
     pub(crate) fn officer_petition(&self, id: i64) -> String {
         self.link(&format!("officer/petitions/{id}"))
     }
@@ -47,6 +69,9 @@ mod tests {
             assert_eq!(m.withdraw("abc"), "https://petitions.example.gov.uk/withdraw/abc");
             assert_eq!(m.petition(7), "https://petitions.example.gov.uk/petitions/7");
             assert_eq!(m.certificate(7), "https://petitions.example.gov.uk/petitions/7/certificate");
+            assert_eq!(m.proposal("abc"), "https://petitions.example.gov.uk/proposals/abc");
+            assert_eq!(m.sponsor("xyz"), "https://petitions.example.gov.uk/sponsor/xyz");
+            assert_eq!(m.sponsor_confirm("abc"), "https://petitions.example.gov.uk/sponsor/confirm/abc");
             assert_eq!(m.officer_petition(7), "https://petitions.example.gov.uk/officer/petitions/7");
         }
     }

@@ -79,10 +79,10 @@ pub enum SignOutcome {
 }
 
 /// Where a signer lives, once checked against the gazetteer and the petition's area.
-struct Address {
-    ward: String,
-    uprn: Option<String>,
-    address_text: String,
+pub(crate) struct Address {
+    pub ward: String,
+    pub uprn: Option<String>,
+    pub address_text: String,
 }
 
 /// Checks the petition and the address before anything is written.
@@ -98,6 +98,19 @@ async fn check_address(
         // Collecting but not accepting: paused.
         return Err(if p.terms.collecting(&p.state, now) { SignError::Paused } else { SignError::NotOpen });
     }
+    let address = locate(db, postcode, choice, &p.area_code).await?;
+    Ok((p, address))
+}
+
+/// Finds where someone lives from the gazetteer (or, for an address it does not list, the
+/// postcode's ward), and checks that it lies in `area_code`. Proposals and sponsors are checked
+/// the same way as signers.
+pub(crate) async fn locate(
+    db: &Db,
+    postcode: &Postcode,
+    choice: &AddressChoice,
+    area_code: &str,
+) -> Result<Address, SignError> {
     let (ward, uprn, text): (String, Option<String>, String) = match choice {
         AddressChoice::Listed(uprn) => {
             // The property's postcode may have been terminated since the gazetteer listed it.
@@ -121,11 +134,25 @@ async fn check_address(
             PostcodeStatus::Unknown => return Err(SignError::UnknownPostcode),
         },
     };
-    if !lies_in(db, &ward, &p.area_code).await? {
-        let name = area(db, &p.area_code).await?.map_or_else(|| p.area_code.clone(), |(a, _)| a.name);
+    if !lies_in(db, &ward, area_code).await? {
+        let name = area(db, area_code).await?.map_or_else(|| area_code.to_string(), |(a, _)| a.name);
         return Err(SignError::OutsideArea(name));
     }
-    Ok((p, Address { ward, uprn, address_text: text }))
+    Ok(Address { ward, uprn, address_text: text })
+}
+
+/// Everyone of this name on the register at this property who may vote locally, in the order
+/// of their elector numbers.
+pub(crate) async fn electors_at(db: &Db, uprn: &str, name_key: &str) -> crate::error::Result<Vec<i64>> {
+    let rows = sqlx::query(
+        "SELECT id FROM electors WHERE uprn = $1 AND name_key = $2 AND local_franchise = 1 AND removed_at IS NULL
+         ORDER BY elector_number",
+    )
+    .bind(uprn)
+    .bind(name_key)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?)
 }
 
 /// An attempt checked and ready to record.
@@ -145,6 +172,9 @@ pub(crate) struct NewAttempt {
     outcome: SignOutcome,
     now: i64,
     plan: Plan,
+    /// Recorded without a confirmation email: the email is confirmed already (see
+    /// [`sign_confirmed`]).
+    quiet: bool,
 }
 
 /// What a request comes to, read before anything is written.
@@ -165,18 +195,8 @@ async fn prepare(db: &Db, secrets: &Secrets, req: &SignRequest, now: i64) -> Res
         check_address(db, req.petition_id, &req.postcode, &req.address, now).await?;
     let name_key = req.name.key();
     // Everyone of this name on the register at this property, who may vote locally.
-    let electors: Vec<i64> = match &uprn {
-        Some(u) => sqlx::query(
-            "SELECT id FROM electors WHERE uprn = $1 AND name_key = $2 AND local_franchise = 1 AND removed_at IS NULL
-             ORDER BY elector_number",
-        )
-        .bind(u)
-        .bind(&name_key)
-        .fetch_all(&db.pool)
-        .await?
-        .iter()
-        .map(|r| r.try_get(0))
-        .collect::<Result<_, _>>()?,
+    let electors = match &uprn {
+        Some(u) => electors_at(db, u, &name_key).await?,
         None => Vec::new(),
     };
     let pid = req.petition_id.to_string();
@@ -221,6 +241,7 @@ async fn prepare(db: &Db, secrets: &Secrets, req: &SignRequest, now: i64) -> Res
         token_hash,
         now,
         plan,
+        quiet: false,
     })
 }
 
@@ -349,8 +370,11 @@ async fn insert_group(db: &Db, links: &Mailing, group: &[&NewAttempt]) -> crate:
         }
         q.execute(&mut *tx).await?;
     }
-    let mails: Vec<(Mail, i64)> =
-        group.iter().map(|s| (confirmation_mail(links, &s.title, &s.email, &s.token), s.now)).collect();
+    let mails: Vec<(Mail, i64)> = group
+        .iter()
+        .filter(|s| !s.quiet)
+        .map(|s| (confirmation_mail(links, &s.title, &s.email, &s.token), s.now))
+        .collect();
     enqueue_all(&mut tx, &mails).await?;
     tx.commit().await?;
     Ok(())
@@ -391,6 +415,27 @@ pub async fn sign(
         record_group(db, links, std::slice::from_ref(&s)).await.pop().expect("one result per attempt")?;
     }
     Ok(s.outcome)
+}
+
+/// Signs for someone whose email address is already confirmed (a proposal's petitioner and
+/// sponsors, when it opens): the same checks and the same record as [`sign`], then the same
+/// confirmation, with no email asking for it. The signer gets the usual thank-you email with its
+/// withdrawal link. `None` if the elector's place is already taken by this mailbox, so that
+/// running it again after a crash counts nobody twice.
+pub async fn sign_confirmed(
+    db: &Db,
+    secrets: &Secrets,
+    links: &Mailing,
+    req: &SignRequest,
+    now: i64,
+) -> Result<Option<crate::signatures::confirm::ConfirmOutcome>, SignError> {
+    let mut s = prepare(db, secrets, req, now).await?;
+    if s.plan != Plan::New {
+        return Ok(None);
+    }
+    s.quiet = true;
+    insert_group(db, links, &[&s]).await?;
+    Ok(Some(crate::signatures::confirm::confirm(db, links, &s.token, now).await?))
 }
 
 /// Records attempts in groups, as [`Confirmer`](crate::signatures::Confirmer) does

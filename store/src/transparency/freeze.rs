@@ -24,6 +24,15 @@ pub fn text_sha256(title: &str, body: &str) -> [u8; 32] {
     h.finalize().into()
 }
 
+/// A petition's published text: its background, after its referendum question and a blank line
+/// where it has one.
+pub fn published_text(question: Option<&str>, body: &str) -> String {
+    match question {
+        Some(q) => format!("{q}\n\n{body}"),
+        None => body.to_string(),
+    }
+}
+
 pub(crate) fn ident(s: &str) -> Result<Ident> {
     Ident::parse(s).ok_or_else(|| StoreError::Corrupt(format!("{s:?} cannot appear in the log")))
 }
@@ -51,7 +60,8 @@ pub(crate) async fn build(
     Ok(Ok(match what {
         Queued::Petition => {
             let r = sqlx::query(
-                "SELECT area_code, opens_at, base_closes_at, electorate, percent, required, title, body FROM petitions WHERE id = $1",
+                "SELECT area_code, opens_at, base_closes_at, electorate, percent, required, title, body, question
+                 FROM petitions WHERE id = $1",
             )
             .bind(petition_id)
             .fetch_one(&mut *conn)
@@ -67,7 +77,10 @@ pub(crate) async fn build(
                     StoreError::Corrupt(format!("petition {petition_id} has the percentage {percent:?}"))
                 })?,
                 required: r.try_get::<i64, _>(5)? as u64,
-                text_sha256: text_sha256(&r.try_get::<String, _>(6)?, &r.try_get::<String, _>(7)?),
+                text_sha256: text_sha256(
+                    &r.try_get::<String, _>(6)?,
+                    &published_text(r.try_get::<Option<String>, _>(8)?.as_deref(), &r.try_get::<String, _>(7)?),
+                ),
             }
         }
         Queued::Sig(sig) => {

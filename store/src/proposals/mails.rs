@@ -1,0 +1,88 @@
+//! What petitioners and sponsors are told by email. Each is queued in the transaction that makes
+//! the change it reports.
+
+use crate::mail::links::Mailing;
+use crate::mail::outbox::Mail;
+
+pub(crate) fn confirm_petitioner_mail(links: &Mailing, title: &str, to: &str, token: &str) -> Mail {
+    Mail {
+        recipient: to.to_string(),
+        subject: format!("Confirm your email to start your petition: {title}"),
+        body: format!(
+            "You asked to start the petition \"{title}\".\n\nTo confirm your email address, open this link and press the Confirm button:\n\n{}\n\nKeep this email: the same link shows how your petition is getting on, lets you ask\nsponsors, and lets you change its texts until the electoral office opens it. Do not share it.\n\nIf you did not ask to start a petition, ignore this email: nothing will happen.\n",
+            links.proposal(token)
+        ),
+    }
+}
+
+pub(crate) fn ask_sponsors_mail(links: &Mailing, title: &str, to: &str, token: &str, code: &str, needed: u32) -> Mail {
+    Mail {
+        recipient: to.to_string(),
+        subject: format!("Your petition needs {needed} sponsors: {title}"),
+        body: format!(
+            "Your email address is confirmed.\n\nBefore the electoral office looks at \"{title}\", {needed} electors of its area must sponsor it.\nShare this link with them:\n\n{}\n\nFollow your petition, and change it until the office opens it, here (keep this link to\nyourself):\n\n{}\n",
+            links.sponsor(code),
+            links.proposal(token)
+        ),
+    }
+}
+
+pub(crate) fn with_office_mail(links: &Mailing, title: &str, to: &str, target: &str) -> Mail {
+    Mail {
+        recipient: to.to_string(),
+        subject: format!("Your petition is with the electoral office: {title}"),
+        body: format!(
+            "\"{title}\" is now with the electoral office. They aim to decide by {target}: they will\nopen it for signatures, ask you for changes, or explain why it cannot go ahead.\n\nFollow it with the link in the email confirming your address. The site: {}\n",
+            links.home()
+        ),
+    }
+}
+
+pub(crate) fn returned_mail(links: &Mailing, title: &str, to: &str, note: &str) -> Mail {
+    Mail {
+        recipient: to.to_string(),
+        subject: format!("Changes needed to your petition: {title}"),
+        body: format!(
+            "The electoral office has looked at \"{title}\" and asks for changes before it can open:\n\n{note}\n\nUse the link in the email confirming your address to change it and send it back.\nThe site: {}\n",
+            links.home()
+        ),
+    }
+}
+
+pub(crate) fn refused_mail(links: &Mailing, title: &str, to: &str, ground: &str, explanation: &str) -> Mail {
+    Mail {
+        recipient: to.to_string(),
+        subject: format!("Your petition cannot go ahead: {title}"),
+        body: format!(
+            "The electoral office has refused \"{title}\".\n\nThe ground: {ground}.\n\nTheir explanation:\n\n{explanation}\n\nRefused petitions are listed publicly with the ground and this explanation:\n{}\n",
+            links.refused()
+        ),
+    }
+}
+
+pub(crate) fn opened_mail(links: &Mailing, title: &str, to: &str, id: i64, sponsor: bool) -> Mail {
+    let you = if sponsor {
+        "You sponsored it, so your sponsorship is now one of its first signatures (a separate email\ntells you whether it counts)."
+    } else {
+        "You started it, so you are one of its first signatures (a separate email tells you whether\nit counts)."
+    };
+    Mail {
+        recipient: to.to_string(),
+        subject: format!("Open for signatures: {title}"),
+        body: format!(
+            "The electoral office has opened \"{title}\" for signatures.\n\n{you}\n\nShare the petition: {}\n",
+            links.petition(id)
+        ),
+    }
+}
+
+pub(crate) fn confirm_sponsor_mail(links: &Mailing, title: &str, to: &str, token: &str) -> Mail {
+    Mail {
+        recipient: to.to_string(),
+        subject: format!("Confirm that you sponsor: {title}"),
+        body: format!(
+            "You asked to sponsor the petition \"{title}\".\n\nTo confirm, open this link and press the Confirm button:\n\n{}\n\nWhen the petition opens, your sponsorship becomes one of its first signatures.\n\nIf you did not ask to sponsor it, ignore this email: nothing will happen.\n",
+            links.sponsor_confirm(token)
+        ),
+    }
+}

@@ -1,0 +1,131 @@
+//! The petitioner's link: confirming their email, following the proposal, changing its texts
+//! until the office opens it, and sending it back once changed.
+
+use chrono::Utc;
+use petition_core::proposal::views::ProposalView;
+use petition_core::proposal::{Change, Stage};
+use petition_core::AreaCode;
+
+use crate::db::Db;
+use crate::lifecycle::open::fix_terms;
+use crate::mail::links::Mailing;
+use crate::mail::outbox::enqueue;
+use crate::proposals::mails::{ask_sponsors_mail, with_office_mail};
+use crate::proposals::start::ProposalTexts;
+use crate::proposals::stored::{day_of, find, hold, stage_code, target_day, ProposalError, ProposalPolicy, Stored};
+use crate::secrets::token_hash;
+
+/// What a petition in the proposal's area would need if it opened today (0 if it could not).
+pub(crate) async fn required_now(db: &Db, area_code: &str, policy: &ProposalPolicy) -> u64 {
+    let Ok(code) = AreaCode::parse(area_code) else { return 0 };
+    fix_terms(db, &code, Utc::now(), policy.petition).await.map_or(0, |f| f.terms.trigger.required)
+}
+
+async fn by_token(db: &Db, token: &str) -> Result<Stored, ProposalError> {
+    let mut conn = db.pool.acquire().await?;
+    find(&mut conn, "p.manage_token_hash", &token_hash(token)).await?.ok_or(ProposalError::UnknownLink)
+}
+
+/// The proposal behind a petitioner's link.
+pub async fn manage_view(db: &Db, policy: &ProposalPolicy, token: &str) -> Result<Option<ProposalView>, ProposalError> {
+    match by_token(db, token).await {
+        Ok(p) => Ok(Some(p.view(required_now(db, &p.area_code, policy).await, policy))),
+        Err(ProposalError::UnknownLink) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Moves a held proposal to `to`, with when it reached the office if it has.
+pub(crate) async fn set_stage(tx: &mut sqlx::AnyConnection, id: i64, to: Stage, now: i64) -> Result<(), ProposalError> {
+    let since = if to == Stage::Moderation { Some(now) } else { None };
+    sqlx::query("UPDATE proposals SET stage = $1, moderation_since = COALESCE($2, moderation_since) WHERE id = $3")
+        .bind(stage_code(to))
+        .bind(since)
+        .bind(id)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
+/// Tells the petitioner their proposal is with the office.
+pub(crate) async fn tell_with_office(
+    tx: &mut sqlx::AnyConnection,
+    links: &Mailing,
+    policy: &ProposalPolicy,
+    p: &Stored,
+    now: i64,
+) -> Result<(), ProposalError> {
+    let target = day_of(target_day(now, policy));
+    enqueue(tx, &with_office_mail(links, &p.title, &p.email, &target), now).await?;
+    Ok(())
+}
+
+/// Confirms the petitioner's email. With sponsors to find, they are sent the link to share; with
+/// none needed, the proposal goes straight to the office. Confirming again changes nothing.
+pub async fn confirm_petitioner(
+    db: &Db,
+    links: &Mailing,
+    policy: &ProposalPolicy,
+    token: &str,
+    now: i64,
+) -> Result<ProposalView, ProposalError> {
+    let id = by_token(db, token).await?.id;
+    let mut tx = db.pool.begin().await?;
+    hold(&mut tx, id).await?;
+    let p = find(&mut tx, "p.id", &id.to_string()).await?.ok_or(ProposalError::NoSuchProposal)?;
+    if p.stage == Stage::Unconfirmed {
+        let to = p.stage.apply(Change::ConfirmEmail { sponsors_needed: p.sponsors_needed })?;
+        set_stage(&mut tx, id, to, now).await?;
+        sqlx::query("UPDATE proposals SET confirmed_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if to == Stage::Moderation {
+            tell_with_office(&mut tx, links, policy, &p, now).await?;
+        } else {
+            let mail = ask_sponsors_mail(links, &p.title, &p.email, token, &p.sponsor_code, p.sponsors_needed);
+            enqueue(&mut tx, &mail, now).await?;
+        }
+    }
+    tx.commit().await?;
+    let p = by_token(db, token).await?;
+    Ok(p.view(required_now(db, &p.area_code, policy).await, policy))
+}
+
+/// Changes the texts, until the office opens the proposal or refuses it.
+pub async fn edit(db: &Db, token: &str, texts: &ProposalTexts) -> Result<(), ProposalError> {
+    let id = by_token(db, token).await?.id;
+    let mut tx = db.pool.begin().await?;
+    hold(&mut tx, id).await?;
+    let p = find(&mut tx, "p.id", &id.to_string()).await?.ok_or(ProposalError::NoSuchProposal)?;
+    p.stage.apply(Change::Edit)?;
+    sqlx::query("UPDATE proposals SET title = $1, question = $2, background = $3 WHERE id = $4")
+        .bind(texts.title.as_str())
+        .bind(texts.question.as_str())
+        .bind(texts.background.as_str())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sends a proposal the office returned back to it, changed.
+pub async fn resubmit(
+    db: &Db,
+    links: &Mailing,
+    policy: &ProposalPolicy,
+    token: &str,
+    now: i64,
+) -> Result<(), ProposalError> {
+    let id = by_token(db, token).await?.id;
+    let mut tx = db.pool.begin().await?;
+    hold(&mut tx, id).await?;
+    let p = find(&mut tx, "p.id", &id.to_string()).await?.ok_or(ProposalError::NoSuchProposal)?;
+    let to = p.stage.apply(Change::Resubmit)?;
+    set_stage(&mut tx, id, to, now).await?;
+    tell_with_office(&mut tx, links, policy, &p, now).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,179 @@
+//! Sponsors: electors of the proposal's area who back it, through the link the petitioner
+//! shares. A sponsor is checked as a signer is (address in the area, name on the register at
+//! it) and confirms by email; a confirmed sponsor found on the register counts. Whoever fills in
+//! the form is told the same thing whether or not the register knew the name: the mailbox learns
+//! it on confirming, as a signer does.
+
+use petition_core::address::AddressChoice;
+use petition_core::proposal::views::ProposalView;
+use petition_core::proposal::{Change, Stage};
+use petition_core::text::{Email, PersonName};
+use petition_core::Postcode;
+use sqlx::Row;
+
+use crate::db::Db;
+use crate::mail::links::Mailing;
+use crate::mail::outbox::enqueue;
+use crate::proposals::mails::confirm_sponsor_mail;
+use crate::proposals::manage::{required_now, set_stage, tell_with_office};
+use crate::proposals::stored::{find, hold, person_key, ProposalError, ProposalPolicy};
+use crate::secrets::{new_token, token_hash, Secrets};
+use crate::signatures::sign::{electors_at, locate};
+
+#[derive(Clone, Debug)]
+pub struct SponsorRequest {
+    pub code: String,
+    pub name: PersonName,
+    pub email: Email,
+    pub postcode: Postcode,
+    pub address: AddressChoice,
+}
+
+/// What a sponsor's confirmation link led to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SponsorConfirmed {
+    /// Confirmed and counted: `counted` of the `needed` sponsors.
+    Counted {
+        title: String,
+        counted: u32,
+        needed: u32,
+    },
+    /// Confirmed, but the register does not show this name at this address, so it cannot count
+    /// as a sponsor (they can still sign once the petition opens).
+    NotOnRegister {
+        title: String,
+    },
+    AlreadyConfirmed {
+        title: String,
+    },
+}
+
+/// The proposal behind a sponsor link, while it is asking for sponsors.
+pub async fn sponsor_view(db: &Db, policy: &ProposalPolicy, code: &str) -> Result<Option<ProposalView>, ProposalError> {
+    let mut conn = db.pool.acquire().await?;
+    let Some(p) = find(&mut conn, "p.sponsor_code", code).await? else { return Ok(None) };
+    drop(conn);
+    Ok(Some(p.view(required_now(db, &p.area_code, policy).await, policy)))
+}
+
+/// Records a sponsor, unconfirmed, and emails them the link that confirms them. Asking again
+/// for the same elector sends a new link, unless they have confirmed already.
+pub async fn sponsor(
+    db: &Db,
+    secrets: &Secrets,
+    links: &Mailing,
+    req: &SponsorRequest,
+    now: i64,
+) -> Result<(), ProposalError> {
+    let mut conn = db.pool.acquire().await?;
+    let p = find(&mut conn, "p.sponsor_code", &req.code).await?.ok_or(ProposalError::NoSuchProposal)?;
+    drop(conn);
+    if !matches!(p.stage, Stage::Sponsoring { .. }) {
+        return Err(ProposalError::NotSponsoring);
+    }
+    let address = locate(db, &req.postcode, &req.address, &p.area_code).await?;
+    let name_key = req.name.key();
+    let key = person_key(secrets, &req.postcode, address.uprn.as_deref(), &address.address_text, &name_key);
+    if key == p.place_key {
+        return Err(ProposalError::OwnProposal);
+    }
+    let matched = match &address.uprn {
+        Some(u) => !electors_at(db, u, &name_key).await?.is_empty(),
+        None => false,
+    };
+    let (token, hash) = new_token();
+    let mut tx = db.pool.begin().await?;
+    hold(&mut tx, p.id).await?;
+    let existing =
+        sqlx::query("SELECT id, confirmed_at FROM proposal_sponsors WHERE proposal_id = $1 AND place_key = $2")
+            .bind(p.id)
+            .bind(&key)
+            .fetch_optional(&mut *tx)
+            .await?;
+    match existing {
+        Some(r) if r.try_get::<Option<i64>, _>(1)?.is_some() => return Ok(()),
+        Some(r) => {
+            sqlx::query("UPDATE proposal_sponsors SET name = $1, email = $2, confirm_token_hash = $3 WHERE id = $4")
+                .bind(req.name.as_str())
+                .bind(req.email.as_str())
+                .bind(&hash)
+                .bind(r.try_get::<i64, _>(0)?)
+                .execute(&mut *tx)
+                .await?;
+        }
+        None => {
+            sqlx::query(
+                "INSERT INTO proposal_sponsors (proposal_id, place_key, name, email, postcode, uprn, address_text,
+                   ward_code, matched, confirm_token_hash, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .bind(p.id)
+            .bind(&key)
+            .bind(req.name.as_str())
+            .bind(req.email.as_str())
+            .bind(req.postcode.as_str())
+            .bind(address.uprn.clone())
+            .bind(&address.address_text)
+            .bind(&address.ward)
+            .bind(i64::from(matched))
+            .bind(&hash)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    enqueue(&mut tx, &confirm_sponsor_mail(links, &p.title, req.email.as_str(), &token), now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Confirms a sponsor. The sponsor that completes the number needed sends the proposal to the
+/// office, and the petitioner is told.
+pub async fn confirm_sponsor(
+    db: &Db,
+    links: &Mailing,
+    policy: &ProposalPolicy,
+    token: &str,
+    now: i64,
+) -> Result<SponsorConfirmed, ProposalError> {
+    let row = sqlx::query("SELECT id, proposal_id FROM proposal_sponsors WHERE confirm_token_hash = $1")
+        .bind(token_hash(token))
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(ProposalError::UnknownLink)?;
+    let (sponsor, id): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+    let mut tx = db.pool.begin().await?;
+    hold(&mut tx, id).await?;
+    let before = find(&mut tx, "p.id", &id.to_string()).await?.ok_or(ProposalError::NoSuchProposal)?;
+    let r = sqlx::query("SELECT confirmed_at, matched FROM proposal_sponsors WHERE id = $1")
+        .bind(sponsor)
+        .fetch_one(&mut *tx)
+        .await?;
+    let title = before.title.clone();
+    if r.try_get::<Option<i64>, _>(0)?.is_some() {
+        return Ok(SponsorConfirmed::AlreadyConfirmed { title });
+    }
+    if before.stage.has_opened() || matches!(before.stage, Stage::Refused(_)) {
+        // Too late to sponsor: the office has decided.
+        return Err(ProposalError::NotSponsoring);
+    }
+    sqlx::query("UPDATE proposal_sponsors SET confirmed_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(sponsor)
+        .execute(&mut *tx)
+        .await?;
+    if r.try_get::<i64, _>(1)? == 0 {
+        tx.commit().await?;
+        return Ok(SponsorConfirmed::NotOnRegister { title });
+    }
+    let after = find(&mut tx, "p.id", &id.to_string()).await?.ok_or(ProposalError::NoSuchProposal)?;
+    if let Stage::Sponsoring { .. } = before.stage {
+        let to = before.stage.apply(Change::SponsorConfirmed { needed: before.sponsors_needed })?;
+        if to == Stage::Moderation {
+            set_stage(&mut tx, id, to, now).await?;
+            tell_with_office(&mut tx, links, policy, &after, now).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(SponsorConfirmed::Counted { title, counted: after.sponsors_counted, needed: after.sponsors_needed })
+}

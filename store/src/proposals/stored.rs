@@ -1,0 +1,268 @@
+//! Proposals as stored: the policy they follow, why a change to one is refused, and reading one
+//! back with where it stands.
+
+use petition_core::names;
+use petition_core::proposal::views::{ProposalStage, ProposalView};
+use petition_core::proposal::working_days::{add_working_days, Day};
+use petition_core::proposal::{Ground, Stage, StageError};
+use petition_core::window;
+use petition_core::Postcode;
+use sqlx::{AnyConnection, Row};
+
+use crate::error::StoreError;
+use crate::lifecycle::open::Policy;
+use crate::secrets::Secrets;
+use crate::signatures::sign::SignError;
+use crate::time::{day_label, instant};
+
+/// The council's settings for proposals.
+#[derive(Clone, Copy, Debug)]
+pub struct ProposalPolicy {
+    /// Sponsors a proposal needs before it goes to the office.
+    pub sponsors: u32,
+    /// Working days the office aims to decide within, once a proposal has its sponsors.
+    pub target_working_days: u32,
+    /// How far back a refusal on the ground of repetition may look.
+    pub repeat_years: u32,
+    /// The terms the petition opens with.
+    pub petition: Policy,
+}
+
+impl Default for ProposalPolicy {
+    fn default() -> Self {
+        ProposalPolicy { sponsors: 5, target_working_days: 10, repeat_years: 2, petition: Policy::default() }
+    }
+}
+
+/// Why a proposal, a sponsor or a decision was refused, in words for whoever asked. Nothing
+/// changed.
+#[derive(Debug, thiserror::Error)]
+pub enum ProposalError {
+    #[error("This link does not work. Check that you copied all of it from the email")]
+    UnknownLink,
+    #[error("There is no such proposal")]
+    NoSuchProposal,
+    /// The address could not be used (not at the postcode, outside the area...).
+    #[error("{0}")]
+    Address(SignError),
+    #[error("Choose the area the petition is for: one that your address is in")]
+    AreaNotForAddress,
+    #[error("This petition is not asking for sponsors now")]
+    NotSponsoring,
+    #[error("You started this petition, so you cannot also sponsor it: ask other electors in the area")]
+    OwnProposal,
+    #[error("This cannot be done now: {0}")]
+    Stage(#[from] StageError),
+    #[error("{0}")]
+    Missing(&'static str),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for ProposalError {
+    fn from(e: sqlx::Error) -> Self {
+        ProposalError::Store(StoreError::Db(e))
+    }
+}
+
+impl From<SignError> for ProposalError {
+    fn from(e: SignError) -> Self {
+        match e {
+            SignError::Store(e) => ProposalError::Store(e),
+            e => ProposalError::Address(e),
+        }
+    }
+}
+
+pub(crate) fn stage_code(s: Stage) -> &'static str {
+    match s {
+        Stage::Unconfirmed => "unconfirmed",
+        Stage::Sponsoring { .. } => "sponsoring",
+        Stage::Moderation => "moderation",
+        Stage::Returned => "returned",
+        Stage::Refused(_) => "refused",
+        _ => "opened",
+    }
+}
+
+/// A stored proposal, with the facts its rules need.
+#[derive(Clone, Debug)]
+pub(crate) struct Stored {
+    pub id: i64,
+    pub stage: Stage,
+    pub title: String,
+    pub question: String,
+    pub background: String,
+    pub area_code: String,
+    pub area_name: String,
+    pub name: String,
+    pub email: String,
+    pub postcode: String,
+    pub address_text: String,
+    pub matched: bool,
+    pub place_key: String,
+    pub sponsors_needed: u32,
+    pub sponsors_counted: u32,
+    pub sponsor_code: String,
+    pub moderation_since: Option<i64>,
+    pub return_note: Option<String>,
+    pub refused_explanation: Option<String>,
+    pub petition_id: Option<i64>,
+}
+
+const COLS: &str = "p.id, p.stage, p.title, p.question, p.background, p.area_code, a.name AS area_name, p.name, \
+    p.email, p.postcode, p.uprn, p.address_text, p.matched, p.place_key, p.sponsors_needed, p.sponsor_code, \
+    p.moderation_since, p.return_note, p.refused_ground, p.refused_explanation, p.petition_id";
+
+/// Reads a proposal by a condition on `p` (its id, its link's hash, its sponsor code).
+pub(crate) async fn find(
+    conn: &mut AnyConnection,
+    condition: &str,
+    value: &str,
+) -> Result<Option<Stored>, ProposalError> {
+    let sql = format!("SELECT {COLS} FROM proposals p JOIN areas a ON a.code = p.area_code WHERE {condition} = $1");
+    let row = if condition == "p.id" {
+        let id: i64 = value.parse().map_err(|_| ProposalError::NoSuchProposal)?;
+        sqlx::query(&sql).bind(id).fetch_optional(&mut *conn).await?
+    } else {
+        sqlx::query(&sql).bind(value).fetch_optional(&mut *conn).await?
+    };
+    let Some(r) = row else { return Ok(None) };
+    let id: i64 = r.try_get("id")?;
+    let counted: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM proposal_sponsors WHERE proposal_id = $1 AND confirmed_at IS NOT NULL AND matched = 1",
+    )
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get(0)?;
+    let code: String = r.try_get("stage")?;
+    let ground: Option<String> = r.try_get("refused_ground")?;
+    let stage = match code.as_str() {
+        "unconfirmed" => Stage::Unconfirmed,
+        "sponsoring" => Stage::Sponsoring { confirmed: counted as u32 },
+        "moderation" => Stage::Moderation,
+        "returned" => Stage::Returned,
+        "refused" => Stage::Refused(
+            ground
+                .as_deref()
+                .and_then(Ground::parse)
+                .ok_or_else(|| StoreError::Corrupt(format!("proposal {id} was refused on the ground {ground:?}")))?,
+        ),
+        "opened" => Stage::Open,
+        other => return Err(StoreError::Corrupt(format!("proposal {id} is at the stage {other:?}")).into()),
+    };
+    Ok(Some(Stored {
+        id,
+        stage,
+        title: r.try_get("title")?,
+        question: r.try_get("question")?,
+        background: r.try_get("background")?,
+        area_code: r.try_get("area_code")?,
+        area_name: r.try_get("area_name")?,
+        name: r.try_get("name")?,
+        email: r.try_get("email")?,
+        postcode: r.try_get("postcode")?,
+        address_text: r.try_get("address_text")?,
+        matched: r.try_get::<i64, _>("matched")? != 0,
+        place_key: r.try_get("place_key")?,
+        sponsors_needed: r.try_get::<i64, _>("sponsors_needed")? as u32,
+        sponsors_counted: counted as u32,
+        sponsor_code: r.try_get("sponsor_code")?,
+        moderation_since: r.try_get("moderation_since")?,
+        return_note: r.try_get("return_note")?,
+        refused_explanation: r.try_get("refused_explanation")?,
+        petition_id: r.try_get("petition_id")?,
+    }))
+}
+
+/// Holds a proposal for the rest of the transaction: a write first, which locks the row on
+/// PostgreSQL and takes the writer's lock on SQLite, so that two changes cannot both read the
+/// same stage.
+pub(crate) async fn hold(conn: &mut AnyConnection, id: i64) -> Result<(), ProposalError> {
+    sqlx::query("UPDATE proposals SET id = id WHERE id = $1").bind(id).execute(conn).await?;
+    Ok(())
+}
+
+/// The day (since 1970-01-01, in local time) of a moment.
+fn local_day(at: i64) -> Day {
+    (window::local_date(instant(at)) - chrono::NaiveDate::default()).num_days()
+}
+
+/// The date the office aims to decide by: so many working days after the proposal reached it.
+/// (Bank holidays are not known to the site, so the target may fall a day or two early.)
+pub(crate) fn target_day(since: i64, policy: &ProposalPolicy) -> Day {
+    add_working_days(local_day(since), policy.target_working_days, &[])
+}
+
+pub(crate) fn overdue(since: i64, policy: &ProposalPolicy, now: i64) -> bool {
+    local_day(now) > target_day(since, policy)
+}
+
+pub(crate) fn day_of(day: Day) -> String {
+    (chrono::NaiveDate::default() + chrono::Duration::days(day)).format("%A %-d %B %Y").to_string()
+}
+
+impl Stored {
+    pub(crate) fn view(&self, required: u64, policy: &ProposalPolicy) -> ProposalView {
+        let stage = match self.stage {
+            Stage::Unconfirmed => ProposalStage::Unconfirmed,
+            Stage::Sponsoring { .. } => ProposalStage::Sponsoring,
+            Stage::Moderation => ProposalStage::Moderation,
+            Stage::Returned => ProposalStage::Returned,
+            Stage::Refused(_) => ProposalStage::Refused,
+            _ => ProposalStage::Opened,
+        };
+        ProposalView {
+            id: self.id,
+            stage,
+            title: self.title.clone(),
+            question: self.question.clone(),
+            background: self.background.clone(),
+            area: petition_core::views::AreaRef {
+                code: self.area_code.clone(),
+                name: self.area_name.clone(),
+                kind: String::new(),
+            },
+            required,
+            sponsors_needed: self.sponsors_needed,
+            sponsors_counted: self.sponsors_counted,
+            sponsor_code: self.sponsor_code.clone(),
+            return_note: self.return_note.clone(),
+            refused: match self.stage {
+                Stage::Refused(g) => {
+                    Some((g.describe(policy.repeat_years), self.refused_explanation.clone().unwrap_or_default()))
+                }
+                _ => None,
+            },
+            petition_id: self.petition_id,
+            moderation: match (self.stage, self.moderation_since) {
+                (Stage::Moderation, Some(since)) => {
+                    Some((day_label(instant(since)), day_of(target_day(since, policy))))
+                }
+                _ => None,
+            },
+        }
+    }
+}
+
+/// A person's place, for telling sponsors apart and from the petitioner: a keyed hash of the
+/// property (or the address as written at the postcode) and the name, as a signature's is.
+pub(crate) fn person_key(
+    secrets: &Secrets,
+    postcode: &Postcode,
+    uprn: Option<&str>,
+    address: &str,
+    name_key: &str,
+) -> String {
+    match uprn {
+        Some(u) => secrets.keyed_hash(&["proposal-person", "property", u, name_key]),
+        None => secrets.keyed_hash(&[
+            "proposal-person",
+            "unlisted",
+            postcode.as_str(),
+            &names::address_key([address]),
+            name_key,
+        ]),
+    }
+}

@@ -1,0 +1,282 @@
+//! A petition's life before it opens, on SQLite and PostgreSQL: a resident's proposal, its
+//! sponsors, the office sending it back, the petitioner's edit, and the opening that makes it a
+//! petition with the petitioner and sponsors as its first signatures; a refusal on a ground, on
+//! the public list without texts where the ground is about them; and every change the stage does
+//! not allow refused with nothing changed.
+
+mod common;
+
+use common::{drain, link, mailing, world, TestDb, World};
+use petition_core::address::AddressChoice;
+use petition_core::proposal::views::ProposalStage;
+use petition_core::proposal::{Background, Ground, Question, StageError, Title};
+use petition_core::text::{Email, PersonName};
+use petition_core::{AreaCode, Postcode};
+use petition_store::demo::{self, Person};
+use petition_store::proposals::{
+    self, Decided, Decision, NewProposal, Petitioner, ProposalError, ProposalPolicy, ProposalTexts, SponsorConfirmed,
+    SponsorRequest,
+};
+use petition_store::{petitions, transparency};
+use petition_tlog::entry::Entry;
+use sqlx::Row;
+
+fn texts(title: &str) -> ProposalTexts {
+    ProposalTexts {
+        title: Title::parse(title).unwrap(),
+        question: Question::parse("Should the council keep the harbour swimming pool open?").unwrap(),
+        background: Background::parse(
+            "The council plans to close the pool next year. Many residents use it every week and want a say.",
+        )
+        .unwrap(),
+    }
+}
+
+fn petitioner(p: &Person, email: &str) -> Petitioner {
+    Petitioner {
+        name: PersonName::parse(&p.name).unwrap(),
+        email: Email::parse(email).unwrap(),
+        postcode: Postcode::parse(&p.postcode).unwrap(),
+        address: AddressChoice::parse(&p.uprn, "").unwrap(),
+    }
+}
+
+fn sponsor_request(code: &str, p: &Person, n: usize) -> SponsorRequest {
+    SponsorRequest {
+        code: code.into(),
+        name: PersonName::parse(&p.name).unwrap(),
+        email: Email::parse(&format!("sponsor{n}@example.org")).unwrap(),
+        postcode: Postcode::parse(&p.postcode).unwrap(),
+        address: AddressChoice::parse(&p.uprn, "").unwrap(),
+    }
+}
+
+fn district() -> AreaCode {
+    AreaCode::parse(demo::DISTRICT).unwrap()
+}
+
+async fn stage_of(w: &World, id: i64) -> String {
+    sqlx::query("SELECT stage FROM proposals WHERE id = $1").bind(id).fetch_one(&w.t.db.pool).await.unwrap().get(0)
+}
+
+/// Starts a proposal by `p` and confirms it; returns its id, the petitioner's token and the
+/// sponsor code.
+async fn confirmed_proposal(
+    w: &World,
+    policy: &ProposalPolicy,
+    p: &Person,
+    email: &str,
+    title: &str,
+    now: i64,
+) -> (i64, String, String) {
+    let (db, secrets, m) = (&w.t.db, &w.secrets, &mailing());
+    let new = NewProposal { petitioner: petitioner(p, email), texts: texts(title), area: district() };
+    let started = proposals::start(db, secrets, m, policy, &new, now).await.unwrap();
+    let mails = drain(db, now).await;
+    assert_eq!(mails.len(), 1);
+    assert_eq!(link(&mails[0], "proposals"), started.token, "the confirmation email carries the petitioner's link");
+    let view = proposals::confirm_petitioner(db, m, policy, &started.token, now).await.unwrap();
+    assert_eq!(view.stage, ProposalStage::Sponsoring);
+    let mails = drain(db, now).await;
+    assert_eq!(link(&mails[0], "sponsor"), view.sponsor_code);
+    (started.id, started.token, view.sponsor_code)
+}
+
+#[tokio::test]
+async fn from_a_residents_idea_to_an_open_petition() {
+    for t in TestDb::both().await {
+        let w = world(t, 40).await;
+        let (db, secrets, m) = (&w.t.db, &w.secrets, &mailing());
+        let policy = ProposalPolicy::default();
+        let people = common::distinct_signers(&w.people, 8);
+        let now = petition_store::now();
+        let actor = common::actor();
+
+        // The area must be one the petitioner's address lies in.
+        let other_ward = w.people.iter().find(|p| p.ward != people[0].ward).unwrap().ward.clone();
+        let options =
+            proposals::area_options(db, &Postcode::parse(&people[0].postcode).unwrap(), &policy).await.unwrap();
+        assert!(options.iter().any(|o| o.area.code == demo::DISTRICT && o.required == 40), "{options:?}");
+        let wrong = NewProposal {
+            petitioner: petitioner(&people[0], "p@example.org"),
+            texts: texts("Keep the harbour pool open"),
+            area: AreaCode::parse(&other_ward).unwrap(),
+        };
+        let e = proposals::start(db, secrets, m, &policy, &wrong, now).await.unwrap_err();
+        assert!(matches!(e, ProposalError::AreaNotForAddress), "{}: {e:?}", w.t.name);
+
+        let (id, token, code) =
+            confirmed_proposal(&w, &policy, &people[0], "petitioner@example.org", "Keep the harbour pool open", now)
+                .await;
+        // Confirming again changes nothing and sends nothing.
+        proposals::confirm_petitioner(db, m, &policy, &token, now).await.unwrap();
+        assert!(drain(db, now).await.is_empty());
+
+        // The petitioner cannot sponsor their own proposal.
+        let own = proposals::sponsor(db, secrets, m, &sponsor_request(&code, &people[0], 0), now).await.unwrap_err();
+        assert!(matches!(own, ProposalError::OwnProposal), "{own:?}");
+
+        // A sponsor whose address is not listed can confirm, but does not count.
+        let mut unlisted = sponsor_request(&code, &people[6], 6);
+        unlisted.address = AddressChoice::parse("not-listed", "Flat 9, The Old Mill").unwrap();
+        proposals::sponsor(db, secrets, m, &unlisted, now).await.unwrap();
+        let t = link(&drain(db, now).await[0], "sponsor/confirm");
+        let c = proposals::confirm_sponsor(db, m, &policy, &t, now).await.unwrap();
+        assert!(matches!(c, SponsorConfirmed::NotOnRegister { .. }), "{c:?}");
+
+        // Five sponsors from the register; the fifth sends it to the office.
+        for (n, p) in people[1..6].iter().enumerate() {
+            proposals::sponsor(db, secrets, m, &sponsor_request(&code, p, n + 1), now).await.unwrap();
+            let t = link(&drain(db, now).await[0], "sponsor/confirm");
+            if n == 3 {
+                let early = proposals::decide(db, secrets, m, &policy, id, &Decision::Open, &actor, now).await;
+                assert!(matches!(early, Err(ProposalError::Stage(StageError::NotInModeration))), "{early:?}");
+            }
+            let c = proposals::confirm_sponsor(db, m, &policy, &t, now).await.unwrap();
+            assert_eq!(
+                c,
+                SponsorConfirmed::Counted {
+                    title: "Keep the harbour pool open".into(),
+                    counted: n as u32 + 1,
+                    needed: 5
+                }
+            );
+            let again = proposals::confirm_sponsor(db, m, &policy, &t, now).await.unwrap();
+            assert!(matches!(again, SponsorConfirmed::AlreadyConfirmed { .. }));
+        }
+        assert_eq!(stage_of(&w, id).await, "moderation");
+        let mails = drain(db, now).await;
+        assert!(mails
+            .iter()
+            .any(|m| m.recipient == "petitioner@example.org" && m.subject.contains("with the electoral office")));
+        let queue = proposals::moderation_queue(db, &policy, now).await.unwrap();
+        assert_eq!(queue.iter().map(|q| q.id).collect::<Vec<_>>(), vec![id]);
+        assert!(!queue[0].overdue);
+        let late = proposals::moderation_queue(db, &policy, now + 20 * 86_400).await.unwrap();
+        assert!(late[0].overdue, "ten working days are within twenty calendar days");
+
+        // Sent back, edited, sent again.
+        let note = "Say which pool: there are two in the district.".to_string();
+        let d =
+            proposals::decide(db, secrets, m, &policy, id, &Decision::Return(note.clone()), &actor, now).await.unwrap();
+        assert_eq!(d, Decided::Returned);
+        let mails = drain(db, now).await;
+        assert!(mails[0].body.contains(&note));
+        let view = proposals::manage_view(db, &policy, &token).await.unwrap().unwrap();
+        assert_eq!((view.stage, view.return_note.as_deref()), (ProposalStage::Returned, Some(note.as_str())));
+        let open_returned = proposals::decide(db, secrets, m, &policy, id, &Decision::Open, &actor, now).await;
+        assert!(matches!(open_returned, Err(ProposalError::Stage(StageError::NotInModeration))));
+        proposals::edit(db, &token, &texts("Keep the Harbour Road pool open")).await.unwrap();
+        proposals::resubmit(db, m, &policy, &token, now).await.unwrap();
+        assert_eq!(stage_of(&w, id).await, "moderation");
+        drain(db, now).await;
+
+        // Opened: the petition, with the question in its published text, and seven first
+        // signatures, six of them on the register.
+        let d = proposals::decide(db, secrets, m, &policy, id, &Decision::Open, &actor, now).await.unwrap();
+        let Decided::Opened { petition_id, first_signatures } = d else { panic!("{d:?}") };
+        assert_eq!(first_signatures, 7, "{}", w.t.name);
+        let p = petitions::fetch(db, petition_id).await.unwrap().unwrap();
+        assert_eq!(p.title, "Keep the Harbour Road pool open");
+        assert_eq!(
+            common::raw_sum(db, petition_id).await,
+            6,
+            "the petitioner and five sponsors count; the unlisted sponsor waits for review"
+        );
+        let review: i64 = sqlx::query("SELECT COUNT(*) FROM signatures WHERE petition_id = $1 AND status = 'review'")
+            .bind(petition_id)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(review, 1);
+        let mails = drain(db, now).await;
+        assert_eq!(mails.iter().filter(|m| m.subject.starts_with("Open for signatures")).count(), 7);
+        assert_eq!(mails.iter().filter(|m| m.subject.starts_with("Thank you for signing")).count(), 7);
+        assert!(
+            !mails.iter().any(|m| m.subject.starts_with("Confirm your signature")),
+            "no one is asked to confirm twice"
+        );
+
+        // The log's petition/v1 commits to the title, the question and the background.
+        let mut seq = transparency::Sequencer::new(db.clone(), common::log_keys());
+        seq.run(now, 1000).await.unwrap();
+        let entries = common::entries_of(db, petition_id).await;
+        let Entry::Petition { text_sha256, .. } = &entries[0] else { panic!("{:?}", entries[0]) };
+        let question = "Should the council keep the harbour swimming pool open?";
+        let body = format!("{question}\n\n{}", texts("x".repeat(10).as_str()).background.as_str());
+        assert_eq!(*text_sha256, transparency::text_sha256(&p.title, &body));
+
+        // Nothing more can change the proposal, and carrying over again counts nobody twice.
+        let again = proposals::decide(db, secrets, m, &policy, id, &Decision::Open, &actor, now).await;
+        assert!(matches!(again, Err(ProposalError::Stage(StageError::AlreadyOpen))), "{again:?}");
+        let edit = proposals::edit(db, &token, &texts("A different title altogether")).await;
+        assert!(matches!(edit, Err(ProposalError::Stage(StageError::AlreadyOpen))), "{edit:?}");
+        assert_eq!(proposals::carry_over(db, secrets, m, now).await.unwrap(), 0);
+        assert_eq!(common::raw_sum(db, petition_id).await, 6);
+        let audit: Vec<String> = sqlx::query("SELECT action FROM officer_audit WHERE subject LIKE $1 ORDER BY id")
+            .bind(format!("proposal {id}:%"))
+            .fetch_all(&db.pool)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        assert_eq!(audit, vec!["proposal-return", "proposal-open"]);
+        w.t.close().await;
+    }
+}
+
+#[tokio::test]
+async fn refused_proposals_are_listed_without_texts_the_ground_is_about() {
+    for t in TestDb::both().await {
+        let w = world(t, 40).await;
+        let (db, secrets, m) = (&w.t.db, &w.secrets, &mailing());
+        let policy = ProposalPolicy { sponsors: 0, ..Default::default() };
+        let people = common::distinct_signers(&w.people, 3);
+        let now = petition_store::now();
+        let actor = common::actor();
+        let mut ids = vec![];
+        for (n, title) in ["Rename the council chamber", "Ban the mayor's neighbour"].iter().enumerate() {
+            let new = NewProposal {
+                petitioner: petitioner(&people[n], &format!("p{n}@example.org")),
+                texts: texts(title),
+                area: district(),
+            };
+            let started = proposals::start(db, secrets, m, &policy, &new, now).await.unwrap();
+            // With no sponsors needed, confirming sends it straight to the office.
+            let v = proposals::confirm_petitioner(db, m, &policy, &started.token, now).await.unwrap();
+            assert_eq!(v.stage, ProposalStage::Moderation);
+            ids.push(started.id);
+        }
+        drain(db, now).await;
+        let grounds = [
+            (Ground::NotCouncilMatter, "The chamber's name is set by statute."),
+            (Ground::Vexatious, "It targets a private person."),
+        ];
+        for (id, (g, why)) in ids.iter().zip(grounds) {
+            let d = proposals::decide(db, secrets, m, &policy, *id, &Decision::Refuse(g, why.into()), &actor, now)
+                .await
+                .unwrap();
+            assert_eq!(d, Decided::Refused);
+        }
+        let mails = drain(db, now).await;
+        assert!(mails.iter().all(|m| m.subject.starts_with("Your petition cannot go ahead")));
+        let list = proposals::refused_list(db, &policy).await.unwrap();
+        assert_eq!(list.len(), 2);
+        let shown = list.iter().find(|r| r.id == ids[0]).unwrap();
+        assert_eq!(shown.title.as_deref(), Some("Rename the council chamber"));
+        assert_eq!(shown.explanation, "The chamber's name is set by statute.");
+        let withheld = list.iter().find(|r| r.id == ids[1]).unwrap();
+        assert_eq!((withheld.title.as_deref(), withheld.question.as_deref()), (None, None));
+        assert_eq!(withheld.ground, Ground::Vexatious.describe(2));
+
+        // A refused proposal takes no other change.
+        let e = proposals::decide(db, secrets, m, &policy, ids[1], &Decision::Open, &actor, now).await;
+        assert!(matches!(e, Err(ProposalError::Stage(StageError::AlreadyRefused))), "{e:?}");
+        assert_eq!(stage_of(&w, ids[1]).await, "refused");
+        let petitions: i64 = sqlx::query("SELECT COUNT(*) FROM petitions").fetch_one(&db.pool).await.unwrap().get(0);
+        assert_eq!(petitions, 0, "no refused proposal opened");
+        w.t.close().await;
+    }
+}

@@ -11,6 +11,8 @@ pub mod components;
 pub mod csp;
 pub mod officer;
 pub mod post;
+pub mod proposal_api;
+pub mod proposal_form;
 pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod state;
@@ -66,6 +68,16 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/confirm/:token") view=routes::links::Confirm ssr=SsrMode::Async/>
                     <Route path=path!("/withdraw/:token") view=routes::links::Withdraw ssr=SsrMode::Async/>
                     <Route path=path!("/receipt") view=routes::receipt::ReceiptPage/>
+                    <Route path=path!("/start") view=routes::start::Start ssr=SsrMode::Async/>
+                    <Route path=path!("/start/check") view=routes::start::StartCheck/>
+                    <Route path=path!("/start/sent") view=routes::start::StartSent/>
+                    <Route path=path!("/proposals/:token") view=routes::proposal::ProposalPage ssr=SsrMode::Async/>
+                    <Route path=path!("/sponsor/:code") view=routes::sponsor::Sponsor ssr=SsrMode::Async/>
+                    <Route path=path!("/sponsored") view=routes::sponsor::Sponsored/>
+                    <Route path=path!("/sponsor/confirm/:token") view=routes::sponsor::SponsorConfirm ssr=SsrMode::Async/>
+                    <Route path=path!("/refused-petitions") view=routes::refused::Refused ssr=SsrMode::Async/>
+                    <Route path=path!("/officer/moderation") view=routes::officer::moderation::Moderation ssr=SsrMode::Async/>
+                    <Route path=path!("/officer/proposals/:id") view=routes::officer::moderation::ProposalDecision ssr=SsrMode::Async/>
                     <Route path=path!("/officer") view=routes::officer::petitions::OfficerList ssr=SsrMode::Async/>
                     <Route path=path!("/officer/petitions/:id") view=routes::officer::petitions::OfficerPetitionPage ssr=SsrMode::Async/>
                     <Route path=path!("/officer/petitions/:id/signatures") view=routes::officer::signatures::Signatures ssr=SsrMode::Async/>
@@ -90,6 +102,7 @@ pub fn App() -> impl IntoView {
                 <div class="wrap">
                     <p>"A petition triggers a local referendum when enough registered electors in its area sign it in time. "
                     "Names, addresses and email addresses of signers are never published."</p>
+                    <p><A href="/start">"Start a petition"</A>" · "<A href="/refused-petitions">"Refused petitions"</A></p>
                 </div>
             </footer>
         </Router>

@@ -138,6 +138,30 @@ pub enum PostResult {
     Withdraw(Withdrawn),
     Receipt(ReceiptChecked),
     Officer(OfficerPosted),
+    /// A resident's form about a petition before it opens (starting one, changing it,
+    /// sponsoring it): the same shape as an officer's.
+    Proposal(OfficerPosted),
+    SponsorConfirm(SponsorAnswer),
+}
+
+/// What a sponsor's confirmation link led to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SponsorKind {
+    Counted,
+    /// Confirmed, but not found on the register at that address: it does not count.
+    NotOnRegister,
+    AlreadyConfirmed,
+    /// The office has decided on the petition already.
+    TooLate,
+    UnknownLink,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SponsorAnswer {
+    pub kind: SponsorKind,
+    pub title: String,
+    pub counted: u32,
+    pub needed: u32,
 }
 
 /// A change to check before it is made ("check your answers"): what it is, what it does to the

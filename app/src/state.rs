@@ -11,4 +11,6 @@ pub struct AppState {
     pub mailing: Mailing,
     /// How long officers' sessions last.
     pub officer_sessions: petition_store::officers::SessionPolicy,
+    /// Sponsors needed, the moderation target, and the petitions' terms.
+    pub proposals: petition_store::proposals::ProposalPolicy,
 }

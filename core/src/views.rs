@@ -84,6 +84,9 @@ pub struct AreaCount {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PetitionPage {
     pub summary: PetitionSummary,
+    /// The question a referendum would put to electors, for a petition that began as a
+    /// resident's proposal.
+    pub question: Option<String>,
     pub body: String,
     pub electorate: u64,
     pub percent: String,

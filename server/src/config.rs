@@ -39,6 +39,8 @@ pub struct Config {
     pub tally_key_file: PathBuf,
     /// How long officers' sessions last, idle and in all.
     pub officer_sessions: petition_store::officers::SessionPolicy,
+    /// Sponsors a proposal needs, and the office's target for deciding on one.
+    pub proposals: petition_store::proposals::ProposalPolicy,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -75,7 +77,25 @@ impl Config {
             idle: i64::from(number("OFFICER_IDLE_MINUTES", 30)?) * 60,
             lifetime: i64::from(number("OFFICER_SESSION_HOURS", 12)?) * 3600,
         };
+        let proposals = {
+            let default = petition_store::proposals::ProposalPolicy::default();
+            let sponsors = match var("SPONSORS_NEEDED") {
+                None => default.sponsors,
+                Some(v) => v
+                    .parse()
+                    .ok()
+                    .filter(|n| *n <= 100)
+                    .ok_or("SPONSORS_NEEDED must be a whole number from 0 to 100")?,
+            };
+            petition_store::proposals::ProposalPolicy {
+                sponsors,
+                target_working_days: number("MODERATION_WORKING_DAYS", default.target_working_days)?,
+                repeat_years: number("REPEAT_REFUSAL_YEARS", default.repeat_years)?,
+                ..default
+            }
+        };
         Ok(Config {
+            proposals,
             officer_sessions,
             log_origin,
             log_key_file: var("LOG_KEY_FILE").map(PathBuf::from).unwrap_or_else(|| "data/log.key".into()),

@@ -15,6 +15,7 @@ mod config;
 mod mailer;
 mod officer;
 mod officer_web;
+mod proposals_web;
 mod scheduler;
 mod serve;
 mod transparency;
@@ -236,6 +237,13 @@ async fn serve(with_demo: bool) -> Result<(), String> {
     if rekeyed > 0 {
         tracing::info!(rekeyed, "re-keyed signatures made before keys had places");
     }
+    // A proposal opened just before a crash may not have all its first signatures yet.
+    let carried = petition_store::proposals::carry_over(&db, &secrets, &cfg.mailing(), petition_store::now())
+        .await
+        .map_err(|e| format!("cannot carry over the first signatures of opened proposals: {e}"))?;
+    if carried > 0 {
+        tracing::info!(carried, "carried over first signatures of opened proposals");
+    }
     let queued = petition_store::transparency::backfill(&db, petition_store::now())
         .await
         .map_err(|e| format!("cannot queue the log: {e}"))?;
@@ -281,7 +289,13 @@ async fn serve(with_demo: bool) -> Result<(), String> {
         .site_addr(cfg.site_addr)
         .build();
     let db_for_log = db.clone();
-    let state = AppState { db, secrets, mailing: cfg.mailing(), officer_sessions: cfg.officer_sessions };
+    let state = AppState {
+        db,
+        secrets,
+        mailing: cfg.mailing(),
+        officer_sessions: cfg.officer_sessions,
+        proposals: cfg.proposals,
+    };
     let addr = cfg.site_addr;
     // Signatures, and confirmations, that arrive together are committed together (group commit).
     let groups = web::Groups {

@@ -80,6 +80,17 @@ impl Shared {
         self.sign_in.check_key(&self.client(peer, headers)).is_ok()
     }
 
+    /// Whether a client may post another form that writes for a resident (signing, starting a
+    /// petition, sponsoring) now.
+    pub(crate) fn sign_allowed(&self, peer: SocketAddr, headers: &HeaderMap) -> bool {
+        self.per_ip.check_key(&self.client(peer, headers)).is_ok()
+    }
+
+    /// Whether another such form may name this (canonical) email address this hour.
+    pub(crate) fn email_allowed(&self, email_key: &str) -> bool {
+        self.per_email.check_key(&email_key.to_string()).is_ok()
+    }
+
     /// Whether another password-reset email may go to this address this hour.
     pub(crate) fn reset_mail_allowed(&self, email: &str) -> bool {
         self.per_email.check_key(&format!("officer-reset:{}", email.to_ascii_lowercase())).is_ok()
@@ -136,6 +147,7 @@ pub fn router(shared: S, log: Router) -> Router {
         .with_state(shared.clone());
     forms
         .merge(crate::officer_web::routes(shared.clone()))
+        .merge(crate::proposals_web::routes(shared.clone()))
         .merge(log)
         .merge(pages)
         .layer(middleware::from_fn_with_state(shared.clone(), crate::officer_web::gate))
@@ -207,7 +219,11 @@ fn security_headers(cfg: &Config, h: &mut HeaderMap) {
 /// The path as the request log shows it: no query string, and no secret or identifying last
 /// segment (a link's token; a receipt's commitment, which names one signer's log entry).
 fn loggable_path(path: &str) -> String {
-    const SECRET_LAST: [&str; 3] = ["/confirm/", "/withdraw/", "/log/proof/"];
+    // A petitioner's link holds its secret in the middle: /proposals/<token>/edit.
+    if path.starts_with("/proposals/") {
+        return "/proposals/…".into();
+    }
+    const SECRET_LAST: [&str; 4] = ["/confirm/", "/withdraw/", "/log/proof/", "/sponsor/confirm/"];
     match SECRET_LAST.iter().any(|p| path.starts_with(p)) {
         true => path.rsplit_once('/').map(|(p, _)| format!("{p}/…")).unwrap_or_default(),
         false => path.to_string(),
@@ -578,6 +594,8 @@ mod tests {
         assert_eq!(shown("/withdraw/abc"), "/withdraw/…");
         assert_eq!(shown("/log/proof/3/c29tZSBjb21taXQ"), "/log/proof/3/…");
         assert_eq!(shown("/petitions/3/sign"), "/petitions/3/sign");
+        assert_eq!(shown("/proposals/abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG/edit"), "/proposals/…");
+        assert_eq!(shown("/sponsor/confirm/abc"), "/sponsor/confirm/…");
         assert_eq!(shown("/log/tile/0/000"), "/log/tile/0/000");
     }
 }

@@ -19,6 +19,8 @@ pub struct Petition {
     pub id: i64,
     pub title: String,
     pub body: String,
+    /// The referendum question of a petition that began as a resident's proposal.
+    pub question: Option<String>,
     pub area_code: String,
     pub register_date: String,
     pub terms: Terms,
@@ -29,7 +31,7 @@ pub struct Petition {
     pub(crate) seq: i64,
 }
 
-const COLS: &str = "id, title, body, area_code, register_date, opens_at, base_closes_at, electorate, percent, \
+const COLS: &str = "id, title, body, question, area_code, register_date, opens_at, base_closes_at, electorate, percent, \
                     required, published_number, valid_seen, reached, paused_since, paused_total, closed_at, certified_at, state_seq";
 
 fn petition_from(r: &sqlx::any::AnyRow) -> Result<Petition> {
@@ -46,6 +48,7 @@ fn petition_from(r: &sqlx::any::AnyRow) -> Result<Petition> {
         id,
         title: r.try_get("title")?,
         body: r.try_get("body")?,
+        question: r.try_get("question")?,
         area_code: r.try_get("area_code")?,
         register_date: r.try_get("register_date")?,
         terms: Terms { opens: r.try_get("opens_at")?, base_closes: r.try_get("base_closes_at")?, trigger },

@@ -34,7 +34,9 @@ pub fn access(post: bool, path: &str) -> Access {
         ["officer"] | ["officer", "petitions", _] | ["officer", "petitions", _, "signatures" | "verify"] if !post => {
             Access::Signed(Read)
         }
-        ["officer", "account" | "check" | "review" | "reference"] if !post => Access::Signed(Read),
+        ["officer", "account" | "check" | "review" | "reference" | "moderation"] if !post => Access::Signed(Read),
+        ["officer", "proposals", _] if !post => Access::Signed(Read),
+        ["officer", "proposals", _, "open" | "return" | "refuse"] if post => Access::Signed(Act),
         ["officer", "petitions", _, "bulk"] => Access::Signed(Act),
         ["officer", "reference", "upload"] => Access::Signed(Act),
         ["officer", "reference", "uploads", _] if !post => Access::Signed(Act),
@@ -73,6 +75,12 @@ mod tests {
         assert_eq!(access(true, "/officer/petitions/3/verify"), Access::Signed(Administer), "no form posts to a page");
         assert_eq!(access(true, "/officer/signatures/9/strike"), Access::Signed(Act));
         assert_eq!(access(false, "/officer/review"), Access::Signed(Read));
+        assert_eq!(access(false, "/officer/moderation"), Access::Signed(Read));
+        assert_eq!(access(false, "/officer/proposals/4"), Access::Signed(Read));
+        for decision in ["open", "return", "refuse"] {
+            assert_eq!(access(true, &format!("/officer/proposals/4/{decision}")), Access::Signed(Act), "{decision}");
+            assert_eq!(access(false, &format!("/officer/proposals/4/{decision}")), Access::Signed(Administer));
+        }
         assert_eq!(access(false, "/officer/petitions/3/bulk"), Access::Signed(Act));
         assert_eq!(access(true, "/officer/petitions/3/bulk"), Access::Signed(Act));
         assert_eq!(access(false, "/officer/petitions/3/signatures.csv"), Access::Signed(Act));
@@ -102,7 +110,9 @@ mod tests {
 
     #[test]
     fn public_routes_are_not_officer_routes() {
-        for p in ["/", "/petitions/3", "/officers", "/log/checkpoint", "/receipt"] {
+        for p in
+            ["/", "/petitions/3", "/officers", "/log/checkpoint", "/receipt", "/start", "/proposals/abc", "/sponsor/x"]
+        {
             assert_eq!(access(false, p), Access::NotOfficer, "{p}");
         }
     }

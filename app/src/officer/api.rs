@@ -296,3 +296,23 @@ pub async fn officer_reference_upload(id: i64) -> Result<Option<UploadView>, Ser
         imported_at: u.imported_at.map(moment_label),
     }))
 }
+
+#[server]
+pub async fn officer_moderation() -> Result<Vec<petition_core::proposal::views::QueueItem>, ServerFnError> {
+    guard::officer(petition_core::officer::Capability::Read)?;
+    let st = guard::state()?;
+    petition_store::proposals::moderation_queue(&st.db, &st.proposals, petition_store::now())
+        .await
+        .map_err(guard::internal)
+}
+
+#[server]
+pub async fn officer_proposal(
+    id: i64,
+) -> Result<Option<petition_core::proposal::views::ModerationView>, ServerFnError> {
+    guard::officer(petition_core::officer::Capability::Read)?;
+    let st = guard::state()?;
+    petition_store::proposals::moderation_view(&st.db, &st.proposals, id, petition_store::now())
+        .await
+        .map_err(guard::internal)
+}

@@ -48,6 +48,7 @@ pub fn Home() -> impl IntoView {
         <Title text=""/>
         <h1>"Find petitions where you live"</h1>
         <p class="lead">"Residents can ask their council to hold a local referendum. If enough registered electors in the area sign a petition within six months, the council must hold one."</p>
+        <p><A href="/start" attr:class="button secondary">"Start a petition"</A></p>
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let typed = postcode().unwrap_or_default();

@@ -53,6 +53,12 @@ pub fn Petition() -> impl IntoView {
                             <Title text=s.title.clone()/>
                             <p class="meta">{format!("Area: {} ({})", s.area.name, s.area.kind)}</p>
                             <h1>{s.title.clone()}</h1>
+                            {p.question.clone().map(|q| view! {
+                                <div class="panel question" data-testid="question">
+                                    <h2>"The referendum question"</h2>
+                                    <p class="lead">{q}</p>
+                                </div>
+                            })}
                             <div class="petition-text">
                                 {p.body.split("\n\n").map(|para| view! { <p>{para.to_string()}</p> }).collect_view()}
                             </div>

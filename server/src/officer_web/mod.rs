@@ -6,6 +6,7 @@ mod accounts;
 mod actions;
 mod bulk;
 mod posted;
+mod proposals;
 mod reference;
 mod sign_in;
 mod verify;
@@ -53,6 +54,7 @@ pub fn routes(shared: S) -> Router {
         .route("/officer/signatures/{id}/{change}", post(actions::signature_post))
         .route("/officer/reference/uploads/{id}/import", post(reference::import_post))
         .route("/officer/petitions/{id}/{change}", post(actions::petition_post).get(bulk::signatures_csv))
+        .route("/officer/proposals/{id}/{decision}", post(proposals::decision_post))
         .layer(DefaultBodyLimit::max(64 * 1024))
         .merge(files)
         .with_state(shared)

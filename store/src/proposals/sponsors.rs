@@ -177,3 +177,14 @@ pub async fn confirm_sponsor(
     tx.commit().await?;
     Ok(SponsorConfirmed::Counted { title, counted: after.sponsors_counted, needed: after.sponsors_needed })
 }
+
+/// The title of the proposal behind a sponsor's confirmation link, for the page it opens.
+pub async fn sponsor_link_title(db: &Db, token: &str) -> Result<Option<String>, ProposalError> {
+    let row = sqlx::query(
+        "SELECT p.title FROM proposal_sponsors s JOIN proposals p ON p.id = s.proposal_id WHERE s.confirm_token_hash = $1",
+    )
+    .bind(token_hash(token))
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.map(|r| r.try_get(0)).transpose()?)
+}

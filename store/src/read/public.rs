@@ -61,6 +61,7 @@ pub async fn petition_page(db: &Db, id: i64, now: DateTime<Utc>) -> Result<Optio
     let v = crate::lifecycle::verify::verification(db, id).await?.unwrap_or_default();
     Ok(Some(PetitionPage {
         summary: summary_of(db, &p, valid, now).await?,
+        question: p.question.clone(),
         body: p.body.clone(),
         electorate: t.electorate,
         percent: t.percent.to_string(),

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod audit;
 pub mod bulk;
 pub mod check;
+pub mod moderation;
 pub mod nav;
 pub mod petitions;
 pub mod reference;

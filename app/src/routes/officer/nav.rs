@@ -17,6 +17,7 @@ pub fn OfficerNav() -> impl IntoView {
                         <p class="meta" data-testid="signed-in-as">{format!("Signed in as {} ({})", m.email, m.role.code())}</p>
                         <ul>
                             <li><A href="/officer">"Petitions"</A></li>
+                            <li><A href="/officer/moderation">"Waiting to open"</A></li>
                             <li><A href="/officer/review">"Review queue"</A></li>
                             <li><A href="/officer/reference">"Reference data"</A></li>
                             <li><A href="/officer/account">"Your account"</A></li>

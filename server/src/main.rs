@@ -238,7 +238,7 @@ async fn serve(with_demo: bool) -> Result<(), String> {
         tracing::info!(rekeyed, "re-keyed signatures made before keys had places");
     }
     // A proposal opened just before a crash may not have all its first signatures yet.
-    let carried = petition_store::proposals::carry_over(&db, &secrets, &cfg.mailing(), petition_store::now())
+    let carried = petition_store::proposals::carry_over(&db, &secrets, &cfg.mailing(), None, petition_store::now())
         .await
         .map_err(|e| format!("cannot carry over the first signatures of opened proposals: {e}"))?;
     if carried > 0 {

@@ -95,9 +95,17 @@ async fn start_post(
         }
     };
     if f.get("confirm").is_none_or(|v| v != "yes") {
+        let db = &s.state.db;
         let address = match &proposing.address {
-            petition_core::address::AddressChoice::Listed(_) => "As chosen from the list".to_string(),
-            petition_core::address::AddressChoice::NotListed(t) => t.clone(),
+            petition_core::address::AddressChoice::Listed(u) => {
+                let listed = petition_store::places::addresses_at(db, &proposing.postcode).await.unwrap_or_default();
+                listed.into_iter().find(|a| a.uprn == u.as_str()).map_or_else(|| u.to_string(), |a| a.label)
+            }
+            petition_core::address::AddressChoice::NotListed(t) => format!("{t}, {}", proposing.postcode),
+        };
+        let area = match petition_store::places::area(db, proposing.area.as_str()).await {
+            Ok(Some((a, _))) => format!("{} ({})", a.name, a.kind),
+            _ => proposing.area.to_string(),
         };
         let check = Check {
             heading: "Check your petition before you send it".into(),
@@ -105,13 +113,13 @@ async fn start_post(
                 ("Title".into(), proposing.texts.title.as_str().into()),
                 ("The referendum question".into(), proposing.texts.question.as_str().into()),
                 ("Background".into(), proposing.texts.background.as_str().into()),
-                ("Area".into(), proposing.area.as_str().into()),
+                ("Area".into(), area),
                 ("Your name".into(), proposing.name.as_str().into()),
-                ("Your address".into(), format!("{address}, {}", proposing.postcode)),
+                ("Your address".into(), address),
                 ("Your email".into(), proposing.email.as_str().into()),
             ],
             effect: "We email you a link to confirm your address. Then you ask sponsors, and the electoral office \
-                     checks the petition before it opens. You can change the texts until it opens."
+                     checks the petition before it opens. You can change the texts until it goes to the office."
                 .into(),
             action: "/start".into(),
             hidden: values.clone(),

@@ -1,6 +1,6 @@
 //! `/proposals/:token`: the petitioner's page, from the link emailed to them. It confirms their
 //! email, then shows where the petition stands (sponsors, the electoral office, its decision),
-//! the link to share with sponsors, and the form to change the texts until the office opens it.
+//! the link to share with sponsors, and the form to change the texts while the office is not deciding.
 
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
@@ -64,7 +64,8 @@ fn proposal_view(v: ProposalView, token: String, p: OfficerPosted, done: Option<
         }
         .into_any();
     }
-    let editable = matches!(v.stage, ProposalStage::Sponsoring | ProposalStage::Moderation | ProposalStage::Returned);
+    // Not while the office decides: it opens the texts it read.
+    let editable = matches!(v.stage, ProposalStage::Sponsoring | ProposalStage::Returned);
     let status = status_view(&v);
     let notice = done.as_deref().and_then(notice_text);
     view! {
@@ -156,7 +157,7 @@ fn edit_form(v: &ProposalView, token: &str, p: &OfficerPosted) -> impl IntoView 
     let (e_question, e_background) = (p.error("question"), p.error("background"));
     view! {
         <h2>"Change your petition"</h2>
-        <p>"You can change the texts until the electoral office opens your petition."</p>
+        <p>"You can change the texts until your petition goes to the electoral office, and again if the office sends it back. Sponsors see the texts as they are when they look."</p>
         <form method="post" action=format!("/proposals/{token}/edit") novalidate=true>
             <TextField id="title" label="Title" error=p.error("title") value=value("title", &v.title) maxlength=TitleText::MAX/>
             <div class=field_class(&e_question)>

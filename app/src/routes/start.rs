@@ -195,7 +195,7 @@ pub fn StartSent() -> impl IntoView {
         <div class="panel" data-testid="start-sent">
             <p>"We have sent you an email with a link. Open it and press Confirm to start your petition."</p>
         </div>
-        <p>"Keep that email: the same link shows how your petition is getting on and lets you change it until the electoral office opens it."</p>
+        <p>"Keep that email: the same link shows how your petition is getting on and lets you change it until it goes to the electoral office."</p>
         <p>"If it does not arrive within a few minutes, check your spam folder."</p>
     }
 }

@@ -59,6 +59,8 @@ pub enum StageError {
     /// Editing or moderating a petition that has opened (or been refused).
     AlreadyOpen,
     AlreadyRefused,
+    /// Editing while the office decides: it must open the texts it read.
+    WithOffice,
     /// Moderating a proposal that is not in the queue (no sponsors yet, or sent back).
     NotInModeration,
     NotReturned,
@@ -79,6 +81,9 @@ impl fmt::Display for StageError {
             StageError::NotSponsoring => "the petition is not asking for sponsors",
             StageError::AlreadyOpen => "the petition has opened: its texts and area are fixed",
             StageError::AlreadyRefused => "the petition was refused",
+            StageError::WithOffice => {
+                "the petition is with the electoral office: its texts can change again if the office sends it back"
+            }
             StageError::NotInModeration => "the petition is not waiting for moderation",
             StageError::NotReturned => "the petition was not sent back for changes",
             StageError::NotOpen => "the petition is not collecting signatures",
@@ -116,7 +121,8 @@ impl Stage {
             }
             (S::Unconfirmed, C::SponsorConfirmed { .. }) => Err(E::NotConfirmed),
             (_, C::SponsorConfirmed { .. }) => Err(E::NotSponsoring),
-            (S::Unconfirmed | S::Sponsoring { .. } | S::Moderation | S::Returned, C::Edit) => Ok(self),
+            (S::Unconfirmed | S::Sponsoring { .. } | S::Returned, C::Edit) => Ok(self),
+            (S::Moderation, C::Edit) => Err(E::WithOffice),
             (_, C::Edit) => Err(E::AlreadyOpen),
             (S::Returned, C::Resubmit) => Ok(S::Moderation),
             (_, C::Resubmit) => Err(E::NotReturned),
@@ -250,11 +256,12 @@ mod tests {
     }
 
     #[test]
-    fn editing_is_allowed_exactly_until_the_petition_opens() {
+    fn editing_is_allowed_until_the_petition_opens_except_while_the_office_decides() {
         for s in ALL_STAGES {
             let edit = s.apply(C::Edit);
             match s {
                 S::Refused(_) => assert_eq!(edit, Err(E::AlreadyRefused)),
+                S::Moderation => assert_eq!(edit, Err(E::WithOffice), "the office opens what it read"),
                 s if s.has_opened() => assert_eq!(edit, Err(E::AlreadyOpen), "{s:?}"),
                 s => assert_eq!(edit, Ok(s), "{s:?}"),
             }

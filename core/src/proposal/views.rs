@@ -68,6 +68,8 @@ pub struct ModerationView {
     pub email: String,
     pub sponsors: Vec<SponsorRow>,
     pub overdue: bool,
+    /// The grounds an officer may refuse on, as (code, words) under the council's policy.
+    pub grounds: Vec<(String, String)>,
 }
 
 /// One line of the officers' moderation queue.

@@ -9,7 +9,7 @@ pub(crate) fn confirm_petitioner_mail(links: &Mailing, title: &str, to: &str, to
         recipient: to.to_string(),
         subject: format!("Confirm your email to start your petition: {title}"),
         body: format!(
-            "You asked to start the petition \"{title}\".\n\nTo confirm your email address, open this link and press the Confirm button:\n\n{}\n\nKeep this email: the same link shows how your petition is getting on, lets you ask\nsponsors, and lets you change its texts until the electoral office opens it. Do not share it.\n\nIf you did not ask to start a petition, ignore this email: nothing will happen.\n",
+            "You asked to start the petition \"{title}\".\n\nTo confirm your email address, open this link and press the Confirm button:\n\n{}\n\nKeep this email: the same link shows how your petition is getting on, lets you ask\nsponsors, and lets you change its texts until it goes to the electoral office. Do not share it.\n\nIf you did not ask to start a petition, ignore this email: nothing will happen.\n",
             links.proposal(token)
         ),
     }
@@ -20,7 +20,7 @@ pub(crate) fn ask_sponsors_mail(links: &Mailing, title: &str, to: &str, token: &
         recipient: to.to_string(),
         subject: format!("Your petition needs {needed} sponsors: {title}"),
         body: format!(
-            "Your email address is confirmed.\n\nBefore the electoral office looks at \"{title}\", {needed} electors of its area must sponsor it.\nShare this link with them:\n\n{}\n\nFollow your petition, and change it until the office opens it, here (keep this link to\nyourself):\n\n{}\n",
+            "Your email address is confirmed.\n\nBefore the electoral office looks at \"{title}\", {needed} electors of its area must sponsor it.\nShare this link with them:\n\n{}\n\nFollow your petition, and change it until it goes to the office, here (keep this link to\nyourself):\n\n{}\n",
             links.sponsor(code),
             links.proposal(token)
         ),
@@ -60,11 +60,11 @@ pub(crate) fn refused_mail(links: &Mailing, title: &str, to: &str, ground: &str,
     }
 }
 
-pub(crate) fn opened_mail(links: &Mailing, title: &str, to: &str, id: i64, sponsor: bool) -> Mail {
-    let you = if sponsor {
-        "You sponsored it, so your sponsorship is now one of its first signatures (a separate email\ntells you whether it counts)."
-    } else {
-        "You started it, so you are one of its first signatures (a separate email tells you whether\nit counts)."
+pub(crate) fn opened_mail(links: &Mailing, title: &str, to: &str, id: i64, sponsor: bool, carried: bool) -> Mail {
+    let you = match (carried, sponsor) {
+        (true, true) => "You sponsored it, so your sponsorship is now one of its first signatures (a separate email\ntells you whether it counts).",
+        (true, false) => "You started it, so you are one of its first signatures (a separate email tells you whether\nit counts).",
+        (false, _) => "We could not add your signature from the details you gave (your address may have changed\nsince): please sign it yourself from the link below.",
     };
     Mail {
         recipient: to.to_string(),

@@ -1,5 +1,5 @@
 //! The petitioner's link: confirming their email, following the proposal, changing its texts
-//! until the office opens it, and sending it back once changed.
+//! until it goes to the office (and after the office sends it back), and sending it back.
 
 use chrono::Utc;
 use petition_core::proposal::views::ProposalView;
@@ -93,7 +93,7 @@ pub async fn confirm_petitioner(
     Ok(p.view(required_now(db, &p.area_code, policy).await, policy))
 }
 
-/// Changes the texts, until the office opens the proposal or refuses it.
+/// Changes the texts: before the proposal goes to the office, and after the office sends it back.
 pub async fn edit(db: &Db, token: &str, texts: &ProposalTexts) -> Result<(), ProposalError> {
     let id = by_token(db, token).await?.id;
     let mut tx = db.pool.begin().await?;

@@ -4,7 +4,6 @@
 //! sponsors over as its first signatures. Every decision is in the audit trail and emailed to the
 //! petitioner; refusals are listed publicly.
 
-use chrono::Utc;
 use petition_core::proposal::views::{ModerationView, QueueItem, RefusedView, SponsorRow};
 use petition_core::proposal::{Change, Ground, Stage};
 use petition_core::text::{Email, PersonName};
@@ -101,6 +100,7 @@ pub async fn moderation_view(
         email: p.email.clone(),
         sponsors,
         overdue: p.stage == Stage::Moderation && p.moderation_since.is_some_and(|s| overdue(s, policy, now)),
+        grounds: Ground::ALL.iter().map(|g| (g.code().to_string(), g.describe(policy.repeat_years))).collect(),
         proposal: p.view(required_now(db, &p.area_code, policy).await, policy),
     }))
 }
@@ -125,7 +125,7 @@ pub async fn decide(
     let area = AreaCode::parse(&p.area_code)
         .map_err(|_| StoreError::Corrupt(format!("proposal {id} is for the area {:?}", p.area_code)))?;
     let fixed = match decision {
-        Decision::Open => Some(fix_terms(db, &area, Utc::now(), policy.petition).await?),
+        Decision::Open => Some(fix_terms(db, &area, instant(now), policy.petition).await?),
         _ => None,
     };
     let mut tx = db.pool.begin().await?;
@@ -179,7 +179,7 @@ pub async fn decide(
     tx.commit().await?;
     Ok(match (decision, petition_id) {
         (Decision::Open, Some(pid)) => {
-            let first_signatures = carry_over(db, secrets, links, now).await?;
+            let first_signatures = carry_over(db, secrets, links, Some(id), now).await?;
             Decided::Opened { petition_id: pid, first_signatures }
         }
         (Decision::Return(_), _) => Decided::Returned,
@@ -208,19 +208,29 @@ struct Carried {
     address_text: String,
 }
 
-/// Makes the petitioners and confirmed sponsors of opened proposals the first signatures of
-/// their petitions, those not carried over yet. Each is marked once signed; one interrupted by a
-/// crash is found again (at the next start, or the next opening), and signing it again counts
-/// nobody twice (the signature's place is taken). Returns how many were carried over.
-pub async fn carry_over(db: &Db, secrets: &Secrets, links: &Mailing, now: i64) -> Result<usize, ProposalError> {
+/// Makes the petitioner and confirmed sponsors of an opened proposal (`only`), or of every
+/// opened proposal (`None`, at start-up), the first signatures of its petition, those not carried
+/// over yet. Each is marked once signed; one interrupted by a crash is found again at the next
+/// start, and signing it again counts nobody twice (the signature's place is taken by the same
+/// mailbox, so it is skipped). The server that opens a proposal carries over only that one, so
+/// that two servers opening two proposals at once do not both sign the same people. Returns how
+/// many were carried over.
+pub async fn carry_over(
+    db: &Db,
+    secrets: &Secrets,
+    links: &Mailing,
+    only: Option<i64>,
+    now: i64,
+) -> Result<usize, ProposalError> {
     let rows = sqlx::query(
         "SELECT NULL AS sponsor, p.id, p.petition_id, p.title, p.name, p.email, p.postcode, p.uprn, p.address_text
-         FROM proposals p WHERE p.stage = 'opened' AND p.carried_at IS NULL
+         FROM proposals p WHERE p.stage = 'opened' AND p.carried_at IS NULL AND ($1 IS NULL OR p.id = $1)
          UNION ALL
          SELECT s.id, p.id, p.petition_id, p.title, s.name, s.email, s.postcode, s.uprn, s.address_text
          FROM proposal_sponsors s JOIN proposals p ON p.id = s.proposal_id
-         WHERE p.stage = 'opened' AND s.confirmed_at IS NOT NULL AND s.carried_at IS NULL",
+         WHERE p.stage = 'opened' AND s.confirmed_at IS NOT NULL AND s.carried_at IS NULL AND ($1 IS NULL OR p.id = $1)",
     )
+    .bind(only)
     .fetch_all(&db.pool)
     .await?;
     let mut done = 0;
@@ -236,15 +246,17 @@ pub async fn carry_over(db: &Db, secrets: &Secrets, links: &Mailing, now: i64) -
             uprn: r.try_get(7)?,
             address_text: r.try_get(8)?,
         };
-        match carry(db, secrets, links, &c, now).await {
-            Ok(()) => done += 1,
+        let carried = match carry(db, secrets, links, &c, now).await {
+            Ok(()) => true,
             // The address no longer serves (a postcode terminated since, say): this one person
-            // is not carried over, and the email tells them to sign themselves.
+            // is not carried over, and the email asks them to sign themselves.
             Err(ProposalError::Address(e)) => {
                 tracing::info!(proposal = c.proposal, "a first signature could not be carried over: {e}");
+                false
             }
             Err(e) => return Err(e),
-        }
+        };
+        done += usize::from(carried);
         let (table, id) = match c.sponsor {
             Some(s) => ("proposal_sponsors", s),
             None => ("proposals", c.proposal),
@@ -255,7 +267,8 @@ pub async fn carry_over(db: &Db, secrets: &Secrets, links: &Mailing, now: i64) -
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        enqueue(&mut tx, &opened_mail(links, &c.title, &c.email, c.petition_id, c.sponsor.is_some()), now).await?;
+        enqueue(&mut tx, &opened_mail(links, &c.title, &c.email, c.petition_id, c.sponsor.is_some(), carried), now)
+            .await?;
         tx.commit().await?;
     }
     Ok(done)

@@ -53,8 +53,6 @@ pub enum ProposalError {
     OwnProposal,
     #[error("This cannot be done now: {0}")]
     Stage(#[from] StageError),
-    #[error("{0}")]
-    Missing(&'static str),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -7,7 +7,6 @@ use leptos_meta::{Meta, Title};
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 use petition_core::proposal::views::{ModerationView, ProposalStage, SponsorRow};
-use petition_core::proposal::Ground;
 
 use crate::components::{field_class, petition_id, problem_text, thousands, ErrorSummary, FieldError};
 use crate::officer::api::{officer_moderation, officer_proposal};
@@ -110,7 +109,7 @@ fn decision_view(v: ModerationView, may: bool, p: &OfficerPosted) -> impl IntoVi
         ProposalStage::Refused => "Refused.".to_string(),
         ProposalStage::Opened => "Opened.".to_string(),
     };
-    let decide = (may && pr.stage == ProposalStage::Moderation).then(|| decision_forms(id, p));
+    let decide = (may && pr.stage == ProposalStage::Moderation).then(|| decision_forms(id, &v.grounds, p));
     view! {
         <h1>{pr.title.clone()}</h1>
         <p data-testid="proposal-stage">{stage}</p>
@@ -135,7 +134,7 @@ fn decision_view(v: ModerationView, may: bool, p: &OfficerPosted) -> impl IntoVi
     }
 }
 
-fn decision_forms(id: i64, p: &OfficerPosted) -> impl IntoView {
+fn decision_forms(id: i64, grounds: &[(String, String)], p: &OfficerPosted) -> impl IntoView {
     let (e_note, e_ground, e_why) = (p.error("note"), p.error("ground"), p.error("explanation"));
     let chosen = p.value("ground");
     view! {
@@ -160,12 +159,12 @@ fn decision_forms(id: i64, p: &OfficerPosted) -> impl IntoView {
                 <legend>"The ground"</legend>
                 <FieldError id="ground" error=e_ground.clone()/>
                 <div class="radios">
-                    {Ground::ALL.into_iter().map(|g| {
-                        let rid = format!("ground-{}", g.code());
+                    {grounds.iter().map(|(code, words)| {
+                        let rid = format!("ground-{code}");
                         view! {
                             <div class="radio">
-                                <input type="radio" name="ground" id=rid.clone() value=g.code() checked=chosen == g.code()/>
-                                <label for=rid>{g.describe(2)}</label>
+                                <input type="radio" name="ground" id=rid.clone() value=code.clone() checked=chosen == *code/>
+                                <label for=rid>{words.clone()}</label>
                             </div>
                         }
                     }).collect_view()}

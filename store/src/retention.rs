@@ -46,6 +46,8 @@ pub struct Erased {
     pub officer_records: u64,
     /// Reference data uploads a day old (`import::uploads`).
     pub uploads: u64,
+    /// Proposals' petitioners and sponsors erased, and proposals never confirmed deleted.
+    pub proposals: u64,
 }
 
 impl Erased {
@@ -82,6 +84,7 @@ pub async fn erase_due(db: &Db, keep: &Retention, now: i64) -> Result<Erased> {
     .execute(&db.pool)
     .await?
     .rows_affected();
+    out.proposals = erase_proposals(db, keep, now).await?;
     out.officer_records = crate::officers::housekeeping::purge(db, now).await?;
     out.uploads = crate::import::uploads::purge(db, now).await?;
     Ok(out)
@@ -113,6 +116,8 @@ async fn erase_petition(db: &Db, id: i64, now: i64, out: &mut Erased) -> Result<
         .execute(&mut *tx)
         .await?
         .rows_affected();
+    // The petitioner and sponsors of the proposal it began as: they are among its signers.
+    erase_proposal_people(&mut tx, "petition_id = $1", id).await?;
     sqlx::query("UPDATE petitions SET personal_data_erased_at = $1 WHERE id = $2")
         .bind(now)
         .bind(id)
@@ -121,4 +126,47 @@ async fn erase_petition(db: &Db, id: i64, now: i64, out: &mut Erased) -> Result<
     tx.commit().await?;
     tracing::info!(petition = id, "erased the personal data of the petition's signers");
     Ok(())
+}
+
+/// Erases who proposed and sponsored the proposals matching `condition` (on `proposals`, with
+/// `$1` bound to `value`): the texts, area and decision stay, for the public list of refusals.
+async fn erase_proposal_people(conn: &mut sqlx::AnyConnection, condition: &str, value: i64) -> Result<u64> {
+    let sponsors = sqlx::query(&format!(
+        "DELETE FROM proposal_sponsors WHERE proposal_id IN (SELECT id FROM proposals WHERE {condition})"
+    ))
+    .bind(value)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    let petitioners = sqlx::query(&format!(
+        "UPDATE proposals SET name = '', email = '', postcode = '', address_text = '', uprn = NULL,
+           place_key = 'erased-' || CAST(id AS TEXT)
+         WHERE {condition} AND place_key NOT LIKE 'erased-%'"
+    ))
+    .bind(value)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(sponsors + petitioners)
+}
+
+/// Proposals' personal data: a refused proposal's petitioner and sponsors once `after_close` has
+/// passed since the refusal (time for a complaint about it); a proposal never confirmed, and a
+/// sponsor never confirmed, once `mail` has passed (their links are long dead). An opened
+/// proposal's people go with its petition's signers.
+async fn erase_proposals(db: &Db, keep: &Retention, now: i64) -> Result<u64> {
+    let mut tx = db.pool.begin().await?;
+    let mut n = erase_proposal_people(&mut tx, "stage = 'refused' AND decided_at < $1", now - keep.after_close).await?;
+    n += sqlx::query("DELETE FROM proposal_sponsors WHERE confirmed_at IS NULL AND created_at < $1")
+        .bind(now - keep.mail)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    n += sqlx::query("DELETE FROM proposals WHERE stage = 'unconfirmed' AND created_at < $1")
+        .bind(now - keep.mail)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    tx.commit().await?;
+    Ok(n)
 }

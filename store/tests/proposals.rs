@@ -17,8 +17,9 @@ use petition_store::proposals::{
     self, Decided, Decision, NewProposal, Petitioner, ProposalError, ProposalPolicy, ProposalTexts, SponsorConfirmed,
     SponsorRequest,
 };
-use petition_store::{petitions, transparency};
+use petition_store::{lifecycle, petitions, signatures, transparency};
 use petition_tlog::entry::Entry;
+use petition_tlog::entry::Method;
 use sqlx::Row;
 
 fn texts(title: &str) -> ProposalTexts {
@@ -145,6 +146,8 @@ async fn from_a_residents_idea_to_an_open_petition() {
             assert!(matches!(again, SponsorConfirmed::AlreadyConfirmed { .. }));
         }
         assert_eq!(stage_of(&w, id).await, "moderation");
+        let busy = proposals::edit(db, &token, &texts("Changed while the office reads it")).await;
+        assert!(matches!(busy, Err(ProposalError::Stage(StageError::WithOffice))), "{busy:?}");
         let mails = drain(db, now).await;
         assert!(mails
             .iter()
@@ -212,7 +215,7 @@ async fn from_a_residents_idea_to_an_open_petition() {
         assert!(matches!(again, Err(ProposalError::Stage(StageError::AlreadyOpen))), "{again:?}");
         let edit = proposals::edit(db, &token, &texts("A different title altogether")).await;
         assert!(matches!(edit, Err(ProposalError::Stage(StageError::AlreadyOpen))), "{edit:?}");
-        assert_eq!(proposals::carry_over(db, secrets, m, now).await.unwrap(), 0);
+        assert_eq!(proposals::carry_over(db, secrets, m, None, now).await.unwrap(), 0);
         assert_eq!(common::raw_sum(db, petition_id).await, 6);
         let audit: Vec<String> = sqlx::query("SELECT action FROM officer_audit WHERE subject LIKE $1 ORDER BY id")
             .bind(format!("proposal {id}:%"))
@@ -223,6 +226,45 @@ async fn from_a_residents_idea_to_an_open_petition() {
             .map(|r| r.get(0))
             .collect();
         assert_eq!(audit, vec!["proposal-return", "proposal-open"]);
+
+        // After the close the result is certified, and the petitioner is emailed the certificate
+        // with the officers. (The unlisted sponsor's signature is struck first: it was never
+        // checked.)
+        let unlisted_sig: i64 = sqlx::query("SELECT id FROM signatures WHERE petition_id = $1 AND status = 'review'")
+            .bind(petition_id)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+            .get(0);
+        let strike = signatures::SignatureChange::Strike(petition_core::engine::StrikeReason::NotEligible);
+        signatures::change_signature(db, m, unlisted_sig, strike, &actor, "not on the register", now).await.unwrap();
+        let end = p.terms.base_closes;
+        lifecycle::close_due(db, m, end).await.unwrap();
+        seq.run(end + 1, 1000).await.unwrap();
+        let by = lifecycle::ByOfficer { actor: &actor, reason: "" };
+        lifecycle::certify(db, m, petition_id, Method::Full, &by, end + 2).await.unwrap();
+        let mails = drain(db, end + 2).await;
+        let certified: Vec<&str> =
+            mails.iter().filter(|m| m.subject.contains("certified")).map(|m| m.recipient.as_str()).collect();
+        assert_eq!(certified, ["elections@council.example", "petitioner@example.org"]);
+
+        // When the petition's signers are erased after its close, so are its petitioner and
+        // sponsors.
+        let keep = petition_store::retention::Retention::default();
+        petition_store::retention::erase_due(db, &keep, end + keep.after_close + 1).await.unwrap();
+        let left: i64 = sqlx::query("SELECT COUNT(*) FROM proposal_sponsors WHERE proposal_id = $1")
+            .bind(id)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(left, 0);
+        let (name, email): (String, String) = sqlx::query_as("SELECT name, email FROM proposals WHERE id = $1")
+            .bind(id)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!((name.as_str(), email.as_str()), ("", ""));
         w.t.close().await;
     }
 }
@@ -277,6 +319,31 @@ async fn refused_proposals_are_listed_without_texts_the_ground_is_about() {
         assert_eq!(stage_of(&w, ids[1]).await, "refused");
         let petitions: i64 = sqlx::query("SELECT COUNT(*) FROM petitions").fetch_one(&db.pool).await.unwrap().get(0);
         assert_eq!(petitions, 0, "no refused proposal opened");
+
+        // Retention: a proposal never confirmed goes after the mail period; a refused one keeps
+        // its refusal and loses its petitioner once the period after a close has passed.
+        let never = NewProposal {
+            petitioner: petitioner(&people[2], "never@example.org"),
+            texts: texts("Never confirmed at all"),
+            area: district(),
+        };
+        proposals::start(db, secrets, m, &policy, &never, now).await.unwrap();
+        let keep = petition_store::retention::Retention::default();
+        let people_left = |db: &petition_store::Db| {
+            let pool = db.pool.clone();
+            async move {
+                let r = sqlx::query("SELECT COUNT(*) FROM proposals WHERE email <> ''").fetch_one(&pool).await.unwrap();
+                r.get::<i64, _>(0)
+            }
+        };
+        assert_eq!(people_left(db).await, 3);
+        let erased = petition_store::retention::erase_due(db, &keep, now + keep.mail + 1).await.unwrap();
+        assert_eq!(erased.proposals, 1, "the unconfirmed one");
+        assert_eq!(people_left(db).await, 2);
+        let erased = petition_store::retention::erase_due(db, &keep, now + keep.after_close + 1).await.unwrap();
+        assert_eq!(erased.proposals, 2, "both refused petitioners");
+        assert_eq!(people_left(db).await, 0);
+        assert_eq!(proposals::refused_list(db, &policy).await.unwrap(), list, "the public list is unchanged");
         w.t.close().await;
     }
 }

@@ -519,7 +519,15 @@ pub async fn certify(
         now,
     )
     .await?;
-    if let Some(to) = &mailing.officer_email {
+    // The officers' notice list, and the petitioner of a petition a resident started (unless
+    // their details have been erased).
+    let petitioner = sqlx::query("SELECT email FROM proposals WHERE petition_id = $1 AND email <> ''")
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| r.try_get::<String, _>(0))
+        .transpose()?;
+    for to in mailing.officer_email.iter().chain(petitioner.iter()) {
         enqueue(&mut tx, &certified_mail(mailing, &p, &c, to), now).await?;
     }
     tx.commit().await?;

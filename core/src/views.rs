@@ -155,6 +155,8 @@ pub struct VerificationView {
     pub valid: u64,
     pub required: u64,
     pub awaiting_review: u64,
+    /// Valid signatures not yet marked checked, for a full check.
+    pub unchecked: u64,
     pub plan: Option<String>,
     pub plan_at: Option<String>,
     pub sample: Option<SampleView>,
@@ -286,6 +288,8 @@ pub struct SignerRow {
     pub confirmed: Option<String>,
     /// The strike's reason code, while struck.
     pub struck: Option<String>,
+    /// Marked checked against the register in a full check.
+    pub checked: bool,
 }
 
 /// One row of the officer audit trail, for the pages.

@@ -176,3 +176,47 @@ test('a closed petition is sampled, struck, certified and checked by an observer
     pg.drop();
   }
 });
+
+test('a closed petition is certified after a full check, every valid signature marked, on SQLite', async () => {
+  const server = await startServer(smtp.port, { OFFICER_EMAIL: OFFICERS });
+  try {
+    await tallyShows(server, /^status closed-not-reached$/m);
+    const who = await officer(server, 'officer');
+    const c = await signedIn(server, who.cookie, false);
+    const page = await c.newPage();
+    await page.goto(`${server.url}/officer/petitions/${HARBOUR}/verify`);
+    const valid = number(await page.getByTestId('valid').innerText());
+    assert.match(await page.getByTestId('checked').innerText(), new RegExp(`^0 of ${valid} valid signatures checked`));
+    assert.equal(await page.getByRole('button', { name: /Certify after a full check/ }).count(), 0, 'not until every one is checked');
+    // Certifying anyway is refused with what is left to do.
+    const early = await who.fetch(`/officer/petitions/${HARBOUR}/certify`, { method: 'POST', body: new URLSearchParams({ method: 'full', confirm: 'yes' }) });
+    assert.equal(early.status, 409);
+    assert.match(await early.text(), new RegExp(`${valid} valid signature\\(s\\) have not been marked checked`));
+    await page.getByRole('link', { name: /Work through the \d+ not yet checked/ }).click();
+    // The first one is not valid: struck, which is its check.
+    const rows = page.locator('tr[data-signature]');
+    const struck = await rows.nth(0).getAttribute('data-signature');
+    await rows.nth(0).getByLabel('Reason').selectOption('not-eligible');
+    await rows.nth(0).getByLabel('Why (for the audit trail)').fill('not on the register on the signing date');
+    await rows.nth(0).getByRole('button', { name: 'Strike…' }).click();
+    await page.getByRole('button', { name: 'Strike signature' }).click();
+    assert.match(await page.getByTestId('done').innerText(), new RegExp(`Signature ${struck}: struck`));
+    // The rest, a page at a time.
+    for (let pages = 0; pages < 20; pages++) {
+      await page.goto(`${server.url}/officer/petitions/${HARBOUR}/signatures?show=unchecked`);
+      if ((await page.getByTestId('check-form').count()) === 0) break;
+      await page.getByTestId('check-form').getByRole('button').click();
+      assert.match(await page.getByTestId('done').innerText(), /marked checked/);
+    }
+    await page.goto(`${server.url}/officer/petitions/${HARBOUR}/verify`);
+    assert.match(await page.getByTestId('checked').innerText(), new RegExp(`^${valid - 1} of ${valid - 1} valid signatures checked`));
+    await page.getByRole('button', { name: `Certify after a full check: ${valid - 1} valid…` }).click();
+    await page.getByRole('button', { name: 'Certify the result' }).click();
+    assert.match(await page.getByTestId('done').innerText(), /The result is certified/);
+    assert.match(await page.getByTestId('outcome').innerText(), /Not reached/);
+    await c.close();
+    await tallyShows(server, /^status certified-not-reached$/m);
+  } finally {
+    await server.stop();
+  }
+});

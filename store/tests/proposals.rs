@@ -242,6 +242,8 @@ async fn from_a_residents_idea_to_an_open_petition() {
         lifecycle::close_due(db, m, end).await.unwrap();
         seq.run(end + 1, 1000).await.unwrap();
         let by = lifecycle::ByOfficer { actor: &actor, reason: "" };
+        let ids = common::signature_ids(db, petition_id).await;
+        assert_eq!(lifecycle::mark_checked(db, petition_id, &ids, &by, end + 2).await.unwrap(), 6);
         lifecycle::certify(db, m, petition_id, Method::Full, &by, end + 2).await.unwrap();
         let mails = drain(db, end + 2).await;
         let certified: Vec<&str> =

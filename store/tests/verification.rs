@@ -84,6 +84,8 @@ async fn a_sample_drawn_after_the_close_certifies_a_clear_result_and_nothing_cha
         assert!(matches!(err, VerifyError::Stage(StageError::BeforeClose)), "{name}: {err}");
         let err = lifecycle::certify(&db, &m, id, Method::Full, &by(), t0 + 2).await.unwrap_err();
         assert!(matches!(err, VerifyError::Stage(StageError::BeforeClose)), "{name}: {err}");
+        let err = lifecycle::mark_checked(&db, id, &sigs, &by(), t0 + 2).await.unwrap_err();
+        assert!(matches!(err, VerifyError::Stage(StageError::BeforeClose)), "{name}: a full check is after the close");
 
         // The close is due: the sample waits until the log holds it.
         sequenced(&mut seq, t0 + 3).await;
@@ -205,8 +207,23 @@ async fn a_sample_in_the_band_cannot_certify_and_a_full_check_then_does() {
             .await
             .unwrap_err();
         assert!(matches!(err, VerifyError::NotCertified), "{name}: {err}");
+        // A full check certifies once every valid signature is marked checked.
+        let err = lifecycle::certify(&db, &m, id, Method::Full, &by(), end + 6).await.unwrap_err();
+        assert!(matches!(err, VerifyError::Unchecked(21)), "{name}: {err}");
+        let ids = common::signature_ids(&db, id).await;
+        let marked = lifecycle::mark_checked(&db, id, &ids[..20], &by(), end + 6).await.unwrap();
+        assert_eq!(marked, 20, "{name}");
+        let again = lifecycle::mark_checked(&db, id, &ids[..20], &by(), end + 6).await.unwrap();
+        assert_eq!(again, 0, "{name}: marked once");
+        let other = lifecycle::mark_checked(&db, id, &[i64::MAX], &by(), end + 6).await.unwrap();
+        assert_eq!(other, 0, "{name}: another petition's or no signature is left alone");
+        let err = lifecycle::certify(&db, &m, id, Method::Full, &by(), end + 6).await.unwrap_err();
+        assert!(matches!(err, VerifyError::Unchecked(1)), "{name}: {err}");
+        lifecycle::mark_checked(&db, id, &ids, &by(), end + 6).await.unwrap();
         let c = lifecycle::certify(&db, &m, id, Method::Full, &by(), end + 6).await.unwrap();
         assert_eq!((c.outcome, c.method, c.valid, c.projected), (Outcome::Reached, Method::Full, 21, 21), "{name}");
+        let late = lifecycle::mark_checked(&db, id, &ids, &by(), end + 6).await.unwrap_err();
+        assert!(matches!(late, VerifyError::Stage(StageError::CertifiedTwice)), "{name}: {late}");
         sequenced(&mut seq, end + 7).await;
         let pid = Ident::parse(&id.to_string()).unwrap();
         let (cp, replay) = observe(&db, &keys()).await;
@@ -272,6 +289,9 @@ async fn reviews_and_refused_changes_hold_the_certificate_until_resolved() {
         let err = lifecycle::certify(&db, &m, id, Method::Full, &by(), end + 7).await.unwrap_err();
         assert!(matches!(err, VerifyError::LogRefused(1)), "{name}: {err}");
         sqlx::query("DELETE FROM log_queue WHERE refused = 'a test refusal'").execute(&db.pool).await.unwrap();
+        let ids = common::signature_ids(&db, id).await;
+        // Marking: the struck review signature needs no mark.
+        assert_eq!(lifecycle::mark_checked(&db, id, &ids, &by(), end + 8).await.unwrap(), 5, "{name}");
         let c = lifecycle::certify(&db, &m, id, Method::Full, &by(), end + 8).await.unwrap();
         assert_eq!((c.valid, c.outcome), (5, Outcome::NotReached), "{name}: the struck review signature never counted");
         let err = lifecycle::record_council_decision(&db, id, Some("16 September 2027"), None, &by(), end + 8)

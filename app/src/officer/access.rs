@@ -45,7 +45,9 @@ pub fn access(post: bool, path: &str) -> Access {
         ["officer", "sign-out"] | ["officer", "account", "sign-out-everywhere"] if post => Access::Signed(Read),
         ["officer", "account", "sessions", _, "end"] if post => Access::Signed(Read),
         ["officer", "petitions", _, "pause" | "resume" | "recount"] if post => Access::Signed(Act),
-        ["officer", "petitions", _, "seed-plan" | "sample" | "certify" | "council"] if post => Access::Signed(Act),
+        ["officer", "petitions", _, "seed-plan" | "sample" | "certify" | "council" | "check"] if post => {
+            Access::Signed(Act)
+        }
         ["officer", "signatures", _, "strike" | "reinstate" | "approve"] if post => Access::Signed(Act),
         ["officer", ..] => Access::Signed(Administer),
         _ => Access::NotOfficer,
@@ -69,7 +71,7 @@ mod tests {
         assert_eq!(access(false, "/officer/petitions/3"), Access::Signed(Read));
         assert_eq!(access(true, "/officer/petitions/3/pause"), Access::Signed(Act));
         assert_eq!(access(false, "/officer/petitions/3/verify"), Access::Signed(Read));
-        for step in ["seed-plan", "sample", "certify", "council"] {
+        for step in ["seed-plan", "sample", "certify", "council", "check"] {
             assert_eq!(access(true, &format!("/officer/petitions/3/{step}")), Access::Signed(Act), "{step}");
         }
         assert_eq!(access(true, "/officer/petitions/3/verify"), Access::Signed(Administer), "no form posts to a page");

@@ -37,7 +37,10 @@ fn certify_rows(v: &petition_core::views::VerificationView, method: Method) -> V
 }
 
 /// The steps this handles, by the last segment of their path.
-pub const STEPS: [&str; 4] = ["seed-plan", "sample", "certify", "council"];
+pub const STEPS: [&str; 5] = ["seed-plan", "sample", "certify", "council", "check"];
+
+/// The most signatures one "mark checked" post takes (a page shows 50).
+const CHECK_MAX: usize = 200;
 
 pub async fn post(s: &S, who: SignedIn, id: i64, step: &str, headers: &HeaderMap, f: &Fields) -> Response {
     let page = format!("/officer/petitions/{id}/verify");
@@ -96,6 +99,21 @@ pub async fn post(s: &S, who: SignedIn, id: i64, step: &str, headers: &HeaderMap
             }
             lifecycle::draw_sample(db, mailing, id, seed, &source, &by, now).await.map(|_| ())
         }
+        "check" => {
+            let ids: Vec<i64> =
+                field(f, "ids", 4000).split(',').filter_map(|x| x.trim().parse().ok()).take(CHECK_MAX).collect();
+            let back = field(f, "back", 300);
+            let back =
+                if back.starts_with(&format!("/officer/petitions/{id}/signatures")) { back } else { page.clone() };
+            return match lifecycle::mark_checked(db, id, &ids, &by, now).await {
+                Ok(_) => see_other(&format!("{back}&done=check")),
+                Err(VerifyError::Store(e)) if !e.is_retryable() => unavailable("marking signatures checked", e),
+                Err(e) => {
+                    let p = refuse("check-form", e.to_string(), vec![]);
+                    answer(s, &back, headers, Some(who), p, StatusCode::CONFLICT).await
+                }
+            };
+        }
         "certify" => {
             let Some(method) = parse_method(&field(f, "method", 10)) else {
                 let p = refuse(
@@ -105,14 +123,6 @@ pub async fn post(s: &S, who: SignedIn, id: i64, step: &str, headers: &HeaderMap
                 );
                 return answer(s, &page, headers, Some(who), p, StatusCode::UNPROCESSABLE_ENTITY).await;
             };
-            if method == Method::Full && field(f, "checked", 3) != "yes" {
-                let p = refuse(
-                    "checked",
-                    "Confirm that every valid signature has been checked before certifying after a full check".into(),
-                    vec![],
-                );
-                return answer(s, &page, headers, Some(who), p, StatusCode::UNPROCESSABLE_ENTITY).await;
-            }
             if field(f, "confirm", 3) != "yes" {
                 let how = match method {
                     Method::Full => "after a full check of every signature",
@@ -131,7 +141,7 @@ pub async fn post(s: &S, who: SignedIn, id: i64, step: &str, headers: &HeaderMap
                              be struck or reinstated after it. The officers on the notice list are emailed."
                             .into(),
                     action: format!("/officer/petitions/{id}/certify"),
-                    hidden: vec![("method".into(), method.code().into()), ("checked".into(), "yes".into())],
+                    hidden: vec![("method".into(), method.code().into())],
                     button: "Certify the result".into(),
                     back: page,
                 };

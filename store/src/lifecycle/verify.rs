@@ -59,6 +59,12 @@ pub enum VerifyError {
     #[error("{0} signature(s) of this petition are waiting for review: strike them, or approve them if the petition is still open")]
     Reviews(i64),
     #[error(
+        "{0} valid signature(s) have not been marked checked. A full check certifies only once every valid \
+         signature has been checked against the register: mark them on the signatures page (\"Valid, not yet \
+         checked\"), striking any that are not valid"
+    )]
+    Unchecked(i64),
+    #[error(
         "The transparency log refused {0} change(s) to this petition, so its figures and the log's differ. The \
          server's log names each and why: they must be resolved before the result is certified"
     )]
@@ -475,6 +481,12 @@ pub async fn certify(
     let logged = logged(&mut tx, id).await?;
     let valid = logged.valid();
     let required = p.terms.trigger.required;
+    if method == Method::Full {
+        let left = unchecked(&mut tx, id).await?;
+        if left > 0 {
+            return Err(VerifyError::Unchecked(left));
+        }
+    }
     let (outcome, projected) = match method {
         Method::Full => (full_outcome(valid, required), valid),
         Method::Sample => {
@@ -532,6 +544,65 @@ pub async fn certify(
     }
     tx.commit().await?;
     Ok(c)
+}
+
+/// Valid signatures of a petition not yet marked checked (see [`mark_checked`]).
+pub async fn unchecked(conn: &mut AnyConnection, id: i64) -> Result<i64> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) FROM signatures WHERE petition_id = $1 AND status = 'confirmed' AND struck_at IS NULL
+           AND checked_at IS NULL",
+    )
+    .bind(id)
+    .fetch_one(conn)
+    .await?;
+    Ok(row.try_get(0)?)
+}
+
+/// Marks valid signatures of a closed petition as checked against the register, for a full
+/// check: those of `ids` that are the petition's, confirmed, not struck and not marked already.
+/// Struck ones need no mark (the strike is the check). Refused before the close and after the
+/// certificate. Returns how many were marked.
+pub async fn mark_checked(
+    db: &Db,
+    id: i64,
+    ids: &[i64],
+    by: &ByOfficer<'_>,
+    now: i64,
+) -> std::result::Result<u64, VerifyError> {
+    let (mut tx, p, v) = begin(db, id).await?;
+    v.stage(&p).apply(Change::Certify)?;
+    let officer = match by.actor {
+        audit::Actor::Officer(w) => w.email.clone(),
+        audit::Actor::Holder { email, .. } => email.clone(),
+        audit::Actor::CommandLine(user) => format!("command line ({user})"),
+    };
+    let mut marked = 0;
+    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        let list = (0..chunk.len()).map(|i| format!("${}", i + 4)).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "UPDATE signatures SET checked_at = $1, checked_by = $2 WHERE petition_id = $3 AND status = 'confirmed'
+               AND struck_at IS NULL AND checked_at IS NULL AND id IN ({list})"
+        );
+        let mut q = sqlx::query(&sql).bind(now).bind(&officer).bind(id);
+        for s in chunk {
+            q = q.bind(*s);
+        }
+        marked += q.execute(&mut *tx).await?.rows_affected();
+    }
+    if marked > 0 {
+        let left = unchecked(&mut tx, id).await?;
+        audited(
+            &mut tx,
+            by,
+            id,
+            "check",
+            format!("{marked} signature(s) marked checked; {left} valid left to check"),
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(marked)
 }
 
 /// What happens after a certificate, set by the council: the referendum's date (once set) where

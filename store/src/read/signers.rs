@@ -13,8 +13,9 @@ pub const PAGE: i64 = 50;
 /// Which signatures to list.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Filter {
-    /// `counted`, `review`, `struck`, `withdrawn`, `sample` (the signatures drawn for a sample
-    /// check, struck or not); anything else lists all but unconfirmed.
+    /// `counted`, `unchecked` (counted and not yet marked checked), `review`, `struck`,
+    /// `withdrawn`, `sample` (the signatures drawn for a sample check, struck or not); anything
+    /// else lists all but unconfirmed.
     pub show: String,
     /// Part of a name, email or postcode, or a signature reference.
     pub text: String,
@@ -23,11 +24,12 @@ pub struct Filter {
 
 pub async fn signers(db: &Db, petition_id: i64, f: &Filter) -> Result<Vec<SignerRow>> {
     let mut sql = String::from(
-        "SELECT id, name, email, address_text, postcode, ward_code, status, confirmed_at, strike_reason, struck_at
-         FROM signatures WHERE petition_id = $1",
+        "SELECT id, name, email, address_text, postcode, ward_code, status, confirmed_at, strike_reason, struck_at,
+           checked_at FROM signatures WHERE petition_id = $1",
     );
     sql.push_str(match f.show.as_str() {
         "counted" => " AND status = 'confirmed' AND struck_at IS NULL",
+        "unchecked" => " AND status = 'confirmed' AND struck_at IS NULL AND checked_at IS NULL",
         "review" => " AND status = 'review' AND struck_at IS NULL",
         "struck" => " AND struck_at IS NOT NULL",
         "withdrawn" => " AND status = 'withdrawn'",
@@ -64,6 +66,7 @@ pub async fn signers(db: &Db, petition_id: i64, f: &Filter) -> Result<Vec<Signer
                     Some(_) => Some(r.try_get::<Option<String>, _>("strike_reason")?.unwrap_or_default()),
                     None => None,
                 },
+                checked: r.try_get::<Option<i64>, _>("checked_at")?.is_some(),
             })
         })
         .collect()

@@ -36,6 +36,7 @@ pub async fn page(db: &Db, id: i64, now: i64) -> Result<Option<VerificationView>
         .fetch_one(&mut *conn)
         .await?
         .try_get(0)?;
+    let unchecked = crate::lifecycle::verify::unchecked(&mut conn, id).await?;
     drop(conn);
     let required = p.terms.trigger.required;
     let sample = match (&v.sample, projection(db, &p, &v).await?) {
@@ -72,6 +73,7 @@ pub async fn page(db: &Db, id: i64, now: i64) -> Result<Option<VerificationView>
         valid,
         required,
         awaiting_review: reviews as u64,
+        unchecked: unchecked as u64,
         plan: v.plan.as_ref().map(|x| x.plan.clone()),
         plan_at: v.plan.as_ref().map(|x| moment_label(x.at)),
         sample,

@@ -47,6 +47,7 @@ fn status_text(r: &SignerRow) -> String {
     };
     match &r.struck {
         Some(reason) => format!("Struck ({reason})"),
+        None if r.checked => format!("{base}, checked"),
         None => base.to_string(),
     }
 }
@@ -132,6 +133,7 @@ pub fn Signatures() -> impl IntoView {
             "strike" => format!("Signature {n}: struck."),
             "reinstate" => format!("Signature {n}: reinstated."),
             "approve" => format!("Signature {n}: approved."),
+            "check" => "The counted signatures on that page are marked checked.".to_string(),
             _ => format!("Signature {n}: changed."),
         })
     };
@@ -149,7 +151,8 @@ pub fn Signatures() -> impl IntoView {
                 <input type="text" id="q" name="q" value=move || get("q")/></div>
             <div class="field"><label for="show">"Show"</label>
                 <select id="show" name="show">
-                    {[("", "All confirmed, struck and withdrawn"), ("counted", "Counted"), ("review", "Awaiting review"),
+                    {[("", "All confirmed, struck and withdrawn"), ("counted", "Counted"),
+                      ("unchecked", "Valid, not yet checked (full check)"), ("review", "Awaiting review"),
                       ("struck", "Struck"), ("withdrawn", "Withdrawn"), ("sample", "In the sample drawn for checking")].into_iter().map(|(v, l)| view! {
                         <option value=v selected=move || get("show") == v>{l}</option>
                     }).collect_view()}
@@ -173,6 +176,24 @@ pub fn Signatures() -> impl IntoView {
                                 query_safe(&get("q"))
                             );
                             let more = list.len() as i64 >= 50;
+                            // A full check: the counted, unmarked signatures on this page, marked
+                            // checked together once the officer has struck any that are not valid.
+                            let to_check: Vec<String> = list
+                                .iter()
+                                .filter(|r| r.status == "confirmed" && r.struck.is_none() && !r.checked)
+                                .map(|r| r.id.to_string())
+                                .collect();
+                            let check_form = (may && get("show") == "unchecked" && !to_check.is_empty()).then(|| {
+                                let n = to_check.len();
+                                view! {
+                                    <form method="post" action=format!("/officer/petitions/{}/check", id().unwrap_or(0)) data-testid="check-form">
+                                        <input type="hidden" name="ids" value=to_check.join(",")/>
+                                        <input type="hidden" name="back" value=back.clone()/>
+                                        <p>"Check each signature below against the register, and strike any that is not valid. Then:"</p>
+                                        <button type="submit">{format!("Mark the {n} counted signature(s) on this page as checked")}</button>
+                                    </form>
+                                }
+                            });
                             view! {
                                 <div class="table-wrap">
                                 <table data-testid="signers">
@@ -191,6 +212,7 @@ pub fn Signatures() -> impl IntoView {
                                     </tbody>
                                 </table>
                                 </div>
+                                {check_form}
                                 {more.then(|| view! {
                                     <p><a href=format!("?show={}&q={}&page={}", get("show"), get("q"), page_no() + 1)>"Next page"</a></p>
                                 })}

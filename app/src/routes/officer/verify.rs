@@ -125,7 +125,7 @@ fn steps(v: VerificationView, may: bool, p: &OfficerPosted) -> impl IntoView {
         None if !may => view! { <p>"Not certified yet."</p> }.into_any(),
         None => {
             let error = p.error("certify");
-            let checked = p.error("checked");
+            let checked = v.valid.saturating_sub(v.unchecked);
             let by_sample = v.sample.as_ref().and_then(|s| s.allows.clone()).map(|o| view! {
                 <form method="post" action=action("certify")>
                     <input type="hidden" name="method" value="sample"/>
@@ -136,18 +136,17 @@ fn steps(v: VerificationView, may: bool, p: &OfficerPosted) -> impl IntoView {
                 <FieldError id="certify" error=error/>
                 {by_sample}
                 <h3>"After a full check"</h3>
-                <p><a href=format!("/officer/petitions/{id}/signatures?show=counted")>{format!("Work through every valid signature ({})", thousands(v.valid))}</a></p>
-                <form method="post" action=action("certify")>
-                    <input type="hidden" name="method" value="full"/>
-                    <div class=crate::components::field_class(&checked)>
-                        <FieldError id="checked" error=checked.clone()/>
-                        <div class="checkbox">
-                            <input type="checkbox" id="checked" name="checked" value="yes"/>
-                            <label for="checked">"Every valid signature has been checked, and those found invalid are struck"</label>
-                        </div>
-                    </div>
-                    <button type="submit" class="secondary">{format!("Certify after a full check: {} valid…", thousands(v.valid))}</button>
-                </form>
+                <p data-testid="checked">{format!("{} of {} valid signatures checked.", thousands(checked), thousands(v.valid))}</p>
+                {(v.unchecked > 0).then(|| view! {
+                    <p><a href=format!("/officer/petitions/{id}/signatures?show=unchecked")>{format!("Work through the {} not yet checked", thousands(v.unchecked))}</a>
+                    ": check each against the register, strike any that is not valid, and mark the rest checked."</p>
+                })}
+                {(v.unchecked == 0).then(|| view! {
+                    <form method="post" action=action("certify")>
+                        <input type="hidden" name="method" value="full"/>
+                        <button type="submit" class="secondary">{format!("Certify after a full check: {} valid…", thousands(v.valid))}</button>
+                    </form>
+                })}
             }
             .into_any()
         }

@@ -129,6 +129,31 @@ pub fn TextField(
     }
 }
 
+/// A labelled multi-line input with its hint and error, described and marked invalid as
+/// [`TextField`] is. The field's name is its id.
+#[component]
+pub fn TextArea(
+    id: &'static str,
+    label: &'static str,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(default = None)] error: Option<String>,
+    #[prop(default = String::new(), into)] value: String,
+    #[prop(default = 4)] rows: u32,
+    #[prop(optional)] maxlength: Option<usize>,
+) -> impl IntoView {
+    let invalid = if error.is_some() { "true" } else { "false" };
+    let described = described_by(id, hint.is_some(), error.is_some());
+    view! {
+        <div class=field_class(&error)>
+            <label for=id>{label}</label>
+            {hint.map(|h| view! { <p class="hint" id=format!("{id}-hint")>{h}</p> })}
+            <FieldError id=id error=error.clone()/>
+            <textarea id=id name=id rows=rows.to_string() maxlength=maxlength.map(|m| m.to_string())
+                aria-describedby=described aria-invalid=invalid>{value}</textarea>
+        </div>
+    }
+}
+
 /// A labelled password input with its hint and error. Its value is never shown again.
 #[component]
 pub fn PasswordField(

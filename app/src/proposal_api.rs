@@ -112,12 +112,12 @@ pub async fn sponsor_page(code: String, postcode: Option<String>) -> Result<Opti
 }
 
 #[server]
-pub async fn sponsor_link(token: String) -> Result<Option<String>, ServerFnError> {
+pub async fn sponsor_link(token: String) -> Result<Option<(String, String, String)>, ServerFnError> {
     let st = state()?;
     if token.len() > 64 {
         return Ok(None);
     }
-    petition_store::proposals::sponsor_link_title(&st.db, &token).await.map_err(internal)
+    petition_store::proposals::sponsor_link_texts(&st.db, &token).await.map_err(internal)
 }
 
 #[server]

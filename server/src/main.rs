@@ -238,11 +238,11 @@ async fn serve(with_demo: bool) -> Result<(), String> {
         tracing::info!(rekeyed, "re-keyed signatures made before keys had places");
     }
     // A proposal opened just before a crash may not have all its first signatures yet.
-    let carried = petition_store::proposals::carry_over(&db, &secrets, &cfg.mailing(), None, petition_store::now())
-        .await
-        .map_err(|e| format!("cannot carry over the first signatures of opened proposals: {e}"))?;
-    if carried > 0 {
-        tracing::info!(carried, "carried over first signatures of opened proposals");
+    // (The scheduler tries again every few minutes; a failure here does not stop the start.)
+    match petition_store::proposals::carry_over(&db, &secrets, &cfg.mailing(), None, petition_store::now()).await {
+        Ok(0) => {}
+        Ok(carried) => tracing::info!(carried, "carried over first signatures of opened proposals"),
+        Err(e) => tracing::warn!("carrying over first signatures of opened proposals failed (will retry): {e}"),
     }
     let queued = petition_store::transparency::backfill(&db, petition_store::now())
         .await
@@ -275,6 +275,7 @@ async fn serve(with_demo: bool) -> Result<(), String> {
     // Closes and anything a crash left unrecorded are settled before the first request.
     let scheduler = scheduler::Scheduler {
         db: db.clone(),
+        secrets: secrets.clone(),
         mailing: cfg.mailing(),
         retention: cfg.retention,
         wake_mailer: wake.clone(),

@@ -208,7 +208,7 @@ async fn proposal_post(
             again(&s, &page, &headers, OfficerPosted::default(), StatusCode::NOT_FOUND).await
         }
         Err(e @ ProposalError::Stage(_)) => {
-            let posted = OfficerPosted::problem("title", e.to_string());
+            let posted = OfficerPosted::problem("status", e.to_string());
             again(&s, &page, &headers, posted, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => unavailable("changing a proposal", e),
@@ -272,8 +272,8 @@ async fn sponsor_confirm_post(State(s): State<S>, Path(token): Path<String>, hea
             }
             Ok(SponsorConfirmed::NotOnRegister { title }) => answer(SponsorKind::NotOnRegister, title, 0, 0),
             Ok(SponsorConfirmed::AlreadyConfirmed { title }) => answer(SponsorKind::AlreadyConfirmed, title, 0, 0),
+            Ok(SponsorConfirmed::TooLate { title }) => answer(SponsorKind::TooLate, title, 0, 0),
             Err(ProposalError::UnknownLink) => answer(SponsorKind::UnknownLink, String::new(), 0, 0),
-            Err(ProposalError::NotSponsoring) => answer(SponsorKind::TooLate, String::new(), 0, 0),
             Err(e) => return unavailable("confirming a sponsor", e),
         }
     };

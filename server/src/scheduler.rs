@@ -23,6 +23,8 @@ const NAP: i64 = 5_000;
 
 pub struct Scheduler {
     pub db: Db,
+    /// For carrying over opened proposals' first signatures (their dedupe keys).
+    pub secrets: petition_store::secrets::Secrets,
     pub mailing: Mailing,
     pub retention: Retention,
     pub wake_mailer: Arc<Notify>,
@@ -68,6 +70,15 @@ impl Scheduler {
                         self.wake_mailer.notify_one();
                     }
                     Err(e) => tracing::warn!("sweep failed (will retry): {e}"),
+                }
+                // First signatures an opening left for later (a crash, a pause, an error).
+                match petition_store::proposals::carry_over(&self.db, &self.secrets, &self.mailing, None, now).await {
+                    Ok(0) => {}
+                    Ok(n) => {
+                        tracing::info!(carried = n, "carried over first signatures of opened proposals");
+                        self.wake_mailer.notify_one();
+                    }
+                    Err(e) => tracing::warn!("carrying over first signatures failed (will retry): {e}"),
                 }
             }
             if last_housekeeping.elapsed() >= HOUSEKEEPING {

@@ -159,7 +159,7 @@ async fn guard(State(s): State<S>, req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     if method == Method::POST && cross_site(&s.config, req.headers()) {
-        tracing::info!(%method, %path, status = 403, "cross-site post refused");
+        tracing::info!(%method, path = %loggable_path(&path), status = 403, "cross-site post refused");
         return plain_page(StatusCode::FORBIDDEN, "Sorry, we could not accept that form",
             "The form was sent from another website, so we refused it to protect you. Go to the petition on this site and try again.");
     }

@@ -60,6 +60,12 @@ async fn stage_of(w: &World, id: i64) -> String {
     sqlx::query("SELECT stage FROM proposals WHERE id = $1").bind(id).fetch_one(&w.t.db.pool).await.unwrap().get(0)
 }
 
+/// The hash of a proposal's texts as an officer reading it now sees them.
+async fn read(w: &World, id: i64) -> String {
+    let policy = ProposalPolicy::default();
+    proposals::moderation_view(&w.t.db, &policy, id, 0).await.unwrap().unwrap().proposal.texts
+}
+
 /// Starts a proposal by `p` and confirms it; returns its id, the petitioner's token and the
 /// sponsor code.
 async fn confirmed_proposal(
@@ -130,7 +136,9 @@ async fn from_a_residents_idea_to_an_open_petition() {
             proposals::sponsor(db, secrets, m, &sponsor_request(&code, p, n + 1), now).await.unwrap();
             let t = link(&drain(db, now).await[0], "sponsor/confirm");
             if n == 3 {
-                let early = proposals::decide(db, secrets, m, &policy, id, &Decision::Open, &actor, now).await;
+                let early =
+                    proposals::decide(db, secrets, m, &policy, id, &Decision::Open, &read(&w, id).await, &actor, now)
+                        .await;
                 assert!(matches!(early, Err(ProposalError::Stage(StageError::NotInModeration))), "{early:?}");
             }
             let c = proposals::confirm_sponsor(db, m, &policy, &t, now).await.unwrap();
@@ -160,32 +168,61 @@ async fn from_a_residents_idea_to_an_open_petition() {
 
         // Sent back, edited, sent again.
         let note = "Say which pool: there are two in the district.".to_string();
-        let d =
-            proposals::decide(db, secrets, m, &policy, id, &Decision::Return(note.clone()), &actor, now).await.unwrap();
+        let d = proposals::decide(
+            db,
+            secrets,
+            m,
+            &policy,
+            id,
+            &Decision::Return(note.clone()),
+            &read(&w, id).await,
+            &actor,
+            now,
+        )
+        .await
+        .unwrap();
         assert_eq!(d, Decided::Returned);
         let mails = drain(db, now).await;
         assert!(mails[0].body.contains(&note));
         let view = proposals::manage_view(db, &policy, &token).await.unwrap().unwrap();
         assert_eq!((view.stage, view.return_note.as_deref()), (ProposalStage::Returned, Some(note.as_str())));
-        let open_returned = proposals::decide(db, secrets, m, &policy, id, &Decision::Open, &actor, now).await;
+        let open_returned =
+            proposals::decide(db, secrets, m, &policy, id, &Decision::Open, &read(&w, id).await, &actor, now).await;
         assert!(matches!(open_returned, Err(ProposalError::Stage(StageError::NotInModeration))));
+        let stale = read(&w, id).await;
         proposals::edit(db, &token, &texts("Keep the Harbour Road pool open")).await.unwrap();
         proposals::resubmit(db, m, &policy, &token, now).await.unwrap();
         assert_eq!(stage_of(&w, id).await, "moderation");
-        drain(db, now).await;
+        // The sponsors backed the texts before the edit: each is asked to back them again.
+        let mails = drain(db, now).await;
+        let reasked: Vec<&petition_store::mail::outbox::Mail> =
+            mails.iter().filter(|m| m.subject.starts_with("The petition you sponsored has changed")).collect();
+        assert_eq!(reasked.len(), 6, "{}", w.t.name);
+        // Two sponsors on the register and the unlisted one back the new texts.
+        for m in reasked.iter().filter(|m| {
+            ["sponsor1@example.org", "sponsor2@example.org", "sponsor6@example.org"].contains(&m.recipient.as_str())
+        }) {
+            let again =
+                proposals::confirm_sponsor(db, &mailing(), &policy, &link(m, "sponsor/confirm"), now).await.unwrap();
+            let on_register = m.recipient != "sponsor6@example.org";
+            assert_eq!(matches!(again, SponsorConfirmed::Counted { .. }), on_register, "{again:?}");
+        }
+        // An officer who read the texts before the edit cannot open them.
+        let stale_open = proposals::decide(db, secrets, m, &policy, id, &Decision::Open, &stale, &actor, now).await;
+        assert!(matches!(stale_open, Err(ProposalError::Changed)), "{stale_open:?}");
+        assert_eq!(stage_of(&w, id).await, "moderation", "nothing decided");
 
-        // Opened: the petition, with the question in its published text, and seven first
-        // signatures, six of them on the register.
-        let d = proposals::decide(db, secrets, m, &policy, id, &Decision::Open, &actor, now).await.unwrap();
+        // Opened: the petition, with the question in its published text. Its first signatures
+        // are the petitioner and the three sponsors of these texts (one not on the register, so
+        // for review); the other three are asked to sign it as it is.
+        let d = proposals::decide(db, secrets, m, &policy, id, &Decision::Open, &read(&w, id).await, &actor, now)
+            .await
+            .unwrap();
         let Decided::Opened { petition_id, first_signatures } = d else { panic!("{d:?}") };
-        assert_eq!(first_signatures, 7, "{}", w.t.name);
+        assert_eq!(first_signatures, 4, "{}", w.t.name);
         let p = petitions::fetch(db, petition_id).await.unwrap().unwrap();
         assert_eq!(p.title, "Keep the Harbour Road pool open");
-        assert_eq!(
-            common::raw_sum(db, petition_id).await,
-            6,
-            "the petitioner and five sponsors count; the unlisted sponsor waits for review"
-        );
+        assert_eq!(common::raw_sum(db, petition_id).await, 3, "the petitioner and two sponsors count");
         let review: i64 = sqlx::query("SELECT COUNT(*) FROM signatures WHERE petition_id = $1 AND status = 'review'")
             .bind(petition_id)
             .fetch_one(&db.pool)
@@ -195,7 +232,14 @@ async fn from_a_residents_idea_to_an_open_petition() {
         assert_eq!(review, 1);
         let mails = drain(db, now).await;
         assert_eq!(mails.iter().filter(|m| m.subject.starts_with("Open for signatures")).count(), 7);
-        assert_eq!(mails.iter().filter(|m| m.subject.starts_with("Thank you for signing")).count(), 7);
+        let mut changed: Vec<&str> = mails
+            .iter()
+            .filter(|m| m.body.contains("Its texts changed after you sponsored it"))
+            .map(|m| m.recipient.as_str())
+            .collect();
+        changed.sort();
+        assert_eq!(changed, ["sponsor3@example.org", "sponsor4@example.org", "sponsor5@example.org"]);
+        assert_eq!(mails.iter().filter(|m| m.subject.starts_with("Thank you for signing")).count(), 4);
         assert!(
             !mails.iter().any(|m| m.subject.starts_with("Confirm your signature")),
             "no one is asked to confirm twice"
@@ -211,12 +255,13 @@ async fn from_a_residents_idea_to_an_open_petition() {
         assert_eq!(*text_sha256, transparency::text_sha256(&p.title, &body));
 
         // Nothing more can change the proposal, and carrying over again counts nobody twice.
-        let again = proposals::decide(db, secrets, m, &policy, id, &Decision::Open, &actor, now).await;
+        let again =
+            proposals::decide(db, secrets, m, &policy, id, &Decision::Open, &read(&w, id).await, &actor, now).await;
         assert!(matches!(again, Err(ProposalError::Stage(StageError::AlreadyOpen))), "{again:?}");
         let edit = proposals::edit(db, &token, &texts("A different title altogether")).await;
         assert!(matches!(edit, Err(ProposalError::Stage(StageError::AlreadyOpen))), "{edit:?}");
         assert_eq!(proposals::carry_over(db, secrets, m, None, now).await.unwrap(), 0);
-        assert_eq!(common::raw_sum(db, petition_id).await, 6);
+        assert_eq!(common::raw_sum(db, petition_id).await, 3);
         let audit: Vec<String> = sqlx::query("SELECT action FROM officer_audit WHERE subject LIKE $1 ORDER BY id")
             .bind(format!("proposal {id}:%"))
             .fetch_all(&db.pool)
@@ -243,7 +288,7 @@ async fn from_a_residents_idea_to_an_open_petition() {
         seq.run(end + 1, 1000).await.unwrap();
         let by = lifecycle::ByOfficer { actor: &actor, reason: "" };
         let ids = common::signature_ids(db, petition_id).await;
-        assert_eq!(lifecycle::mark_checked(db, petition_id, &ids, &by, end + 2).await.unwrap(), 6);
+        assert_eq!(lifecycle::mark_checked(db, petition_id, &ids, &by, end + 2).await.unwrap(), 3);
         lifecycle::certify(db, m, petition_id, Method::Full, &by, end + 2).await.unwrap();
         let mails = drain(db, end + 2).await;
         let certified: Vec<&str> =
@@ -299,9 +344,19 @@ async fn refused_proposals_are_listed_without_texts_the_ground_is_about() {
             (Ground::Vexatious, "It targets a private person."),
         ];
         for (id, (g, why)) in ids.iter().zip(grounds) {
-            let d = proposals::decide(db, secrets, m, &policy, *id, &Decision::Refuse(g, why.into()), &actor, now)
-                .await
-                .unwrap();
+            let d = proposals::decide(
+                db,
+                secrets,
+                m,
+                &policy,
+                *id,
+                &Decision::Refuse(g, why.into()),
+                &read(&w, *id).await,
+                &actor,
+                now,
+            )
+            .await
+            .unwrap();
             assert_eq!(d, Decided::Refused);
         }
         let mails = drain(db, now).await;
@@ -316,7 +371,9 @@ async fn refused_proposals_are_listed_without_texts_the_ground_is_about() {
         assert_eq!(withheld.ground, Ground::Vexatious.describe(2));
 
         // A refused proposal takes no other change.
-        let e = proposals::decide(db, secrets, m, &policy, ids[1], &Decision::Open, &actor, now).await;
+        let e =
+            proposals::decide(db, secrets, m, &policy, ids[1], &Decision::Open, &read(&w, ids[1]).await, &actor, now)
+                .await;
         assert!(matches!(e, Err(ProposalError::Stage(StageError::AlreadyRefused))), "{e:?}");
         assert_eq!(stage_of(&w, ids[1]).await, "refused");
         let petitions: i64 = sqlx::query("SELECT COUNT(*) FROM petitions").fetch_one(&db.pool).await.unwrap().get(0);
@@ -346,6 +403,34 @@ async fn refused_proposals_are_listed_without_texts_the_ground_is_about() {
         assert_eq!(erased.proposals, 2, "both refused petitioners");
         assert_eq!(people_left(db).await, 0);
         assert_eq!(proposals::refused_list(db, &policy).await.unwrap(), list, "the public list is unchanged");
+        w.t.close().await;
+    }
+}
+
+#[tokio::test]
+async fn signing_in_a_confirmed_person_again_or_after_a_crash_counts_them_once() {
+    for t in TestDb::both().await {
+        let w = world(t, 40).await;
+        let (db, secrets, m) = (&w.t.db, &w.secrets, &mailing());
+        let (id, _, _) = common::open_a_day_ago(db, "Carried over").await;
+        let now = petition_store::now();
+        let req = common::request(id, &w.people[0], 0);
+        // As a crash leaves it between recording the attempt and confirming it.
+        signatures::sign(db, secrets, m, &req, now).await.unwrap();
+        drain(db, now).await;
+        let first = signatures::sign_confirmed(db, secrets, m, &req, now).await.unwrap();
+        assert!(
+            matches!(first, signatures::SignedIn::Confirmed(signatures::ConfirmOutcome::Counted { .. })),
+            "{}: the waiting attempt is confirmed: {first:?}",
+            w.t.name
+        );
+        let again = signatures::sign_confirmed(db, secrets, m, &req, now).await.unwrap();
+        assert_eq!(again, signatures::SignedIn::AlreadySigned, "{}", w.t.name);
+        assert_eq!(common::raw_sum(db, id).await, 1);
+        assert_eq!(common::signature_ids(db, id).await.len(), 1);
+        let mails = drain(db, now).await;
+        assert_eq!(mails.len(), 1, "one thank-you, and no request to confirm");
+        assert!(mails[0].subject.starts_with("Thank you for signing"));
         w.t.close().await;
     }
 }

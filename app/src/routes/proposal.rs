@@ -9,7 +9,7 @@ use leptos_router::hooks::use_query_map;
 use petition_core::proposal::views::{ProposalStage, ProposalView};
 use petition_core::proposal::{Background, Question, Title as TitleText};
 
-use crate::components::{field_class, problem_text, thousands, token_param, ErrorSummary, FieldError, TextField};
+use crate::components::{problem_text, thousands, token_param, ErrorSummary, TextArea, TextField};
 use crate::officer::OfficerPosted;
 use crate::proposal_api::proposal_page;
 use crate::routes::start::posted;
@@ -101,7 +101,7 @@ fn status_view(v: &ProposalView) -> impl IntoView {
         ProposalStage::Sponsoring => {
             let link = format!("/sponsor/{}", v.sponsor_code);
             view! {
-                <div class="panel" data-testid="status">
+                <div class="panel" id="status" data-testid="status">
                     <h2>"Find your sponsors"</h2>
                     <p data-testid="sponsors">{format!("{} of {} sponsors so far.", v.sponsors_counted, v.sponsors_needed)}</p>
                     <p>{format!("Sponsors must be on the electoral register in {}. Share this link with them:", v.area.name)}</p>
@@ -113,7 +113,7 @@ fn status_view(v: &ProposalView) -> impl IntoView {
         ProposalStage::Moderation => {
             let (since, target) = v.moderation.clone().unwrap_or_default();
             view! {
-                <div class="panel" data-testid="status">
+                <div class="panel" id="status" data-testid="status">
                     <h2>"With the electoral office"</h2>
                     <p>{format!("Your petition has been with the electoral office since {since}. They aim to decide by {target}.")}</p>
                 </div>
@@ -121,7 +121,7 @@ fn status_view(v: &ProposalView) -> impl IntoView {
             .into_any()
         }
         ProposalStage::Returned => view! {
-            <div class="panel" data-testid="status">
+            <div class="panel" id="status" data-testid="status">
                 <h2>"The electoral office asks for changes"</h2>
                 <p class="pre" data-testid="return-note">{v.return_note.clone().unwrap_or_default()}</p>
             </div>
@@ -130,7 +130,7 @@ fn status_view(v: &ProposalView) -> impl IntoView {
         ProposalStage::Refused => {
             let (ground, why) = v.refused.clone().unwrap_or_default();
             view! {
-                <div class="panel" data-testid="status">
+                <div class="panel" id="status" data-testid="status">
                     <h2>"Your petition was refused"</h2>
                     <p>{format!("Ground: {ground}.")}</p>
                     <p class="pre">{why}</p>
@@ -141,7 +141,7 @@ fn status_view(v: &ProposalView) -> impl IntoView {
         ProposalStage::Opened => {
             let id = v.petition_id.unwrap_or_default();
             view! {
-                <div class="panel" data-testid="status">
+                <div class="panel" id="status" data-testid="status">
                     <h2>"Your petition is open for signatures"</h2>
                     <p><A href=format!("/petitions/{id}")>"See your petition and share it"</A></p>
                 </div>
@@ -154,22 +154,15 @@ fn status_view(v: &ProposalView) -> impl IntoView {
 
 fn edit_form(v: &ProposalView, token: &str, p: &OfficerPosted) -> impl IntoView {
     let value = |k: &str, now: &str| if p.values.is_empty() { now.to_string() } else { p.value(k) };
-    let (e_question, e_background) = (p.error("question"), p.error("background"));
     view! {
         <h2>"Change your petition"</h2>
         <p>"You can change the texts until your petition goes to the electoral office, and again if the office sends it back. Sponsors see the texts as they are when they look."</p>
         <form method="post" action=format!("/proposals/{token}/edit") novalidate=true>
             <TextField id="title" label="Title" error=p.error("title") value=value("title", &v.title) maxlength=TitleText::MAX/>
-            <div class=field_class(&e_question)>
-                <label for="question">"The referendum question"</label>
-                <FieldError id="question" error=e_question.clone()/>
-                <textarea id="question" name="question" rows="2" maxlength=Question::MAX.to_string()>{value("question", &v.question)}</textarea>
-            </div>
-            <div class=field_class(&e_background)>
-                <label for="background">"Background"</label>
-                <FieldError id="background" error=e_background.clone()/>
-                <textarea id="background" name="background" rows="8" maxlength=Background::MAX.to_string()>{value("background", &v.background)}</textarea>
-            </div>
+            <TextArea id="question" label="The referendum question" rows=2 maxlength=Question::MAX
+                error=p.error("question") value=value("question", &v.question)/>
+            <TextArea id="background" label="Background" rows=8 maxlength=Background::MAX
+                error=p.error("background") value=value("background", &v.background)/>
             <button type="submit" class="secondary">"Save changes"</button>
         </form>
     }

@@ -3,7 +3,7 @@
 //! happens next, and `/sponsor/confirm/:token` (from the email) confirms with a button.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
+use leptos_meta::{Meta, Title};
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use petition_core::address::AddressChoice;
@@ -26,6 +26,7 @@ pub fn Sponsor() -> impl IntoView {
     let postcode = move || from_post.clone().or_else(|| query.read().get("postcode"));
     let data = Resource::new(move || (code(), postcode()), |(c, pc)| sponsor_page(c, pc));
     view! {
+        <Meta name="robots" content="noindex"/>
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || {
                 let p = p.clone();
@@ -47,7 +48,7 @@ pub fn Sponsor() -> impl IntoView {
 
 fn sponsor_view(d: SponsorPageData, code: String, p: OfficerPosted) -> impl IntoView {
     let v = d.proposal.clone();
-    let heading = format!("Sponsor: {}", v.title);
+    let heading = if v.title.is_empty() { "Sponsor a petition".to_string() } else { format!("Sponsor: {}", v.title) };
     let about = view! {
         <dl class="figures">
             <dt>"Area"</dt><dd>{v.area.name.clone()}</dd>
@@ -173,10 +174,16 @@ pub fn SponsorConfirm() -> impl IntoView {
                         (Some(a), _) => answer_view(a).into_any(),
                         (None, Err(e)) => view! { <h1>"Sorry, there is a problem"</h1><p>{problem_text(&e)}</p> }.into_any(),
                         (None, Ok(None)) => answer_view(SponsorAnswer { kind: SponsorKind::UnknownLink, title: String::new(), counted: 0, needed: 0 }).into_any(),
-                        (None, Ok(Some(t))) => view! {
+                        (None, Ok(Some((title, question, background)))) => view! {
                             <Title text="Confirm that you sponsor"/>
+                            <Meta name="robots" content="noindex"/>
                             <h1>"Confirm that you sponsor this petition"</h1>
-                            <p class="petition-title">{t}</p>
+                            <p class="petition-title">{title}</p>
+                            <dl class="figures"><dt>"The referendum question"</dt><dd data-testid="question">{question}</dd></dl>
+                            <div class="petition-text">
+                                {background.split("\n\n").map(|para| view! { <p>{para.to_string()}</p> }).collect_view()}
+                            </div>
+                            <p>"By confirming you sponsor the petition as it reads here. When it opens, your sponsorship becomes one of its first signatures."</p>
                             <form method="post"><button type="submit">"Confirm"</button></form>
                         }.into_any(),
                     }

@@ -11,7 +11,9 @@ use petition_core::address::AddressChoice;
 use petition_core::proposal::{Background, Question, Title as TitleText};
 use petition_core::text::{Email, PersonName};
 
-use crate::components::{field_class, post_result, problem_text, thousands, ErrorSummary, FieldError, TextField};
+use crate::components::{
+    field_class, post_result, problem_text, thousands, ErrorSummary, FieldError, TextArea, TextField,
+};
 use crate::officer::OfficerPosted;
 use crate::post::PostResult;
 use crate::proposal_api::{start_page, StartPageData};
@@ -80,7 +82,6 @@ fn step_details(d: StartPageData, p: OfficerPosted) -> impl IntoView {
     let errors = p.errors.clone();
     let (e_address, e_address_text, e_area, e_declared) =
         (p.error("address"), p.error("address_text"), p.error("area"), p.error("declared"));
-    let (e_question, e_background) = (p.error("question"), p.error("background"));
     let chosen = p.value("address");
     let area_chosen = p.value("area");
     let one_area = d.areas.len() == 1;
@@ -126,6 +127,9 @@ fn step_details(d: StartPageData, p: OfficerPosted) -> impl IntoView {
                 <legend>"Which area is it for?"</legend>
                 <p class="hint">"The referendum would be held in this area, and only its electors can sponsor and sign."</p>
                 <FieldError id="area" error=e_area.clone()/>
+                {d.areas.is_empty().then(|| view! {
+                    <p>"No area at this postcode has an electorate figure loaded yet, so a petition cannot start here. The electoral office loads them; please try again later."</p>
+                })}
                 <div class="radios">
                     {d.areas.iter().map(|o| {
                         let rid = format!("area-{}", o.area.code);
@@ -142,20 +146,12 @@ fn step_details(d: StartPageData, p: OfficerPosted) -> impl IntoView {
             </fieldset>
             <TextField id="title" label="Title" hint="A short name for the petition, up to 100 characters."
                 error=p.error("title") value=p.value("title") maxlength=TitleText::MAX/>
-            <div class=field_class(&e_question)>
-                <label for="question">"The referendum question"</label>
-                <p class="hint" id="question-hint">"One question, as electors would read it on the ballot paper, ending with a question mark. For example: Should the council keep Harbour Road swimming pool open?"</p>
-                <FieldError id="question" error=e_question.clone()/>
-                <textarea id="question" name="question" rows="2" maxlength=Question::MAX.to_string()
-                    aria-describedby="question-hint">{p.value("question")}</textarea>
-            </div>
-            <div class=field_class(&e_background)>
-                <label for="background">"Background"</label>
-                <p class="hint" id="background-hint">"Why the council should hold this referendum. Plain text; leave a blank line between paragraphs."</p>
-                <FieldError id="background" error=e_background.clone()/>
-                <textarea id="background" name="background" rows="8" maxlength=Background::MAX.to_string()
-                    aria-describedby="background-hint">{p.value("background")}</textarea>
-            </div>
+            <TextArea id="question" label="The referendum question" rows=2 maxlength=Question::MAX
+                hint="One question, as electors would read it on the ballot paper, ending with a question mark. For example: Should the council keep Harbour Road swimming pool open?"
+                error=p.error("question") value=p.value("question")/>
+            <TextArea id="background" label="Background" rows=8 maxlength=Background::MAX
+                hint="Why the council should hold this referendum. Plain text; leave a blank line between paragraphs."
+                error=p.error("background") value=p.value("background")/>
             <div class=field_class(&e_declared)>
                 <FieldError id="declared" error=e_declared.clone()/>
                 <div class="checkbox">

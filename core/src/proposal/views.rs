@@ -49,6 +49,8 @@ pub struct ProposalView {
     pub petition_id: Option<i64>,
     /// When it went to the office, and the date the office aims to decide by.
     pub moderation: Option<(String, String)>,
+    /// A hash of the texts as they are now, so that a decision can say which texts it was made on.
+    pub texts: String,
 }
 
 /// One sponsor, for officers.

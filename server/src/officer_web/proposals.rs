@@ -28,6 +28,8 @@ pub async fn decision_post(
     let note = field(&f, "note", NOTE_MAX).trim().to_string();
     let explanation = field(&f, "explanation", NOTE_MAX).trim().to_string();
     let ground_code = field(&f, "ground", 40);
+    // The hash of the texts the officer read; a decision on changed texts is refused.
+    let read = field(&f, "texts", 64);
     let values = vec![
         ("note".to_string(), note.clone()),
         ("explanation".to_string(), explanation.clone()),
@@ -66,29 +68,47 @@ pub async fn decision_post(
         _ => return see_other(&page),
     };
     if matches!(d, Decision::Open | Decision::Refuse(..)) && field(&f, "confirm", 3) != "yes" {
+        let view = match proposals::moderation_view(&s.state.db, &policy, id, petition_store::now()).await {
+            Ok(Some(v)) => v.proposal,
+            Ok(None) => return see_other("/officer/moderation"),
+            Err(e) => return unavailable("reading a proposal", e),
+        };
+        let texts = vec![
+            ("Title".to_string(), view.title.clone()),
+            ("The referendum question".to_string(), view.question.clone()),
+            ("Area".to_string(), view.area.name.clone()),
+        ];
         let check = match &d {
             Decision::Refuse(g, why) => Check {
                 heading: format!("Refuse proposal {id}?"),
-                rows: vec![("Ground".into(), g.describe(policy.repeat_years)), ("Explanation".into(), why.clone())],
+                rows: [
+                    texts.clone(),
+                    vec![("Ground".into(), g.describe(policy.repeat_years)), ("Explanation".into(), why.clone())],
+                ]
+                .concat(),
                 effect:
                     "The petitioner is emailed the ground and your explanation, and the refusal is listed publicly. \
                          A refused petition cannot be opened."
                         .into(),
                 action: format!("/officer/proposals/{id}/refuse"),
-                hidden: vec![("ground".into(), g.code().into()), ("explanation".into(), why.clone())],
+                hidden: vec![
+                    ("ground".into(), g.code().into()),
+                    ("explanation".into(), why.clone()),
+                    ("texts".into(), read.clone()),
+                ],
                 button: "Refuse the petition".into(),
                 back: page,
             },
             _ => Check {
                 heading: format!("Open proposal {id} for signatures?"),
-                rows: vec![("Window".into(), format!("{} months from now", policy.petition.months))],
+                rows: [texts, vec![("Window".into(), format!("{} months from now", policy.petition.months))]].concat(),
                 effect:
                     "Its trigger is fixed now from the electorate figure in force today, and its window starts now. \
                          Its texts can no longer change. The petitioner and the confirmed sponsors become its first \
                          signatures."
                         .into(),
                 action: format!("/officer/proposals/{id}/open"),
-                hidden: vec![],
+                hidden: vec![("texts".into(), read.clone())],
                 button: "Open for signatures".into(),
                 back: page,
             },
@@ -99,7 +119,7 @@ pub async fn decision_post(
     let actor = Actor::Officer(who.clone());
     let st = &s.state;
     let now = petition_store::now();
-    match proposals::decide(&st.db, &st.secrets, &st.mailing, &policy, id, &d, &actor, now).await {
+    match proposals::decide(&st.db, &st.secrets, &st.mailing, &policy, id, &d, &read, &actor, now).await {
         Ok(done) => {
             s.wake_mailer.notify_one();
             match done {
@@ -108,7 +128,7 @@ pub async fn decision_post(
                 Decided::Refused => see_other(&format!("{page}?done=refuse")),
             }
         }
-        Err(e @ (ProposalError::Stage(_) | ProposalError::NoSuchProposal)) => {
+        Err(e @ (ProposalError::Stage(_) | ProposalError::NoSuchProposal | ProposalError::Changed)) => {
             let p = refuse("decision", &e.to_string());
             answer(&s, &page, &headers, Some(who), p, StatusCode::UNPROCESSABLE_ENTITY).await
         }

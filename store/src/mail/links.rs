@@ -51,7 +51,7 @@ impl Mailing {
     }
 
     pub(crate) fn refused(&self) -> String {
-        self.link("petitions/refused")
+        self.link("refused-petitions")
     }
 
     pub(crate) fn officer_petition(&self, id: i64) -> String {
@@ -71,6 +71,7 @@ mod tests {
             assert_eq!(m.certificate(7), "https://petitions.example.gov.uk/petitions/7/certificate");
             assert_eq!(m.proposal("abc"), "https://petitions.example.gov.uk/proposals/abc");
             assert_eq!(m.sponsor("xyz"), "https://petitions.example.gov.uk/sponsor/xyz");
+            assert_eq!(m.refused(), "https://petitions.example.gov.uk/refused-petitions");
             assert_eq!(m.sponsor_confirm("abc"), "https://petitions.example.gov.uk/sponsor/confirm/abc");
             assert_eq!(m.officer_petition(7), "https://petitions.example.gov.uk/officer/petitions/7");
         }

@@ -60,11 +60,22 @@ pub(crate) fn refused_mail(links: &Mailing, title: &str, to: &str, ground: &str,
     }
 }
 
-pub(crate) fn opened_mail(links: &Mailing, title: &str, to: &str, id: i64, sponsor: bool, carried: bool) -> Mail {
-    let you = match (carried, sponsor) {
-        (true, true) => "You sponsored it, so your sponsorship is now one of its first signatures (a separate email\ntells you whether it counts).",
-        (true, false) => "You started it, so you are one of its first signatures (a separate email tells you whether\nit counts).",
-        (false, _) => "We could not add your signature from the details you gave (your address may have changed\nsince): please sign it yourself from the link below.",
+/// What became of someone carried over as a first signature, for their email.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Carry {
+    Signed,
+    /// The texts changed after they sponsored it.
+    TextsChanged,
+    /// Their details no longer make a signature (an address that no longer serves, say).
+    NotSigned,
+}
+
+pub(crate) fn opened_mail(links: &Mailing, title: &str, to: &str, id: i64, sponsor: bool, carry: Carry) -> Mail {
+    let you = match (carry, sponsor) {
+        (Carry::Signed, true) => "You sponsored it, so your sponsorship is now one of its first signatures (a separate email\ntells you whether it counts).",
+        (Carry::Signed, false) => "You started it, so you are one of its first signatures (a separate email tells you whether\nit counts).",
+        (Carry::TextsChanged, _) => "Its texts changed after you sponsored it, so we have not signed it for you: read it as it\nis now, and sign it if you support it.",
+        (Carry::NotSigned, _) => "We could not add your signature from the details you gave (your address may no longer be\nin use): please sign it yourself from the link below.",
     };
     Mail {
         recipient: to.to_string(),
@@ -82,6 +93,17 @@ pub(crate) fn confirm_sponsor_mail(links: &Mailing, title: &str, to: &str, token
         subject: format!("Confirm that you sponsor: {title}"),
         body: format!(
             "You asked to sponsor the petition \"{title}\".\n\nTo confirm, open this link and press the Confirm button:\n\n{}\n\nWhen the petition opens, your sponsorship becomes one of its first signatures.\n\nIf you did not ask to sponsor it, ignore this email: nothing will happen.\n",
+            links.sponsor_confirm(token)
+        ),
+    }
+}
+
+pub(crate) fn texts_changed_mail(links: &Mailing, title: &str, to: &str, token: &str) -> Mail {
+    Mail {
+        recipient: to.to_string(),
+        subject: format!("The petition you sponsored has changed: {title}"),
+        body: format!(
+            "The petitioner has changed the petition you sponsored, \"{title}\", and it is now with the\nelectoral office.\n\nWhen it opens, sponsors become its first signatures, but only of the texts they backed. To\nback it as it is now, open this link, read it, and press the Confirm button:\n\n{}\n\nIf you do nothing, your sponsorship still counted towards sending it to the office, and you can\nsign the petition yourself once it opens.\n",
             links.sponsor_confirm(token)
         ),
     }

@@ -1,25 +1,18 @@
 //! The petitioner's link: confirming their email, following the proposal, changing its texts
 //! until it goes to the office (and after the office sends it back), and sending it back.
 
-use chrono::Utc;
 use petition_core::proposal::views::ProposalView;
 use petition_core::proposal::{Change, Stage};
-use petition_core::AreaCode;
 
 use crate::db::Db;
-use crate::lifecycle::open::fix_terms;
 use crate::mail::links::Mailing;
 use crate::mail::outbox::enqueue;
-use crate::proposals::mails::{ask_sponsors_mail, with_office_mail};
+use crate::proposals::mails::ask_sponsors_mail;
 use crate::proposals::start::ProposalTexts;
-use crate::proposals::stored::{day_of, find, hold, stage_code, target_day, ProposalError, ProposalPolicy, Stored};
+use crate::proposals::stored::{
+    find, hold, required_now, set_stage, tell_with_office, ProposalError, ProposalPolicy, Stored,
+};
 use crate::secrets::token_hash;
-
-/// What a petition in the proposal's area would need if it opened today (0 if it could not).
-pub(crate) async fn required_now(db: &Db, area_code: &str, policy: &ProposalPolicy) -> u64 {
-    let Ok(code) = AreaCode::parse(area_code) else { return 0 };
-    fix_terms(db, &code, Utc::now(), policy.petition).await.map_or(0, |f| f.terms.trigger.required)
-}
 
 async fn by_token(db: &Db, token: &str) -> Result<Stored, ProposalError> {
     let mut conn = db.pool.acquire().await?;
@@ -33,31 +26,6 @@ pub async fn manage_view(db: &Db, policy: &ProposalPolicy, token: &str) -> Resul
         Err(ProposalError::UnknownLink) => Ok(None),
         Err(e) => Err(e),
     }
-}
-
-/// Moves a held proposal to `to`, with when it reached the office if it has.
-pub(crate) async fn set_stage(tx: &mut sqlx::AnyConnection, id: i64, to: Stage, now: i64) -> Result<(), ProposalError> {
-    let since = if to == Stage::Moderation { Some(now) } else { None };
-    sqlx::query("UPDATE proposals SET stage = $1, moderation_since = COALESCE($2, moderation_since) WHERE id = $3")
-        .bind(stage_code(to))
-        .bind(since)
-        .bind(id)
-        .execute(tx)
-        .await?;
-    Ok(())
-}
-
-/// Tells the petitioner their proposal is with the office.
-pub(crate) async fn tell_with_office(
-    tx: &mut sqlx::AnyConnection,
-    links: &Mailing,
-    policy: &ProposalPolicy,
-    p: &Stored,
-    now: i64,
-) -> Result<(), ProposalError> {
-    let target = day_of(target_day(now, policy));
-    enqueue(tx, &with_office_mail(links, &p.title, &p.email, &target), now).await?;
-    Ok(())
 }
 
 /// Confirms the petitioner's email. With sponsors to find, they are sent the link to share; with

@@ -13,6 +13,6 @@ mod stored;
 
 pub use manage::{confirm_petitioner, edit, manage_view, resubmit};
 pub use moderate::{carry_over, decide, moderation_queue, moderation_view, refused_list, Decided, Decision};
-pub use sponsors::{confirm_sponsor, sponsor, sponsor_link_title, sponsor_view, SponsorConfirmed, SponsorRequest};
+pub use sponsors::{confirm_sponsor, sponsor, sponsor_link_texts, sponsor_view, SponsorConfirmed, SponsorRequest};
 pub use start::{area_options, start, NewProposal, Petitioner, ProposalTexts};
 pub use stored::{ProposalError, ProposalPolicy};

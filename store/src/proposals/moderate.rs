@@ -16,11 +16,13 @@ use crate::error::StoreError;
 use crate::lifecycle::open::{fix_terms, insert_petition, Texts};
 use crate::mail::links::Mailing;
 use crate::mail::outbox::enqueue;
-use crate::proposals::mails::{opened_mail, refused_mail, returned_mail};
-use crate::proposals::manage::{required_now, set_stage};
-use crate::proposals::stored::{day_of, find, hold, overdue, target_day, ProposalError, ProposalPolicy};
+use crate::proposals::mails::{opened_mail, refused_mail, returned_mail, Carry};
+use crate::proposals::stored::{
+    day_of, find, hold, overdue, required_now, set_stage, target_day, ProposalError, ProposalPolicy,
+};
 use crate::secrets::Secrets;
-use crate::signatures::sign::{sign_confirmed, AddressChoice, SignError, SignRequest};
+use crate::signatures::confirm::ConfirmOutcome;
+use crate::signatures::sign::{sign_confirmed, AddressChoice, SignError, SignRequest, SignedIn};
 use crate::time::{day_label, instant};
 
 /// What the office decided.
@@ -105,7 +107,9 @@ pub async fn moderation_view(
     }))
 }
 
-/// Makes a decision on a proposal waiting for the office.
+/// Makes a decision on a proposal waiting for the office. `read` is the hash of the texts the
+/// officer read (`ProposalView::texts`): if they have changed since (sent back, edited and sent
+/// again meanwhile), nothing is decided.
 #[allow(clippy::too_many_arguments)]
 pub async fn decide(
     db: &Db,
@@ -114,6 +118,7 @@ pub async fn decide(
     policy: &ProposalPolicy,
     id: i64,
     decision: &Decision,
+    read: &str,
     actor: &Actor,
     now: i64,
 ) -> Result<Decided, ProposalError> {
@@ -132,6 +137,9 @@ pub async fn decide(
     hold(&mut tx, id).await?;
     let p = find(&mut tx, "p.id", &id.to_string()).await?.ok_or(ProposalError::NoSuchProposal)?;
     let to = p.stage.apply(change_of(decision))?;
+    if p.texts_sha256() != read {
+        return Err(ProposalError::Changed);
+    }
     let subject = format!("proposal {id}: {}", p.title);
     let (action, reason, detail, petition_id) = match decision {
         Decision::Open => {
@@ -179,7 +187,15 @@ pub async fn decide(
     tx.commit().await?;
     Ok(match (decision, petition_id) {
         (Decision::Open, Some(pid)) => {
-            let first_signatures = carry_over(db, secrets, links, Some(id), now).await?;
+            // The petition is open whatever happens next; anyone not carried over now is taken
+            // up by the scheduler's next run.
+            let first_signatures = match carry_over(db, secrets, links, Some(id), now).await {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::warn!(proposal = id, "carrying over first signatures failed (will retry): {e}");
+                    0
+                }
+            };
             Decided::Opened { petition_id: pid, first_signatures }
         }
         (Decision::Return(_), _) => Decided::Returned,
@@ -198,23 +214,27 @@ fn change_of(d: &Decision) -> Change {
 /// One person to carry over as a first signature.
 struct Carried {
     sponsor: Option<i64>,
-    proposal: i64,
     petition_id: i64,
-    title: String,
     name: String,
     email: String,
     postcode: String,
     uprn: Option<String>,
     address_text: String,
+    /// For a sponsor, the texts they backed.
+    backed: Option<String>,
 }
 
+/// How long one server may take to carry over a proposal's people before another may take it up.
+const CARRY_LEASE: i64 = 300;
+
 /// Makes the petitioner and confirmed sponsors of an opened proposal (`only`), or of every
-/// opened proposal (`None`, at start-up), the first signatures of its petition, those not carried
-/// over yet. Each is marked once signed; one interrupted by a crash is found again at the next
-/// start, and signing it again counts nobody twice (the signature's place is taken by the same
-/// mailbox, so it is skipped). The server that opens a proposal carries over only that one, so
-/// that two servers opening two proposals at once do not both sign the same people. Returns how
-/// many were carried over.
+/// opened proposal (`None`: at start-up and from the scheduler), the first signatures of its
+/// petition, those not carried over yet. A sponsor is signed in only if the texts they backed are
+/// the texts that opened; otherwise they are asked to sign it as it is. Each person is marked
+/// once done, and each proposal is worked on by one server at a time (a lease, taken up again
+/// after a crash); signing someone in again after a crash counts nobody twice (see
+/// `signatures::sign_confirmed`). A petition paused just after opening is tried again later.
+/// Returns how many were signed in.
 pub async fn carry_over(
     db: &Db,
     secrets: &Secrets,
@@ -222,60 +242,109 @@ pub async fn carry_over(
     only: Option<i64>,
     now: i64,
 ) -> Result<usize, ProposalError> {
-    let rows = sqlx::query(
-        "SELECT NULL AS sponsor, p.id, p.petition_id, p.title, p.name, p.email, p.postcode, p.uprn, p.address_text
-         FROM proposals p WHERE p.stage = 'opened' AND p.carried_at IS NULL AND ($1 IS NULL OR p.id = $1)
-         UNION ALL
-         SELECT s.id, p.id, p.petition_id, p.title, s.name, s.email, s.postcode, s.uprn, s.address_text
-         FROM proposal_sponsors s JOIN proposals p ON p.id = s.proposal_id
-         WHERE p.stage = 'opened' AND s.confirmed_at IS NOT NULL AND s.carried_at IS NULL AND ($1 IS NULL OR p.id = $1)",
+    let due = sqlx::query(
+        "SELECT p.id FROM proposals p WHERE p.stage = 'opened' AND ($1 IS NULL OR p.id = $1)
+           AND (p.carried_at IS NULL OR EXISTS (SELECT 1 FROM proposal_sponsors s WHERE s.proposal_id = p.id
+             AND s.confirmed_at IS NOT NULL AND s.carried_at IS NULL))
+         ORDER BY p.id",
     )
     .bind(only)
     .fetch_all(&db.pool)
     .await?;
     let mut done = 0;
+    for r in due {
+        let id: i64 = r.try_get(0)?;
+        let claimed = sqlx::query(
+            "UPDATE proposals SET carrying_until = $1 WHERE id = $2 AND (carrying_until IS NULL OR carrying_until < $3)",
+        )
+        .bind(now + CARRY_LEASE)
+        .bind(id)
+        .bind(now)
+        .execute(&db.pool)
+        .await?
+        .rows_affected();
+        if claimed == 0 {
+            continue;
+        }
+        let result = carry_proposal(db, secrets, links, id, now).await;
+        sqlx::query("UPDATE proposals SET carrying_until = NULL WHERE id = $1").bind(id).execute(&db.pool).await?;
+        done += result?;
+    }
+    Ok(done)
+}
+
+/// Carries over one opened proposal's people; the caller holds its lease.
+async fn carry_proposal(
+    db: &Db,
+    secrets: &Secrets,
+    links: &Mailing,
+    id: i64,
+    now: i64,
+) -> Result<usize, ProposalError> {
+    let mut conn = db.pool.acquire().await?;
+    let p = find(&mut conn, "p.id", &id.to_string()).await?.ok_or(ProposalError::NoSuchProposal)?;
+    let rows = sqlx::query(
+        "SELECT NULL AS sponsor, p.name, p.email, p.postcode, p.uprn, p.address_text, NULL AS backed
+         FROM proposals p WHERE p.id = $1 AND p.carried_at IS NULL
+         UNION ALL
+         SELECT s.id, s.name, s.email, s.postcode, s.uprn, s.address_text, s.texts_sha256
+         FROM proposal_sponsors s WHERE s.proposal_id = $1 AND s.confirmed_at IS NOT NULL AND s.carried_at IS NULL",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    drop(conn);
+    let petition_id =
+        p.petition_id.ok_or_else(|| StoreError::Corrupt(format!("proposal {id} opened without a petition")))?;
+    let texts = p.texts_sha256();
+    let mut done = 0;
     for r in rows {
         let c = Carried {
             sponsor: r.try_get(0)?,
-            proposal: r.try_get(1)?,
-            petition_id: r.try_get(2)?,
-            title: r.try_get(3)?,
-            name: r.try_get(4)?,
-            email: r.try_get(5)?,
-            postcode: r.try_get(6)?,
-            uprn: r.try_get(7)?,
-            address_text: r.try_get(8)?,
+            petition_id,
+            name: r.try_get(1)?,
+            email: r.try_get(2)?,
+            postcode: r.try_get(3)?,
+            uprn: r.try_get(4)?,
+            address_text: r.try_get(5)?,
+            backed: r.try_get(6)?,
         };
-        let carried = match carry(db, secrets, links, &c, now).await {
-            Ok(()) => true,
-            // The address no longer serves (a postcode terminated since, say): this one person
-            // is not carried over, and the email asks them to sign themselves.
-            Err(ProposalError::Address(e)) => {
-                tracing::info!(proposal = c.proposal, "a first signature could not be carried over: {e}");
-                false
+        let carry = if c.sponsor.is_some() && c.backed.as_deref() != Some(texts.as_str()) {
+            Carry::TextsChanged
+        } else {
+            match carry(db, secrets, links, &c, id, now).await? {
+                Some(carry) => carry,
+                // Paused: try again later.
+                None => continue,
             }
-            Err(e) => return Err(e),
         };
-        done += usize::from(carried);
-        let (table, id) = match c.sponsor {
+        done += usize::from(carry == Carry::Signed);
+        let (table, row) = match c.sponsor {
             Some(s) => ("proposal_sponsors", s),
-            None => ("proposals", c.proposal),
+            None => ("proposals", id),
         };
         let mut tx = db.pool.begin().await?;
         sqlx::query(&format!("UPDATE {table} SET carried_at = $1 WHERE id = $2"))
             .bind(now)
-            .bind(id)
+            .bind(row)
             .execute(&mut *tx)
             .await?;
-        enqueue(&mut tx, &opened_mail(links, &c.title, &c.email, c.petition_id, c.sponsor.is_some(), carried), now)
-            .await?;
+        enqueue(&mut tx, &opened_mail(links, &p.title, &c.email, petition_id, c.sponsor.is_some(), carry), now).await?;
         tx.commit().await?;
     }
     Ok(done)
 }
 
-async fn carry(db: &Db, secrets: &Secrets, links: &Mailing, c: &Carried, now: i64) -> Result<(), ProposalError> {
-    let corrupt = |what: &str| StoreError::Corrupt(format!("proposal {} holds an unusable {what}", c.proposal));
+/// Signs one person in. `None` if the petition is paused (try again later).
+async fn carry(
+    db: &Db,
+    secrets: &Secrets,
+    links: &Mailing,
+    c: &Carried,
+    proposal: i64,
+    now: i64,
+) -> Result<Option<Carry>, ProposalError> {
+    let corrupt = |what: &str| StoreError::Corrupt(format!("proposal {proposal} holds an unusable {what}"));
     let req = SignRequest {
         petition_id: c.petition_id,
         name: PersonName::parse(&c.name).map_err(|_| corrupt("name"))?,
@@ -286,11 +355,29 @@ async fn carry(db: &Db, secrets: &Secrets, links: &Mailing, c: &Carried, now: i6
             None => AddressChoice::parse("not-listed", &c.address_text).map_err(|_| corrupt("address"))?,
         },
     };
-    match sign_confirmed(db, secrets, links, &req, now).await {
-        Ok(_) => Ok(()),
-        Err(SignError::Store(e)) => Err(e.into()),
-        Err(e) => Err(ProposalError::Address(e)),
-    }
+    Ok(match sign_confirmed(db, secrets, links, &req, now).await {
+        Ok(SignedIn::AlreadySigned) => Some(Carry::Signed),
+        Ok(SignedIn::Confirmed(o)) => match o {
+            // Someone else holds the elector's place: they are told, and officers see it.
+            ConfirmOutcome::Counted { .. }
+            | ConfirmOutcome::SentForReview { .. }
+            | ConfirmOutcome::AlreadyConfirmed { .. }
+            | ConfirmOutcome::ElectorHasSigned { .. } => Some(Carry::Signed),
+            ConfirmOutcome::Paused { .. } => None,
+            ConfirmOutcome::Closed { .. }
+            | ConfirmOutcome::Withdrawn { .. }
+            | ConfirmOutcome::Expired { .. }
+            | ConfirmOutcome::UnknownLink => Some(Carry::NotSigned),
+        },
+        Err(SignError::Paused) => None,
+        Err(SignError::Store(e)) => return Err(e.into()),
+        // The address no longer serves (a postcode terminated since, say), or the petition has
+        // closed: they are asked to sign themselves.
+        Err(e) => {
+            tracing::info!(proposal, "a first signature could not be carried over: {e}");
+            Some(Carry::NotSigned)
+        }
+    })
 }
 
 /// Refused proposals, latest first, for the public list. Where the ground is about the texts,

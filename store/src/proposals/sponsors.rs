@@ -15,8 +15,9 @@ use crate::db::Db;
 use crate::mail::links::Mailing;
 use crate::mail::outbox::enqueue;
 use crate::proposals::mails::confirm_sponsor_mail;
-use crate::proposals::manage::{required_now, set_stage, tell_with_office};
-use crate::proposals::stored::{find, hold, person_key, ProposalError, ProposalPolicy};
+use crate::proposals::stored::{
+    find, hold, person_key, required_now, set_stage, tell_with_office, ProposalError, ProposalPolicy,
+};
 use crate::secrets::{new_token, token_hash, Secrets};
 use crate::signatures::sign::{electors_at, locate};
 
@@ -46,15 +47,38 @@ pub enum SponsorConfirmed {
     AlreadyConfirmed {
         title: String,
     },
+    /// The office has decided on it already.
+    TooLate {
+        title: String,
+    },
 }
 
-/// The proposal behind a sponsor link, while it is asking for sponsors.
+/// The proposal behind a sponsor link. The link is public and widely shared, so it shows the
+/// texts only while the proposal asks for sponsors (the title too once it has opened, as the
+/// petition's page does), and never the office's note or a refusal: a refused text the ground is
+/// about must not stay readable here.
 pub async fn sponsor_view(db: &Db, policy: &ProposalPolicy, code: &str) -> Result<Option<ProposalView>, ProposalError> {
     let mut conn = db.pool.acquire().await?;
     let Some(p) = find(&mut conn, "p.sponsor_code", code).await? else { return Ok(None) };
     drop(conn);
-    Ok(Some(p.view(required_now(db, &p.area_code, policy).await, policy)))
+    let mut v = p.view(required_now(db, &p.area_code, policy).await, policy);
+    v.return_note = None;
+    v.refused = None;
+    if !matches!(p.stage, Stage::Sponsoring { .. }) {
+        if p.petition_id.is_none() {
+            v.title = String::new();
+        }
+        v.question = String::new();
+        v.background = String::new();
+        v.texts = String::new();
+    }
+    Ok(Some(v))
 }
+
+/// How often a pending sponsor's confirmation link may be replaced by asking again: each new
+/// link replaces the last, so this bounds how often someone who knows a sponsor's details can
+/// spoil the link they hold.
+pub const RESEND_AFTER: i64 = 10 * 60;
 
 /// Records a sponsor, unconfirmed, and emails them the link that confirms them. Asking again
 /// for the same elector sends a new link, unless they have confirmed already.
@@ -74,7 +98,9 @@ pub async fn sponsor(
     let address = locate(db, &req.postcode, &req.address, &p.area_code).await?;
     let name_key = req.name.key();
     let key = person_key(secrets, &req.postcode, address.uprn.as_deref(), &address.address_text, &name_key);
-    if key == p.place_key {
+    // The same person, however the address was given (listed one time, written the other).
+    let petitioner_key = PersonName::parse(&p.name).map(|n| n.key()).unwrap_or_default();
+    if key == p.place_key || (name_key == petitioner_key && req.postcode.as_str() == p.postcode) {
         return Err(ProposalError::OwnProposal);
     }
     let matched = match &address.uprn {
@@ -145,20 +171,40 @@ pub async fn confirm_sponsor(
     let mut tx = db.pool.begin().await?;
     hold(&mut tx, id).await?;
     let before = find(&mut tx, "p.id", &id.to_string()).await?.ok_or(ProposalError::NoSuchProposal)?;
-    let r = sqlx::query("SELECT confirmed_at, matched FROM proposal_sponsors WHERE id = $1")
+    let r = sqlx::query("SELECT confirmed_at, matched, texts_sha256 FROM proposal_sponsors WHERE id = $1")
         .bind(sponsor)
         .fetch_one(&mut *tx)
         .await?;
     let title = before.title.clone();
+    let texts = before.texts_sha256();
     if r.try_get::<Option<i64>, _>(0)?.is_some() {
-        return Ok(SponsorConfirmed::AlreadyConfirmed { title });
+        // Confirmed before; a link sent after the texts changed backs the texts as they are now.
+        if r.try_get::<Option<String>, _>(2)?.as_deref() == Some(texts.as_str()) || before.stage.has_opened() {
+            return Ok(SponsorConfirmed::AlreadyConfirmed { title });
+        }
+        sqlx::query("UPDATE proposal_sponsors SET texts_sha256 = $1 WHERE id = $2")
+            .bind(&texts)
+            .bind(sponsor)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        if r.try_get::<i64, _>(1)? == 0 {
+            return Ok(SponsorConfirmed::NotOnRegister { title });
+        }
+        return Ok(SponsorConfirmed::Counted {
+            title,
+            counted: before.sponsors_counted,
+            needed: before.sponsors_needed,
+        });
     }
     if before.stage.has_opened() || matches!(before.stage, Stage::Refused(_)) {
-        // Too late to sponsor: the office has decided.
-        return Err(ProposalError::NotSponsoring);
+        return Ok(SponsorConfirmed::TooLate { title });
     }
-    sqlx::query("UPDATE proposal_sponsors SET confirmed_at = $1 WHERE id = $2")
+    // Recorded with the texts they back. (A confirmation while the office decides, or after it
+    // sent the proposal back, is recorded too, and moves no stage.)
+    sqlx::query("UPDATE proposal_sponsors SET confirmed_at = $1, texts_sha256 = $2 WHERE id = $3")
         .bind(now)
+        .bind(&texts)
         .bind(sponsor)
         .execute(&mut *tx)
         .await?;
@@ -178,13 +224,15 @@ pub async fn confirm_sponsor(
     Ok(SponsorConfirmed::Counted { title, counted: after.sponsors_counted, needed: after.sponsors_needed })
 }
 
-/// The title of the proposal behind a sponsor's confirmation link, for the page it opens.
-pub async fn sponsor_link_title(db: &Db, token: &str) -> Result<Option<String>, ProposalError> {
+/// The texts of the proposal behind a sponsor's confirmation link (title, question, background),
+/// for the page it opens: what the sponsor backs by confirming.
+pub async fn sponsor_link_texts(db: &Db, token: &str) -> Result<Option<(String, String, String)>, ProposalError> {
     let row = sqlx::query(
-        "SELECT p.title FROM proposal_sponsors s JOIN proposals p ON p.id = s.proposal_id WHERE s.confirm_token_hash = $1",
+        "SELECT p.title, p.question, p.background FROM proposal_sponsors s JOIN proposals p ON p.id = s.proposal_id
+         WHERE s.confirm_token_hash = $1",
     )
     .bind(token_hash(token))
     .fetch_optional(&db.pool)
     .await?;
-    Ok(row.map(|r| r.try_get(0)).transpose()?)
+    Ok(row.map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).transpose()?)
 }

@@ -6,8 +6,15 @@ use petition_core::proposal::views::{ProposalStage, ProposalView};
 use petition_core::proposal::working_days::{add_working_days, Day};
 use petition_core::proposal::{Ground, Stage, StageError};
 use petition_core::window;
-use petition_core::Postcode;
+use petition_core::{AreaCode, Postcode};
 use sqlx::{AnyConnection, Row};
+
+use crate::db::Db;
+use crate::lifecycle::open::fix_terms;
+use crate::mail::links::Mailing;
+use crate::mail::outbox::enqueue;
+use crate::proposals::mails::{texts_changed_mail, with_office_mail};
+use crate::secrets::new_token;
 
 use crate::error::StoreError;
 use crate::lifecycle::open::Policy;
@@ -49,6 +56,11 @@ pub enum ProposalError {
     AreaNotForAddress,
     #[error("This petition is not asking for sponsors now")]
     NotSponsoring,
+    #[error(
+        "The petition has changed since you read it (the petitioner changed its texts, or another officer decided \
+         on it): read it again before deciding"
+    )]
+    Changed,
     #[error("You started this petition, so you cannot also sponsor it: ask other electors in the area")]
     OwnProposal,
     #[error("This cannot be done now: {0}")]
@@ -182,6 +194,67 @@ pub(crate) async fn hold(conn: &mut AnyConnection, id: i64) -> Result<(), Propos
     Ok(())
 }
 
+/// What a petition in the proposal's area would need if it opened today (0 if it could not).
+pub(crate) async fn required_now(db: &Db, area_code: &str, policy: &ProposalPolicy) -> u64 {
+    let Ok(code) = AreaCode::parse(area_code) else { return 0 };
+    fix_terms(db, &code, chrono::Utc::now(), policy.petition).await.map_or(0, |f| f.terms.trigger.required)
+}
+
+/// Moves a held proposal to `to`, with when it reached the office if it has.
+pub(crate) async fn set_stage(tx: &mut sqlx::AnyConnection, id: i64, to: Stage, now: i64) -> Result<(), ProposalError> {
+    let since = if to == Stage::Moderation { Some(now) } else { None };
+    sqlx::query("UPDATE proposals SET stage = $1, moderation_since = COALESCE($2, moderation_since) WHERE id = $3")
+        .bind(stage_code(to))
+        .bind(since)
+        .bind(id)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
+/// Tells the petitioner their proposal is with the office.
+pub(crate) async fn tell_with_office(
+    tx: &mut sqlx::AnyConnection,
+    links: &Mailing,
+    policy: &ProposalPolicy,
+    p: &Stored,
+    now: i64,
+) -> Result<(), ProposalError> {
+    let target = day_of(target_day(now, policy));
+    enqueue(&mut *tx, &with_office_mail(links, &p.title, &p.email, &target), now).await?;
+    reask_stale_sponsors(tx, links, p, now).await
+}
+
+/// Asks each confirmed sponsor who backed other texts than the proposal's now (the petitioner
+/// changed them) to read it again and confirm, with a new link: only sponsors of the texts that
+/// open become its first signatures.
+pub(crate) async fn reask_stale_sponsors(
+    tx: &mut sqlx::AnyConnection,
+    links: &Mailing,
+    p: &Stored,
+    now: i64,
+) -> Result<(), ProposalError> {
+    let stale = sqlx::query(
+        "SELECT id, email FROM proposal_sponsors WHERE proposal_id = $1 AND confirmed_at IS NOT NULL
+           AND (texts_sha256 IS NULL OR texts_sha256 <> $2) ORDER BY id",
+    )
+    .bind(p.id)
+    .bind(p.texts_sha256())
+    .fetch_all(&mut *tx)
+    .await?;
+    for r in stale {
+        let (token, hash) = new_token();
+        sqlx::query("UPDATE proposal_sponsors SET confirm_token_hash = $1 WHERE id = $2")
+            .bind(&hash)
+            .bind(r.try_get::<i64, _>(0)?)
+            .execute(&mut *tx)
+            .await?;
+        let to: String = r.try_get(1)?;
+        enqueue(&mut *tx, &texts_changed_mail(links, &p.title, &to, &token), now).await?;
+    }
+    Ok(())
+}
+
 /// The day (since 1970-01-01, in local time) of a moment.
 fn local_day(at: i64) -> Day {
     (window::local_date(instant(at)) - chrono::NaiveDate::default()).num_days()
@@ -202,6 +275,11 @@ pub(crate) fn day_of(day: Day) -> String {
 }
 
 impl Stored {
+    /// The hash of the texts as they stand: what a sponsor backed, what an officer read.
+    pub(crate) fn texts_sha256(&self) -> String {
+        texts_sha256(&self.title, &self.question, &self.background)
+    }
+
     pub(crate) fn view(&self, required: u64, policy: &ProposalPolicy) -> ProposalView {
         let stage = match self.stage {
             Stage::Unconfirmed => ProposalStage::Unconfirmed,
@@ -234,6 +312,7 @@ impl Stored {
                 _ => None,
             },
             petition_id: self.petition_id,
+            texts: self.texts_sha256(),
             moderation: match (self.stage, self.moderation_since) {
                 (Stage::Moderation, Some(since)) => {
                     Some((day_label(instant(since)), day_of(target_day(since, policy))))
@@ -242,6 +321,17 @@ impl Stored {
             },
         }
     }
+}
+
+/// The hex SHA-256 of a proposal's title, question and background, each on its own line.
+pub(crate) fn texts_sha256(title: &str, question: &str, background: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for part in [title, question, background] {
+        h.update(part.as_bytes());
+        h.update(b"\n");
+    }
+    crate::secrets::hex(&h.finalize())
 }
 
 /// A person's place, for telling sponsors apart and from the petitioner: a keyed hash of the

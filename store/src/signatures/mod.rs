@@ -15,5 +15,5 @@ pub mod withdraw;
 
 pub use confirm::{confirm, confirm_all, ConfirmOutcome, Confirmer};
 pub use officer::{change_signature, preview_change, ChangePreview, OfficerError, SignatureChange};
-pub use sign::{sign, sign_confirmed, AddressChoice, SignError, SignOutcome, SignRequest, Signer};
+pub use sign::{sign, sign_confirmed, AddressChoice, SignError, SignOutcome, SignRequest, SignedIn, Signer};
 pub use withdraw::{link_petition, withdraw, LinkKind, WithdrawOutcome};

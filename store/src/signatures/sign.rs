@@ -417,25 +417,54 @@ pub async fn sign(
     Ok(s.outcome)
 }
 
+/// What signing someone in with a confirmed email came to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SignedIn {
+    /// Their mailbox already holds one of the elector's places: nothing was done.
+    AlreadySigned,
+    Confirmed(crate::signatures::confirm::ConfirmOutcome),
+}
+
 /// Signs for someone whose email address is already confirmed (a proposal's petitioner and
 /// sponsors, when it opens): the same checks and the same record as [`sign`], then the same
 /// confirmation, with no email asking for it. The signer gets the usual thank-you email with its
-/// withdrawal link. `None` if the elector's place is already taken by this mailbox, so that
-/// running it again after a crash counts nobody twice.
+/// withdrawal link.
+///
+/// Safe to run again after a crash at any point: if the mailbox already holds one of the
+/// elector's places, nothing is done (so an elector who shares a name at an address is not given
+/// a second place); if its attempt was recorded but not confirmed, that attempt is confirmed.
 pub async fn sign_confirmed(
     db: &Db,
     secrets: &Secrets,
     links: &Mailing,
     req: &SignRequest,
     now: i64,
-) -> Result<Option<crate::signatures::confirm::ConfirmOutcome>, SignError> {
+) -> Result<SignedIn, SignError> {
     let mut s = prepare(db, secrets, req, now).await?;
-    if s.plan != Plan::New {
-        return Ok(None);
+    let keys: Vec<String> = s.places.iter().map(|p| p.key.clone()).collect();
+    let held = held_keys(db, req.petition_id, &keys).await?;
+    if held.values().any(|h| h.email_key == s.email_key && h.status.holds_place()) {
+        return Ok(SignedIn::AlreadySigned);
     }
-    s.quiet = true;
-    insert_group(db, links, &[&s]).await?;
-    Ok(Some(crate::signatures::confirm::confirm(db, links, &s.token, now).await?))
+    let waiting = match s.plan {
+        // Recorded before a crash, never confirmed: confirm that attempt, under a new link.
+        Plan::RepeatOfAttempt(attempt) => sqlx::query(
+            "UPDATE sign_attempts SET confirm_token_hash = $1, expires_at = $2 WHERE id = $3 AND decided_at IS NULL",
+        )
+        .bind(&s.token_hash)
+        .bind(now + links.attempt_lifetime)
+        .bind(attempt)
+        .execute(&db.pool)
+        .await?
+        .rows_affected()
+            == 1,
+        _ => false,
+    };
+    if !waiting {
+        s.quiet = true;
+        insert_group(db, links, &[&s]).await?;
+    }
+    Ok(SignedIn::Confirmed(crate::signatures::confirm::confirm(db, links, &s.token, now).await?))
 }
 
 /// Records attempts in groups, as [`Confirmer`](crate::signatures::Confirmer) does

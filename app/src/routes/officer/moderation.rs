@@ -8,7 +8,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 use petition_core::proposal::views::{ModerationView, ProposalStage, SponsorRow};
 
-use crate::components::{field_class, petition_id, problem_text, thousands, ErrorSummary, FieldError};
+use crate::components::{field_class, petition_id, problem_text, thousands, ErrorSummary, FieldError, TextArea};
 use crate::officer::api::{officer_moderation, officer_proposal};
 use crate::officer::OfficerPosted;
 use crate::routes::not_found::NotFound;
@@ -109,7 +109,7 @@ fn decision_view(v: ModerationView, may: bool, p: &OfficerPosted) -> impl IntoVi
         ProposalStage::Refused => "Refused.".to_string(),
         ProposalStage::Opened => "Opened.".to_string(),
     };
-    let decide = (may && pr.stage == ProposalStage::Moderation).then(|| decision_forms(id, &v.grounds, p));
+    let decide = (may && pr.stage == ProposalStage::Moderation).then(|| decision_forms(id, &pr.texts, &v.grounds, p));
     view! {
         <h1>{pr.title.clone()}</h1>
         <p data-testid="proposal-stage">{stage}</p>
@@ -134,27 +134,26 @@ fn decision_view(v: ModerationView, may: bool, p: &OfficerPosted) -> impl IntoVi
     }
 }
 
-fn decision_forms(id: i64, grounds: &[(String, String)], p: &OfficerPosted) -> impl IntoView {
-    let (e_note, e_ground, e_why) = (p.error("note"), p.error("ground"), p.error("explanation"));
+fn decision_forms(id: i64, texts: &str, grounds: &[(String, String)], p: &OfficerPosted) -> impl IntoView {
+    let e_ground = p.error("ground");
     let chosen = p.value("ground");
     view! {
-        <h2>"Open it"</h2>
+        <h2 id="decision">"Open it"</h2>
         <p>"Opening fixes the petition's trigger and six-month window from today's figures. The petitioner and confirmed sponsors become its first signatures."</p>
         <form method="post" action=format!("/officer/proposals/{id}/open")>
+            <input type="hidden" name="texts" value=texts.to_string()/>
             <button type="submit">"Open for signatures"</button>
         </form>
         <h2>"Send it back for changes"</h2>
         <form method="post" action=format!("/officer/proposals/{id}/return") novalidate=true>
-            <div class=field_class(&e_note)>
-                <label for="note">"What should the petitioner change?"</label>
-                <p class="hint">"Emailed to the petitioner."</p>
-                <FieldError id="note" error=e_note.clone()/>
-                <textarea id="note" name="note" rows="4" maxlength="2000">{p.value("note")}</textarea>
-            </div>
+            <input type="hidden" name="texts" value=texts.to_string()/>
+            <TextArea id="note" label="What should the petitioner change?" hint="Emailed to the petitioner."
+                error=p.error("note") value=p.value("note") maxlength=2000/>
             <button type="submit" class="secondary">"Send it back"</button>
         </form>
         <h2>"Refuse it"</h2>
         <form method="post" action=format!("/officer/proposals/{id}/refuse") novalidate=true>
+            <input type="hidden" name="texts" value=texts.to_string()/>
             <fieldset class=field_class(&e_ground) id="ground" aria-describedby=e_ground.as_ref().map(|_| "ground-error")>
                 <legend>"The ground"</legend>
                 <FieldError id="ground" error=e_ground.clone()/>
@@ -170,12 +169,8 @@ fn decision_forms(id: i64, grounds: &[(String, String)], p: &OfficerPosted) -> i
                     }).collect_view()}
                 </div>
             </fieldset>
-            <div class=field_class(&e_why)>
-                <label for="explanation">"Explanation"</label>
-                <p class="hint">"Emailed to the petitioner and published with the refusal."</p>
-                <FieldError id="explanation" error=e_why.clone()/>
-                <textarea id="explanation" name="explanation" rows="4" maxlength="2000">{p.value("explanation")}</textarea>
-            </div>
+            <TextArea id="explanation" label="Explanation" hint="Emailed to the petitioner and published with the refusal."
+                error=p.error("explanation") value=p.value("explanation") maxlength=2000/>
             <button type="submit" class="warning">"Refuse"</button>
         </form>
     }

@@ -5,12 +5,12 @@ use petition_core::views::{AddressOption, PetitionPage, PetitionSummary, Postcod
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
-fn state() -> Result<crate::state::AppState, ServerFnError> {
+pub(crate) fn state() -> Result<crate::state::AppState, ServerFnError> {
     use_context::<crate::state::AppState>().ok_or_else(|| ServerFnError::new("server state missing"))
 }
 
 #[cfg(feature = "ssr")]
-fn internal(e: impl std::fmt::Display) -> ServerFnError {
+pub(crate) fn internal(e: impl std::fmt::Display) -> ServerFnError {
     tracing::error!("database error: {e}");
     ServerFnError::new("Something went wrong on our side. Please try again in a moment.")
 }

@@ -154,6 +154,51 @@ pub fn TextArea(
     }
 }
 
+/// "Your address": the gazetteer's addresses at a postcode as radios, "My address is not listed",
+/// and the box to write it in, with their errors (the sign, start and sponsor forms).
+#[component]
+pub fn AddressField(
+    postcode: String,
+    addresses: Vec<petition_core::views::AddressOption>,
+    /// The radio chosen before (a UPRN or `not-listed`), and the address as written.
+    #[prop(into)]
+    chosen: String,
+    #[prop(into)] written: String,
+    error: Option<String>,
+    written_error: Option<String>,
+    /// Where "Change postcode" goes.
+    change: String,
+) -> impl IntoView {
+    view! {
+        <fieldset class=field_class(&error) id="address" aria-describedby=error.as_ref().map(|_| "address-error")>
+            <legend>"Your address"</legend>
+            <p class="hint">{format!("Addresses at {postcode}. ")}<a href=change>"Change postcode"</a></p>
+            <FieldError id="address" error=error.clone()/>
+            <div class="radios">
+                {addresses.into_iter().enumerate().map(|(i, a)| {
+                    let rid = format!("address-{i}");
+                    view! {
+                        <div class="radio">
+                            <input type="radio" name="address" id=rid.clone() value=a.uprn.clone() checked=chosen == a.uprn/>
+                            <label for=rid>{a.label}</label>
+                        </div>
+                    }
+                }).collect_view()}
+                <div class="radio">
+                    <input type="radio" name="address" id="address-not-listed" value="not-listed" checked=chosen == "not-listed"/>
+                    <label for="address-not-listed">"My address is not listed"</label>
+                </div>
+            </div>
+            <div class=field_class(&written_error)>
+                <label for="address_text">"If your address is not listed, write it here"</label>
+                <FieldError id="address_text" error=written_error.clone()/>
+                <textarea id="address_text" name="address_text" rows="2"
+                    maxlength=petition_core::address::AddressChoice::MAX_WRITTEN.to_string() autocomplete="street-address">{written}</textarea>
+            </div>
+        </fieldset>
+    }
+}
+
 /// A labelled password input with its hint and error. Its value is never shown again.
 #[component]
 pub fn PasswordField(

@@ -7,15 +7,7 @@ use petition_core::views::AddressOption;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
-fn state() -> Result<crate::state::AppState, ServerFnError> {
-    use_context::<crate::state::AppState>().ok_or_else(|| ServerFnError::new("server state missing"))
-}
-
-#[cfg(feature = "ssr")]
-fn internal(e: impl std::fmt::Display) -> ServerFnError {
-    tracing::error!("database error: {e}");
-    ServerFnError::new("Something went wrong on our side. Please try again in a moment.")
-}
+use crate::api::{internal, state};
 
 /// A postcode typed on a page, looked up: its addresses, or what is wrong with it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

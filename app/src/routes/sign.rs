@@ -5,12 +5,13 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
-use petition_core::address::AddressChoice;
 use petition_core::text::{Email, PersonName};
 use petition_core::views::Standing;
 
 use crate::api::{self, SignPageData};
-use crate::components::{field_class, petition_id, post_result, problem_text, ErrorSummary, FieldError, TextField};
+use crate::components::{
+    field_class, petition_id, post_result, problem_text, AddressField, ErrorSummary, FieldError, TextField,
+};
 use crate::post::{PostResult, SignForm};
 use crate::routes::not_found::NotFound;
 
@@ -105,11 +106,7 @@ fn sign_view(page: SignPageData, posted: PostResult) -> impl IntoView {
     };
     // Step 2: the address, name, email and declaration.
     let errors = form.errors.clone();
-    let e_address = form.error("address");
-    let e_address_text = form.error("address_text");
     let e_declared = form.error("declared");
-    let chosen = form.address.clone();
-    let not_listed = chosen == "not-listed";
     view! {
         <Title text=heading.clone()/>
         <p class="meta"><A href=back>"Back to the petition"</A></p>
@@ -117,31 +114,9 @@ fn sign_view(page: SignPageData, posted: PostResult) -> impl IntoView {
         <ErrorSummary errors=errors/>
         <form method="post" action=format!("/petitions/{}/sign", p.id) id="sign-form" novalidate=true>
             <input type="hidden" name="postcode" value=postcode.clone()/>
-            <fieldset class=field_class(&e_address) id="address" aria-describedby=e_address.as_ref().map(|_| "address-error")>
-                <legend>"Your address"</legend>
-                <p class="hint">{format!("Addresses at {postcode}. ")}<A href=format!("/petitions/{}/sign", p.id)>"Change postcode"</A></p>
-                <FieldError id="address" error=e_address.clone()/>
-                <div class="radios">
-                    {page.addresses.iter().enumerate().map(|(i, a)| {
-                        let rid = format!("address-{i}");
-                        view! {
-                            <div class="radio">
-                                <input type="radio" name="address" id=rid.clone() value=a.uprn.clone() checked=chosen == a.uprn/>
-                                <label for=rid>{a.label.clone()}</label>
-                            </div>
-                        }
-                    }).collect_view()}
-                    <div class="radio">
-                        <input type="radio" name="address" id="address-not-listed" value="not-listed" checked=not_listed/>
-                        <label for="address-not-listed">"My address is not listed"</label>
-                    </div>
-                </div>
-                <div class=field_class(&e_address_text)>
-                    <label for="address_text">"If your address is not listed, write it here"</label>
-                    <FieldError id="address_text" error=e_address_text.clone()/>
-                    <textarea id="address_text" name="address_text" rows="2" maxlength=AddressChoice::MAX_WRITTEN.to_string() autocomplete="street-address">{form.address_text.clone()}</textarea>
-                </div>
-            </fieldset>
+            <AddressField postcode=postcode.clone() addresses=page.addresses.clone() chosen=form.address.clone()
+                written=form.address_text.clone() error=form.error("address") written_error=form.error("address_text")
+                change=format!("/petitions/{}/sign", p.id)/>
             <TextField id="name" label="Full name" hint="As it appears on the electoral register" error=form.error("name")
                 value=form.name.clone() autocomplete="name" maxlength=PersonName::MAX/>
             <TextField id="email" label="Email address" kind="email"

@@ -6,11 +6,12 @@ use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use petition_core::address::AddressChoice;
 use petition_core::proposal::views::ProposalStage;
 use petition_core::text::{Email, PersonName};
 
-use crate::components::{field_class, post_result, problem_text, token_param, ErrorSummary, FieldError, TextField};
+use crate::components::{
+    field_class, post_result, problem_text, token_param, AddressField, ErrorSummary, FieldError, TextField,
+};
 use crate::officer::OfficerPosted;
 use crate::post::{PostResult, SponsorAnswer, SponsorKind};
 use crate::proposal_api::{sponsor_link, sponsor_page, SponsorPageData};
@@ -86,39 +87,16 @@ fn sponsor_view(d: SponsorPageData, code: String, p: OfficerPosted) -> impl Into
         }
         .into_any();
     };
-    let (e_address, e_address_text, e_declared) = (p.error("address"), p.error("address_text"), p.error("declared"));
-    let chosen = p.value("address");
+    let e_declared = p.error("declared");
     view! {
         <Title text=heading.clone()/>
         <h1>{heading}</h1>
         <ErrorSummary errors=p.errors.clone()/>
         <form method="post" action=format!("/sponsor/{code}") id="sponsor-form" novalidate=true>
             <input type="hidden" name="postcode" value=postcode.clone()/>
-            <fieldset class=field_class(&e_address) id="address" aria-describedby=e_address.as_ref().map(|_| "address-error")>
-                <legend>"Your address"</legend>
-                <p class="hint">{format!("Addresses at {postcode}. ")}<A href=format!("/sponsor/{code}")>"Change postcode"</A></p>
-                <FieldError id="address" error=e_address.clone()/>
-                <div class="radios">
-                    {d.found.addresses.iter().enumerate().map(|(i, a)| {
-                        let rid = format!("address-{i}");
-                        view! {
-                            <div class="radio">
-                                <input type="radio" name="address" id=rid.clone() value=a.uprn.clone() checked=chosen == a.uprn/>
-                                <label for=rid>{a.label.clone()}</label>
-                            </div>
-                        }
-                    }).collect_view()}
-                    <div class="radio">
-                        <input type="radio" name="address" id="address-not-listed" value="not-listed" checked=chosen == "not-listed"/>
-                        <label for="address-not-listed">"My address is not listed"</label>
-                    </div>
-                </div>
-                <div class=field_class(&e_address_text)>
-                    <label for="address_text">"If your address is not listed, write it here"</label>
-                    <FieldError id="address_text" error=e_address_text.clone()/>
-                    <textarea id="address_text" name="address_text" rows="2" maxlength=AddressChoice::MAX_WRITTEN.to_string()>{p.value("address_text")}</textarea>
-                </div>
-            </fieldset>
+            <AddressField postcode=postcode.clone() addresses=d.found.addresses.clone() chosen=p.value("address")
+                written=p.value("address_text") error=p.error("address") written_error=p.error("address_text")
+                change=format!("/sponsor/{code}")/>
             <TextField id="name" label="Full name" hint="As it appears on the electoral register" error=p.error("name")
                 value=p.value("name") autocomplete="name" maxlength=PersonName::MAX/>
             <TextField id="email" label="Email address" kind="email" hint="We send you a link to confirm. We never publish it."

@@ -7,12 +7,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
-use petition_core::address::AddressChoice;
 use petition_core::proposal::{Background, Question, Title as TitleText};
 use petition_core::text::{Email, PersonName};
 
 use crate::components::{
-    field_class, post_result, problem_text, thousands, ErrorSummary, FieldError, TextArea, TextField,
+    field_class, post_result, problem_text, thousands, AddressField, ErrorSummary, FieldError, TextArea, TextField,
 };
 use crate::officer::OfficerPosted;
 use crate::post::PostResult;
@@ -80,43 +79,18 @@ fn step_postcode(d: StartPageData) -> impl IntoView {
 fn step_details(d: StartPageData, p: OfficerPosted) -> impl IntoView {
     let postcode = d.found.postcode.clone().unwrap_or_default();
     let errors = p.errors.clone();
-    let (e_address, e_address_text, e_area, e_declared) =
-        (p.error("address"), p.error("address_text"), p.error("area"), p.error("declared"));
-    let chosen = p.value("address");
+    let (e_area, e_declared) = (p.error("area"), p.error("declared"));
     let area_chosen = p.value("area");
     let one_area = d.areas.len() == 1;
     view! {
-        <p class="meta"><A href="/start">"Change postcode"</A></p>
         <h1>"Start a petition"</h1>
         <ErrorSummary errors=errors/>
         <form method="post" action="/start" id="start-form" novalidate=true>
             <input type="hidden" name="postcode" value=postcode.clone()/>
             <h2>"About you"</h2>
-            <fieldset class=field_class(&e_address) id="address" aria-describedby=e_address.as_ref().map(|_| "address-error")>
-                <legend>"Your address"</legend>
-                <p class="hint">{format!("Addresses at {postcode}.")}</p>
-                <FieldError id="address" error=e_address.clone()/>
-                <div class="radios">
-                    {d.found.addresses.iter().enumerate().map(|(i, a)| {
-                        let rid = format!("address-{i}");
-                        view! {
-                            <div class="radio">
-                                <input type="radio" name="address" id=rid.clone() value=a.uprn.clone() checked=chosen == a.uprn/>
-                                <label for=rid>{a.label.clone()}</label>
-                            </div>
-                        }
-                    }).collect_view()}
-                    <div class="radio">
-                        <input type="radio" name="address" id="address-not-listed" value="not-listed" checked=chosen == "not-listed"/>
-                        <label for="address-not-listed">"My address is not listed"</label>
-                    </div>
-                </div>
-                <div class=field_class(&e_address_text)>
-                    <label for="address_text">"If your address is not listed, write it here"</label>
-                    <FieldError id="address_text" error=e_address_text.clone()/>
-                    <textarea id="address_text" name="address_text" rows="2" maxlength=AddressChoice::MAX_WRITTEN.to_string() autocomplete="street-address">{p.value("address_text")}</textarea>
-                </div>
-            </fieldset>
+            <AddressField postcode=postcode.clone() addresses=d.found.addresses.clone() chosen=p.value("address")
+                written=p.value("address_text") error=p.error("address") written_error=p.error("address_text")
+                change="/start".to_string()/>
             <TextField id="name" label="Full name" hint="As it appears on the electoral register" error=p.error("name")
                 value=p.value("name") autocomplete="name" maxlength=PersonName::MAX/>
             <TextField id="email" label="Email address" kind="email"

@@ -434,3 +434,32 @@ async fn signing_in_a_confirmed_person_again_or_after_a_crash_counts_them_once()
         w.t.close().await;
     }
 }
+
+#[tokio::test]
+async fn asking_to_sponsor_again_replaces_the_link_at_most_every_ten_minutes() {
+    for t in TestDb::both().await {
+        let w = world(t, 40).await;
+        let (db, secrets, m) = (&w.t.db, &w.secrets, &mailing());
+        let policy = ProposalPolicy::default();
+        let people = common::distinct_signers(&w.people, 3);
+        let now = petition_store::now();
+        let (_, _, code) =
+            confirmed_proposal(&w, &policy, &people[0], "p@example.org", "Keep the harbour pool open", now).await;
+        let req = sponsor_request(&code, &people[1], 1);
+        proposals::sponsor(db, secrets, m, &req, now).await.unwrap();
+        let first = link(&drain(db, now).await[0], "sponsor/confirm");
+        // Again at once (by the sponsor, or by someone who knows their details): nothing sent, and
+        // the link they hold still works.
+        proposals::sponsor(db, secrets, m, &req, now + 60).await.unwrap();
+        assert!(drain(db, now + 60).await.is_empty(), "{}", w.t.name);
+        // Ten minutes on, a new link replaces it.
+        let later = now + proposals::sponsors::RESEND_AFTER;
+        proposals::sponsor(db, secrets, m, &req, later).await.unwrap();
+        let second = link(&drain(db, later).await[0], "sponsor/confirm");
+        let old = proposals::confirm_sponsor(db, m, &policy, &first, later).await;
+        assert!(matches!(old, Err(ProposalError::UnknownLink)), "{}: {old:?}", w.t.name);
+        let c = proposals::confirm_sponsor(db, m, &policy, &second, later).await.unwrap();
+        assert!(matches!(c, SponsorConfirmed::Counted { counted: 1, .. }), "{c:?}");
+        w.t.close().await;
+    }
+}

@@ -110,22 +110,34 @@ pub async fn sponsor(
     let (token, hash) = new_token();
     let mut tx = db.pool.begin().await?;
     hold(&mut tx, p.id).await?;
-    let existing =
-        sqlx::query("SELECT id, confirmed_at FROM proposal_sponsors WHERE proposal_id = $1 AND place_key = $2")
-            .bind(p.id)
-            .bind(&key)
-            .fetch_optional(&mut *tx)
-            .await?;
+    // Again under the hold: the office may have decided since it was read.
+    let stage = find(&mut tx, "p.id", &p.id.to_string()).await?.ok_or(ProposalError::NoSuchProposal)?.stage;
+    if !matches!(stage, Stage::Sponsoring { .. }) {
+        return Err(ProposalError::NotSponsoring);
+    }
+    let existing = sqlx::query(
+        "SELECT id, confirmed_at, created_at FROM proposal_sponsors WHERE proposal_id = $1 AND place_key = $2",
+    )
+    .bind(p.id)
+    .bind(&key)
+    .fetch_optional(&mut *tx)
+    .await?;
     match existing {
+        // Confirmed already; or asked within the last few minutes: the same answer, nothing sent.
         Some(r) if r.try_get::<Option<i64>, _>(1)?.is_some() => return Ok(()),
+        Some(r) if now - r.try_get::<i64, _>(2)? < RESEND_AFTER => return Ok(()),
         Some(r) => {
-            sqlx::query("UPDATE proposal_sponsors SET name = $1, email = $2, confirm_token_hash = $3 WHERE id = $4")
-                .bind(req.name.as_str())
-                .bind(req.email.as_str())
-                .bind(&hash)
-                .bind(r.try_get::<i64, _>(0)?)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE proposal_sponsors SET name = $1, email = $2, confirm_token_hash = $3, created_at = $4
+                 WHERE id = $5",
+            )
+            .bind(req.name.as_str())
+            .bind(req.email.as_str())
+            .bind(&hash)
+            .bind(now)
+            .bind(r.try_get::<i64, _>(0)?)
+            .execute(&mut *tx)
+            .await?;
         }
         None => {
             sqlx::query(

@@ -1,5 +1,6 @@
-//! Proposals as stored: the policy they follow, why a change to one is refused, and reading one
-//! back with where it stands.
+//! Proposals as stored: the policy they follow, why a change to one is refused, reading one back
+//! with where it stands, and the moves every path shares (to the office, with the petitioner
+//! told and stale sponsors asked again).
 
 use petition_core::names;
 use petition_core::proposal::views::{ProposalStage, ProposalView};
@@ -10,15 +11,12 @@ use petition_core::{AreaCode, Postcode};
 use sqlx::{AnyConnection, Row};
 
 use crate::db::Db;
-use crate::lifecycle::open::fix_terms;
+use crate::error::StoreError;
+use crate::lifecycle::open::{fix_terms, Policy};
 use crate::mail::links::Mailing;
 use crate::mail::outbox::enqueue;
 use crate::proposals::mails::{texts_changed_mail, with_office_mail};
-use crate::secrets::new_token;
-
-use crate::error::StoreError;
-use crate::lifecycle::open::Policy;
-use crate::secrets::Secrets;
+use crate::secrets::{new_token, Secrets};
 use crate::signatures::sign::SignError;
 use crate::time::{day_label, instant};
 

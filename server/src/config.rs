@@ -43,6 +43,17 @@ pub struct Config {
     pub proposals: petition_store::proposals::ProposalPolicy,
 }
 
+/// Dates like `2027-06-04,2028-05-08`, as day numbers: days off the rules do not give.
+fn extra_holidays(v: &str) -> Result<Vec<i64>, String> {
+    v.split(',')
+        .map(|d| {
+            chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
+                .map(|date| (date - chrono::NaiveDate::default()).num_days())
+                .map_err(|_| format!("EXTRA_BANK_HOLIDAYS: {:?} is not a date like 2027-06-04", d.trim()))
+        })
+        .collect()
+}
+
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
@@ -91,6 +102,11 @@ impl Config {
                 sponsors,
                 target_working_days: number("MODERATION_WORKING_DAYS", default.target_working_days)?,
                 repeat_years: number("REPEAT_REFUSAL_YEARS", default.repeat_years)?,
+                lapse_days: number("PROPOSAL_LAPSE_DAYS", default.lapse_days)?,
+                extra_holidays: match var("EXTRA_BANK_HOLIDAYS") {
+                    None => &[],
+                    Some(v) => Box::leak(extra_holidays(&v)?.into_boxed_slice()),
+                },
                 ..default
             }
         };

@@ -278,6 +278,7 @@ async fn serve(with_demo: bool) -> Result<(), String> {
         secrets: secrets.clone(),
         mailing: cfg.mailing(),
         retention: cfg.retention,
+        proposals: cfg.proposals,
         wake_mailer: wake.clone(),
     };
     scheduler.catch_up().await?;

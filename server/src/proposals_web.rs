@@ -184,12 +184,21 @@ async fn proposal_post(
             proposals::confirm_petitioner(&st.db, &st.mailing, &st.proposals, &token, now).await.map(|_| "confirmed")
         }
         "resubmit" => proposals::resubmit(&st.db, &st.mailing, &st.proposals, &token, now).await.map(|_| "resubmitted"),
+        "withdraw" => {
+            // It cannot be undone: the box says the petitioner means it.
+            if f.get("sure").map(String::as_str) != Some("yes") {
+                let posted =
+                    OfficerPosted::problem("sure", "Tick the box to say that you want to withdraw your petition");
+                return again(&s, &page, &headers, posted, StatusCode::UNPROCESSABLE_ENTITY).await;
+            }
+            proposals::withdraw(&st.db, &st.mailing, &st.proposals, &token, now).await.map(|_| "withdrawn")
+        }
         "edit" => {
             let values = values(&f, &START_FIELDS[6..9]);
             match parse_edit(getter(&values)) {
                 Ok(t) => {
                     let texts = ProposalTexts { title: t.title, question: t.question, background: t.background };
-                    proposals::edit(&st.db, &token, &texts).await.map(|_| "saved")
+                    proposals::edit(&st.db, &token, &texts, now).await.map(|_| "saved")
                 }
                 Err(errors) => {
                     let posted = OfficerPosted { values, errors, ..Default::default() };

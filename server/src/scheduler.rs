@@ -27,6 +27,8 @@ pub struct Scheduler {
     pub secrets: petition_store::secrets::Secrets,
     pub mailing: Mailing,
     pub retention: Retention,
+    /// For lapsing proposals that ran out of time.
+    pub proposals: petition_store::proposals::ProposalPolicy,
     pub wake_mailer: Arc<Notify>,
 }
 
@@ -107,6 +109,14 @@ impl Scheduler {
             Ok(0) => {}
             Ok(n) => tracing::info!(deleted = n, "deleted expired signing attempts"),
             Err(e) => tracing::warn!("deleting expired signing attempts failed (will retry): {e}"),
+        }
+        match petition_store::proposals::lapse_stalled(&self.db, &self.mailing, &self.proposals, now).await {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::info!(lapsed = n, "lapsed proposals that ran out of time");
+                self.wake_mailer.notify_one();
+            }
+            Err(e) => tracing::warn!("lapsing proposals failed (will retry): {e}"),
         }
         match retention::erase_due(&self.db, &self.retention, now).await {
             Ok(e) if e.is_empty() => {}

@@ -28,6 +28,13 @@ pub enum Actor {
     },
     /// The operating-system user running `petitions`.
     CommandLine(String),
+    /// The resident who started a proposal, acting through its emailed link (no account). The
+    /// trail names the proposal, not the person.
+    Petitioner {
+        proposal_id: i64,
+    },
+    /// The site itself, on its schedule (a proposal lapsing).
+    Schedule,
 }
 
 impl Actor {
@@ -37,11 +44,18 @@ impl Actor {
         Actor::CommandLine(user)
     }
 
+    /// Who acted, as the trail names them.
+    pub fn name(&self) -> String {
+        self.columns().1
+    }
+
     fn columns(&self) -> (Option<i64>, String, Option<i64>) {
         match self {
             Actor::Officer(s) => (Some(s.account_id), s.email.clone(), Some(s.session_id)),
             Actor::Holder { account_id, email } => (Some(*account_id), email.clone(), None),
             Actor::CommandLine(user) => (None, format!("command line ({user})"), None),
+            Actor::Petitioner { proposal_id } => (None, format!("the petitioner of proposal {proposal_id}"), None),
+            Actor::Schedule => (None, "the site (on its schedule)".to_string(), None),
         }
     }
 }
@@ -112,6 +126,8 @@ pub struct Search {
     pub until: Option<i64>,
     /// Rows before this id (for the next page), newest first.
     pub before_id: Option<i64>,
+    /// Rows whose subject starts so: `proposal 7:` for everything done to proposal 7.
+    pub subject_prefix: Option<String>,
 }
 
 pub const PAGE: i64 = 100;
@@ -147,6 +163,9 @@ pub async fn search(db: &Db, s: &Search) -> Result<Vec<AuditRow>> {
     }
     if let Some(id) = s.before_id {
         add("id < ?", Bind::Int(id));
+    }
+    if let Some(p) = &s.subject_prefix {
+        add("subject LIKE ?", Bind::Text(format!("{}%", p.replace(['%', '_', '\\'], ""))));
     }
     let filter = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
     let sql = format!(

@@ -16,8 +16,9 @@ use crate::error::Result;
 /// How long personal data is kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Retention {
-    /// Seconds after a petition closes before its signers' personal data is erased: time for
-    /// officers to verify and certify, and for a challenge to the result.
+    /// Seconds after a petition's result is certified before its signers' personal data is
+    /// erased: time for a challenge to the result. A result never certified keeps them twice
+    /// this long after the close.
     pub after_close: i64,
     /// Seconds an email row is kept after it was queued, sent or not: its links have expired
     /// long before, and its recipient is personal data.
@@ -59,11 +60,16 @@ impl Erased {
 /// Erases what is due at `now`.
 pub async fn erase_due(db: &Db, keep: &Retention, now: i64) -> Result<Erased> {
     let mut out = Erased::default();
+    // Officers need the signers to verify and certify the result, and a challenge to it needs
+    // them too: the period runs from the certificate. A result never certified does not keep
+    // them for ever: twice the period from the close.
     let due = sqlx::query(
-        "SELECT id FROM petitions WHERE closed_at IS NOT NULL AND closed_at <= $1 AND personal_data_erased_at IS NULL
+        "SELECT id FROM petitions WHERE closed_at IS NOT NULL AND personal_data_erased_at IS NULL
+           AND ((certified_at IS NOT NULL AND certified_at <= $1) OR (certified_at IS NULL AND closed_at <= $2))
          ORDER BY id",
     )
     .bind(now - keep.after_close)
+    .bind(now - 2 * keep.after_close)
     .fetch_all(&db.pool)
     .await?;
     for r in due {
@@ -152,12 +158,25 @@ async fn erase_proposal_people(conn: &mut sqlx::AnyConnection, condition: &str, 
 
 /// Proposals' personal data: a refused proposal's petitioner and sponsors once `after_close` has
 /// passed since the refusal (time for a complaint about it); a proposal never confirmed, and a
-/// sponsor never confirmed, once `mail` has passed (their links are long dead). An opened
+/// sponsor never confirmed, and a withdrawn or lapsed proposal with its sponsors, once `mail` has
+/// passed (their links are long dead). An opened
 /// proposal's people go with its petition's signers.
 async fn erase_proposals(db: &Db, keep: &Retention, now: i64) -> Result<u64> {
     let mut tx = db.pool.begin().await?;
     let mut n = erase_proposal_people(&mut tx, "stage = 'refused' AND decided_at < $1", now - keep.after_close).await?;
     n += sqlx::query("DELETE FROM proposal_sponsors WHERE confirmed_at IS NULL AND created_at < $1")
+        .bind(now - keep.mail)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    // Withdrawn and lapsed proposals: nothing of them is public, so all of them goes.
+    let ended = "SELECT id FROM proposals WHERE ended_at < $1";
+    n += sqlx::query(&format!("DELETE FROM proposal_sponsors WHERE proposal_id IN ({ended})"))
+        .bind(now - keep.mail)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    n += sqlx::query("DELETE FROM proposals WHERE ended_at < $1")
         .bind(now - keep.mail)
         .execute(&mut *tx)
         .await?

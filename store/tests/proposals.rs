@@ -1,8 +1,9 @@
 //! A petition's life before it opens, on SQLite and PostgreSQL: a resident's proposal, its
 //! sponsors, the office sending it back, the petitioner's edit, and the opening that makes it a
 //! petition with the petitioner and sponsors as its first signatures; a refusal on a ground, on
-//! the public list without texts where the ground is about them; and every change the stage does
-//! not allow refused with nothing changed.
+//! the public list without texts where the ground is about them; a proposal withdrawn by its
+//! petitioner or lapsing, then deleted; and every change the stage does not allow refused with
+//! nothing changed.
 
 mod common;
 
@@ -154,12 +155,21 @@ async fn from_a_residents_idea_to_an_open_petition() {
             assert!(matches!(again, SponsorConfirmed::AlreadyConfirmed { .. }));
         }
         assert_eq!(stage_of(&w, id).await, "moderation");
-        let busy = proposals::edit(db, &token, &texts("Changed while the office reads it")).await;
+        let busy = proposals::edit(db, &token, &texts("Changed while the office reads it"), now).await;
         assert!(matches!(busy, Err(ProposalError::Stage(StageError::WithOffice))), "{busy:?}");
         let mails = drain(db, now).await;
         assert!(mails
             .iter()
             .any(|m| m.recipient == "petitioner@example.org" && m.subject.contains("with the electoral office")));
+        // Every confirmed sponsor (the unlisted one too) is told, once.
+        let told = |mails: &[petition_store::mail::outbox::Mail], subject: &str| {
+            let mut to: Vec<String> =
+                mails.iter().filter(|m| m.subject.starts_with(subject)).map(|m| m.recipient.clone()).collect();
+            to.sort();
+            to
+        };
+        let sponsors: Vec<String> = (1..=6).map(|n| format!("sponsor{n}@example.org")).collect();
+        assert_eq!(told(&mails, "The petition you sponsored is with the electoral office"), sponsors);
         let queue = proposals::moderation_queue(db, &policy, now).await.unwrap();
         assert_eq!(queue.iter().map(|q| q.id).collect::<Vec<_>>(), vec![id]);
         assert!(!queue[0].overdue);
@@ -184,15 +194,33 @@ async fn from_a_residents_idea_to_an_open_petition() {
         assert_eq!(d, Decided::Returned);
         let mails = drain(db, now).await;
         assert!(mails[0].body.contains(&note));
+        assert_eq!(told(&mails, "The petition you sponsored needs changes"), sponsors);
+        assert!(mails.iter().filter(|m| m.recipient != "petitioner@example.org").all(|m| m.body.contains(&note)));
         let view = proposals::manage_view(db, &policy, &token).await.unwrap().unwrap();
         assert_eq!((view.stage, view.return_note.as_deref()), (ProposalStage::Returned, Some(note.as_str())));
         let open_returned =
             proposals::decide(db, secrets, m, &policy, id, &Decision::Open, &read(&w, id).await, &actor, now).await;
         assert!(matches!(open_returned, Err(ProposalError::Stage(StageError::NotInModeration))));
         let stale = read(&w, id).await;
-        proposals::edit(db, &token, &texts("Keep the Harbour Road pool open")).await.unwrap();
+        proposals::edit(db, &token, &texts("Keep the Harbour Road pool open"), now).await.unwrap();
         proposals::resubmit(db, m, &policy, &token, now).await.unwrap();
         assert_eq!(stage_of(&w, id).await, "moderation");
+        // The proposal's history in the trail: the officer's return, then the petitioner's edit
+        // and resubmission, by proposal and never by name.
+        let search =
+            petition_store::audit::Search { subject_prefix: Some(format!("proposal {id}:")), ..Default::default() };
+        let trail = petition_store::audit::search(db, &search).await.unwrap();
+        let seen: Vec<(&str, &str)> = trail.iter().rev().map(|r| (r.action.as_str(), r.actor.as_str())).collect();
+        let petitioner = format!("the petitioner of proposal {id}");
+        assert_eq!(
+            seen,
+            vec![
+                ("proposal-return", "command line (test)"),
+                ("proposal-edit", petitioner.as_str()),
+                ("proposal-resubmit", petitioner.as_str())
+            ]
+        );
+        assert_eq!(trail[1].detail, "changed the title");
         // The sponsors backed the texts before the edit: each is asked to back them again.
         let mails = drain(db, now).await;
         let reasked: Vec<&petition_store::mail::outbox::Mail> =
@@ -258,7 +286,7 @@ async fn from_a_residents_idea_to_an_open_petition() {
         let again =
             proposals::decide(db, secrets, m, &policy, id, &Decision::Open, &read(&w, id).await, &actor, now).await;
         assert!(matches!(again, Err(ProposalError::Stage(StageError::AlreadyOpen))), "{again:?}");
-        let edit = proposals::edit(db, &token, &texts("A different title altogether")).await;
+        let edit = proposals::edit(db, &token, &texts("A different title altogether"), now).await;
         assert!(matches!(edit, Err(ProposalError::Stage(StageError::AlreadyOpen))), "{edit:?}");
         assert_eq!(proposals::carry_over(db, secrets, m, None, now).await.unwrap(), 0);
         assert_eq!(common::raw_sum(db, petition_id).await, 3);
@@ -270,7 +298,7 @@ async fn from_a_residents_idea_to_an_open_petition() {
             .iter()
             .map(|r| r.get(0))
             .collect();
-        assert_eq!(audit, vec!["proposal-return", "proposal-open"]);
+        assert_eq!(audit, vec!["proposal-return", "proposal-edit", "proposal-resubmit", "proposal-open"]);
 
         // After the close the result is certified, and the petitioner is emailed the certificate
         // with the officers. (The unlisted sponsor's signature is struck first: it was never
@@ -298,7 +326,16 @@ async fn from_a_residents_idea_to_an_open_petition() {
         // When the petition's signers are erased after its close, so are its petitioner and
         // sponsors.
         let keep = petition_store::retention::Retention::default();
+        // The period runs from the certificate (end + 2), not from the close.
         petition_store::retention::erase_due(db, &keep, end + keep.after_close + 1).await.unwrap();
+        let kept: i64 = sqlx::query("SELECT COUNT(*) FROM proposal_sponsors WHERE proposal_id = $1")
+            .bind(id)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+            .get(0);
+        assert!(kept > 0, "not yet: certified a moment after the close");
+        petition_store::retention::erase_due(db, &keep, end + 2 + keep.after_close).await.unwrap();
         let left: i64 = sqlx::query("SELECT COUNT(*) FROM proposal_sponsors WHERE proposal_id = $1")
             .bind(id)
             .fetch_one(&db.pool)
@@ -460,6 +497,107 @@ async fn asking_to_sponsor_again_replaces_the_link_at_most_every_ten_minutes() {
         assert!(matches!(old, Err(ProposalError::UnknownLink)), "{}: {old:?}", w.t.name);
         let c = proposals::confirm_sponsor(db, m, &policy, &second, later).await.unwrap();
         assert!(matches!(c, SponsorConfirmed::Counted { counted: 1, .. }), "{c:?}");
+        w.t.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_proposal_is_withdrawn_by_its_petitioner_or_lapses_and_is_deleted_a_month_later() {
+    for t in TestDb::both().await {
+        let w = world(t, 40).await;
+        let (db, secrets, m) = (&w.t.db, &w.secrets, &mailing());
+        let policy = ProposalPolicy::default();
+        let people = common::distinct_signers(&w.people, 5);
+        let now = petition_store::now();
+        let day = 86_400;
+
+        // Withdrawn while finding sponsors: a sponsor who confirmed is told, and nothing more
+        // can happen to it.
+        let (gone, token, code) =
+            confirmed_proposal(&w, &policy, &people[0], "first@example.org", "Rename the harbour ward", now).await;
+        proposals::sponsor(db, secrets, m, &sponsor_request(&code, &people[1], 1), now).await.unwrap();
+        let t = link(&drain(db, now).await[0], "sponsor/confirm");
+        proposals::confirm_sponsor(db, m, &policy, &t, now).await.unwrap();
+        proposals::withdraw(db, m, &policy, &token, now).await.unwrap();
+        let mails = drain(db, now).await;
+        let subjects: Vec<(&str, &str)> = mails.iter().map(|m| (m.recipient.as_str(), m.subject.as_str())).collect();
+        assert_eq!(
+            subjects,
+            vec![
+                ("first@example.org", "You have withdrawn your petition: Rename the harbour ward"),
+                ("sponsor1@example.org", "The petition you sponsored was withdrawn: Rename the harbour ward"),
+            ]
+        );
+        let view = proposals::manage_view(db, &policy, &token).await.unwrap().unwrap();
+        assert_eq!(view.stage, ProposalStage::Withdrawn);
+        assert!(view.ended.is_some());
+        let again = proposals::withdraw(db, m, &policy, &token, now).await;
+        assert!(matches!(again, Err(ProposalError::Stage(StageError::Withdrawn))), "{again:?}");
+        let edit = proposals::edit(db, &token, &texts("Rename the harbour ward again"), now).await;
+        assert!(matches!(edit, Err(ProposalError::Stage(StageError::Withdrawn))), "{edit:?}");
+        let late = proposals::sponsor(db, secrets, m, &sponsor_request(&code, &people[2], 2), now).await;
+        assert!(matches!(late, Err(ProposalError::NotSponsoring)), "{late:?}");
+
+        // Withdrawn while the office decides: it leaves the queue.
+        let none = ProposalPolicy { sponsors: 0, ..policy };
+        let new = NewProposal {
+            petitioner: petitioner(&people[3], "third@example.org"),
+            texts: texts("Light the harbour path"),
+            area: district(),
+        };
+        let started = proposals::start(db, secrets, m, &none, &new, now).await.unwrap();
+        proposals::confirm_petitioner(db, m, &none, &started.token, now).await.unwrap();
+        assert_eq!(proposals::moderation_queue(db, &none, now).await.unwrap().len(), 1);
+        proposals::withdraw(db, m, &none, &started.token, now).await.unwrap();
+        assert!(proposals::moderation_queue(db, &none, now).await.unwrap().is_empty());
+        drain(db, now).await;
+
+        // Still finding sponsors after the time allowed: it lapses, once, and says so.
+        let (stalled, stalled_token, _) =
+            confirmed_proposal(&w, &policy, &people[4], "second@example.org", "Open the harbour baths", now).await;
+        let view = proposals::manage_view(db, &policy, &stalled_token).await.unwrap().unwrap();
+        assert!(view.lapses.is_some(), "the petitioner is told when it would lapse");
+        let allowed = i64::from(policy.lapse_days) * day;
+        assert_eq!(proposals::lapse_stalled(db, m, &policy, now + allowed - 60).await.unwrap(), 0, "not yet");
+        assert_eq!(proposals::lapse_stalled(db, m, &policy, now + allowed + 60).await.unwrap(), 1);
+        assert_eq!(proposals::lapse_stalled(db, m, &policy, now + allowed + 120).await.unwrap(), 0, "once");
+        let mails = drain(db, now + allowed + 60).await;
+        assert_eq!(mails.len(), 1);
+        assert_eq!(mails[0].subject, "Your petition has lapsed: Open the harbour baths");
+        let view = proposals::manage_view(db, &policy, &stalled_token).await.unwrap().unwrap();
+        assert_eq!(view.stage, ProposalStage::Lapsed);
+        let search = petition_store::audit::Search {
+            subject_prefix: Some(format!("proposal {stalled}:")),
+            ..Default::default()
+        };
+        let trail = petition_store::audit::search(db, &search).await.unwrap();
+        assert_eq!(
+            trail.iter().map(|r| (r.action.as_str(), r.actor.as_str())).collect::<Vec<_>>(),
+            vec![("proposal-lapse", "the site (on its schedule)")]
+        );
+
+        // Thirty days after each ended, it is deleted with its sponsors; nothing else goes.
+        let keep = petition_store::retention::Retention::default();
+        petition_store::retention::erase_due(db, &keep, now + keep.mail + 60).await.unwrap();
+        let exists = |id: i64| async move {
+            sqlx::query("SELECT COUNT(*) FROM proposals WHERE id = $1")
+                .bind(id)
+                .fetch_one(&db.pool)
+                .await
+                .unwrap()
+                .get::<i64, _>(0)
+        };
+        assert_eq!(exists(gone).await, 0, "withdrawn a month ago");
+        assert_eq!(exists(stalled).await, 1, "lapsed, not yet a month ago");
+        let sponsors: i64 = sqlx::query("SELECT COUNT(*) FROM proposal_sponsors WHERE proposal_id = $1")
+            .bind(gone)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(sponsors, 0);
+        petition_store::retention::erase_due(db, &keep, now + allowed + keep.mail + 120).await.unwrap();
+        assert_eq!(exists(stalled).await, 0);
         w.t.close().await;
     }
 }

@@ -121,7 +121,10 @@ async fn personal_data_goes_after_retention_and_every_count_still_checks() {
         assert_eq!(erased.electors, 1, "{}: the one no signature names", w.t.name);
         assert_eq!(count(&db, "SELECT COUNT(*) FROM electors WHERE id = $1", named).await, 1);
 
+        // Not certified: kept twice the period from the close (not due at 2 × 10 days, due at 2 × 7).
         let keep = Retention { after_close: 10 * DAY, ..Retention::default() };
+        assert_eq!(erase_due(&db, &keep, now).await.unwrap().petitions, 0, "{}", w.t.name);
+        let keep = Retention { after_close: 7 * DAY, ..Retention::default() };
         let erased = erase_due(&db, &keep, now).await.unwrap();
         assert_eq!((erased.petitions, erased.signatures, erased.conflicts), (1, 5, 1), "{}: {erased:?}", w.t.name);
         assert_eq!(erased.attempts, 7, "{}: the waiting one and the six decided", w.t.name);

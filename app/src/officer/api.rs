@@ -309,10 +309,17 @@ pub async fn officer_moderation() -> Result<Vec<petition_core::proposal::views::
 #[server]
 pub async fn officer_proposal(
     id: i64,
-) -> Result<Option<petition_core::proposal::views::ModerationView>, ServerFnError> {
+) -> Result<Option<(petition_core::proposal::views::ModerationView, Vec<AuditEntry>)>, ServerFnError> {
     guard::officer(petition_core::officer::Capability::Read)?;
     let st = guard::state()?;
-    petition_store::proposals::moderation_view(&st.db, &st.proposals, id, petition_store::now())
+    let Some(view) = petition_store::proposals::moderation_view(&st.db, &st.proposals, id, petition_store::now())
         .await
-        .map_err(guard::internal)
+        .map_err(guard::internal)?
+    else {
+        return Ok(None);
+    };
+    let search =
+        petition_store::audit::Search { subject_prefix: Some(format!("proposal {id}:")), ..Default::default() };
+    let trail = petition_store::audit::search(&st.db, &search).await.map_err(guard::internal)?;
+    Ok(Some((view, trail.into_iter().map(guard::audit_view).collect())))
 }

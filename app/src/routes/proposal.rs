@@ -1,6 +1,7 @@
 //! `/proposals/:token`: the petitioner's page, from the link emailed to them. It confirms their
 //! email, then shows where the petition stands (sponsors, the electoral office, its decision),
-//! the link to share with sponsors, and the form to change the texts while the office is not deciding.
+//! the link to share with sponsors, the form to change the texts while the office is not deciding,
+//! and the way to withdraw it before it opens.
 
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
@@ -9,7 +10,9 @@ use leptos_router::hooks::use_query_map;
 use petition_core::proposal::views::{ProposalStage, ProposalView};
 use petition_core::proposal::{Background, Question, Title as TitleText};
 
-use crate::components::{problem_text, thousands, token_param, ErrorSummary, TextArea, TextField};
+use crate::components::{
+    field_class, problem_text, thousands, token_param, ErrorSummary, FieldError, TextArea, TextField,
+};
 use crate::officer::OfficerPosted;
 use crate::proposal_api::proposal_page;
 use crate::routes::start::posted;
@@ -47,6 +50,7 @@ fn notice_text(done: &str) -> Option<&'static str> {
         "confirmed" => Some("Your email address is confirmed."),
         "saved" => Some("Your changes are saved."),
         "resubmitted" => Some("Your petition is back with the electoral office."),
+        "withdrawn" => Some("Your petition is withdrawn. Its sponsors have been told."),
         _ => None,
     }
 }
@@ -66,6 +70,8 @@ fn proposal_view(v: ProposalView, token: String, p: OfficerPosted, done: Option<
     }
     // Not while the office decides: it opens the texts it read.
     let editable = matches!(v.stage, ProposalStage::Sponsoring | ProposalStage::Returned);
+    let withdrawable =
+        matches!(v.stage, ProposalStage::Sponsoring | ProposalStage::Moderation | ProposalStage::Returned);
     let status = status_view(&v);
     let notice = done.as_deref().and_then(notice_text);
     view! {
@@ -92,8 +98,27 @@ fn proposal_view(v: ProposalView, token: String, p: OfficerPosted, done: Option<
                 <button type="submit">"Send it back to the electoral office"</button>
             </form>
         })}
+        {withdrawable.then(|| withdraw_form(&token, &p))}
     }
     .into_any()
+}
+
+fn withdraw_form(token: &str, p: &OfficerPosted) -> impl IntoView {
+    let e_sure = p.error("sure");
+    view! {
+        <h2>"Withdraw your petition"</h2>
+        <p>"If you no longer want it to go ahead, you can withdraw it. This cannot be undone: its sponsors are told, and what you and they gave is deleted 30 days later."</p>
+        <form method="post" action=format!("/proposals/{token}/withdraw")>
+            <div class=field_class(&e_sure)>
+                <FieldError id="sure" error=e_sure.clone()/>
+                <div class="checkbox">
+                    <input type="checkbox" id="sure" name="sure" value="yes"/>
+                    <label for="sure">"I want to withdraw this petition"</label>
+                </div>
+            </div>
+            <button type="submit" class="warning">"Withdraw my petition"</button>
+        </form>
+    }
 }
 
 fn status_view(v: &ProposalView) -> impl IntoView {
@@ -106,6 +131,7 @@ fn status_view(v: &ProposalView) -> impl IntoView {
                     <p data-testid="sponsors">{format!("{} of {} sponsors so far.", v.sponsors_counted, v.sponsors_needed)}</p>
                     <p>{format!("Sponsors must be on the electoral register in {}. Share this link with them:", v.area.name)}</p>
                     <p><a href=link.clone() data-testid="sponsor-link">{link.clone()}</a></p>
+                    {v.lapses.clone().map(|day| view! { <p data-testid="lapses">{format!("If it does not have its sponsors by {day}, it lapses.")}</p> })}
                 </div>
             }
             .into_any()
@@ -124,6 +150,7 @@ fn status_view(v: &ProposalView) -> impl IntoView {
             <div class="panel" id="status" data-testid="status">
                 <h2>"The electoral office asks for changes"</h2>
                 <p class="pre" data-testid="return-note">{v.return_note.clone().unwrap_or_default()}</p>
+                {v.lapses.clone().map(|day| view! { <p data-testid="lapses">{format!("If you do not send it back by {day}, it lapses.")}</p> })}
             </div>
         }
         .into_any(),
@@ -148,6 +175,22 @@ fn status_view(v: &ProposalView) -> impl IntoView {
             }
             .into_any()
         }
+        ProposalStage::Withdrawn => view! {
+            <div class="panel" id="status" data-testid="status">
+                <h2>"You withdrew this petition"</h2>
+                <p>{format!("You withdrew it on {}. Nothing more will happen to it.", v.ended.clone().unwrap_or_default())}</p>
+                <p><A href="/start">"Start a new petition"</A></p>
+            </div>
+        }
+        .into_any(),
+        ProposalStage::Lapsed => view! {
+            <div class="panel" id="status" data-testid="status">
+                <h2>"This petition has lapsed"</h2>
+                <p>{format!("It lapsed on {}: it did not find its sponsors, or come back to the electoral office, in the time allowed.", v.ended.clone().unwrap_or_default())}</p>
+                <p><A href="/start">"Start a new petition"</A></p>
+            </div>
+        }
+        .into_any(),
         ProposalStage::Unconfirmed => ().into_any(),
     }
 }

@@ -20,6 +20,11 @@ pub enum Stage {
     /// Sent back to the petitioner with a note asking for changes.
     Returned,
     Refused(Ground),
+    /// Withdrawn by the petitioner before it opened.
+    Withdrawn,
+    /// Ended without opening: it found no sponsors, or did not come back after the office sent it
+    /// back, within the time allowed.
+    Lapsed,
     /// Opened by an officer: collecting signatures (its trigger and window fixed).
     Open,
     Closed,
@@ -46,6 +51,11 @@ pub enum Change {
     Open,
     Return,
     Refuse(Ground),
+    /// The petitioner withdraws it, at any stage before it opens.
+    Withdraw,
+    /// The time allowed for finding sponsors, or for coming back after the office sent it back,
+    /// has run out.
+    Lapse,
     Close,
     Sample,
     Certify,
@@ -59,6 +69,10 @@ pub enum StageError {
     /// Editing or moderating a petition that has opened (or been refused).
     AlreadyOpen,
     AlreadyRefused,
+    Withdrawn,
+    Lapsed,
+    /// Lapsing a proposal that is not waiting on its petitioner or sponsors.
+    NotWaiting,
     /// Editing while the office decides: it must open the texts it read.
     WithOffice,
     /// Moderating a proposal that is not in the queue (no sponsors yet, or sent back).
@@ -81,6 +95,9 @@ impl fmt::Display for StageError {
             StageError::NotSponsoring => "the petition is not asking for sponsors",
             StageError::AlreadyOpen => "the petition has opened: its texts and area are fixed",
             StageError::AlreadyRefused => "the petition was refused",
+            StageError::Withdrawn => "the petition was withdrawn by the resident who started it",
+            StageError::Lapsed => "the petition lapsed before it opened",
+            StageError::NotWaiting => "the petition is not waiting for sponsors or for changes",
             StageError::WithOffice => {
                 "the petition is with the electoral office: its texts can change again if the office sends it back"
             }
@@ -108,8 +125,11 @@ impl Stage {
         use Change as C;
         use Stage as S;
         use StageError as E;
-        if let S::Refused(_) = self {
-            return Err(E::AlreadyRefused);
+        match self {
+            S::Refused(_) => return Err(E::AlreadyRefused),
+            S::Withdrawn => return Err(E::Withdrawn),
+            S::Lapsed => return Err(E::Lapsed),
+            _ => {}
         }
         match (self, change) {
             (S::Unconfirmed, C::ConfirmEmail { sponsors_needed: 0 }) => Ok(S::Moderation),
@@ -131,6 +151,10 @@ impl Stage {
             (S::Moderation, C::Refuse(g)) => Ok(S::Refused(g)),
             (s, C::Open | C::Return | C::Refuse(_)) if s.has_opened() => Err(E::AlreadyOpen),
             (_, C::Open | C::Return | C::Refuse(_)) => Err(E::NotInModeration),
+            (s, C::Withdraw | C::Lapse) if s.has_opened() => Err(E::AlreadyOpen),
+            (_, C::Withdraw) => Ok(S::Withdrawn),
+            (S::Sponsoring { .. } | S::Returned, C::Lapse) => Ok(S::Lapsed),
+            (_, C::Lapse) => Err(E::NotWaiting),
             (S::Open, C::Close) => Ok(S::Closed),
             (_, C::Close) => Err(E::NotOpen),
             (S::Closed, C::Sample) => Ok(S::Sampled),
@@ -150,7 +174,7 @@ mod tests {
     use Stage as S;
     use StageError as E;
 
-    const ALL_STAGES: [Stage; 10] = [
+    const ALL_STAGES: [Stage; 12] = [
         S::Unconfirmed,
         S::Sponsoring { confirmed: 2 },
         S::Moderation,
@@ -161,6 +185,8 @@ mod tests {
         S::Sampled,
         S::Certified,
         S::Sponsoring { confirmed: 0 },
+        S::Withdrawn,
+        S::Lapsed,
     ];
 
     fn run(changes: &[Change]) -> Result<Stage, StageError> {
@@ -263,8 +289,57 @@ mod tests {
                 S::Refused(_) => assert_eq!(edit, Err(E::AlreadyRefused)),
                 S::Moderation => assert_eq!(edit, Err(E::WithOffice), "the office opens what it read"),
                 s if s.has_opened() => assert_eq!(edit, Err(E::AlreadyOpen), "{s:?}"),
+                S::Withdrawn => assert_eq!(edit, Err(E::Withdrawn)),
+                S::Lapsed => assert_eq!(edit, Err(E::Lapsed)),
                 s => assert_eq!(edit, Ok(s), "{s:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn the_petitioner_may_withdraw_it_until_it_opens() {
+        for s in ALL_STAGES {
+            let withdraw = s.apply(C::Withdraw);
+            match s {
+                S::Unconfirmed | S::Sponsoring { .. } | S::Moderation | S::Returned => {
+                    assert_eq!(withdraw, Ok(S::Withdrawn), "{s:?}")
+                }
+                S::Refused(_) => assert_eq!(withdraw, Err(E::AlreadyRefused)),
+                S::Withdrawn => assert_eq!(withdraw, Err(E::Withdrawn), "not twice"),
+                S::Lapsed => assert_eq!(withdraw, Err(E::Lapsed)),
+                s => assert_eq!(withdraw, Err(E::AlreadyOpen), "{s:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn only_a_proposal_waiting_on_residents_lapses() {
+        for s in ALL_STAGES {
+            let lapse = s.apply(C::Lapse);
+            match s {
+                S::Sponsoring { .. } | S::Returned => assert_eq!(lapse, Ok(S::Lapsed), "{s:?}"),
+                S::Moderation => assert_eq!(lapse, Err(E::NotWaiting), "the office's delay never ends it"),
+                S::Unconfirmed => assert_eq!(lapse, Err(E::NotWaiting), "deleted unconfirmed instead"),
+                S::Refused(_) => assert_eq!(lapse, Err(E::AlreadyRefused)),
+                S::Withdrawn => assert_eq!(lapse, Err(E::Withdrawn)),
+                S::Lapsed => assert_eq!(lapse, Err(E::Lapsed)),
+                s => assert_eq!(lapse, Err(E::AlreadyOpen), "{s:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn an_ended_proposal_takes_no_change() {
+        for c in [
+            C::ConfirmEmail { sponsors_needed: 1 },
+            C::SponsorConfirmed { needed: 1 },
+            C::Edit,
+            C::Resubmit,
+            C::Open,
+            C::Return,
+        ] {
+            assert_eq!(S::Withdrawn.apply(c), Err(E::Withdrawn), "{c:?}");
+            assert_eq!(S::Lapsed.apply(c), Err(E::Lapsed), "{c:?}");
         }
     }
 }

@@ -22,6 +22,10 @@ pub enum ProposalStage {
     Moderation,
     Returned,
     Refused,
+    /// Withdrawn by its petitioner.
+    Withdrawn,
+    /// Ran out of time to find its sponsors or to come back with changes.
+    Lapsed,
     Opened,
 }
 
@@ -51,6 +55,10 @@ pub struct ProposalView {
     pub moderation: Option<(String, String)>,
     /// A hash of the texts as they are now, so that a decision can say which texts it was made on.
     pub texts: String,
+    /// The day it will lapse unless it finds its sponsors (or comes back to the office).
+    pub lapses: Option<String>,
+    /// The day it was withdrawn or lapsed.
+    pub ended: Option<String>,
 }
 
 /// One sponsor, for officers.

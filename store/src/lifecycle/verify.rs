@@ -571,11 +571,7 @@ pub async fn mark_checked(
 ) -> std::result::Result<u64, VerifyError> {
     let (mut tx, p, v) = begin(db, id).await?;
     v.stage(&p).apply(Change::Certify)?;
-    let officer = match by.actor {
-        audit::Actor::Officer(w) => w.email.clone(),
-        audit::Actor::Holder { email, .. } => email.clone(),
-        audit::Actor::CommandLine(user) => format!("command line ({user})"),
-    };
+    let officer = by.actor.name();
     let mut marked = 0;
     for chunk in ids.chunks(ROWS_PER_STATEMENT) {
         let list = (0..chunk.len()).map(|i| format!("${}", i + 4)).collect::<Vec<_>>().join(", ");

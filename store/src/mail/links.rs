@@ -50,6 +50,10 @@ impl Mailing {
         self.link(&format!("sponsor/confirm/{token}"))
     }
 
+    pub(crate) fn start(&self) -> String {
+        self.link("start")
+    }
+
     pub(crate) fn refused(&self) -> String {
         self.link("refused-petitions")
     }

@@ -108,3 +108,82 @@ pub(crate) fn texts_changed_mail(links: &Mailing, title: &str, to: &str, token: 
         ),
     }
 }
+
+/// What sponsors are told as the proposal they back moves on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SponsorNews<'a> {
+    /// It has its sponsors and the office aims to decide by `target`.
+    WithOffice {
+        target: &'a str,
+    },
+    /// The office asked the petitioner for changes.
+    Returned {
+        note: &'a str,
+    },
+    Refused {
+        ground: &'a str,
+        explanation: &'a str,
+    },
+    /// The petitioner withdrew it.
+    Withdrawn,
+    /// It ran out of time.
+    Lapsed,
+}
+
+pub(crate) fn sponsor_news_mail(links: &Mailing, title: &str, to: &str, news: SponsorNews<'_>) -> Mail {
+    let (subject, body) = match news {
+        SponsorNews::WithOffice { target } => (
+            format!("The petition you sponsored is with the electoral office: {title}"),
+            format!(
+                "\"{title}\" has all the sponsors it needs and is now with the electoral office. They aim to\ndecide by {target}. If they open it, your sponsorship becomes one of its first signatures.\n"
+            ),
+        ),
+        SponsorNews::Returned { note } => (
+            format!("The petition you sponsored needs changes: {title}"),
+            format!(
+                "The electoral office has asked the petitioner to change \"{title}\" before it can open:\n\n{note}\n\nIf the texts change, you will be asked whether you back the new ones.\n"
+            ),
+        ),
+        SponsorNews::Refused { ground, explanation } => (
+            format!("The petition you sponsored cannot go ahead: {title}"),
+            format!(
+                "The electoral office has refused \"{title}\".\n\nThe ground: {ground}.\n\nTheir explanation:\n\n{explanation}\n\nRefused petitions are listed publicly: {}\n",
+                links.refused()
+            ),
+        ),
+        SponsorNews::Withdrawn => (
+            format!("The petition you sponsored was withdrawn: {title}"),
+            format!("The resident who started \"{title}\" has withdrawn it. Nothing more will happen to it.\n"),
+        ),
+        SponsorNews::Lapsed => (
+            format!("The petition you sponsored has lapsed: {title}"),
+            format!("\"{title}\" ran out of time before it could go to the electoral office, and has lapsed.\n"),
+        ),
+    };
+    Mail { recipient: to.to_string(), subject, body: format!("{body}\nThe site: {}\n", links.home()) }
+}
+
+/// The petitioner's note that their proposal has ended: withdrawn by them, or lapsed after
+/// `days` days without sponsors or changes.
+pub(crate) fn ended_mail(links: &Mailing, title: &str, to: &str, lapsed_after: Option<u32>) -> Mail {
+    let (subject, what) = match lapsed_after {
+        None => (
+            format!("You have withdrawn your petition: {title}"),
+            format!("You have withdrawn \"{title}\". Its sponsors have been told."),
+        ),
+        Some(days) => (
+            format!("Your petition has lapsed: {title}"),
+            format!(
+                "\"{title}\" has lapsed: a petition has {days} days to find its sponsors, and {days} days to come\nback to the electoral office after it is sent back for changes. Its sponsors have been told."
+            ),
+        ),
+    };
+    Mail {
+        recipient: to.to_string(),
+        subject,
+        body: format!(
+            "{what}\n\nYou can start a new petition at any time: {}\n\nWhat you and your sponsors gave us is deleted in 30 days.\n",
+            links.start()
+        ),
+    }
+}

@@ -4,6 +4,7 @@
 use petition_core::proposal::views::ProposalView;
 use petition_core::proposal::{Change, Stage};
 
+use crate::audit::{self, Action, Actor};
 use crate::db::Db;
 use crate::mail::links::Mailing;
 use crate::mail::outbox::enqueue;
@@ -62,12 +63,32 @@ pub async fn confirm_petitioner(
 }
 
 /// Changes the texts: before the proposal goes to the office, and after the office sends it back.
-pub async fn edit(db: &Db, token: &str, texts: &ProposalTexts) -> Result<(), ProposalError> {
+pub async fn edit(db: &Db, token: &str, texts: &ProposalTexts, now: i64) -> Result<(), ProposalError> {
     let id = by_token(db, token).await?.id;
     let mut tx = db.pool.begin().await?;
     hold(&mut tx, id).await?;
     let p = find(&mut tx, "p.id", &id.to_string()).await?.ok_or(ProposalError::NoSuchProposal)?;
     p.stage.apply(Change::Edit)?;
+    let changed: Vec<&str> = [
+        ("the title", p.title != texts.title.as_str()),
+        ("the question", p.question != texts.question.as_str()),
+        ("the background", p.background != texts.background.as_str()),
+    ]
+    .into_iter()
+    .filter_map(|(what, differs)| differs.then_some(what))
+    .collect();
+    if changed.is_empty() {
+        return Ok(());
+    }
+    // The office sees what changed between its note and the texts it is asked to decide on.
+    let action = Action {
+        action: "proposal-edit",
+        petition_id: None,
+        subject: format!("proposal {id}: {}", texts.title.as_str()),
+        reason: "",
+        detail: format!("changed {}", changed.join(" and ")),
+    };
+    audit::record(&mut tx, &Actor::Petitioner { proposal_id: id }, &action, now).await?;
     sqlx::query("UPDATE proposals SET title = $1, question = $2, background = $3 WHERE id = $4")
         .bind(texts.title.as_str())
         .bind(texts.question.as_str())
@@ -93,6 +114,14 @@ pub async fn resubmit(
     let p = find(&mut tx, "p.id", &id.to_string()).await?.ok_or(ProposalError::NoSuchProposal)?;
     let to = p.stage.apply(Change::Resubmit)?;
     set_stage(&mut tx, id, to, now).await?;
+    let action = Action {
+        action: "proposal-resubmit",
+        petition_id: None,
+        subject: format!("proposal {id}: {}", p.title),
+        reason: "",
+        detail: "sent back to the office, changed".to_string(),
+    };
+    audit::record(&mut tx, &Actor::Petitioner { proposal_id: id }, &action, now).await?;
     tell_with_office(&mut tx, links, policy, &p, now).await?;
     tx.commit().await?;
     Ok(())

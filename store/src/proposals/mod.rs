@@ -4,6 +4,7 @@
 //! petitioner and sponsors become its first signatures), send it back, or refuse it on a ground.
 //! Which change each stage allows is `petition_core::proposal::Stage`'s rule.
 
+pub mod ending;
 mod mails;
 pub mod manage;
 pub mod moderate;
@@ -11,6 +12,7 @@ pub mod sponsors;
 pub mod start;
 mod stored;
 
+pub use ending::{lapse_stalled, withdraw};
 pub use manage::{confirm_petitioner, edit, manage_view, resubmit};
 pub use moderate::{carry_over, decide, moderation_queue, moderation_view, refused_list, Decided, Decision};
 pub use sponsors::{confirm_sponsor, sponsor, sponsor_link_texts, sponsor_view, SponsorConfirmed, SponsorRequest};

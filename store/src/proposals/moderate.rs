@@ -16,9 +16,9 @@ use crate::error::StoreError;
 use crate::lifecycle::open::{fix_terms, insert_petition, Texts};
 use crate::mail::links::Mailing;
 use crate::mail::outbox::enqueue;
-use crate::proposals::mails::{opened_mail, refused_mail, returned_mail, Carry};
+use crate::proposals::mails::{opened_mail, refused_mail, returned_mail, Carry, SponsorNews};
 use crate::proposals::stored::{
-    day_of, find, hold, overdue, required_now, set_stage, target_day, ProposalError, ProposalPolicy,
+    day_of, find, hold, overdue, required_now, set_stage, target_day, tell_sponsors, ProposalError, ProposalPolicy,
 };
 use crate::secrets::Secrets;
 use crate::signatures::confirm::ConfirmOutcome;
@@ -46,7 +46,7 @@ pub enum Decided {
 pub async fn moderation_queue(db: &Db, policy: &ProposalPolicy, now: i64) -> Result<Vec<QueueItem>, ProposalError> {
     let rows = sqlx::query(
         "SELECT p.id, p.title, a.name, p.moderation_since FROM proposals p JOIN areas a ON a.code = p.area_code
-         WHERE p.stage = 'moderation' ORDER BY p.moderation_since, p.id",
+         WHERE p.stage = 'moderation' AND p.ended_why IS NULL ORDER BY p.moderation_since, p.id",
     )
     .fetch_all(&db.pool)
     .await?;
@@ -166,6 +166,7 @@ pub async fn decide(
                 .execute(&mut *tx)
                 .await?;
             enqueue(&mut tx, &returned_mail(links, &p.title, &p.email, note), now).await?;
+            tell_sponsors(&mut tx, links, &p, SponsorNews::Returned { note }, false, now).await?;
             ("proposal-return", note.clone(), "sent back to the petitioner".to_string(), None)
         }
         Decision::Refuse(ground, explanation) => {
@@ -177,6 +178,8 @@ pub async fn decide(
                 .await?;
             let words = ground.describe(policy.repeat_years);
             enqueue(&mut tx, &refused_mail(links, &p.title, &p.email, &words, explanation), now).await?;
+            let news = SponsorNews::Refused { ground: &words, explanation };
+            tell_sponsors(&mut tx, links, &p, news, false, now).await?;
             ("proposal-refuse", explanation.clone(), format!("refused: {words}"), None)
         }
     };

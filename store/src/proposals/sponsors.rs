@@ -209,7 +209,7 @@ pub async fn confirm_sponsor(
             needed: before.sponsors_needed,
         });
     }
-    if before.stage.has_opened() || matches!(before.stage, Stage::Refused(_)) {
+    if before.stage.has_opened() || matches!(before.stage, Stage::Refused(_) | Stage::Withdrawn | Stage::Lapsed) {
         return Ok(SponsorConfirmed::TooLate { title });
     }
     // Recorded with the texts they back. (A confirmation while the office decides, or after it

@@ -3,6 +3,7 @@
 //! told and stale sponsors asked again).
 
 use petition_core::names;
+use petition_core::proposal::bank_holidays;
 use petition_core::proposal::views::{ProposalStage, ProposalView};
 use petition_core::proposal::working_days::{add_working_days, Day};
 use petition_core::proposal::{Ground, Stage, StageError};
@@ -15,7 +16,7 @@ use crate::error::StoreError;
 use crate::lifecycle::open::{fix_terms, Policy};
 use crate::mail::links::Mailing;
 use crate::mail::outbox::enqueue;
-use crate::proposals::mails::{texts_changed_mail, with_office_mail};
+use crate::proposals::mails::{sponsor_news_mail, texts_changed_mail, with_office_mail, SponsorNews};
 use crate::secrets::{new_token, Secrets};
 use crate::signatures::sign::SignError;
 use crate::time::{day_label, instant};
@@ -31,11 +32,23 @@ pub struct ProposalPolicy {
     pub repeat_years: u32,
     /// The terms the petition opens with.
     pub petition: Policy,
+    /// Days a proposal may spend finding its sponsors, or sent back for changes, before it lapses.
+    pub lapse_days: u32,
+    /// Days off beyond England and Wales's bank holidays by rule (a jubilee, a moved May
+    /// holiday): set once, from the settings, for the life of the process.
+    pub extra_holidays: &'static [Day],
 }
 
 impl Default for ProposalPolicy {
     fn default() -> Self {
-        ProposalPolicy { sponsors: 5, target_working_days: 10, repeat_years: 2, petition: Policy::default() }
+        ProposalPolicy {
+            sponsors: 5,
+            target_working_days: 10,
+            repeat_years: 2,
+            lapse_days: 90,
+            petition: Policy::default(),
+            extra_holidays: &[],
+        }
     }
 }
 
@@ -89,6 +102,7 @@ pub(crate) fn stage_code(s: Stage) -> &'static str {
         Stage::Moderation => "moderation",
         Stage::Returned => "returned",
         Stage::Refused(_) => "refused",
+        // An ended proposal keeps the stage it ended at (see `set_stage`).
         _ => "opened",
     }
 }
@@ -116,11 +130,16 @@ pub(crate) struct Stored {
     pub return_note: Option<String>,
     pub refused_explanation: Option<String>,
     pub petition_id: Option<i64>,
+    /// When the petitioner confirmed their email, and when the office last decided.
+    pub confirmed_at: Option<i64>,
+    pub decided_at: Option<i64>,
+    pub ended_at: Option<i64>,
 }
 
 const COLS: &str = "p.id, p.stage, p.title, p.question, p.background, p.area_code, a.name AS area_name, p.name, \
     p.email, p.postcode, p.uprn, p.address_text, p.matched, p.place_key, p.sponsors_needed, p.sponsor_code, \
-    p.moderation_since, p.return_note, p.refused_ground, p.refused_explanation, p.petition_id";
+    p.moderation_since, p.return_note, p.refused_ground, p.refused_explanation, p.petition_id, p.confirmed_at, \
+    p.decided_at, p.ended_at, p.ended_why";
 
 /// Reads a proposal by a condition on `p` (its id, its link's hash, its sponsor code).
 pub(crate) async fn find(
@@ -160,6 +179,12 @@ pub(crate) async fn find(
         "opened" => Stage::Open,
         other => return Err(StoreError::Corrupt(format!("proposal {id} is at the stage {other:?}")).into()),
     };
+    let stage = match r.try_get::<Option<String>, _>("ended_why")?.as_deref() {
+        None => stage,
+        Some("withdrawn") => Stage::Withdrawn,
+        Some("lapsed") => Stage::Lapsed,
+        Some(other) => return Err(StoreError::Corrupt(format!("proposal {id} ended as {other:?}")).into()),
+    };
     Ok(Some(Stored {
         id,
         stage,
@@ -181,6 +206,9 @@ pub(crate) async fn find(
         return_note: r.try_get("return_note")?,
         refused_explanation: r.try_get("refused_explanation")?,
         petition_id: r.try_get("petition_id")?,
+        confirmed_at: r.try_get("confirmed_at")?,
+        decided_at: r.try_get("decided_at")?,
+        ended_at: r.try_get("ended_at")?,
     }))
 }
 
@@ -200,6 +228,20 @@ pub(crate) async fn required_now(db: &Db, area_code: &str, policy: &ProposalPoli
 
 /// Moves a held proposal to `to`, with when it reached the office if it has.
 pub(crate) async fn set_stage(tx: &mut sqlx::AnyConnection, id: i64, to: Stage, now: i64) -> Result<(), ProposalError> {
+    let ended = match to {
+        Stage::Withdrawn => Some("withdrawn"),
+        Stage::Lapsed => Some("lapsed"),
+        _ => None,
+    };
+    if let Some(why) = ended {
+        sqlx::query("UPDATE proposals SET ended_why = $1, ended_at = $2 WHERE id = $3")
+            .bind(why)
+            .bind(now)
+            .bind(id)
+            .execute(tx)
+            .await?;
+        return Ok(());
+    }
     let since = if to == Stage::Moderation { Some(now) } else { None };
     sqlx::query("UPDATE proposals SET stage = $1, moderation_since = COALESCE($2, moderation_since) WHERE id = $3")
         .bind(stage_code(to))
@@ -210,7 +252,8 @@ pub(crate) async fn set_stage(tx: &mut sqlx::AnyConnection, id: i64, to: Stage, 
     Ok(())
 }
 
-/// Tells the petitioner their proposal is with the office.
+/// Tells the petitioner and the sponsors that the proposal is with the office. Sponsors who
+/// backed other texts are asked to back these instead (which tells them the same).
 pub(crate) async fn tell_with_office(
     tx: &mut sqlx::AnyConnection,
     links: &Mailing,
@@ -220,7 +263,36 @@ pub(crate) async fn tell_with_office(
 ) -> Result<(), ProposalError> {
     let target = day_of(target_day(now, policy));
     enqueue(&mut *tx, &with_office_mail(links, &p.title, &p.email, &target), now).await?;
+    tell_sponsors(tx, links, p, SponsorNews::WithOffice { target: &target }, true, now).await?;
     reask_stale_sponsors(tx, links, p, now).await
+}
+
+/// Emails each confirmed sponsor `news`; with `backing_these`, only those who backed the
+/// proposal's texts as they are now.
+pub(crate) async fn tell_sponsors(
+    tx: &mut sqlx::AnyConnection,
+    links: &Mailing,
+    p: &Stored,
+    news: SponsorNews<'_>,
+    backing_these: bool,
+    now: i64,
+) -> Result<(), ProposalError> {
+    let rows = sqlx::query(
+        "SELECT email, texts_sha256 FROM proposal_sponsors WHERE proposal_id = $1 AND confirmed_at IS NOT NULL ORDER BY id",
+    )
+    .bind(p.id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let current = p.texts_sha256();
+    for r in rows {
+        let backed: Option<String> = r.try_get(1)?;
+        if backing_these && backed.as_deref() != Some(current.as_str()) {
+            continue;
+        }
+        let to: String = r.try_get(0)?;
+        enqueue(&mut *tx, &sponsor_news_mail(links, &p.title, &to, news), now).await?;
+    }
+    Ok(())
 }
 
 /// Asks each confirmed sponsor who backed other texts than the proposal's now (the petitioner
@@ -258,10 +330,16 @@ fn local_day(at: i64) -> Day {
     (window::local_date(instant(at)) - chrono::NaiveDate::default()).num_days()
 }
 
-/// The date the office aims to decide by: so many working days after the proposal reached it.
-/// (Bank holidays are not known to the site, so the target may fall a day or two early.)
+/// The date the office aims to decide by: so many working days after the proposal reached it,
+/// skipping weekends and bank holidays.
 pub(crate) fn target_day(since: i64, policy: &ProposalPolicy) -> Day {
-    add_working_days(local_day(since), policy.target_working_days, &[])
+    use chrono::Datelike;
+    let year = i64::from(window::local_date(instant(since)).year());
+    // A year has about 250 working days: holidays for enough years to hold any target.
+    let years = i64::from(policy.target_working_days / 200) + 2;
+    let mut holidays: Vec<Day> = (year..year + years).flat_map(bank_holidays::england_and_wales).collect();
+    holidays.extend_from_slice(policy.extra_holidays);
+    add_working_days(local_day(since), policy.target_working_days, &holidays)
 }
 
 pub(crate) fn overdue(since: i64, policy: &ProposalPolicy, now: i64) -> bool {
@@ -285,6 +363,8 @@ impl Stored {
             Stage::Moderation => ProposalStage::Moderation,
             Stage::Returned => ProposalStage::Returned,
             Stage::Refused(_) => ProposalStage::Refused,
+            Stage::Withdrawn => ProposalStage::Withdrawn,
+            Stage::Lapsed => ProposalStage::Lapsed,
             _ => ProposalStage::Opened,
         };
         ProposalView {
@@ -317,6 +397,19 @@ impl Stored {
                 }
                 _ => None,
             },
+            lapses: self.lapses_at(policy).map(|at| day_label(instant(at))),
+            ended: self.ended_at.map(|at| day_label(instant(at))),
+        }
+    }
+
+    /// When the proposal lapses if nothing moves it on: the time allowed after the petitioner
+    /// confirmed (to find sponsors) or after the office sent it back (to come back).
+    pub(crate) fn lapses_at(&self, policy: &ProposalPolicy) -> Option<i64> {
+        let allowed = i64::from(policy.lapse_days) * 86_400;
+        match self.stage {
+            Stage::Sponsoring { .. } => self.confirmed_at.map(|t| t + allowed),
+            Stage::Returned => self.decided_at.map(|t| t + allowed),
+            _ => None,
         }
     }
 }
@@ -350,5 +443,30 @@ pub(crate) fn person_key(
             &names::address_key([address]),
             name_key,
         ]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use petition_core::proposal::bank_holidays::day_of;
+
+    fn noon(y: i64, m: u32, d: u32) -> i64 {
+        day_of(y, m, d) * 86_400 + 12 * 3600
+    }
+
+    #[test]
+    fn the_target_skips_christmas_and_new_year() {
+        let policy = ProposalPolicy::default();
+        // Friday 18 December 2026: ten working days, with 25 and 28 December and 1 January off.
+        assert_eq!(target_day(noon(2026, 12, 18), &policy), day_of(2027, 1, 6));
+        // A day the office adds (a jubilee, say) moves it one more.
+        let extra: &'static [Day] = Box::leak(vec![day_of(2027, 1, 4)].into_boxed_slice());
+        assert_eq!(
+            target_day(noon(2026, 12, 18), &ProposalPolicy { extra_holidays: extra, ..policy }),
+            day_of(2027, 1, 7)
+        );
+        // No holidays in the way: two calendar weeks.
+        assert_eq!(target_day(noon(2026, 11, 30), &policy), day_of(2026, 12, 14));
     }
 }

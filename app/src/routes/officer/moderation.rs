@@ -1,17 +1,20 @@
 //! `/officer/moderation`: proposals waiting for the office, oldest first, with the date it aims to
 //! decide by and the overdue ones marked; and `/officer/proposals/:id`: one proposal, its
-//! petitioner and sponsors, and the three decisions (open, send back, refuse on a ground).
+//! petitioner and sponsors, the three decisions (open, send back, refuse on a ground), and its
+//! history: the office's decisions and the petitioner's edits, from the audit trail.
 
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 use petition_core::proposal::views::{ModerationView, ProposalStage, SponsorRow};
+use petition_core::views::AuditEntry;
 
 use crate::components::{field_class, petition_id, problem_text, thousands, ErrorSummary, FieldError, TextArea};
 use crate::officer::api::{officer_moderation, officer_proposal};
 use crate::officer::OfficerPosted;
 use crate::routes::not_found::NotFound;
+use crate::routes::officer::audit::audit_table;
 use crate::routes::officer::nav::{may_act, OfficerNav};
 use crate::routes::officer::sign_in::posted;
 
@@ -81,7 +84,7 @@ pub fn ProposalDecision() -> impl IntoView {
                     match page.await {
                         Err(e) => view! { <p>{problem_text(&e)}</p> }.into_any(),
                         Ok(None) => view! { <NotFound/> }.into_any(),
-                        Ok(Some(v)) => decision_view(v, may, &p).into_any(),
+                        Ok(Some((v, trail))) => decision_view(v, trail, may, &p).into_any(),
                     }
                 })
             }}
@@ -95,7 +98,7 @@ fn person(r: &SponsorRow) -> String {
     format!("{}, {} ({register}{confirmed})", r.name, r.address)
 }
 
-fn decision_view(v: ModerationView, may: bool, p: &OfficerPosted) -> impl IntoView {
+fn decision_view(v: ModerationView, trail: Vec<AuditEntry>, may: bool, p: &OfficerPosted) -> impl IntoView {
     let pr = v.proposal.clone();
     let id = pr.id;
     let stage = match pr.stage {
@@ -108,6 +111,8 @@ fn decision_view(v: ModerationView, may: bool, p: &OfficerPosted) -> impl IntoVi
         ProposalStage::Returned => "Sent back to the petitioner for changes.".to_string(),
         ProposalStage::Refused => "Refused.".to_string(),
         ProposalStage::Opened => "Opened.".to_string(),
+        ProposalStage::Withdrawn => "Withdrawn by the petitioner.".to_string(),
+        ProposalStage::Lapsed => "Lapsed: it did not move on in the time allowed.".to_string(),
     };
     let decide = (may && pr.stage == ProposalStage::Moderation).then(|| decision_forms(id, &pr.texts, &v.grounds, p));
     view! {
@@ -131,6 +136,9 @@ fn decision_view(v: ModerationView, may: bool, p: &OfficerPosted) -> impl IntoVi
             {v.sponsors.iter().map(|s| view! { <li>{person(s)}</li> }).collect_view()}
         </ul>
         {decide}
+        <h2>"History"</h2>
+        <p>"What the office and the petitioner have done to it, newest first."</p>
+        {if trail.is_empty() { view! { <p>"Nothing yet."</p> }.into_any() } else { audit_table(trail).into_any() }}
     }
 }
 

@@ -43,7 +43,10 @@ pub async fn search_postcode(postcode: String) -> Result<Search, ServerFnError> 
         Err(e) => return Ok(Search::Problem(e.to_string())),
     };
     cache_publicly(10);
-    match petition_store::read::public::search_postcode(&st.db, &pc, chrono::Utc::now()).await.map_err(internal)? {
+    match petition_store::read::public::search_postcode(&st.db, &pc, petition_store::time::now_utc())
+        .await
+        .map_err(internal)?
+    {
         PostcodeFinds::Petitions(found) => Ok(Search::Found(found)),
         PostcodeFinds::Terminated(t) => Ok(Search::Problem(t.to_string())),
         PostcodeFinds::Unknown => Ok(Search::Problem(format!(
@@ -56,7 +59,7 @@ pub async fn search_postcode(postcode: String) -> Result<Search, ServerFnError> 
 pub async fn petition(id: i64) -> Result<Option<PetitionPage>, ServerFnError> {
     let st = state()?;
     cache_publicly(5);
-    petition_store::read::public::petition_page(&st.db, id, chrono::Utc::now()).await.map_err(internal)
+    petition_store::read::public::petition_page(&st.db, id, petition_store::time::now_utc()).await.map_err(internal)
 }
 
 /// A petition's certificate page: the petition, the certified figures and, once the log has
@@ -78,8 +81,9 @@ pub struct CertificatePage {
 pub async fn certificate(id: i64) -> Result<Option<CertificatePage>, ServerFnError> {
     let st = state()?;
     cache_publicly(5);
-    let Some(petition) =
-        petition_store::read::public::petition_page(&st.db, id, chrono::Utc::now()).await.map_err(internal)?
+    let Some(petition) = petition_store::read::public::petition_page(&st.db, id, petition_store::time::now_utc())
+        .await
+        .map_err(internal)?
     else {
         return Ok(None);
     };
@@ -115,8 +119,9 @@ pub async fn sign_page(id: i64, postcode: Option<String>) -> Result<Option<SignP
     use petition_core::Postcode;
     use petition_store::places::PostcodeStatus;
     let st = state()?;
-    let Some(petition) =
-        petition_store::read::public::petition_summary(&st.db, id, chrono::Utc::now()).await.map_err(internal)?
+    let Some(petition) = petition_store::read::public::petition_summary(&st.db, id, petition_store::time::now_utc())
+        .await
+        .map_err(internal)?
     else {
         return Ok(None);
     };

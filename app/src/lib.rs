@@ -34,11 +34,27 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
-            <body>
+            <body data-rehearsal-days=rehearsal_days()>
                 <App/>
             </body>
         </html>
     }
+}
+
+/// Days the site's clock runs ahead of real time in a rehearsal (REHEARSAL_DAYS_AHEAD). The
+/// browser reads what the server wrote on `<body>`, so the banner hydrates as it was rendered.
+fn rehearsal_days() -> Option<i64> {
+    #[cfg(feature = "ssr")]
+    let days = petition_store::time::ahead() / 86_400;
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    let days = document()
+        .body()
+        .and_then(|b| b.get_attribute("data-rehearsal-days"))
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(0);
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    let days = 0;
+    (days > 0).then_some(days)
 }
 
 #[component]
@@ -58,6 +74,12 @@ pub fn App() -> impl IntoView {
                     <A href="/" attr:class="brand">"Local referendum petitions"</A>
                 </div>
             </header>
+            {rehearsal_days().map(|days| view! {
+                <p class="rehearsal wrap" role="note" data-testid="rehearsal">
+                    <strong>"Rehearsal. "</strong>
+                    {format!("This site's clock runs {days} days ahead of real time. Nothing here is a real petition.")}
+                </p>
+            })}
             <main id="main" class="wrap" tabindex="-1">
                 <Routes fallback=routes::not_found::NotFound>
                     <Route path=path!("/") view=routes::home::Home ssr=SsrMode::Async/>

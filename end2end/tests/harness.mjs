@@ -73,12 +73,9 @@ export function serverEnv(dir, port, smtpPort, extraEnv = {}) {
   };
 }
 
-export async function startServer(smtpPort, extraEnv = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'petitions-e2e-'));
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+/** Runs the server with `env` until /healthz answers; returns the child and its output so far. */
+async function spawnServer(env, url) {
   const log = [];
-  const env = serverEnv(dir, port, smtpPort, extraEnv);
   const child = spawn(binary, ['serve', '--demo'], {
     cwd: root,
     env,
@@ -96,12 +93,36 @@ export async function startServer(smtpPort, extraEnv = {}) {
     if (Date.now() > until) throw new Error(`the server did not start:\n${log.join('')}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-  return {
-    url,
-    env,
-    log: () => log.join(''),
-    stop: async () => { child.kill('SIGINT'); await new Promise((r) => child.once('exit', r)); },
+  return { child, log };
+}
+
+const DAY = 24 * 60 * 60;
+
+export async function startServer(smtpPort, extraEnv = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'petitions-e2e-'));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const server = { url, env: serverEnv(dir, port, smtpPort, extraEnv), daysAhead: 0 };
+  let running = await spawnServer(server.env, url);
+  const earlier = [];
+  server.log = () => earlier.join('') + running.log.join('');
+  server.stop = async () => {
+    if (running.child.exitCode !== null) return;
+    running.child.kill('SIGINT');
+    await new Promise((r) => running.child.once('exit', r));
   };
+  /** Stops the server and starts it again on the same database, keys and port, its clock run
+   * `days` ahead of real time (REHEARSAL_DAYS_AHEAD): how a test reaches the end of a window. */
+  server.restartDaysAhead = async (days) => {
+    await server.stop();
+    earlier.push(...running.log);
+    server.env = { ...server.env, REHEARSAL_DAYS_AHEAD: String(days) };
+    server.daysAhead = days;
+    running = await spawnServer(server.env, url);
+  };
+  /** The whole days the clock must run ahead for the server's time to be `days` past `instant`. */
+  server.daysPast = (instant, days) => Math.ceil((instant - Date.now() / 1000) / DAY) + days;
+  return server;
 }
 
 /** A fresh PostgreSQL database on the test server (TEST_POSTGRES_URL), dropped by `drop()`. */
@@ -198,4 +219,24 @@ export async function officer(server, role = 'officer', email = `${role}-${Date.
     cookie,
     fetch: (path, init = {}) => fetch(`${server.url}${path}`, { redirect: 'manual', ...init, headers: { ...(init.headers || {}), cookie } }),
   };
+}
+
+/** The log's entries as text, read as an observer reads them: the size from the checkpoint,
+ * then the entry bundles (each entry a big-endian 16-bit length and its bytes). */
+export async function logEntries(server) {
+  const cp = await (await fetch(`${server.url}/log/checkpoint`)).text();
+  const size = Number(cp.split('\n')[1]);
+  const entries = [];
+  for (let n = 0; n * 256 < size; n++) {
+    const full = (n + 1) * 256 <= size;
+    const name = String(n).padStart(3, '0');
+    const path = `/log/tile/entries/${name}${full ? '' : `.p/${size - n * 256}`}`;
+    const bundle = Buffer.from(await (await fetch(`${server.url}${path}`)).arrayBuffer());
+    for (let at = 0; at < bundle.length;) {
+      const length = bundle.readUInt16BE(at);
+      entries.push(bundle.subarray(at + 2, at + 2 + length).toString('latin1'));
+      at += 2 + length;
+    }
+  }
+  return entries;
 }

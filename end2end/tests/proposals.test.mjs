@@ -4,27 +4,42 @@
 // sponsor it, with JavaScript off and on, each confirming by email. An officer sends it back with
 // a note; the petitioner edits it and sends it back; two sponsors back the changed texts; the
 // officer opens it. The petition page then shows the question, its first signatures are the
-// petitioner and the sponsors of its texts (the others are asked to sign), and a resident signs. A second petition is refused on a ground and is listed publicly without its text. An
-// observer checks the whole live log at the end.
+// petitioner and the sponsors of its texts (the others are asked to sign), and a resident signs.
+// A second petition is refused on a ground and is listed publicly without its text; a third is
+// withdrawn by its petitioner.
+//
+// Then the first petition lives out its window, the server restarted each time with its clock
+// run ahead (REHEARSAL_DAYS_AHEAD, shown on every page): the officer announces the seed's source
+// and pauses collection; ten days later resumes it, which moves the end ten days on; after the
+// original end a resident signs inside the extension and it counts, on the page and in the
+// signed tally; after the new end the petition closes, and the officer draws the sample, strikes
+// one, sees the projection and certifies by the sample. The certificate page shows the entry and
+// its proof, the downloaded certificate checks offline, and an observer checks the whole live
+// log before the time travel and after each step of it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSmtp, startServer, launchBrowser, createPostgresDatabase, demoElectors, root, officer } from './harness.mjs';
+import {
+  startSmtp, startServer, launchBrowser, createPostgresDatabase, demoElectors, root, officer, logEntries,
+} from './harness.mjs';
 
 const DISTRICT = 'E07900001';
 const QUESTION = 'Should the council keep the Harbour Road swimming pool open?';
 const BACKGROUND = 'The council plans to close the pool next spring. Hundreds of residents swim there every week, and the nearest other pool is twelve miles away.';
 const observer = join(root, 'target', 'debug', 'petition-observer');
+const DAY = 24 * 60 * 60;
+const SEED = '3c5e7a9b1d2f4e6a8c0b2d4f6e8a0c1b3d5f7e9a2c4b6d8f0e1a3c5b7d9f2e4a';
+const SOURCE = 'drand-quicknet-12000001';
 
 let smtp, browser, people;
 
 before(async () => {
   smtp = await startSmtp();
   browser = await launchBrowser();
-  people = demoElectors(14);
+  people = demoElectors(15);
 });
 
 after(async () => {
@@ -129,6 +144,146 @@ async function tallyShows(server, id, pattern) {
   assert.fail(`the tally of ${id} never showed ${pattern}:\n${tally}`);
 }
 
+/** Signs petition `id` as `person` in `page` (JavaScript off), confirming from the email. */
+async function signPetition(server, page, id, person, to) {
+  await page.goto(`${server.url}/petitions/${id}`);
+  await page.getByRole('link', { name: /Sign this petition/ }).first().click();
+  await page.getByLabel('Your postcode').fill(person.postcode);
+  await page.getByRole('button', { name: 'Find my address' }).click();
+  await page.getByLabel(person.address, { exact: true }).check();
+  await page.getByLabel('Full name').fill(person.name);
+  await page.getByLabel('Email address').fill(to);
+  await page.getByLabel(/I declare/).check();
+  await page.getByRole('button', { name: 'Sign the petition' }).click();
+  const confirm = await linkIn(to, /^Confirm your signature/, 'confirm');
+  await page.goto(`${server.url}${confirm}`);
+  await page.getByRole('button', { name: 'Confirm my signature' }).click();
+  await page.getByRole('heading', { name: 'Your signature is counted' }).waitFor();
+}
+
+/** The fields of the newest log entry of `kind` for petition `id`, once the log has one. */
+async function latestEntry(server, kind, id) {
+  for (let tries = 0; tries < 60; tries++) {
+    const found = (await logEntries(server)).filter((e) => e.startsWith(`${kind}/v1 id=${id} `)).at(-1);
+    if (found) return Object.fromEntries(found.split(' ').slice(1).map((kv) => kv.split('=')));
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.fail(`no ${kind}/v1 entry of petition ${id} in the log`);
+}
+
+/** Petition `id`, open with 4 valid signatures, lives out its window on the rehearsal clock:
+ * a pause and its extension, a signature inside the extension, the close, a sample check and
+ * the certificate, the observer passing after each step. */
+async function toTheCertificate(server, id, lateSigner, to, { work, observe }) {
+  // Before the close, with JavaScript off: the seed's source is announced, then collection pauses.
+  const first = await officer(server, 'officer');
+  const oc = await context(server, false, first.cookie);
+  const op = await oc.newPage();
+  await op.goto(`${server.url}/officer/petitions/${id}/verify`);
+  await op.getByLabel('Where the seed will come from').fill('drand quicknet, the first round after 00:00 on the day after the close');
+  await op.getByRole('button', { name: 'Announce' }).click();
+  assert.match(await op.getByTestId('seed-plan').innerText(), /drand quicknet, the first round after/);
+  await op.goto(`${server.url}/officer/petitions/${id}`);
+  await op.getByLabel('Why, for example').fill('polling day for a by-election');
+  await op.getByRole('button', { name: 'Pause collection…' }).click();
+  await op.getByRole('button', { name: 'Pause collection' }).click();
+  assert.equal(await op.getByTestId('state').innerText(), 'Paused');
+  await oc.close();
+  const opened = await latestEntry(server, 'petition', id);
+  const pause = await latestEntry(server, 'pause', id);
+  const originalEnd = Number(opened.closes);
+
+  // Ten days on, by the rehearsal clock (every page says so), collection resumes, JavaScript on.
+  await server.restartDaysAhead(10);
+  assert.match(await (await fetch(server.url)).text(), /data-testid="rehearsal"[^>]*>[\s\S]*10 days ahead of real time/);
+  const second = await officer(server, 'officer');
+  const rc = await context(server, true, second.cookie);
+  const rp = await rc.newPage();
+  await rp.goto(`${server.url}/officer/petitions/${id}`);
+  await rp.locator('header[data-js="on"]').waitFor({ state: 'attached' });
+  await rp.getByLabel('Why collection resumes').fill('the by-election is over');
+  await rp.getByRole('button', { name: 'Resume collection…' }).click();
+  await rp.getByRole('button', { name: 'Resume collection' }).click();
+  await rp.getByTestId('state').filter({ hasNotText: 'Paused' }).waitFor();
+  await rc.close();
+  const resume = await latestEntry(server, 'resume', id);
+  const newEnd = Number(resume.closes);
+  assert.equal(newEnd, originalEnd + Number(resume.at) - Number(pause.at), 'the end moves on by exactly the pause');
+  assert.ok(newEnd - originalEnd >= 10 * DAY, `the pause lasted ten days by the site's clock: ${newEnd - originalEnd} s`);
+  await tallyShows(server, id, new RegExp(`^window ${opened.opens} ${newEnd}$`, 'm'));
+  observe();
+
+  // A day after the original end, inside the extension: a resident signs, and it counts.
+  await server.restartDaysAhead(server.daysPast(originalEnd, 1));
+  const sc = await context(server, false);
+  const sp = await sc.newPage();
+  await signPetition(server, sp, id, lateSigner, to);
+  await tallyShows(server, id, / valid 5$/m);
+  const late = await latestEntry(server, 'sig', id);
+  assert.ok(Number(late.at) >= originalEnd && Number(late.at) < newEnd, `confirmed in the extension: ${late.at}`);
+  await sc.close();
+  // The petition page (fetched past any browser cache) agrees with the signed tally.
+  const page = await (await fetch(`${server.url}/petitions/${id}`)).text();
+  assert.equal(page.match(/data-testid="valid-count"[^>]*>([^<]*)</)?.[1], '5', 'the page agrees with the tally');
+  observe();
+
+  // A day after the new end: the petition has closed. The officer draws the sample (JavaScript
+  // off; below 500 signatures it is all of them) and strikes one.
+  await server.restartDaysAhead(server.daysPast(newEnd, 1));
+  await tallyShows(server, id, /^status closed-not-reached$/m);
+  const third = await officer(server, 'officer');
+  const vc = await context(server, false, third.cookie);
+  const vp = await vc.newPage();
+  await vp.goto(`${server.url}/officer/petitions/${id}/verify`);
+  await vp.getByLabel('Seed', { exact: true }).fill(SEED);
+  await vp.getByLabel('Name of the source, as the log records it').fill(SOURCE);
+  await vp.getByRole('button', { name: 'Draw the sample…' }).click();
+  await vp.getByRole('button', { name: 'Draw the sample', exact: true }).click();
+  assert.match(await vp.getByTestId('done').innerText(), /The sample is drawn/);
+  assert.equal(Number(await vp.getByTestId('sample-size').innerText().then((t) => t.replace(/[^0-9]/g, ''))), 5);
+  await vp.getByRole('link', { name: /Work through the sample/ }).click();
+  const rows = vp.locator('tr[data-signature]');
+  assert.equal(await rows.count(), 5);
+  await rows.nth(0).getByLabel('Reason').selectOption('not-eligible');
+  await rows.nth(0).getByLabel('Why (for the audit trail)').fill('not on the register on the signing date');
+  await rows.nth(0).getByRole('button', { name: 'Strike…' }).click();
+  await vp.getByRole('button', { name: 'Strike signature' }).click();
+  assert.match(await vp.getByTestId('done').innerText(), /struck/);
+  await vc.close();
+  await tallyShows(server, id, /^\* recorded 5 struck 1 valid 4$/m);
+
+  // JavaScript on: the projection, then the certificate by the sample.
+  const cc = await context(server, true, third.cookie);
+  const cp = await cc.newPage();
+  await cp.goto(`${server.url}/officer/petitions/${id}/verify`);
+  assert.equal(await cp.getByTestId('sample-struck').innerText(), '1');
+  assert.equal(Number((await cp.getByTestId('projected').innerText()).replace(/[^0-9]/g, '')), 4);
+  await cp.getByRole('button', { name: 'Certify by the sample: Not reached…' }).click();
+  await cp.getByRole('button', { name: 'Certify the result' }).click();
+  assert.match(await cp.getByTestId('done').innerText(), /The result is certified/);
+  await cp.goto(`${server.url}/petitions/${id}`);
+  assert.match(await cp.getByTestId('outcome').innerText(), /Not reached/);
+  await cp.getByRole('link', { name: /The certificate, with its proof/ }).click();
+  for (let tries = 0; tries < 40 && (await cp.getByTestId('proof').count()) === 0; tries++) {
+    await new Promise((r) => setTimeout(r, 500));
+    await cp.reload();
+  }
+  assert.equal(await cp.getByTestId('entry').innerText(), `certify/v1 id=${id} outcome=not-reached method=sample valid=4 projected=4`);
+  await cc.close();
+
+  // The certificate as downloaded checks offline with the published keys alone.
+  const certificate = await (await fetch(`${server.url}/log/certificate/${id}`)).text();
+  writeFileSync(join(work, 'certificate.txt'), certificate);
+  const out = spawnSync(observer, ['certificate', join(work, 'certificate.txt'), '--keys', join(work, 'keys')]);
+  assert.equal(out.status, 0, `${out.stdout}${out.stderr}`);
+  assert.match(out.stdout.toString(), new RegExp(`petition ${id} certified not-reached by a sample check`));
+  await tallyShows(server, id, /^status certified-not-reached$/m);
+  observe();
+
+  // The clock may not go back: on real time again, the server refuses to start, saying why.
+  await assert.rejects(server.restartDaysAhead(0), /the petitions' history was written as late as/);
+}
+
 async function lifecycle(extraEnv) {
   const server = await startServer(smtp.port, extraEnv);
   const run = `${Date.now()}`;
@@ -214,19 +369,7 @@ async function lifecycle(extraEnv) {
     assert.equal(await rp.getByRole('heading', { level: 1 }).innerText(), edited);
     assert.match(await rp.getByTestId('question').innerText(), new RegExp(QUESTION.replace('?', '\\?')));
     // A resident signs it.
-    const signer = people[6];
-    await rp.getByRole('link', { name: /Sign this petition/ }).first().click();
-    await rp.getByLabel('Your postcode').fill(signer.postcode);
-    await rp.getByRole('button', { name: 'Find my address' }).click();
-    await rp.getByLabel(signer.address, { exact: true }).check();
-    await rp.getByLabel('Full name').fill(signer.name);
-    await rp.getByLabel('Email address').fill(email('signer'));
-    await rp.getByLabel(/I declare/).check();
-    await rp.getByRole('button', { name: 'Sign the petition' }).click();
-    const confirm = await linkIn(email('signer'), /^Confirm your signature/, 'confirm');
-    await rp.goto(`${server.url}${confirm}`);
-    await rp.getByRole('button', { name: 'Confirm my signature' }).click();
-    await rp.getByRole('heading', { name: 'Your signature is counted' }).waitFor();
+    await signPetition(server, rp, id, people[6], email('signer'));
     await tallyShows(server, id, / valid 4$/m);
     // Its texts can no longer change.
     const late = await fetch(`${server.url}${link}/edit`, {
@@ -256,27 +399,54 @@ async function lifecycle(extraEnv) {
     await oc2.close();
     const refusal = await smtp.waitFor((m) => m.to?.text === email('second') && /cannot go ahead/.test(m.subject), 'the refusal');
     assert.match(refusal.text, /vexatious or abusive/);
+    const told = await smtp.waitFor((m) => m.to?.text === email('second-sponsor4') && /^The petition you sponsored cannot go ahead/.test(m.subject), 'the refusal, to a sponsor');
+    assert.match(told.text, /targets one named person/);
     const list = await (await fetch(`${server.url}/refused-petitions`)).text();
     assert.match(list, /Title withheld/);
     assert.match(list, /targets one named person/);
     assert.ok(!list.includes(second), 'the text the ground is about is not published');
 
+    // A third petition, withdrawn by its petitioner with JavaScript off: the box must be ticked.
+    const link3 = await startPetition(server, people[14], email('third'), 'Paint the harbour wall blue');
+    const sponsorLink3 = await confirmPetitioner(server, link3);
+    const wc = await context(server, false);
+    const wp = await wc.newPage();
+    await wp.goto(`${server.url}${link3}`);
+    assert.match(await wp.getByTestId('lapses').innerText(), /^If it does not have its sponsors by .+, it lapses\.$/);
+    await wp.getByRole('button', { name: 'Withdraw my petition' }).click();
+    assert.match(await wp.locator('.error-summary').innerText(), /Tick the box to say that you want to withdraw your petition/);
+    assert.match(await wp.getByTestId('status').innerText(), /Find your sponsors/, 'nothing changed');
+    await wp.getByLabel('I want to withdraw this petition').check();
+    await wp.getByRole('button', { name: 'Withdraw my petition' }).click();
+    assert.match(await wp.getByTestId('notice').innerText(), /Your petition is withdrawn/);
+    assert.match(await wp.getByTestId('status').innerText(), /You withdrew it on /);
+    await smtp.waitFor((m) => m.to?.text === email('third') && /^You have withdrawn your petition/.test(m.subject), 'the withdrawal');
+    await wp.goto(`${server.url}${sponsorLink3}`);
+    assert.match(await wp.locator('main').innerText(), /This petition is not asking for sponsors now/);
+    await wc.close();
+
     // An observer checks the whole live log.
     const keys = server.log().match(/with verifier keys (\S+) and (\S+)/);
     const work = mkdtempSync(join(tmpdir(), 'proposals-'));
     writeFileSync(join(work, 'keys'), `${keys[1]}\n${keys[2]}\n`);
-    const out = spawnSync(observer, ['sync', server.url, '--keys', join(work, 'keys'), '--state', join(work, 'state')]);
-    assert.equal(out.status, 0, `${out.stdout}${out.stderr}`);
+    const observe = () => {
+      const out = spawnSync(observer, ['sync', server.url, '--keys', join(work, 'keys'), '--state', join(work, 'state')]);
+      assert.equal(out.status, 0, `${out.stdout}${out.stderr}`);
+      return out;
+    };
+    observe();
+
+    await toTheCertificate(server, id, people[13], email('late-signer'), { work, observe });
   } finally {
     await server.stop();
   }
 }
 
-test('a resident starts a petition, sponsors back it, an officer returns then opens it, another is refused, on SQLite', async () => {
+test('a petition from a resident\'s proposal to its certificate, another refused, on SQLite', async () => {
   await lifecycle({});
 });
 
-test('a resident starts a petition, sponsors back it, an officer returns then opens it, another is refused, on PostgreSQL', async () => {
+test('a petition from a resident\'s proposal to its certificate, another refused, on PostgreSQL', async () => {
   const pg = createPostgresDatabase();
   try {
     await lifecycle({ DATABASE_URL: pg.url });

@@ -110,6 +110,16 @@ impl Config {
                 ..default
             }
         };
+        // Every command reads its settings here, so the command line and the site share one clock.
+        let ahead = match var("REHEARSAL_DAYS_AHEAD") {
+            None => 0,
+            Some(v) => v
+                .parse::<u16>()
+                .ok()
+                .filter(|d| *d <= 3650)
+                .ok_or("REHEARSAL_DAYS_AHEAD must be a whole number of days from 0 to 3650")?,
+        };
+        petition_store::time::run_ahead(i64::from(ahead) * 24 * 60 * 60);
         Ok(Config {
             proposals,
             officer_sessions,

@@ -109,7 +109,7 @@ pub(crate) async fn connect(cfg: &Config) -> Result<Db, String> {
 }
 
 async fn load_demo(db: &Db, secrets: &Secrets) -> Result<(), String> {
-    match petition_store::demo::load(db, secrets, chrono::Utc::now()).await {
+    match petition_store::demo::load(db, secrets, petition_store::time::now_utc()).await {
         Ok(true) => {
             tracing::info!("loaded the demo borough (Rivermouth, postcodes RV1 to RV6)");
             Ok(())
@@ -201,6 +201,10 @@ async fn import_file(kind: &str, file: &str) -> Result<(), String> {
     }
 }
 
+/// How far behind the history this server's clock may read at start: servers sharing a
+/// database may disagree by a few seconds, never by minutes.
+const CLOCK_SLACK: i64 = 5 * 60;
+
 async fn serve(with_demo: bool) -> Result<(), String> {
     let mut cfg = Config::from_env()?;
     if with_demo && cfg.officer_email.is_none() {
@@ -211,6 +215,12 @@ async fn serve(with_demo: bool) -> Result<(), String> {
         None => {
             tracing::warn!("OFFICER_EMAIL is not set: officers will not be emailed when a petition reaches its trigger")
         }
+    }
+    if petition_store::time::ahead() > 0 {
+        tracing::warn!(
+            "REHEARSAL_DAYS_AHEAD is set: this site's clock runs {} days ahead of real time, and every page says so",
+            petition_store::time::ahead() / 86_400
+        );
     }
     let db = connect(&cfg).await?;
     let secrets = if with_demo {
@@ -230,6 +240,18 @@ async fn serve(with_demo: bool) -> Result<(), String> {
     tracing::info!("log {} with verifier keys {} and {}", keys.origin, keys.log.verifier(), keys.tally.verifier());
     if with_demo {
         load_demo(&db, &secrets).await?;
+    }
+    // A clock that went back (a failed time server, or a rehearsal's REHEARSAL_DAYS_AHEAD
+    // lowered) would date new signatures and log entries before ones already published.
+    let latest = petition_store::lifecycle::latest_record(&db)
+        .await
+        .map_err(|e| format!("cannot read the petitions' history: {e}"))?;
+    if let Some(latest) = latest.filter(|t| *t > petition_store::now() + CLOCK_SLACK) {
+        return Err(format!(
+            "this server's clock reads {}, but the petitions' history was written as late as {}: set the clock right (or, in a rehearsal, do not lower REHEARSAL_DAYS_AHEAD)",
+            petition_store::time::moment_label(petition_store::now()),
+            petition_store::time::moment_label(latest)
+        ));
     }
     let rekeyed = petition_store::signatures::sign::rekey_elector_signatures(&db, &secrets)
         .await

@@ -33,7 +33,7 @@ pub struct Scheduler {
 }
 
 fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
+    petition_store::time::now_utc().timestamp_millis()
 }
 
 impl Scheduler {

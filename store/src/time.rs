@@ -1,10 +1,41 @@
 //! The clock, and instants in words for people (London time).
+//!
+//! The site reads the time only through [`now`] and [`now_utc`], so that a rehearsal can run
+//! its clock ahead of real time ([`run_ahead`]): an office can try out a whole petition's life,
+//! six-month window and certificate included, on a copy of its site, and the browser tests
+//! carry one petition from a resident's proposal to its certificate against the real server.
+
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::{DateTime, Utc};
 use petition_core::window;
 
-/// Unix seconds now.
+/// Seconds the site's clock runs ahead of real time: 0 except in a rehearsal.
+static AHEAD: AtomicI64 = AtomicI64::new(0);
+
+/// Runs the site's clock `seconds` ahead of real time from now on (set once, at start-up).
+pub fn run_ahead(seconds: i64) {
+    AHEAD.store(seconds, Ordering::Relaxed);
+}
+
+/// Seconds the site's clock runs ahead of real time.
+pub fn ahead() -> i64 {
+    AHEAD.load(Ordering::Relaxed)
+}
+
+/// Unix seconds now, by the site's clock.
 pub fn now() -> i64 {
+    now_utc().timestamp()
+}
+
+/// The instant now, by the site's clock.
+pub fn now_utc() -> DateTime<Utc> {
+    Utc::now() + chrono::Duration::seconds(ahead())
+}
+
+/// Unix seconds now in real time, whatever the site's clock says: for authenticator codes,
+/// which officers' phones compute from the real time.
+pub fn wall_clock() -> i64 {
     Utc::now().timestamp()
 }
 

@@ -86,7 +86,7 @@ async fn write(tx: &mut AnyConnection, placed: &[Placed]) -> Result<i64, ImportE
     let districts: BTreeSet<&str> = placed.iter().map(|p| p.elector.district.as_str()).collect();
     // Whoever the file no longer lists in its districts has left (the prefix is letters and
     // digits only, so it is safe in a LIKE pattern).
-    let now = chrono::Utc::now().timestamp();
+    let now = crate::time::now();
     for d in &districts {
         sqlx::query(
             "UPDATE electors SET removed_at = $1 WHERE removed_at IS NULL AND UPPER(elector_number) LIKE $2 || '-%'",

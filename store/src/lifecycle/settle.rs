@@ -225,3 +225,10 @@ pub async fn next_deadline(db: &Db) -> Result<Option<i64>> {
         .await?;
     Ok(row.try_get("d")?)
 }
+
+/// The newest moment the petitions' history has recorded (when it was written, not what it is
+/// about): a server whose clock reads earlier than this would date new entries before old ones.
+pub async fn latest_record(db: &Db) -> Result<Option<i64>> {
+    let row = sqlx::query("SELECT MAX(recorded_at) AS t FROM petition_events").fetch_one(&db.pool).await?;
+    Ok(row.try_get("t")?)
+}

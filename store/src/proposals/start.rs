@@ -1,7 +1,6 @@
 //! Starting a proposal: the petitioner's address checked as a signer's is, the area it is for
 //! (one their address lies in), and the texts; then a link to confirm their email.
 
-use chrono::Utc;
 use petition_core::address::AddressChoice;
 use petition_core::proposal::views::AreaOption;
 use petition_core::proposal::{Background, Question, Title};
@@ -65,7 +64,7 @@ pub async fn area_options(
     let mut out = Vec::new();
     for area in area_chain(db, &ward).await? {
         let Some(code) = AreaCode::parse(&area.code).ok() else { continue };
-        if let Ok(fixed) = fix_terms(db, &code, Utc::now(), policy.petition).await {
+        if let Ok(fixed) = fix_terms(db, &code, crate::time::now_utc(), policy.petition).await {
             out.push(AreaOption {
                 area,
                 electorate: fixed.terms.trigger.electorate,

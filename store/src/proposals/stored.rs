@@ -223,7 +223,7 @@ pub(crate) async fn hold(conn: &mut AnyConnection, id: i64) -> Result<(), Propos
 /// What a petition in the proposal's area would need if it opened today (0 if it could not).
 pub(crate) async fn required_now(db: &Db, area_code: &str, policy: &ProposalPolicy) -> u64 {
     let Ok(code) = AreaCode::parse(area_code) else { return 0 };
-    fix_terms(db, &code, chrono::Utc::now(), policy.petition).await.map_or(0, |f| f.terms.trigger.required)
+    fix_terms(db, &code, crate::time::now_utc(), policy.petition).await.map_or(0, |f| f.terms.trigger.required)
 }
 
 /// Moves a held proposal to `to`, with when it reached the office if it has.

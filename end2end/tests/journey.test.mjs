@@ -255,6 +255,39 @@ test('the whole journey on PostgreSQL', async () => {
   }
 });
 
+test('public pages come from memory: one ETag, a fresh nonce each time, 304s, and no one else\'s form', async () => {
+  const url = `${server.url}/petitions/1`;
+  const [a, b] = [await fetch(url), await fetch(url)];
+  const [ta, tb] = [await a.text(), await b.text()];
+  assert.equal(a.status, 200);
+  assert.ok(a.headers.get('etag'), 'an ETag');
+  assert.equal(a.headers.get('etag'), b.headers.get('etag'), 'one page, one tag');
+  assert.match(a.headers.get('cache-control'), /^public, max-age=\d+, stale-while-revalidate=\d+$/);
+  const nonceOf = (r) => r.headers.get('content-security-policy').match(/'nonce-([^']+)'/)[1];
+  const [na, nb] = [nonceOf(a), nonceOf(b)];
+  assert.notEqual(na, nb, 'each response its own nonce');
+  assert.ok(ta.includes(`nonce="${na}"`) && !ta.includes(nb), 'the body carries the policy\'s nonce');
+  assert.ok(tb.includes(`nonce="${nb}"`) && !tb.includes(na));
+  const held = await fetch(url, { headers: { 'if-none-match': a.headers.get('etag') } });
+  assert.equal(held.status, 304);
+  assert.equal(await held.text(), '');
+  // A 304's headers replace the stored page's: a policy here would not match its nonce.
+  assert.equal(held.headers.get('content-security-policy'), null, 'a 304 carries no policy');
+
+  // A form sent back with a mistake is its sender's alone: no page anyone else reads holds it.
+  const secret = 'Zebedee Quillfeather';
+  const form = new URLSearchParams({ postcode: 'RV1 9DN', address: '', name: secret, email: 'not an email', declared: 'yes' });
+  const refused = await fetch(`${url}/sign`, { method: 'POST', body: form, redirect: 'manual' });
+  assert.ok(refused.status >= 400 && refused.status < 500, `refused: ${refused.status}`);
+  assert.ok((await refused.text()).includes(secret), 'the form comes back with what was typed');
+  for (const path of ['/petitions/1', '/', '/?postcode=RV1+9DN', '/petitions/1/sign']) {
+    for (let n = 0; n < 3; n++) {
+      const body = await (await fetch(`${server.url}${path}`)).text();
+      assert.ok(!body.includes(secret) && !body.includes('not an email'), `${path} holds another user's form`);
+    }
+  }
+});
+
 test('unknown and malformed postcodes get clear messages', async () => {
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();

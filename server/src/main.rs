@@ -15,6 +15,7 @@ mod config;
 mod mailer;
 mod officer;
 mod officer_web;
+mod page_cache;
 mod proposals_web;
 mod scheduler;
 mod serve;
@@ -341,6 +342,7 @@ async fn serve(with_demo: bool) -> Result<(), String> {
             pruned.prune_limits();
         }
     });
+    tokio::spawn(shared.pages.clone().follow_the_log(db_for_log.clone()));
     let app = web::router(shared, transparency::router(db_for_log, &keys));
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     tracing::info!("listening on http://{addr}");

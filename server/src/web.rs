@@ -35,6 +35,8 @@ pub struct Shared {
     pub wake_mailer: Arc<Notify>,
     /// The log key, to check receipts against the log as an observer would.
     pub log_key: petition_tlog::note::VerifierKey,
+    /// The public pages a surge reads, kept rendered.
+    pub pages: Arc<crate::page_cache::PageCache>,
     groups: Groups,
     per_ip: DefaultKeyedRateLimiter<ClientKey>,
     per_email: DefaultKeyedRateLimiter<String>,
@@ -68,6 +70,7 @@ impl Shared {
             )),
             config,
             log_key,
+            pages: crate::page_cache::PageCache::new(),
             groups,
             wake_mailer,
         })
@@ -151,6 +154,7 @@ pub fn router(shared: S, log: Router) -> Router {
         .merge(log)
         .merge(pages)
         .layer(middleware::from_fn_with_state(shared.clone(), crate::officer_web::gate))
+        .layer(middleware::from_fn_with_state(shared.pages.clone(), crate::page_cache::serve))
         .layer(middleware::from_fn_with_state(shared.clone(), guard))
 }
 
@@ -173,14 +177,15 @@ async fn guard(State(s): State<S>, req: Request, next: Next) -> Response {
                 "Too many receipt checks",
                 "Too many receipts were checked from your connection. Wait a minute, then try again.",
             );
-            security_headers(&s.config, res.headers_mut());
+            security_headers(&s.config, res.headers_mut(), false);
             return res;
         }
     }
     let started = std::time::Instant::now();
     let mut res = next.run(req).await;
+    let not_modified = res.status() == StatusCode::NOT_MODIFIED;
     let h = res.headers_mut();
-    security_headers(&s.config, h);
+    security_headers(&s.config, h, not_modified);
     if !h.contains_key(header::CACHE_CONTROL) {
         let value = if path.starts_with("/pkg/") { "public, max-age=300" } else { "no-store" };
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
@@ -191,7 +196,7 @@ async fn guard(State(s): State<S>, req: Request, next: Next) -> Response {
 }
 
 /// Headers on every response, pages, forms, static files and the log alike.
-fn security_headers(cfg: &Config, h: &mut HeaderMap) {
+fn security_headers(cfg: &Config, h: &mut HeaderMap, not_modified: bool) {
     h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
     // Links in emails carry secrets: never pass them on to other sites. (Not "no-referrer", which
@@ -203,8 +208,9 @@ fn security_headers(cfg: &Config, h: &mut HeaderMap) {
     );
     h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
     // A page sets its own policy, with its nonce, as it renders; everything else gets the policy
-    // that runs no inline script.
-    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+    // that runs no inline script. Except a 304: its headers replace those stored with the page,
+    // whose nonce a policy without it would block.
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) && !not_modified {
         if let Ok(v) = HeaderValue::from_str(&app::csp::content_security_policy(None)) {
             h.insert(header::CONTENT_SECURITY_POLICY, v);
         }

@@ -13,6 +13,13 @@ use crate::error::{Result, StoreError};
 /// The level under which entry bundles are stored beside the hash tiles.
 pub(crate) const BUNDLES: i64 = -1;
 
+/// The log's size: its latest checkpoint's, which the sequencer signs in the transaction that
+/// grows it. A page showing tallies is out of date once this grows.
+pub async fn log_size(db: &Db) -> Result<u64> {
+    let r = sqlx::query("SELECT size FROM log_head WHERE id = 1").fetch_one(&db.pool).await?;
+    Ok(r.try_get::<i64, _>(0)?.max(0) as u64)
+}
+
 /// The latest signed checkpoint.
 pub async fn checkpoint(db: &Db) -> Result<Option<String>> {
     let r = sqlx::query("SELECT note FROM log_checkpoints ORDER BY size DESC LIMIT 1").fetch_optional(&db.pool).await?;

@@ -11,8 +11,8 @@ use crate::db::Db;
 use crate::mail::links::Mailing;
 use crate::mail::outbox::enqueue;
 use crate::proposals::mails::{ended_mail, SponsorNews};
+use crate::proposals::manage::hold_by_token;
 use crate::proposals::stored::{find, hold, set_stage, tell_sponsors, ProposalError, ProposalPolicy, Stored};
-use crate::secrets::token_hash;
 
 /// Ends a held proposal with `change` (withdraw or lapse), telling everyone, in the caller's
 /// transaction.
@@ -51,11 +51,7 @@ pub async fn withdraw(
     token: &str,
     now: i64,
 ) -> Result<(), ProposalError> {
-    let mut tx = db.pool.begin().await?;
-    let p = find(&mut tx, "p.manage_token_hash", &token_hash(token)).await?.ok_or(ProposalError::UnknownLink)?;
-    hold(&mut tx, p.id).await?;
-    // Read again under the hold: an officer's decision may have landed in between.
-    let p = find(&mut tx, "p.id", &p.id.to_string()).await?.ok_or(ProposalError::NoSuchProposal)?;
+    let (mut tx, p) = hold_by_token(db, token).await?;
     end(&mut tx, links, policy, &p, Change::Withdraw, &Actor::Petitioner { proposal_id: p.id }, now).await?;
     tx.commit().await?;
     Ok(())

@@ -20,6 +20,19 @@ async fn by_token(db: &Db, token: &str) -> Result<Stored, ProposalError> {
     find(&mut conn, "p.manage_token_hash", &token_hash(token)).await?.ok_or(ProposalError::UnknownLink)
 }
 
+/// The proposal behind a petitioner's link, held for the rest of a new transaction and read
+/// under the hold (an officer's decision may land between the two).
+pub(crate) async fn hold_by_token(
+    db: &Db,
+    token: &str,
+) -> Result<(sqlx::Transaction<'static, sqlx::Any>, Stored), ProposalError> {
+    let id = by_token(db, token).await?.id;
+    let mut tx = db.pool.begin().await?;
+    hold(&mut tx, id).await?;
+    let p = find(&mut tx, "p.id", &id.to_string()).await?.ok_or(ProposalError::NoSuchProposal)?;
+    Ok((tx, p))
+}
+
 /// The proposal behind a petitioner's link.
 pub async fn manage_view(db: &Db, policy: &ProposalPolicy, token: &str) -> Result<Option<ProposalView>, ProposalError> {
     match by_token(db, token).await {
@@ -38,10 +51,8 @@ pub async fn confirm_petitioner(
     token: &str,
     now: i64,
 ) -> Result<ProposalView, ProposalError> {
-    let id = by_token(db, token).await?.id;
-    let mut tx = db.pool.begin().await?;
-    hold(&mut tx, id).await?;
-    let p = find(&mut tx, "p.id", &id.to_string()).await?.ok_or(ProposalError::NoSuchProposal)?;
+    let (mut tx, p) = hold_by_token(db, token).await?;
+    let id = p.id;
     if p.stage == Stage::Unconfirmed {
         let to = p.stage.apply(Change::ConfirmEmail { sponsors_needed: p.sponsors_needed })?;
         set_stage(&mut tx, id, to, now).await?;
@@ -64,10 +75,8 @@ pub async fn confirm_petitioner(
 
 /// Changes the texts: before the proposal goes to the office, and after the office sends it back.
 pub async fn edit(db: &Db, token: &str, texts: &ProposalTexts, now: i64) -> Result<(), ProposalError> {
-    let id = by_token(db, token).await?.id;
-    let mut tx = db.pool.begin().await?;
-    hold(&mut tx, id).await?;
-    let p = find(&mut tx, "p.id", &id.to_string()).await?.ok_or(ProposalError::NoSuchProposal)?;
+    let (mut tx, p) = hold_by_token(db, token).await?;
+    let id = p.id;
     p.stage.apply(Change::Edit)?;
     let changed: Vec<&str> = [
         ("the title", p.title != texts.title.as_str()),
@@ -108,16 +117,14 @@ pub async fn resubmit(
     token: &str,
     now: i64,
 ) -> Result<(), ProposalError> {
-    let id = by_token(db, token).await?.id;
-    let mut tx = db.pool.begin().await?;
-    hold(&mut tx, id).await?;
-    let p = find(&mut tx, "p.id", &id.to_string()).await?.ok_or(ProposalError::NoSuchProposal)?;
+    let (mut tx, p) = hold_by_token(db, token).await?;
+    let id = p.id;
     let to = p.stage.apply(Change::Resubmit)?;
     set_stage(&mut tx, id, to, now).await?;
     let action = Action {
         action: "proposal-resubmit",
         petition_id: None,
-        subject: format!("proposal {id}: {}", p.title),
+        subject: p.audit_subject(),
         reason: "",
         detail: "sent back to the office, changed".to_string(),
     };

@@ -140,7 +140,7 @@ pub async fn decide(
     if p.texts_sha256() != read {
         return Err(ProposalError::Changed);
     }
-    let subject = format!("proposal {id}: {}", p.title);
+    let subject = p.audit_subject();
     let (action, reason, detail, petition_id) = match decision {
         Decision::Open => {
             let fixed = fixed.as_ref().expect("fixed above for opening");

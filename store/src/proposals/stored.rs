@@ -351,6 +351,11 @@ pub(crate) fn day_of(day: Day) -> String {
 }
 
 impl Stored {
+    /// How the audit trail names the proposal (its officer page finds its history so).
+    pub(crate) fn audit_subject(&self) -> String {
+        format!("proposal {}: {}", self.id, self.title)
+    }
+
     /// The hash of the texts as they stand: what a sponsor backed, what an officer read.
     pub(crate) fn texts_sha256(&self) -> String {
         texts_sha256(&self.title, &self.question, &self.background)

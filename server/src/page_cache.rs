@@ -28,8 +28,9 @@ pub const FRESH_FOR: Duration = Duration::from_secs(5);
 /// What a shared cache in front is told: fresh for as long as here, then served stale while it
 /// fetches a new copy.
 const CACHE_CONTROL: &str = "public, max-age=5, stale-while-revalidate=30";
-/// Copies kept at most (postcode searches are many): past this, stale copies go, then all.
-const MAX_ENTRIES: usize = 10_000;
+/// Copies kept at most (postcode searches are many; a page is a few kilobytes): past this, stale
+/// copies go, then all.
+const MAX_ENTRIES: usize = 4_000;
 /// A rendered page larger than this is served but not kept.
 const MAX_BODY: usize = 2 * 1024 * 1024;
 /// How often the log's size is read (one row), to notice a newly signed checkpoint.
@@ -183,8 +184,8 @@ pub async fn serve(State(cache): State<Arc<PageCache>>, req: Request, next: Next
     // Read before rendering: the page shows the log at least this large.
     let version = cache.version.load(Ordering::Relaxed);
     let res = next.run(req).await;
-    if !matches!(res.status(), StatusCode::OK | StatusCode::NOT_FOUND) || res.headers().contains_key(header::SET_COOKIE)
-    {
+    // Only pages that exist: a scan of made-up petition numbers must not fill the memory.
+    if res.status() != StatusCode::OK || res.headers().contains_key(header::SET_COOKIE) {
         return res;
     }
     let (parts, body) = res.into_parts();

@@ -36,8 +36,7 @@ async fn end(
         ),
         _ => ("proposal-withdraw", "withdrawn by the petitioner".to_string(), SponsorNews::Withdrawn, None),
     };
-    let a =
-        Action { action, petition_id: None, subject: format!("proposal {}: {}", p.id, p.title), reason: "", detail };
+    let a = Action { action, petition_id: None, subject: p.audit_subject(), reason: "", detail };
     audit::record(&mut *tx, actor, &a, now).await?;
     enqueue(&mut *tx, &ended_mail(links, &p.title, &p.email, lapsed_after), now).await?;
     tell_sponsors(tx, links, p, news, false, now).await

@@ -12,7 +12,17 @@ pub(crate) fn state() -> Result<crate::state::AppState, ServerFnError> {
 #[cfg(feature = "ssr")]
 pub(crate) fn internal(e: impl std::fmt::Display) -> ServerFnError {
     tracing::error!("database error: {e}");
+    // A page showing this must say it failed, so that no cache keeps it.
+    answer_status(http::StatusCode::SERVICE_UNAVAILABLE);
     ServerFnError::new("Something went wrong on our side. Please try again in a moment.")
+}
+
+/// The status of the page being rendered.
+#[cfg(feature = "ssr")]
+fn answer_status(status: http::StatusCode) {
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(status);
+    }
 }
 
 /// Public pages may be cached briefly by browsers and shared caches.
@@ -49,9 +59,11 @@ pub async fn search_postcode(postcode: String) -> Result<Search, ServerFnError> 
     {
         PostcodeFinds::Petitions(found) => Ok(Search::Found(found)),
         PostcodeFinds::Terminated(t) => Ok(Search::Problem(t.to_string())),
-        PostcodeFinds::Unknown => Ok(Search::Problem(format!(
-            "We cannot find {pc} in the areas this site covers. Check the postcode, or contact your council."
-        ))),
+        PostcodeFinds::Unknown => Ok(Search::Problem({
+            // Not found: the page cache keeps no copy of it (made-up postcodes are many).
+            answer_status(http::StatusCode::NOT_FOUND);
+            format!("We cannot find {pc} in the areas this site covers. Check the postcode, or contact your council.")
+        })),
     }
 }
 

@@ -3,5 +3,5 @@
 -- office sent it back, within the time allowed). 'ended_why' is 'withdrawn' or 'lapsed'; 'stage'
 -- keeps where it stood when it ended, and the store reads an ended proposal's stage from
 -- 'ended_why'. An ended proposal is deleted, with its sponsors, 30 days after 'ended_at'.
-ALTER TABLE proposals ADD COLUMN ended_at INTEGER;
+ALTER TABLE proposals ADD COLUMN ended_at BIGINT;
 ALTER TABLE proposals ADD COLUMN ended_why TEXT CHECK (ended_why IN ('withdrawn', 'lapsed'));

@@ -29,9 +29,10 @@ pub const FRESH_FOR: Duration = Duration::from_secs(5);
 /// fetches a new copy.
 const CACHE_CONTROL: &str = "public, max-age=5, stale-while-revalidate=30";
 /// Copies kept at most (postcode searches are many; a page is a few kilobytes): past this, stale
-/// copies go, then all.
+/// copies go, and a new page is served without being kept until there is room, so that a scan of
+/// postcodes cannot push the busy pages out.
 const MAX_ENTRIES: usize = 4_000;
-/// A rendered page larger than this is served but not kept.
+/// A rendered page larger than this (they are tens of kilobytes) is refused with an error.
 const MAX_BODY: usize = 2 * 1024 * 1024;
 /// How often the log's size is read (one row), to notice a newly signed checkpoint.
 pub const POLL: Duration = Duration::from_millis(250);
@@ -144,7 +145,7 @@ impl PageCache {
         if copies.len() >= MAX_ENTRIES && !copies.contains_key(&key) {
             copies.retain(|_, c| c.rendered.elapsed() < FRESH_FOR);
             if copies.len() >= MAX_ENTRIES {
-                copies.clear();
+                return copy;
             }
         }
         // A slower render of an older log never replaces a newer copy: counts never go back.
@@ -225,7 +226,8 @@ fn split(version: u64, status: StatusCode, headers: &HeaderMap, body: Bytes) -> 
         }
         let d = h.finalize();
         let hex: String = d[..12].iter().map(|b| format!("{b:02x}")).collect();
-        HeaderValue::from_str(&format!("\"{hex}\"")).expect("hex is a valid header")
+        // Weak: each response differs from the next in its nonce, not in what it says.
+        HeaderValue::from_str(&format!("W/\"{hex}\"")).expect("hex is a valid header")
     };
     Copy {
         version,
@@ -255,10 +257,12 @@ fn split_bytes(body: &Bytes, needle: &[u8]) -> Vec<Bytes> {
     parts
 }
 
-/// Whether `If-None-Match` names this copy (a list, or `*`).
+/// Whether `If-None-Match` names this copy (a list, or `*`), by the weak comparison RFC 9110
+/// asks of it.
 fn matches(asked: Option<&HeaderValue>, etag: &HeaderValue) -> bool {
     let (Some(asked), Ok(etag)) = (asked.and_then(|a| a.to_str().ok()), etag.to_str()) else { return false };
-    asked.split(',').map(str::trim).any(|t| t == "*" || t == etag || t.strip_prefix("W/") == Some(etag))
+    let opaque = |t: &str| t.strip_prefix("W/").unwrap_or(t).to_string();
+    asked.split(',').map(str::trim).any(|t| t == "*" || opaque(t) == opaque(etag))
 }
 
 fn respond(copy: &Copy, asked: Option<&HeaderValue>) -> Response {
@@ -266,6 +270,8 @@ fn respond(copy: &Copy, asked: Option<&HeaderValue>) -> Response {
     let headers = res.headers_mut().expect("a new builder");
     headers.insert(header::ETAG, copy.etag.clone());
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
+    // How old the copy is already, so that a cache in front counts its five seconds from the render.
+    headers.insert(header::AGE, HeaderValue::from(copy.rendered.elapsed().as_secs()));
     if copy.status == StatusCode::OK && matches(asked, &copy.etag) {
         // No policy here: the browser keeps the one stored with the page, whose nonce it matches.
         return res.status(StatusCode::NOT_MODIFIED).body(Body::empty()).expect("a valid response");
@@ -374,8 +380,11 @@ mod tests {
         assert!(!res.headers().contains_key(header::CONTENT_SECURITY_POLICY));
         assert_eq!(res.headers()[header::CACHE_CONTROL], CACHE_CONTROL);
         assert!(text(res).await.is_empty());
-        let listed = HeaderValue::from_str(&format!("\"other\", W/{}", etag.to_str().unwrap())).unwrap();
+        assert!(etag.to_str().unwrap().starts_with("W/\""), "weak: bodies differ in their nonces");
+        let strong = etag.to_str().unwrap().trim_start_matches("W/").to_string();
+        let listed = HeaderValue::from_str(&format!("\"other\", {strong}")).unwrap();
         assert_eq!(respond(&copy, Some(&listed)).status(), StatusCode::NOT_MODIFIED);
+        assert_eq!(respond(&copy, None).headers()[header::AGE], "0");
         let other = HeaderValue::from_static("\"other\"");
         assert_eq!(respond(&copy, Some(&other)).status(), StatusCode::OK);
         // The tag follows the page, not the nonce it was rendered with.
@@ -392,6 +401,20 @@ mod tests {
         assert!(!copy.fresh(8), "the log grew: a new tally may change the count");
         copy.rendered = copy.rendered.checked_sub(FRESH_FOR).expect("the machine has been up a while");
         assert!(!copy.fresh(7));
+    }
+
+    #[test]
+    fn a_full_cache_keeps_its_busy_pages_and_serves_new_ones_without_keeping_them() {
+        let cache = PageCache::default();
+        let (h, body) = page("FFFFFFFFFFFFFFFFFFFFFF==");
+        for n in 0..MAX_ENTRIES as i64 {
+            cache.keep(Key::Petition(n), split(1, StatusCode::OK, &h, body.clone()));
+        }
+        let served = cache.keep(Key::Search("RV1 9DN".into()), split(1, StatusCode::OK, &h, body));
+        assert_eq!(served.version, 1, "served all the same");
+        cache.version.store(1, Ordering::Relaxed);
+        assert!(cache.fresh_copy(&Key::Search("RV1 9DN".into())).is_none());
+        assert!(cache.fresh_copy(&Key::Petition(0)).is_some(), "the pages already kept stay");
     }
 
     #[test]

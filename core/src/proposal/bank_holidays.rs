@@ -1,6 +1,8 @@
 //! Bank holidays in England and Wales, by the rules that fix them, so the moderation target
-//! skips them without a list to download. One-off holidays (a coronation, a jubilee, a moved May
-//! holiday) are not rules: the office adds them as dates (`EXTRA_BANK_HOLIDAYS`).
+//! skips them without a list to download. One-off holidays (a coronation, a jubilee) are not
+//! rules: the office adds them as dates (`EXTRA_BANK_HOLIDAYS`). A holiday moved by
+//! proclamation (the May holiday of 2020) is added there too; the rule's date still counts as
+//! a holiday, so the target may fall a day later than it need.
 //!
 //! The rules: New Year's Day, Good Friday, Easter Monday, the first and last Mondays of May, the
 //! last Monday of August, Christmas Day and Boxing Day. A holiday falling on a Saturday or

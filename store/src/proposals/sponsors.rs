@@ -190,6 +190,9 @@ pub async fn confirm_sponsor(
     let title = before.title.clone();
     let texts = before.texts_sha256();
     if r.try_get::<Option<i64>, _>(0)?.is_some() {
+        if matches!(before.stage, Stage::Refused(_) | Stage::Withdrawn | Stage::Lapsed) {
+            return Ok(SponsorConfirmed::TooLate { title });
+        }
         // Confirmed before; a link sent after the texts changed backs the texts as they are now.
         if r.try_get::<Option<String>, _>(2)?.as_deref() == Some(texts.as_str()) || before.stage.has_opened() {
             return Ok(SponsorConfirmed::AlreadyConfirmed { title });

@@ -102,7 +102,9 @@ pub(crate) fn stage_code(s: Stage) -> &'static str {
         Stage::Moderation => "moderation",
         Stage::Returned => "returned",
         Stage::Refused(_) => "refused",
-        // An ended proposal keeps the stage it ended at (see `set_stage`).
+        // An ended proposal keeps the stage it ended at (`set_stage` writes `ended_why` instead):
+        // a value the table's CHECK refuses, should anything ever try to write one.
+        Stage::Withdrawn | Stage::Lapsed => "ended",
         _ => "opened",
     }
 }

@@ -93,6 +93,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "proposals::mails",
             "proposals::start",
             "proposals::manage",
+            "proposals::ending",
             "proposals::sponsors",
             "proposals::moderate",
         ],

@@ -33,10 +33,10 @@ pub fn now_utc() -> DateTime<Utc> {
     Utc::now() + chrono::Duration::seconds(ahead())
 }
 
-/// Unix seconds now in real time, whatever the site's clock says: for authenticator codes,
-/// which officers' phones compute from the real time.
-pub fn wall_clock() -> i64 {
-    Utc::now().timestamp()
+/// The real time at the site's moment `at`: for authenticator codes, which officers' phones
+/// compute from the real time whatever a rehearsal's clock says.
+pub fn real(at: i64) -> i64 {
+    at - ahead()
 }
 
 /// An instant in Unix seconds; out-of-range values (never written) read as the epoch.

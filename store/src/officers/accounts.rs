@@ -288,8 +288,7 @@ pub async fn complete_set_up(
     let a = get(&mut conn, id).await?.ok_or(AccountError::LinkNotLive)?;
     drop(conn);
     let secret = a.totp_secret.clone().filter(|_| a.set_up_at.is_none()).ok_or(AccountError::LinkNotLive)?;
-    let step =
-        totp::accept(&secret, code, crate::time::wall_clock(), a.totp_last_step).ok_or(AccountError::WrongCode)?;
+    let step = totp::accept(&secret, code, crate::time::real(now), a.totp_last_step).ok_or(AccountError::WrongCode)?;
     let hash = passwords::hash(password).await?;
     let codes = recovery::generate();
     let mut tx = db.begin_write().await?;

@@ -148,7 +148,7 @@ pub async fn second_factor(
         return Ok(SecondFactorOutcome::Refused(r));
     }
     let secret = a.totp_secret.clone().unwrap_or_default();
-    let (right, how) = match totp::accept(&secret, code, crate::time::wall_clock(), a.totp_last_step) {
+    let (right, how) = match totp::accept(&secret, code, crate::time::real(now), a.totp_last_step) {
         Some(step) => {
             // Only a newer step moves the mark, so two sign-ins racing cannot both use one code.
             let done = sqlx::query(

@@ -111,6 +111,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/officer/account") view=routes::officer::account::Account ssr=SsrMode::Async/>
                     <Route path=path!("/officer/accounts") view=routes::officer::accounts::Accounts ssr=SsrMode::Async/>
                     <Route path=path!("/officer/audit") view=routes::officer::audit::Audit ssr=SsrMode::Async/>
+                    <Route path=path!("/officer/settings") view=routes::officer::settings::Settings ssr=SsrMode::Async/>
                     <Route path=path!("/officer/check") view=routes::officer::check::CheckPage/>
                     <Route path=path!("/officer/review") view=routes::officer::review::Review ssr=SsrMode::Async/>
                     <Route path=path!("/officer/reference") view=routes::officer::reference::Reference ssr=SsrMode::Async/>

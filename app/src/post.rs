@@ -179,6 +179,10 @@ pub struct Check {
     pub button: String,
     /// Where "change" or "cancel" goes back to.
     pub back: String,
+    /// Whether "Change your answers" posts the answers back to their form (so nothing typed is
+    /// lost), rather than a link cancelling.
+    #[serde(default)]
+    pub change: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -59,17 +59,20 @@ pub struct StartPageData {
     /// The areas the postcode lies in that a petition could be for.
     pub areas: Vec<AreaOption>,
     pub sponsors: u32,
+    /// The office's target for deciding, in working days.
+    pub working_days: u32,
 }
 
 #[server]
 pub async fn start_page(postcode: Option<String>) -> Result<StartPageData, ServerFnError> {
     let st = state()?;
     let found = find_postcode(&st.db, postcode, None).await?;
+    let policy = st.proposals().await.map_err(internal)?;
     let areas = match found.postcode.as_deref().map(petition_core::Postcode::parse) {
-        Some(Ok(pc)) => petition_store::proposals::area_options(&st.db, &pc, &st.proposals).await.map_err(internal)?,
+        Some(Ok(pc)) => petition_store::proposals::area_options(&st.db, &pc, &policy).await.map_err(internal)?,
         _ => vec![],
     };
-    Ok(StartPageData { found, areas, sponsors: st.proposals.sponsors })
+    Ok(StartPageData { found, areas, sponsors: policy.sponsors, working_days: policy.target_working_days })
 }
 
 #[server]
@@ -78,7 +81,8 @@ pub async fn proposal_page(token: String) -> Result<Option<ProposalView>, Server
     if token.len() > 64 {
         return Ok(None);
     }
-    petition_store::proposals::manage_view(&st.db, &st.proposals, &token).await.map_err(internal)
+    let policy = st.proposals().await.map_err(internal)?;
+    petition_store::proposals::manage_view(&st.db, &policy, &token).await.map_err(internal)
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,8 +97,8 @@ pub async fn sponsor_page(code: String, postcode: Option<String>) -> Result<Opti
     if code.len() > 64 {
         return Ok(None);
     }
-    let Some(proposal) =
-        petition_store::proposals::sponsor_view(&st.db, &st.proposals, &code).await.map_err(internal)?
+    let policy = st.proposals().await.map_err(internal)?;
+    let Some(proposal) = petition_store::proposals::sponsor_view(&st.db, &policy, &code).await.map_err(internal)?
     else {
         return Ok(None);
     };
@@ -115,5 +119,6 @@ pub async fn sponsor_link(token: String) -> Result<Option<(String, String, Strin
 #[server]
 pub async fn refused_petitions() -> Result<Vec<RefusedView>, ServerFnError> {
     let st = state()?;
-    petition_store::proposals::refused_list(&st.db, &st.proposals).await.map_err(internal)
+    let policy = st.proposals().await.map_err(internal)?;
+    petition_store::proposals::refused_list(&st.db, &policy).await.map_err(internal)
 }

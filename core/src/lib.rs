@@ -13,6 +13,7 @@ pub mod officer;
 pub mod postcode;
 pub mod proposal;
 pub mod reference;
+pub mod settings;
 /// Receipts live with the log's verification code, which the browser also uses.
 pub use petition_tlog::receipt;
 pub mod signature;

@@ -338,6 +338,8 @@ const ROUTES = [
   ['POST', '/officer/proposals/999999/open', 'officer'],
   ['POST', '/officer/proposals/999999/return', 'officer'],
   ['POST', '/officer/proposals/999999/refuse', 'officer'],
+  ['GET', '/officer/settings', 'viewer'],
+  ['POST', '/officer/settings', 'admin'],
   ['GET', '/officer/accounts', 'admin'],
   ['GET', '/officer/audit', 'admin'],
   ['POST', '/officer/accounts', 'admin'],

@@ -280,8 +280,12 @@ async function toTheCertificate(server, id, lateSigner, to, { work, observe }) {
   await tallyShows(server, id, /^status certified-not-reached$/m);
   observe();
 
-  // The clock may not go back: on real time again, the server refuses to start, saying why.
-  await assert.rejects(server.restartDaysAhead(0), /the petitions' history was written as late as/);
+  // The clock may not go back: on real time again, the server refuses to start, saying why, and
+  // so does every command that would write.
+  await assert.rejects(server.restartDaysAhead(0), /the site's history was written as late as/);
+  const command = spawnSync(join(root, 'target', 'release', 'petitions'), ['officer', 'recount', String(id)], { cwd: root, env: server.env });
+  assert.notEqual(command.status, 0);
+  assert.match(command.stderr.toString(), /the site's history was written as late as/);
 }
 
 async function lifecycle(extraEnv) {

@@ -3,6 +3,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use petition_core::settings::{Name, Settings};
+
 #[derive(Clone, Debug)]
 pub struct Config {
     pub database_url: String,
@@ -27,31 +29,28 @@ pub struct Config {
     pub non_local_markers: petition_core::franchise::NonLocalMarkers,
     /// The largest reference data file an officer may upload, in bytes.
     pub upload_max_bytes: usize,
-    /// Where notices for electoral officers go (a petition reaching its trigger).
-    pub officer_email: Option<String>,
     /// Seconds a signing attempt waits to be confirmed.
     pub attempt_lifetime: i64,
-    /// How long personal data is kept.
-    pub retention: petition_store::retention::Retention,
     /// The transparency log's origin (also its key's name), a schema-less URL.
     pub log_origin: String,
     pub log_key_file: PathBuf,
     pub tally_key_file: PathBuf,
-    /// How long officers' sessions last, idle and in all.
-    pub officer_sessions: petition_store::officers::SessionPolicy,
-    /// Sponsors a proposal needs, and the office's target for deciding on one.
-    pub proposals: petition_store::proposals::ProposalPolicy,
+    /// The settings admins can change on the settings page, as the environment gives them: the
+    /// values in force until an admin saves others (officer notices, sponsors, the moderation
+    /// target, officers' sessions, how long personal data is kept...).
+    pub settings: Settings,
 }
 
-/// Dates like `2027-06-04,2028-05-08`, as day numbers: days off the rules do not give.
-fn extra_holidays(v: &str) -> Result<Vec<i64>, String> {
-    v.split(',')
-        .map(|d| {
-            chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
-                .map(|date| (date - chrono::NaiveDate::default()).num_days())
-                .map_err(|_| format!("EXTRA_BANK_HOLIDAYS: {:?} is not a date like 2027-06-04", d.trim()))
-        })
-        .collect()
+/// The settings' starting values: each from its variable (`OFFICER_EMAIL`, `SPONSORS_NEEDED`...)
+/// where set, read as the settings page reads them.
+fn settings() -> Result<Settings, String> {
+    let mut s = Settings::default();
+    for name in Name::ALL {
+        if let Some(v) = var(name.env()) {
+            s.set(name, &v).map_err(|e| format!("{}: {e}", name.env()))?;
+        }
+    }
+    Ok(s)
 }
 
 fn var(name: &str) -> Option<String> {
@@ -84,32 +83,6 @@ impl Config {
         if !petition_tlog::note::valid_key_name(&log_origin) || log_origin.contains("://") {
             return Err(format!("LOG_ORIGIN must be a URL without its scheme, such as petitions.example.gov.uk/log (got {log_origin:?})"));
         }
-        let officer_sessions = petition_store::officers::SessionPolicy {
-            idle: i64::from(number("OFFICER_IDLE_MINUTES", 30)?) * 60,
-            lifetime: i64::from(number("OFFICER_SESSION_HOURS", 12)?) * 3600,
-        };
-        let proposals = {
-            let default = petition_store::proposals::ProposalPolicy::default();
-            let sponsors = match var("SPONSORS_NEEDED") {
-                None => default.sponsors,
-                Some(v) => v
-                    .parse()
-                    .ok()
-                    .filter(|n| *n <= 100)
-                    .ok_or("SPONSORS_NEEDED must be a whole number from 0 to 100")?,
-            };
-            petition_store::proposals::ProposalPolicy {
-                sponsors,
-                target_working_days: number("MODERATION_WORKING_DAYS", default.target_working_days)?,
-                repeat_years: number("REPEAT_REFUSAL_YEARS", default.repeat_years)?,
-                lapse_days: number("PROPOSAL_LAPSE_DAYS", default.lapse_days)?,
-                extra_holidays: match var("EXTRA_BANK_HOLIDAYS") {
-                    None => &[],
-                    Some(v) => Box::leak(extra_holidays(&v)?.into_boxed_slice()),
-                },
-                ..default
-            }
-        };
         // Every command reads its settings here, so the command line and the site share one clock.
         let ahead = match var("REHEARSAL_DAYS_AHEAD") {
             None => 0,
@@ -121,8 +94,7 @@ impl Config {
         };
         petition_store::time::run_ahead(i64::from(ahead) * 24 * 60 * 60);
         Ok(Config {
-            proposals,
-            officer_sessions,
+            settings: settings()?,
             log_origin,
             log_key_file: var("LOG_KEY_FILE").map(PathBuf::from).unwrap_or_else(|| "data/log.key".into()),
             tally_key_file: var("TALLY_KEY_FILE").map(PathBuf::from).unwrap_or_else(|| "data/tally.key".into()),
@@ -151,30 +123,10 @@ impl Config {
                 "ATTEMPT_LIFETIME_HOURS",
                 (petition_store::signatures::attempts::DEFAULT_ATTEMPT_LIFETIME / 3600) as u32,
             )?) * 3600,
-            retention: {
-                const DAY: i64 = 24 * 60 * 60;
-                let default = petition_store::retention::Retention::default();
-                let days = number("RETAIN_PERSONAL_DATA_DAYS", (default.after_close / DAY) as u32)?;
-                // Under a week, an attempt could outlive the elector row its places name.
-                if days < 7 {
-                    return Err("RETAIN_PERSONAL_DATA_DAYS must be at least 7".into());
-                }
-                let days = i64::from(days) * DAY;
-                petition_store::retention::Retention { after_close: days, removed_electors: days, ..default }
-            },
             non_local_markers: match var("NON_LOCAL_MARKERS") {
                 None => petition_core::franchise::NonLocalMarkers::standard(),
                 Some(v) => petition_core::franchise::NonLocalMarkers::parse(&v)
                     .map_err(|e| format!("NON_LOCAL_MARKERS: {e}"))?,
-            },
-            officer_email: match var("OFFICER_EMAIL") {
-                None => None,
-                Some(v) => Some(
-                    petition_core::text::Email::parse(&v)
-                        .map_err(|e| format!("OFFICER_EMAIL: {e}"))?
-                        .as_str()
-                        .to_string(),
-                ),
             },
         })
     }
@@ -183,7 +135,7 @@ impl Config {
     pub fn mailing(&self) -> petition_store::mail::Mailing {
         petition_store::mail::Mailing {
             base_url: self.public_url.clone(),
-            officer_email: self.officer_email.clone(),
+            officer_emails: self.settings.officer_emails.clone(),
             attempt_lifetime: self.attempt_lifetime,
         }
     }

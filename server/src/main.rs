@@ -7,6 +7,7 @@
 //!                                   gazetteer, register, verification-numbers
 //! petitions officer <action> ...    pause, resume, strike, reinstate, approve, recount
 //! petitions officer-account ...     add (the first admin), list, set-up-again, disable
+//! petitions settings [set ...]      print the council's settings, or change one
 //! petitions keys                    make the transparency log's signing keys
 //! ```
 
@@ -56,10 +57,16 @@ const USAGE: &str = "usage:
   petitions officer-account set-up-again <email> [reason...]   clear its password and authenticator
                                     and print a new set-up link (a lost phone)
   petitions officer-account disable <email> [reason...]        disable it and end its sessions
+  petitions settings                 print the council's settings (as the officer settings page shows them)
+  petitions settings set <name> <value> --reason <why...>
+                                    change one, as the settings page does (lists: separate items with commas)
   petitions keys                    make the log and tally signing keys (LOG_KEY_FILE, TALLY_KEY_FILE)
                                     and print the verifier keys to publish
 settings (environment): DATABASE_URL, PUBLIC_URL, SITE_ADDR, SMTP_URL, MAIL_FROM, MAIL_DIR, SECRET_FILE,
-  OFFICER_EMAIL, OFFICER_IDLE_MINUTES, OFFICER_SESSION_HOURS, LOG_ORIGIN, LOG_KEY_FILE, TALLY_KEY_FILE, SIGN_PER_IP_PER_MINUTE, SIGN_PER_EMAIL_PER_HOUR, SIGN_IN_PER_IP_PER_MINUTE, UPLOAD_MAX_MB, NON_LOCAL_MARKERS (see README.md)";
+  LOG_ORIGIN, LOG_KEY_FILE, TALLY_KEY_FILE, SIGN_PER_IP_PER_MINUTE, SIGN_PER_EMAIL_PER_HOUR, SIGN_IN_PER_IP_PER_MINUTE, UPLOAD_MAX_MB, NON_LOCAL_MARKERS;
+  and the starting values of the council's settings: OFFICER_EMAIL, SPONSORS_NEEDED, MODERATION_WORKING_DAYS,
+  EXTRA_BANK_HOLIDAYS, CANCELLED_BANK_HOLIDAYS, PROPOSAL_LAPSE_DAYS, REPEAT_REFUSAL_YEARS, OFFICER_IDLE_MINUTES,
+  OFFICER_SESSION_HOURS, RETAIN_PERSONAL_DATA_DAYS (see README.md)";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -79,6 +86,7 @@ async fn main() -> ExitCode {
         ["import", kind, file] => import_file(kind, file).await,
         ["officer", rest @ ..] => officer::run(rest).await,
         ["officer-account", rest @ ..] => officer::accounts(rest).await,
+        ["settings", rest @ ..] => officer::settings(rest).await,
         ["keys"] => make_keys(),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
@@ -104,9 +112,24 @@ fn ensure_sqlite_dir(url: &str) {
     }
 }
 
+/// Opens the database for a command or the server, if this machine's clock can write to it.
 pub(crate) async fn connect(cfg: &Config) -> Result<Db, String> {
     ensure_sqlite_dir(&cfg.database_url);
-    Db::connect(&cfg.database_url).await.map_err(|e| format!("cannot open the database: {e}"))
+    let db = Db::connect(&cfg.database_url).await.map_err(|e| format!("cannot open the database: {e}"))?;
+    // A clock that went back (a failed time server, or a rehearsal's REHEARSAL_DAYS_AHEAD
+    // lowered) would date new signatures, log entries and audit rows before ones already
+    // written, so neither the server nor any command starts on it.
+    let latest = petition_store::lifecycle::latest_record(&db)
+        .await
+        .map_err(|e| format!("cannot read the site's history: {e}"))?;
+    if let Some(latest) = latest.filter(|t| *t > petition_store::now() + CLOCK_SLACK) {
+        return Err(format!(
+            "this server's clock reads {}, but the site's history was written as late as {}: set the clock right (or, in a rehearsal, do not lower REHEARSAL_DAYS_AHEAD)",
+            petition_store::time::moment_label(petition_store::now()),
+            petition_store::time::moment_label(latest)
+        ));
+    }
+    Ok(db)
 }
 
 async fn load_demo(db: &Db, secrets: &Secrets) -> Result<(), String> {
@@ -208,14 +231,13 @@ const CLOCK_SLACK: i64 = 5 * 60;
 
 async fn serve(with_demo: bool) -> Result<(), String> {
     let mut cfg = Config::from_env()?;
-    if with_demo && cfg.officer_email.is_none() {
-        cfg.officer_email = Some("elections@localhost".into());
+    if with_demo && cfg.settings.officer_emails.is_empty() {
+        cfg.settings.officer_emails = vec!["elections@localhost".into()];
     }
-    match &cfg.officer_email {
-        Some(to) => tracing::info!("officer notices go to {to}"),
-        None => {
-            tracing::warn!("OFFICER_EMAIL is not set: officers will not be emailed when a petition reaches its trigger")
-        }
+    if cfg.settings.officer_emails.is_empty() {
+        tracing::warn!(
+            "OFFICER_EMAIL is not set: unless an admin sets who gets the office's notices on the settings page, officers will not be emailed when a petition reaches its trigger"
+        );
     }
     if petition_store::time::ahead() > 0 {
         tracing::warn!(
@@ -241,18 +263,6 @@ async fn serve(with_demo: bool) -> Result<(), String> {
     tracing::info!("log {} with verifier keys {} and {}", keys.origin, keys.log.verifier(), keys.tally.verifier());
     if with_demo {
         load_demo(&db, &secrets).await?;
-    }
-    // A clock that went back (a failed time server, or a rehearsal's REHEARSAL_DAYS_AHEAD
-    // lowered) would date new signatures and log entries before ones already published.
-    let latest = petition_store::lifecycle::latest_record(&db)
-        .await
-        .map_err(|e| format!("cannot read the petitions' history: {e}"))?;
-    if let Some(latest) = latest.filter(|t| *t > petition_store::now() + CLOCK_SLACK) {
-        return Err(format!(
-            "this server's clock reads {}, but the petitions' history was written as late as {}: set the clock right (or, in a rehearsal, do not lower REHEARSAL_DAYS_AHEAD)",
-            petition_store::time::moment_label(petition_store::now()),
-            petition_store::time::moment_label(latest)
-        ));
     }
     let rekeyed = petition_store::signatures::sign::rekey_elector_signatures(&db, &secrets)
         .await
@@ -295,13 +305,13 @@ async fn serve(with_demo: bool) -> Result<(), String> {
     for _ in 0..mailer::SENDERS {
         tokio::spawn(mail.clone().run());
     }
+    let settings = Arc::new(petition_store::settings::Live::new(cfg.settings.clone()));
     // Closes and anything a crash left unrecorded are settled before the first request.
     let scheduler = scheduler::Scheduler {
         db: db.clone(),
         secrets: secrets.clone(),
         mailing: cfg.mailing(),
-        retention: cfg.retention,
-        proposals: cfg.proposals,
+        settings: settings.clone(),
         wake_mailer: wake.clone(),
     };
     scheduler.catch_up().await?;
@@ -314,13 +324,7 @@ async fn serve(with_demo: bool) -> Result<(), String> {
         .site_addr(cfg.site_addr)
         .build();
     let db_for_log = db.clone();
-    let state = AppState {
-        db,
-        secrets,
-        mailing: cfg.mailing(),
-        officer_sessions: cfg.officer_sessions,
-        proposals: cfg.proposals,
-    };
+    let state = AppState { db, secrets, mailing: cfg.mailing(), settings };
     let addr = cfg.site_addr;
     // Signatures, and confirmations, that arrive together are committed together (group commit).
     let groups = web::Groups {

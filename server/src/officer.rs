@@ -162,3 +162,62 @@ pub async fn accounts(args: &[&str]) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// `petitions settings [set <name> <value> --reason <why...>]`: prints the council's settings,
+/// or changes one as the settings page does (checked, audited as the command line).
+pub async fn settings(args: &[&str]) -> Result<(), String> {
+    use petition_core::settings::Name;
+    use petition_store::settings::{self, ChangeError};
+    let cfg = Config::from_env()?;
+    let db = crate::connect(&cfg).await?;
+    let mut conn = db.pool.acquire().await.map_err(|e| e.to_string())?;
+    let now = settings::in_force(&mut conn, &cfg.settings).await.map_err(|e| e.to_string())?;
+    drop(conn);
+    let names = || Name::ALL.iter().map(|n| n.code()).collect::<Vec<_>>().join(", ");
+    match args {
+        [] => {
+            for name in Name::ALL {
+                let from = match now.saved.iter().find(|s| s.name == name) {
+                    Some(s) => {
+                        format!("saved by {} at {}", s.changed_by, petition_store::time::moment_label(s.changed_at))
+                    }
+                    None => format!("from {}", name.env()),
+                };
+                println!("{}: {} ({from})", name.code(), now.settings.describe(name));
+            }
+            Ok(())
+        }
+        ["set", name, value, "--reason", why @ ..] if !why.is_empty() => {
+            let name = Name::parse(name).ok_or_else(|| format!("no setting {name:?}; the settings are {}", names()))?;
+            let texts = [(name, value.to_string())];
+            match settings::change(
+                &db,
+                &cfg.settings,
+                &Actor::command_line(),
+                now.version,
+                &texts,
+                &why.join(" "),
+                petition_store::now(),
+            )
+            .await
+            {
+                Ok(_) => {
+                    println!(
+                        "{}: now {}",
+                        name.code(),
+                        now.settings.with(&texts).map(|s| s.describe(name)).unwrap_or_default()
+                    );
+                    Ok(())
+                }
+                Err(ChangeError::Invalid(errors)) => {
+                    Err(errors.iter().map(|(_, e)| e.to_string()).collect::<Vec<_>>().join("\n"))
+                }
+                Err(e) => Err(e.to_string()),
+            }
+        }
+        _ => Err(format!(
+            "usage: petitions settings [set <name> <value> --reason <why...>]; the settings are {}",
+            names()
+        )),
+    }
+}

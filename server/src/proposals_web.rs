@@ -125,6 +125,7 @@ async fn start_post(
             hidden: values.clone(),
             button: "Send my petition".into(),
             back: form_uri.clone(),
+            change: false,
         };
         posted.check = Some(check);
         return again(&s, "/start/check", &headers, posted, StatusCode::OK).await;
@@ -148,7 +149,11 @@ async fn start_post(
         },
         area: proposing.area,
     };
-    match proposals::start(&st.db, &st.secrets, &st.mailing, &st.proposals, &new, petition_store::now()).await {
+    let policy = match st.proposals().await {
+        Ok(p) => p,
+        Err(e) => return unavailable("reading the settings", e),
+    };
+    match proposals::start(&st.db, &st.secrets, &st.mailing, &policy, &new, petition_store::now()).await {
         Ok(_) => {
             s.wake_mailer.notify_one();
             Redirect::to("/start/sent").into_response()
@@ -179,11 +184,15 @@ async fn proposal_post(
     }
     let st = &s.state;
     let now = petition_store::now();
+    let policy = match st.proposals().await {
+        Ok(p) => p,
+        Err(e) => return unavailable("reading the settings", e),
+    };
     let result = match action.as_str() {
         "confirm" => {
-            proposals::confirm_petitioner(&st.db, &st.mailing, &st.proposals, &token, now).await.map(|_| "confirmed")
+            proposals::confirm_petitioner(&st.db, &st.mailing, &policy, &token, now).await.map(|_| "confirmed")
         }
-        "resubmit" => proposals::resubmit(&st.db, &st.mailing, &st.proposals, &token, now).await.map(|_| "resubmitted"),
+        "resubmit" => proposals::resubmit(&st.db, &st.mailing, &policy, &token, now).await.map(|_| "resubmitted"),
         "withdraw" => {
             // It cannot be undone: the box says the petitioner means it.
             if f.get("sure").map(String::as_str) != Some("yes") {
@@ -191,7 +200,7 @@ async fn proposal_post(
                     OfficerPosted::problem("sure", "Tick the box to say that you want to withdraw your petition");
                 return again(&s, &page, &headers, posted, StatusCode::UNPROCESSABLE_ENTITY).await;
             }
-            proposals::withdraw(&st.db, &st.mailing, &st.proposals, &token, now).await.map(|_| "withdrawn")
+            proposals::withdraw(&st.db, &st.mailing, &policy, &token, now).await.map(|_| "withdrawn")
         }
         "edit" => {
             let values = values(&f, &START_FIELDS[6..9]);
@@ -275,7 +284,11 @@ async fn sponsor_confirm_post(State(s): State<S>, Path(token): Path<String>, hea
         answer(SponsorKind::UnknownLink, String::new(), 0, 0)
     } else {
         let st = &s.state;
-        match proposals::confirm_sponsor(&st.db, &st.mailing, &st.proposals, &token, petition_store::now()).await {
+        let policy = match st.proposals().await {
+            Ok(p) => p,
+            Err(e) => return unavailable("reading the settings", e),
+        };
+        match proposals::confirm_sponsor(&st.db, &st.mailing, &policy, &token, petition_store::now()).await {
             Ok(SponsorConfirmed::Counted { title, counted, needed }) => {
                 answer(SponsorKind::Counted, title, counted, needed)
             }

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use petition_store::mail::Mailing;
+use petition_store::proposals::ProposalPolicy;
 use petition_store::retention::{self, Retention};
+use petition_store::settings::Live;
 use petition_store::{counts, lifecycle, petitions, Db};
 use tokio::sync::Notify;
 
@@ -26,9 +28,8 @@ pub struct Scheduler {
     /// For carrying over opened proposals' first signatures (their dedupe keys).
     pub secrets: petition_store::secrets::Secrets,
     pub mailing: Mailing,
-    pub retention: Retention,
-    /// For lapsing proposals that ran out of time.
-    pub proposals: petition_store::proposals::ProposalPolicy,
+    /// How long personal data is kept, and when proposals lapse.
+    pub settings: Arc<Live>,
     pub wake_mailer: Arc<Notify>,
 }
 
@@ -105,12 +106,17 @@ impl Scheduler {
     /// Deletes what is no longer needed: expired signing attempts, and personal data past its
     /// retention period (see `petition_store::retention`).
     async fn housekeeping(&self, now: i64) {
+        let settings = match self.settings.get(&self.db).await {
+            Ok(s) => s,
+            Err(e) => return tracing::warn!("reading the settings for housekeeping failed (will retry): {e}"),
+        };
         match petition_store::signatures::attempts::purge_expired(&self.db, now).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(deleted = n, "deleted expired signing attempts"),
             Err(e) => tracing::warn!("deleting expired signing attempts failed (will retry): {e}"),
         }
-        match petition_store::proposals::lapse_stalled(&self.db, &self.mailing, &self.proposals, now).await {
+        let proposals = ProposalPolicy::from(&settings);
+        match petition_store::proposals::lapse_stalled(&self.db, &self.mailing, &proposals, now).await {
             Ok(0) => {}
             Ok(n) => {
                 tracing::info!(lapsed = n, "lapsed proposals that ran out of time");
@@ -118,7 +124,7 @@ impl Scheduler {
             }
             Err(e) => tracing::warn!("lapsing proposals failed (will retry): {e}"),
         }
-        match retention::erase_due(&self.db, &self.retention, now).await {
+        match retention::erase_due(&self.db, &Retention::from(&settings), now).await {
             Ok(e) if e.is_empty() => {}
             Ok(e) => tracing::info!(
                 petitions = e.petitions,

@@ -38,7 +38,7 @@ use std::time::Instant;
 fn mailing() -> Mailing {
     Mailing {
         base_url: "http://bench.invalid".into(),
-        officer_email: Some("elections@council.example".into()),
+        officer_emails: vec!["elections@council.example".into()],
         attempt_lifetime: DEFAULT_ATTEMPT_LIFETIME,
     }
 }

@@ -13,8 +13,8 @@
 //!   accounts and sign-in ([`officers`]), and petitions before they open ([`proposals`]);
 //! - [`signatures`]: sign, confirm, withdraw, officers' changes;
 //! - [`lifecycle`]: open, settle, pause, resume, close, events;
-//! - the base: [`petitions`], [`counts`], [`places`], [`mail`], the officers' [`audit`] trail, and
-//!   the [`transparency`] log
+//! - the base: [`petitions`], [`counts`], [`places`], [`mail`], the officers' [`audit`] trail, the
+//!   council's [`settings`], and the [`transparency`] log
 //!   beside them (its queue is written by the layers above, its sequencer reads the rows);
 //! - plumbing: [`db`], [`error`], [`group`], [`secrets`], [`time`].
 //!
@@ -36,6 +36,7 @@ pub mod proposals;
 pub mod read;
 pub mod retention;
 pub mod secrets;
+pub mod settings;
 pub mod signatures;
 pub mod time;
 pub mod transparency;

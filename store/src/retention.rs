@@ -34,6 +34,13 @@ impl Default for Retention {
     }
 }
 
+impl From<&petition_core::settings::Settings> for Retention {
+    fn from(s: &petition_core::settings::Settings) -> Self {
+        let days = i64::from(s.retain_personal_data_days) * 24 * 60 * 60;
+        Retention { after_close: days, removed_electors: days, ..Retention::default() }
+    }
+}
+
 /// What one run erased.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Erased {

@@ -97,7 +97,7 @@ pub fn actor() -> petition_store::audit::Actor {
 pub fn mailing() -> Mailing {
     Mailing {
         base_url: "https://petitions.example".into(),
-        officer_email: Some("elections@council.example".into()),
+        officer_emails: vec!["elections@council.example".into()],
         attempt_lifetime: DEFAULT_ATTEMPT_LIFETIME,
     }
 }

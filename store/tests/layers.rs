@@ -20,6 +20,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "places",
             "petitions",
             "audit",
+            "settings",
             "counts",
             "mail::links",
             "mail::outbox",

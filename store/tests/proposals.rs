@@ -539,7 +539,7 @@ async fn a_proposal_is_withdrawn_by_its_petitioner_or_lapses_and_is_deleted_a_mo
         assert!(matches!(late, Err(ProposalError::NotSponsoring)), "{late:?}");
 
         // Withdrawn while the office decides: it leaves the queue.
-        let none = ProposalPolicy { sponsors: 0, ..policy };
+        let none = ProposalPolicy { sponsors: 0, ..policy.clone() };
         let new = NewProposal {
             petitioner: petitioner(&people[3], "third@example.org"),
             texts: texts("Light the harbour path"),

@@ -55,7 +55,7 @@ async fn world(t: TestDb) -> World {
         secrets: Secrets::from_bytes([5; 32]),
         links: Mailing {
             base_url: "https://petitions.example".into(),
-            officer_email: Some("elections@council.example".into()),
+            officer_emails: vec!["elections@council.example".into()],
             attempt_lifetime: signatures::attempts::DEFAULT_ATTEMPT_LIFETIME,
         },
     }

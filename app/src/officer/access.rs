@@ -34,7 +34,9 @@ pub fn access(post: bool, path: &str) -> Access {
         ["officer"] | ["officer", "petitions", _] | ["officer", "petitions", _, "signatures" | "verify"] if !post => {
             Access::Signed(Read)
         }
-        ["officer", "account" | "check" | "review" | "reference" | "moderation"] if !post => Access::Signed(Read),
+        ["officer", "account" | "check" | "review" | "reference" | "moderation" | "settings"] if !post => {
+            Access::Signed(Read)
+        }
         ["officer", "proposals", _] if !post => Access::Signed(Read),
         ["officer", "proposals", _, "open" | "return" | "refuse"] if post => Access::Signed(Act),
         ["officer", "petitions", _, "bulk"] => Access::Signed(Act),
@@ -78,6 +80,8 @@ mod tests {
         assert_eq!(access(true, "/officer/signatures/9/strike"), Access::Signed(Act));
         assert_eq!(access(false, "/officer/review"), Access::Signed(Read));
         assert_eq!(access(false, "/officer/moderation"), Access::Signed(Read));
+        assert_eq!(access(false, "/officer/settings"), Access::Signed(Read), "everyone reads the settings");
+        assert_eq!(access(true, "/officer/settings"), Access::Signed(Administer), "only admins change them");
         assert_eq!(access(false, "/officer/proposals/4"), Access::Signed(Read));
         for decision in ["open", "return", "refuse"] {
             assert_eq!(access(true, &format!("/officer/proposals/4/{decision}")), Access::Signed(Act), "{decision}");

@@ -128,10 +128,10 @@ pub async fn officer_sessions() -> Result<Vec<SessionView>, ServerFnError> {
     use petition_store::time::moment_label;
     let w = guard::officer(petition_core::officer::Capability::Read)?;
     let st = guard::state()?;
-    let rows =
-        petition_store::officers::sessions::list(&st.db, w.account_id, st.officer_sessions, petition_store::now())
-            .await
-            .map_err(guard::internal)?;
+    let policy = st.officer_sessions().await.map_err(guard::internal)?;
+    let rows = petition_store::officers::sessions::list(&st.db, w.account_id, policy, petition_store::now())
+        .await
+        .map_err(guard::internal)?;
     Ok(rows
         .into_iter()
         .map(|r| SessionView {
@@ -301,9 +301,8 @@ pub async fn officer_reference_upload(id: i64) -> Result<Option<UploadView>, Ser
 pub async fn officer_moderation() -> Result<Vec<petition_core::proposal::views::QueueItem>, ServerFnError> {
     guard::officer(petition_core::officer::Capability::Read)?;
     let st = guard::state()?;
-    petition_store::proposals::moderation_queue(&st.db, &st.proposals, petition_store::now())
-        .await
-        .map_err(guard::internal)
+    let policy = st.proposals().await.map_err(guard::internal)?;
+    petition_store::proposals::moderation_queue(&st.db, &policy, petition_store::now()).await.map_err(guard::internal)
 }
 
 #[server]
@@ -312,7 +311,8 @@ pub async fn officer_proposal(
 ) -> Result<Option<(petition_core::proposal::views::ModerationView, Vec<AuditEntry>)>, ServerFnError> {
     guard::officer(petition_core::officer::Capability::Read)?;
     let st = guard::state()?;
-    let Some(view) = petition_store::proposals::moderation_view(&st.db, &st.proposals, id, petition_store::now())
+    let policy = st.proposals().await.map_err(guard::internal)?;
+    let Some(view) = petition_store::proposals::moderation_view(&st.db, &policy, id, petition_store::now())
         .await
         .map_err(guard::internal)?
     else {
@@ -322,4 +322,60 @@ pub async fn officer_proposal(
         petition_store::audit::Search { subject_prefix: Some(format!("proposal {id}:")), ..Default::default() };
     let trail = petition_store::audit::search(&st.db, &search).await.map_err(guard::internal)?;
     Ok(Some((view, trail.into_iter().map(guard::audit_view).collect())))
+}
+
+/// One setting as the settings page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingRow {
+    pub name: petition_core::settings::Name,
+    /// The value's written form, for the form's field.
+    pub value: String,
+    /// The value in words: "5 sponsors", "none".
+    pub words: String,
+    /// Where it comes from: "saved by … at …", or the environment.
+    pub source: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingsPage {
+    pub rows: Vec<SettingRow>,
+    /// The count of saves the values are at: the form carries it, and a save from an older page
+    /// is refused.
+    pub version: i64,
+    /// Whether the signed-in officer may change them (admins).
+    pub may_change: bool,
+    /// The latest changes, newest first.
+    pub history: Vec<AuditEntry>,
+}
+
+#[server]
+pub async fn officer_settings() -> Result<SettingsPage, ServerFnError> {
+    use petition_core::settings::Name;
+    let w = guard::officer(petition_core::officer::Capability::Read)?;
+    let st = guard::state()?;
+    let mut conn = st.db.pool.acquire().await.map_err(guard::internal)?;
+    let now = petition_store::settings::in_force(&mut conn, st.settings.defaults()).await.map_err(guard::internal)?;
+    drop(conn);
+    let rows = Name::ALL
+        .into_iter()
+        .map(|name| SettingRow {
+            name,
+            value: now.settings.show(name),
+            words: now.settings.describe(name),
+            source: match now.saved.iter().find(|s| s.name == name) {
+                Some(s) => {
+                    format!("Saved by {} at {}", s.changed_by, petition_store::time::moment_label(s.changed_at))
+                }
+                None => format!("From the server's environment ({})", name.env()),
+            },
+        })
+        .collect();
+    let search = petition_store::audit::Search { action: Some("setting".into()), ..Default::default() };
+    let history = petition_store::audit::search(&st.db, &search).await.map_err(guard::internal)?;
+    Ok(SettingsPage {
+        rows,
+        version: now.version,
+        may_change: w.role.may(petition_core::officer::Capability::Administer),
+        history: history.into_iter().take(20).map(guard::audit_view).collect(),
+    })
 }

@@ -63,7 +63,7 @@ fn step_postcode(d: StartPageData) -> impl IntoView {
         <p class="lead">"If enough registered electors in an area sign a petition within six months, the council must hold a referendum there."</p>
         <ol>
             <li>"You write the petition: a title, the question the referendum would ask, and why."</li>
-            <li>{format!("{sponsors}, usually within ten working days.")}</li>
+            <li>{format!("{sponsors}, usually within {} working days.", d.working_days)}</li>
             <li>"Once it opens, anyone on the electoral register in the area can sign it."</li>
         </ol>
         <p>"You must be on the electoral register in the area the petition is for. First, find your address."</p>

@@ -1,8 +1,8 @@
 //! Bank holidays in England and Wales, by the rules that fix them, so the moderation target
 //! skips them without a list to download. One-off holidays (a coronation, a jubilee) are not
-//! rules: the office adds them as dates (`EXTRA_BANK_HOLIDAYS`). A holiday moved by
-//! proclamation (the May holiday of 2020) is added there too; the rule's date still counts as
-//! a holiday, so the target may fall a day later than it need.
+//! rules: the office adds them as dates in its settings. A holiday moved by proclamation (the
+//! May holiday of 2020) is both: the new date added, the rule's date cancelled (see
+//! `crate::settings`).
 //!
 //! The rules: New Year's Day, Good Friday, Easter Monday, the first and last Mondays of May, the
 //! last Monday of August, Christmas Day and Boxing Day. A holiday falling on a Saturday or
@@ -19,6 +19,20 @@ pub fn day_of(year: i64, month: u32, day: u32) -> Day {
     let day_of_year = (153 * m + 2) / 5 + i64::from(day) - 1;
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
     era * 146_097 + day_of_era - 719_468
+}
+
+/// The date of a day number: the inverse of [`day_of`].
+pub fn date_of(day: Day) -> (i64, u32, u32) {
+    let z = day + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let m = (5 * day_of_year + 2) / 153;
+    let d = (day_of_year - (153 * m + 2) / 5 + 1) as u32;
+    let month = if m < 10 { m + 3 } else { m - 9 } as u32;
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, d)
 }
 
 /// Easter Sunday of `year` (the Gregorian computus).
@@ -84,6 +98,16 @@ mod tests {
         assert_eq!(date(2026, 11, 30), 20_787);
         assert_eq!(date(2028, 3, 1) - date(2028, 2, 28), 2, "29 February 2028");
         assert_eq!(date(2100, 3, 1) - date(2100, 2, 28), 1, "2100 is not a leap year");
+    }
+
+    #[test]
+    fn dates_come_back_from_day_numbers() {
+        for day in -800_000..800_000 {
+            let (y, m, d) = date_of(day);
+            assert_eq!(day_of(y, m, d), day, "{y}-{m}-{d}");
+        }
+        assert_eq!(date_of(0), (1970, 1, 1));
+        assert_eq!(date_of(date(2028, 2, 29)), (2028, 2, 29));
     }
 
     #[test]

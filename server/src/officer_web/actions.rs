@@ -93,6 +93,7 @@ pub async fn signature_post(
             hidden,
             button: format!("{verb} signature"),
             back,
+            change: false,
         };
         let posted = OfficerPosted { check: Some(check), ..Default::default() };
         return answer(&s, CHECK_PAGE, &headers, Some(who), posted, StatusCode::OK).await;
@@ -166,6 +167,7 @@ pub async fn petition_post(
             hidden: vec![("reason".into(), reason)],
             button: format!("{verb} collection"),
             back: page,
+            change: false,
         };
         let posted = OfficerPosted { check: Some(check), ..Default::default() };
         return answer(&s, CHECK_PAGE, &headers, Some(who), posted, StatusCode::OK).await;

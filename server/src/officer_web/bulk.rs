@@ -153,6 +153,7 @@ pub async fn bulk_post(
             hidden: posted.values.iter().filter(|(_, v)| !v.is_empty()).cloned().collect(),
             button: format!("Strike {} signatures", preview.count),
             back: page,
+            change: false,
         };
         let posted = OfficerPosted { check: Some(check), ..Default::default() };
         return answer(&s, "/officer/check", &headers, Some(who), posted, StatusCode::OK).await;

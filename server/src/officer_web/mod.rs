@@ -1,5 +1,5 @@
 //! The officer side over HTTP: the gate every officer request passes, the session cookie, and
-//! the form posts (signing in, accounts, petition actions). The pages are Leptos routes in
+//! the form posts (signing in, accounts, settings, petition actions). The pages are Leptos routes in
 //! `app/src/routes/officer/`; a post's answer is rendered into them.
 
 mod accounts;
@@ -8,6 +8,7 @@ mod bulk;
 mod posted;
 mod proposals;
 mod reference;
+mod settings;
 mod sign_in;
 mod verify;
 
@@ -55,6 +56,7 @@ pub fn routes(shared: S) -> Router {
         .route("/officer/reference/uploads/{id}/import", post(reference::import_post))
         .route("/officer/petitions/{id}/{change}", post(actions::petition_post).get(bulk::signatures_csv))
         .route("/officer/proposals/{id}/{decision}", post(proposals::decision_post))
+        .route("/officer/settings", post(settings::settings_post))
         .layer(DefaultBodyLimit::max(64 * 1024))
         .merge(files)
         .with_state(shared)
@@ -97,19 +99,23 @@ pub async fn gate(State(s): State<S>, mut req: Request, next: Next) -> Response 
     if need == Access::NotOfficer {
         return next.run(req).await;
     }
-    let who = match cookie_token(req.headers()) {
-        Some(t) => match sessions::find(&s.state.db, &t, s.state.officer_sessions, petition_store::now()).await {
-            Ok(w) => w,
-            Err(e) => {
-                tracing::error!("reading an officer session failed: {e}");
-                return plain_page(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "Sorry, there is a problem with the service",
-                    "Try again in a few minutes.",
-                );
-            }
+    let found = match cookie_token(req.headers()) {
+        Some(t) => match s.state.officer_sessions().await {
+            Ok(policy) => sessions::find(&s.state.db, &t, policy, petition_store::now()).await,
+            Err(e) => Err(e),
         },
-        None => None,
+        None => Ok(None),
+    };
+    let who = match found {
+        Ok(w) => w,
+        Err(e) => {
+            tracing::error!("reading an officer session failed: {e}");
+            return plain_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Sorry, there is a problem with the service",
+                "Try again in a few minutes.",
+            );
+        }
     };
     let mut res = match (need, who) {
         (Access::Signed(_), None) if !post && !path.starts_with("/api/") => {

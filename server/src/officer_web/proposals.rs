@@ -40,7 +40,10 @@ pub async fn decision_post(
         p.values = values.clone();
         p
     };
-    let policy = s.state.proposals;
+    let policy = match s.state.proposals().await {
+        Ok(p) => p,
+        Err(e) => return unavailable("reading the settings", e),
+    };
     let d = match decision.as_str() {
         "open" => Decision::Open,
         "return" if note.is_empty() => {
@@ -98,6 +101,7 @@ pub async fn decision_post(
                 ],
                 button: "Refuse the petition".into(),
                 back: page,
+                change: false,
             },
             _ => Check {
                 heading: format!("Open proposal {id} for signatures?"),
@@ -111,6 +115,7 @@ pub async fn decision_post(
                 hidden: vec![("texts".into(), read.clone())],
                 button: "Open for signatures".into(),
                 back: page,
+                change: false,
             },
         };
         let posted = OfficerPosted { check: Some(check), ..Default::default() };

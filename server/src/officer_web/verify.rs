@@ -93,6 +93,7 @@ pub async fn post(s: &S, who: SignedIn, id: i64, step: &str, headers: &HeaderMap
                     hidden: vec![("seed".into(), seed.hex()), ("source".into(), source.as_str().to_string())],
                     button: "Draw the sample".into(),
                     back: page,
+                    change: false,
                 };
                 let posted = OfficerPosted { check: Some(check), ..Default::default() };
                 return answer(s, "/officer/check", headers, Some(who), posted, StatusCode::OK).await;
@@ -144,6 +145,7 @@ pub async fn post(s: &S, who: SignedIn, id: i64, step: &str, headers: &HeaderMap
                     hidden: vec![("method".into(), method.code().into())],
                     button: "Certify the result".into(),
                     back: page,
+                    change: false,
                 };
                 let posted = OfficerPosted { check: Some(check), ..Default::default() };
                 return answer(s, "/officer/check", headers, Some(who), posted, StatusCode::OK).await;

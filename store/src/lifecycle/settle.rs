@@ -25,6 +25,7 @@ use crate::lifecycle::events::{reached_mail, record};
 use crate::mail::links::Mailing;
 use crate::mail::outbox::enqueue;
 use crate::petitions::{hold, load, Hold, Petition};
+use crate::settings::notice_list;
 use crate::transparency::queue::queue;
 use crate::transparency::queued::Queued;
 
@@ -69,8 +70,8 @@ async fn write_step(
             _ => {}
         }
         if e.kind == EventKind::ThresholdReached {
-            if let Some(to) = &mailing.officer_email {
-                enqueue(conn, &reached_mail(mailing, p, e, to), now).await?;
+            for to in notice_list(conn, mailing).await? {
+                enqueue(conn, &reached_mail(mailing, p, e, &to), now).await?;
             }
         }
     }
@@ -226,9 +227,19 @@ pub async fn next_deadline(db: &Db) -> Result<Option<i64>> {
     Ok(row.try_get("d")?)
 }
 
-/// The newest moment the petitions' history has recorded (when it was written, not what it is
-/// about): a server whose clock reads earlier than this would date new entries before old ones.
+/// The newest moment the site's history has recorded (when it was written, not what it is
+/// about): the petitions' events, the log's queue (every signature, strike, pause... as logged)
+/// and the officers' audit trail. A server whose clock reads earlier than this would date new
+/// entries before old ones.
 pub async fn latest_record(db: &Db) -> Result<Option<i64>> {
-    let row = sqlx::query("SELECT MAX(recorded_at) AS t FROM petition_events").fetch_one(&db.pool).await?;
-    Ok(row.try_get("t")?)
+    // The newest rows by id, so that none of it reads a whole table.
+    let row = sqlx::query(
+        "SELECT (SELECT MAX(recorded_at) FROM petition_events) AS events,
+           (SELECT queued_at FROM log_queue ORDER BY id DESC LIMIT 1) AS queued,
+           (SELECT at FROM officer_audit ORDER BY id DESC LIMIT 1) AS audited",
+    )
+    .fetch_one(&db.pool)
+    .await?;
+    let times: [Option<i64>; 3] = [row.try_get("events")?, row.try_get("queued")?, row.try_get("audited")?];
+    Ok(times.into_iter().flatten().max())
 }

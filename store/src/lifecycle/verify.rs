@@ -25,6 +25,7 @@ use crate::lifecycle::settle::{settle, ByOfficer};
 use crate::mail::links::Mailing;
 use crate::mail::outbox::{enqueue, Mail};
 use crate::petitions::{hold, load, Hold, Petition};
+use crate::settings::notice_list;
 use crate::time::moment_label;
 use crate::transparency::queue::queue;
 use crate::transparency::queued::{Kind, Queued};
@@ -539,8 +540,8 @@ pub async fn certify(
         .await?
         .map(|r| r.try_get::<String, _>(0))
         .transpose()?;
-    for to in mailing.officer_email.iter().chain(petitioner.iter()) {
-        enqueue(&mut tx, &certified_mail(mailing, &p, &c, to), now).await?;
+    for to in notice_list(&mut tx, mailing).await?.into_iter().chain(petitioner) {
+        enqueue(&mut tx, &certified_mail(mailing, &p, &c, &to), now).await?;
     }
     tx.commit().await?;
     Ok(c)

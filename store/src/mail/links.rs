@@ -4,7 +4,9 @@
 #[derive(Clone, Debug)]
 pub struct Mailing {
     pub base_url: String,
-    pub officer_email: Option<String>,
+    /// Who gets the electoral office's notices unless an admin saved others (see
+    /// [`crate::settings::notice_list`]).
+    pub officer_emails: Vec<String>,
     /// Seconds a confirmation link works after it is sent (see
     /// [`crate::signatures::attempts::DEFAULT_ATTEMPT_LIFETIME`]).
     pub attempt_lifetime: i64,
@@ -68,7 +70,7 @@ mod tests {
     #[test]
     fn links_have_one_slash_whatever_the_setting() {
         for base in ["https://petitions.example.gov.uk", "https://petitions.example.gov.uk/"] {
-            let m = super::Mailing { base_url: base.into(), officer_email: None, attempt_lifetime: 3600 };
+            let m = super::Mailing { base_url: base.into(), officer_emails: Vec::new(), attempt_lifetime: 3600 };
             assert_eq!(m.confirm("abc"), "https://petitions.example.gov.uk/confirm/abc");
             assert_eq!(m.withdraw("abc"), "https://petitions.example.gov.uk/withdraw/abc");
             assert_eq!(m.petition(7), "https://petitions.example.gov.uk/petitions/7");

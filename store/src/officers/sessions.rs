@@ -12,7 +12,7 @@ use crate::db::Db;
 use crate::error::{Result, StoreError};
 use crate::officers::links::{new_token, token_hash, token_shaped};
 
-/// How long sessions last: set from the server's configuration.
+/// How long sessions last: from the settings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SessionPolicy {
     pub idle: i64,
@@ -24,6 +24,15 @@ impl Default for SessionPolicy {
         SessionPolicy {
             idle: petition_core::officer::session::IDLE_SECONDS,
             lifetime: petition_core::officer::session::LIFETIME_SECONDS,
+        }
+    }
+}
+
+impl From<&petition_core::settings::Settings> for SessionPolicy {
+    fn from(s: &petition_core::settings::Settings) -> Self {
+        SessionPolicy {
+            idle: i64::from(s.officer_idle_minutes) * 60,
+            lifetime: i64::from(s.officer_session_hours) * 60 * 60,
         }
     }
 }

@@ -7,6 +7,7 @@ use petition_core::proposal::bank_holidays;
 use petition_core::proposal::views::{ProposalStage, ProposalView};
 use petition_core::proposal::working_days::{add_working_days, Day};
 use petition_core::proposal::{Ground, Stage, StageError};
+use petition_core::settings::Settings;
 use petition_core::window;
 use petition_core::{AreaCode, Postcode};
 use sqlx::{AnyConnection, Row};
@@ -21,8 +22,8 @@ use crate::secrets::{new_token, Secrets};
 use crate::signatures::sign::SignError;
 use crate::time::{day_label, instant};
 
-/// The council's settings for proposals.
-#[derive(Clone, Copy, Debug)]
+/// The council's settings for proposals (from [`Settings`], as admins keep them).
+#[derive(Clone, Debug)]
 pub struct ProposalPolicy {
     /// Sponsors a proposal needs before it goes to the office.
     pub sponsors: u32,
@@ -35,20 +36,28 @@ pub struct ProposalPolicy {
     /// Days a proposal may spend finding its sponsors, or sent back for changes, before it lapses.
     pub lapse_days: u32,
     /// Days off beyond England and Wales's bank holidays by rule (a jubilee, a moved May
-    /// holiday): set once, from the settings, for the life of the process.
-    pub extra_holidays: &'static [Day],
+    /// holiday's new date), and days the rules give that are not (a moved holiday's usual date).
+    pub extra_holidays: Vec<Day>,
+    pub cancelled_holidays: Vec<Day>,
+}
+
+impl From<&Settings> for ProposalPolicy {
+    fn from(s: &Settings) -> Self {
+        ProposalPolicy {
+            sponsors: s.sponsors_needed,
+            target_working_days: s.moderation_working_days,
+            repeat_years: s.repeat_refusal_years,
+            lapse_days: s.proposal_lapse_days,
+            petition: Policy::default(),
+            extra_holidays: s.extra_bank_holidays.clone(),
+            cancelled_holidays: s.cancelled_bank_holidays.clone(),
+        }
+    }
 }
 
 impl Default for ProposalPolicy {
     fn default() -> Self {
-        ProposalPolicy {
-            sponsors: 5,
-            target_working_days: 10,
-            repeat_years: 2,
-            lapse_days: 90,
-            petition: Policy::default(),
-            extra_holidays: &[],
-        }
+        ProposalPolicy::from(&Settings::default())
     }
 }
 
@@ -339,8 +348,12 @@ pub(crate) fn target_day(since: i64, policy: &ProposalPolicy) -> Day {
     let year = i64::from(window::local_date(instant(since)).year());
     // A year has about 250 working days: holidays for enough years to hold any target.
     let years = i64::from(policy.target_working_days / 200) + 2;
-    let mut holidays: Vec<Day> = (year..year + years).flat_map(bank_holidays::england_and_wales).collect();
-    holidays.extend_from_slice(policy.extra_holidays);
+    let mut holidays: Vec<Day> = (year..year + years)
+        .flat_map(bank_holidays::england_and_wales)
+        .filter(|d| !policy.cancelled_holidays.contains(d))
+        .collect();
+    holidays.extend_from_slice(&policy.extra_holidays);
+    holidays.sort_unstable();
     add_working_days(local_day(since), policy.target_working_days, &holidays)
 }
 
@@ -468,11 +481,11 @@ mod tests {
         // Friday 18 December 2026: ten working days, with 25 and 28 December and 1 January off.
         assert_eq!(target_day(noon(2026, 12, 18), &policy), day_of(2027, 1, 6));
         // A day the office adds (a jubilee, say) moves it one more.
-        let extra: &'static [Day] = Box::leak(vec![day_of(2027, 1, 4)].into_boxed_slice());
-        assert_eq!(
-            target_day(noon(2026, 12, 18), &ProposalPolicy { extra_holidays: extra, ..policy }),
-            day_of(2027, 1, 7)
-        );
+        let extra = ProposalPolicy { extra_holidays: vec![day_of(2027, 1, 4)], ..policy.clone() };
+        assert_eq!(target_day(noon(2026, 12, 18), &extra), day_of(2027, 1, 7));
+        // A holiday moved away is a working day again: 28 December 2026 back, one day sooner.
+        let moved = ProposalPolicy { cancelled_holidays: vec![day_of(2026, 12, 28)], ..policy.clone() };
+        assert_eq!(target_day(noon(2026, 12, 18), &moved), day_of(2027, 1, 5));
         // No holidays in the way: two calendar weeks.
         assert_eq!(target_day(noon(2026, 11, 30), &policy), day_of(2026, 12, 14));
     }

@@ -31,6 +31,7 @@ use crate::mail::links::Mailing;
 use crate::mail::outbox::{enqueue_all, Mail};
 use crate::petitions::{self, hold, Hold};
 use crate::secrets::{new_token, token_hash};
+use crate::settings::notice_list;
 use crate::signatures::attempts::{decode_places, holders, Holder, Place};
 use crate::signatures::conflicts::{self, Claimant};
 use crate::signatures::mails::{counted_mail, elector_has_signed_mail, Thanks};
@@ -440,7 +441,8 @@ async fn turn_away_waiting(
                 attempted_at: w.attempted_at,
             };
             conflicts::record(conn, petition_id, holding[0].id, &claimant, now).await?;
-            mails.push((elector_has_signed_mail(mailing, &title, petition_id, &w.email), now));
+            let office = notice_list(conn, mailing).await?.into_iter().next();
+            mails.push((elector_has_signed_mail(mailing, office.as_deref(), &title, petition_id, &w.email), now));
         }
     }
     Ok(())

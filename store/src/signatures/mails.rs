@@ -67,8 +67,8 @@ pub(crate) fn counted_mail(
 /// so theirs was not counted. It says no more than the person who typed the request already
 /// knew (the name and address), and points a wronged elector to the electoral office, which sees
 /// the same conflict in its review queue.
-pub(crate) fn elector_has_signed_mail(links: &Mailing, title: &str, id: i64, to: &str) -> Mail {
-    let office = match &links.officer_email {
+pub(crate) fn elector_has_signed_mail(links: &Mailing, office: Option<&str>, title: &str, id: i64, to: &str) -> Mail {
+    let office = match office {
         Some(e) => format!("the electoral office ({e})"),
         None => "the council's electoral office".to_string(),
     };

@@ -22,7 +22,7 @@ pub fn CheckPage() -> impl IntoView {
     view! {
         <Meta name="robots" content="noindex"/>
         <OfficerNav/>
-        <CheckView check=c change=None/>
+        <CheckView change=c.change.then_some("Change your answers") check=c/>
     }
     .into_any()
 }

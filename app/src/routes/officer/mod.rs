@@ -12,6 +12,7 @@ pub mod petitions;
 pub mod reference;
 pub mod review;
 pub mod set_up;
+pub mod settings;
 pub mod sign_in;
 pub mod signatures;
 pub mod upload;

@@ -20,6 +20,7 @@ pub fn OfficerNav() -> impl IntoView {
                             <li><A href="/officer/moderation">"Waiting to open"</A></li>
                             <li><A href="/officer/review">"Review queue"</A></li>
                             <li><A href="/officer/reference">"Reference data"</A></li>
+                            <li><A href="/officer/settings">"Settings"</A></li>
                             <li><A href="/officer/account">"Your account"</A></li>
                             {m.role.may(Capability::Administer).then(|| view! {
                                 <li><A href="/officer/accounts">"Accounts"</A></li>

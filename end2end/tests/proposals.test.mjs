@@ -395,6 +395,8 @@ async function lifecycle(extraEnv) {
     const op2 = await oc2.newPage();
     await op2.goto(`${server.url}/officer/moderation`);
     await op2.getByTestId('moderation-queue').getByRole('link', { name: second }).click();
+    // The same question as the first petition, open now: shown beside it for the ground of repetition.
+    assert.match(await op2.getByTestId('alike').innerText(), /Keep the Harbour Road pool open[\s\S]*Open for signatures since/);
     await op2.getByLabel(/It is vexatious or abusive/).check();
     await op2.getByLabel('Explanation').fill('It targets one named person rather than a decision of the council.');
     await op2.getByRole('button', { name: 'Refuse' }).click();

@@ -91,6 +91,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "officers::sign_in",
             "officers::housekeeping",
             "proposals::stored",
+            "proposals::alike",
             "proposals::mails",
             "proposals::start",
             "proposals::manage",

@@ -2,7 +2,8 @@
 //! sponsors, the office sending it back, the petitioner's edit, and the opening that makes it a
 //! petition with the petitioner and sponsors as its first signatures; a refusal on a ground, on
 //! the public list without texts where the ground is about them; a proposal withdrawn by its
-//! petitioner or lapsing, then deleted; and every change the stage does not allow refused with
+//! petitioner or lapsing, then deleted; the earlier petitions most like a proposal, shown to the
+//! office for the ground of repetition; and every change the stage does not allow refused with
 //! nothing changed.
 
 mod common;
@@ -598,6 +599,95 @@ async fn a_proposal_is_withdrawn_by_its_petitioner_or_lapses_and_is_deleted_a_mo
         assert_eq!(sponsors, 0);
         petition_store::retention::erase_due(db, &keep, now + allowed + keep.mail + 120).await.unwrap();
         assert_eq!(exists(stalled).await, 0);
+        w.t.close().await;
+    }
+}
+
+/// Starts and confirms a proposal that needs no sponsors, so it goes straight to the office.
+async fn with_the_office(
+    w: &World,
+    policy: &ProposalPolicy,
+    p: &Person,
+    n: usize,
+    texts: ProposalTexts,
+    now: i64,
+) -> i64 {
+    let (db, secrets, m) = (&w.t.db, &w.secrets, &mailing());
+    let new = NewProposal { petitioner: petitioner(p, &format!("alike{n}@example.org")), texts, area: district() };
+    let started = proposals::start(db, secrets, m, policy, &new, now).await.unwrap();
+    let v = proposals::confirm_petitioner(db, m, policy, &started.token, now).await.unwrap();
+    assert_eq!(v.stage, ProposalStage::Moderation);
+    started.id
+}
+
+async fn refuse_as_repeat(w: &World, policy: &ProposalPolicy, id: i64, at: i64) {
+    let d = Decision::Refuse(Ground::Repeat, "Asked and answered.".into());
+    proposals::decide(&w.t.db, &w.secrets, &mailing(), policy, id, &d, &read(w, id).await, &common::actor(), at)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_office_sees_the_earlier_petitions_most_like_a_proposal() {
+    const DAY: i64 = 24 * 60 * 60;
+    for t in TestDb::both().await {
+        let w = world(t, 40).await;
+        let db = &w.t.db;
+        let policy = ProposalPolicy { sponsors: 0, ..Default::default() };
+        let people = common::distinct_signers(&w.people, 5);
+        let now = petition_store::now();
+        let parking = ProposalTexts {
+            title: Title::parse("Free parking on Sundays").unwrap(),
+            question: Question::parse("Should parking in the town's car parks be free on Sundays?").unwrap(),
+            background: texts("Free parking on Sundays").background,
+        };
+        // Three years ago, beyond the two the ground covers; a month ago; and on another subject.
+        let old =
+            with_the_office(&w, &policy, &people[0], 0, texts("Keep the harbour pool open"), now - 3 * 366 * DAY).await;
+        refuse_as_repeat(&w, &policy, old, now - 3 * 366 * DAY).await;
+        let recent =
+            with_the_office(&w, &policy, &people[1], 1, texts("Save our harbour swimming pool"), now - 30 * DAY).await;
+        refuse_as_repeat(&w, &policy, recent, now - 30 * DAY).await;
+        let other = with_the_office(&w, &policy, &people[2], 2, parking, now - 10 * DAY).await;
+        refuse_as_repeat(&w, &policy, other, now - 10 * DAY).await;
+        // A petition on the same subject opened last week, and the new proposal.
+        let open = lifecycle::open_petition(
+            db,
+            "Keep the harbour swimming pool open",
+            "Opened by a test.",
+            &district(),
+            chrono::Utc::now() - chrono::Duration::days(7),
+            lifecycle::Policy::default(),
+        )
+        .await
+        .unwrap();
+        let new = with_the_office(&w, &policy, &people[3], 3, texts("Do not close the harbour pool"), now).await;
+
+        let v = proposals::moderation_view(db, &policy, new, now).await.unwrap().unwrap();
+        assert_eq!(v.repeat_years, 2);
+        let shown: Vec<&str> = v.alike.iter().map(|a| a.href.as_str()).collect();
+        let (recent_href, open_href) = (format!("/officer/proposals/{recent}"), format!("/officer/petitions/{open}"));
+        assert_eq!(shown.len(), 2, "{}: {:?}", w.t.name, v.alike);
+        assert!(shown.contains(&recent_href.as_str()) && shown.contains(&open_href.as_str()), "{shown:?}");
+        assert!(v.alike.windows(2).all(|p| p[0].percent >= p[1].percent), "most alike first");
+        let refused = v.alike.iter().find(|a| a.href == recent_href).unwrap();
+        assert_eq!(refused.title, "Save our harbour swimming pool");
+        assert!(
+            refused.what.starts_with("Refused on ") && refused.what.contains("substantially the same"),
+            "{}",
+            refused.what
+        );
+        let petition = v.alike.iter().find(|a| a.href == open_href).unwrap();
+        assert!(petition.what.starts_with("Open for signatures since"), "{}", petition.what);
+
+        // With a five-year look-back, the old refusal is shown too.
+        let longer = ProposalPolicy { repeat_years: 5, ..policy.clone() };
+        let v = proposals::moderation_view(db, &longer, new, now).await.unwrap().unwrap();
+        assert!(v.alike.iter().any(|a| a.href == format!("/officer/proposals/{old}")), "{:?}", v.alike);
+        assert!(
+            !v.alike.iter().any(|a| a.href == format!("/officer/proposals/{other}")),
+            "another subject is not shown"
+        );
         w.t.close().await;
     }
 }

@@ -2,6 +2,7 @@
 //! which officers may refuse one, when moderation is due, and which changes each stage allows.
 //! The store and the pages build on these.
 
+pub mod alike;
 pub mod bank_holidays;
 pub mod grounds;
 pub mod stage;

@@ -80,6 +80,24 @@ pub struct ModerationView {
     pub overdue: bool,
     /// The grounds an officer may refuse on, as (code, words) under the council's policy.
     pub grounds: Vec<(String, String)>,
+    /// Earlier petitions most like this one, from the years the ground of repetition covers.
+    pub alike: Vec<Alike>,
+    pub repeat_years: u32,
+}
+
+/// An earlier petition like the one being decided: a refusal, or a petition opened or certified
+/// within the years the ground of repetition covers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Alike {
+    /// Its officer page: `/officer/proposals/4` for a refusal, `/officer/petitions/7`.
+    pub href: String,
+    pub title: String,
+    pub question: String,
+    pub area: String,
+    /// What became of it, and when.
+    pub what: String,
+    /// How alike, 0 to 100 (`crate::proposal::alike`).
+    pub percent: u32,
 }
 
 /// One line of the officers' moderation queue.

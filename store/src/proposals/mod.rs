@@ -1,10 +1,12 @@
 //! Petitions before they open: a resident's proposal ([`start`]), its sponsors ([`sponsors`]),
 //! the petitioner's link to follow and edit it ([`manage`]), and the electoral office's decision
-//! ([`moderate`]): open it (the petition it becomes fixes its trigger and window then, and the
-//! petitioner and sponsors become its first signatures), send it back, or refuse it on a ground.
+//! ([`moderate`], beside the earlier petitions most like it, from `alike`): open it (the
+//! petition it becomes fixes its trigger and window then, and the petitioner and sponsors become
+//! its first signatures), send it back, or refuse it on a ground.
 //! Which change each stage allows is `petition_core::proposal::Stage`'s rule.
 
-pub mod ending;
+mod alike;
+mod ending;
 mod mails;
 pub mod manage;
 pub mod moderate;

@@ -16,6 +16,7 @@ use crate::error::StoreError;
 use crate::lifecycle::open::{fix_terms, insert_petition, Texts};
 use crate::mail::links::Mailing;
 use crate::mail::outbox::enqueue;
+use crate::proposals::alike::earlier_alike;
 use crate::proposals::mails::{opened_mail, refused_mail, returned_mail, Carry, SponsorNews};
 use crate::proposals::stored::{
     day_of, find, hold, overdue, required_now, set_stage, target_day, tell_sponsors, ProposalError, ProposalPolicy,
@@ -91,8 +92,11 @@ pub async fn moderation_view(
         })
     })
     .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let alike = earlier_alike(&mut conn, &p, policy, now).await?;
     drop(conn);
     Ok(Some(ModerationView {
+        alike,
+        repeat_years: policy.repeat_years,
         petitioner: SponsorRow {
             name: p.name.clone(),
             address: format!("{}, {}", p.address_text, p.postcode),

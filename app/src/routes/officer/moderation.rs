@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
-use petition_core::proposal::views::{ModerationView, ProposalStage, SponsorRow};
+use petition_core::proposal::views::{Alike, ModerationView, ProposalStage, SponsorRow};
 use petition_core::views::AuditEntry;
 
 use crate::components::{field_class, petition_id, problem_text, thousands, ErrorSummary, FieldError, TextArea};
@@ -135,10 +135,42 @@ fn decision_view(v: ModerationView, trail: Vec<AuditEntry>, may: bool, p: &Offic
         <ul data-testid="sponsors">
             {v.sponsors.iter().map(|s| view! { <li>{person(s)}</li> }).collect_view()}
         </ul>
+        {(pr.stage == ProposalStage::Moderation).then(|| alike_view(v.alike.clone(), v.repeat_years))}
         {decide}
         <h2>"History"</h2>
         <p>"What the office and the petitioner have done to it, newest first."</p>
         {if trail.is_empty() { view! { <p>"Nothing yet."</p> }.into_any() } else { audit_table(trail).into_any() }}
+    }
+}
+
+/// Earlier petitions like this one, for the ground of repetition: the officer judges.
+fn alike_view(alike: Vec<Alike>, years: u32) -> impl IntoView {
+    let heading =
+        format!("Earlier petitions like this one, from the last {years} year{}", if years == 1 { "" } else { "s" });
+    view! {
+        <h2>{heading}</h2>
+        {if alike.is_empty() {
+            view! { <p data-testid="alike-none">"None: no petition refused, opened or certified in that time shares enough of its title and question."</p> }.into_any()
+        } else {
+            view! {
+                <p>"Refusals and petitions whose title and question share the most words with this one's. Whether one \
+                    is the same, or substantially the same, is for you to judge."</p>
+                <div class="table-wrap">
+                <table data-testid="alike">
+                    <thead><tr><th scope="col">"Petition"</th><th scope="col">"Area"</th><th scope="col">"What became of it"</th>
+                        <th scope="col">"Words shared"</th></tr></thead>
+                    <tbody>
+                        {alike.into_iter().map(|a| view! {
+                            <tr>
+                                <td><A href=a.href>{a.title}</A><br/><span class="meta">{a.question}</span></td>
+                                <td>{a.area}</td><td>{a.what}</td><td>{format!("{}%", a.percent)}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                </div>
+            }.into_any()
+        }}
     }
 }
 

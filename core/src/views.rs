@@ -98,6 +98,8 @@ pub struct PetitionPage {
     /// Where the seed of the sample check will come from, once announced, and when it was.
     pub seed_plan: Option<String>,
     pub seed_plan_at: Option<String>,
+    /// Earlier announcements the one in force replaced, oldest first: (when, what).
+    pub earlier_seed_plans: Vec<(String, String)>,
     /// The sample's seed and the name of its source, as `sample/v1` records them, once drawn.
     pub sample: Option<(String, String)>,
     /// The certified result, and what the council does about it.

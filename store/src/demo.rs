@@ -215,10 +215,18 @@ pub async fn load(db: &Db, secrets: &Secrets, now: DateTime<Utc>) -> Result<bool
         let id = open_petition(db, title, body, &area(&code), opens, Policy::default()).await?;
         if age > day * 200 {
             // The closed one was to be checked by sample, its seed's source announced while it collected.
+            let plan = "drand quicknet: the first round after 00:00 UTC on the day after the close";
+            let at = (opens + day).timestamp();
             sqlx::query("UPDATE petitions SET seed_plan = $1, seed_plan_at = $2 WHERE id = $3")
-                .bind("drand quicknet: the first round after 00:00 UTC on the day after the close")
-                .bind((opens + day).timestamp())
+                .bind(plan)
+                .bind(at)
                 .bind(id)
+                .execute(&db.pool)
+                .await?;
+            sqlx::query("INSERT INTO seed_plans (petition_id, plan, announced_at) VALUES ($1, $2, $3)")
+                .bind(id)
+                .bind(plan)
+                .bind(at)
                 .execute(&db.pool)
                 .await?;
         }

@@ -78,8 +78,21 @@ async fn a_sample_drawn_after_the_close_certifies_a_clear_result_and_nothing_cha
         let sigs = confirmed(&w, id, 30, t0).await;
 
         // Before the close: the source is announced; sampling and certifying are refused.
+        let first = SeedPlan::parse("drand quicknet, the first round after noon on the day of the close").unwrap();
+        lifecycle::announce_seed(&db, &m, id, &first, &by(), t0).await.unwrap();
+        // A changed announcement replaces the first, which stays public with its time.
         let plan = SeedPlan::parse("drand quicknet, the first round after the close").unwrap();
         lifecycle::announce_seed(&db, &m, id, &plan, &by(), t0 + 1).await.unwrap();
+        let v = lifecycle::verification(&db, id).await.unwrap().unwrap();
+        assert_eq!(v.plan.as_ref().map(|p| (p.plan.as_str(), p.at)), Some((plan.as_str(), t0 + 1)), "{name}");
+        assert_eq!(v.earlier_plans.iter().map(|p| (p.plan.as_str(), p.at)).collect::<Vec<_>>(), [(first.as_str(), t0)]);
+        let page = petition_store::read::public::petition_page(&db, id, chrono::Utc::now()).await.unwrap().unwrap();
+        assert_eq!(page.seed_plan.as_deref(), Some(plan.as_str()));
+        assert_eq!(
+            page.earlier_seed_plans,
+            [(petition_store::time::moment_label(t0), first.as_str().to_string())],
+            "{name}: the public page keeps the replaced announcement"
+        );
         let err = lifecycle::draw_sample(&db, &m, id, seed(), &source, &by(), t0 + 2).await.unwrap_err();
         assert!(matches!(err, VerifyError::Stage(StageError::BeforeClose)), "{name}: {err}");
         let err = lifecycle::certify(&db, &m, id, Method::Full, &by(), t0 + 2).await.unwrap_err();

@@ -97,6 +97,11 @@ pub fn Certificate() -> impl IntoView {
                                         (Some(plan), Some(at)) => format!("{at}: {plan}"),
                                         _ => "Not announced".to_string(),
                                     }}</dd>
+                                    {(!c.petition.earlier_seed_plans.is_empty()).then(|| view! {
+                                        <dt>"Replaced announcements"</dt>
+                                        <dd data-testid="earlier-seed-plans">{c.petition.earlier_seed_plans.iter()
+                                            .map(|(at, plan)| format!("{at}: {plan}")).collect::<Vec<_>>().join("; ")}</dd>
+                                    })}
                                 </dl>
                                 <p>"Anyone holding the log can draw the same sample from the seed: the published format fixes how."</p>
                             })}

@@ -105,6 +105,14 @@ pub fn Petition() -> impl IntoView {
     }
 }
 
+/// Announcements of the seed's source that a later one replaced: they stay public.
+pub fn earlier_seed_plans(earlier: &[(String, String)]) -> impl IntoView {
+    (!earlier.is_empty()).then(|| {
+        let list = earlier.iter().map(|(at, plan)| format!("{plan} (announced {at})")).collect::<Vec<_>>().join("; ");
+        view! { <p class="meta" data-testid="earlier-seed-plans">{format!("Announced earlier, then replaced: {list}.")}</p> }
+    })
+}
+
 /// The certified result and what happens next; before it, how the signatures will be checked.
 fn outcome(p: &PetitionPage) -> impl IntoView {
     let id = p.summary.id;
@@ -127,6 +135,7 @@ fn outcome(p: &PetitionPage) -> impl IntoView {
                             "The source of the sample's seed was announced {}: {plan}.", p.seed_plan_at.clone().unwrap_or_default()
                         )}</p>
                     })}
+                    {earlier_seed_plans(&p.earlier_seed_plans)}
                 </section>
             }
             .into_any()
@@ -139,6 +148,7 @@ fn outcome(p: &PetitionPage) -> impl IntoView {
                     "After the close, the council's electoral office checks a random sample of the signatures, drawn with a seed from: {plan} (announced {}).",
                     p.seed_plan_at.clone().unwrap_or_default()
                 )}</p>
+                {earlier_seed_plans(&p.earlier_seed_plans)}
             })
             .into_any(),
     }

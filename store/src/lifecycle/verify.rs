@@ -120,6 +120,8 @@ pub struct Certified {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Verification {
     pub plan: Option<Planned>,
+    /// Announcements the one in force replaced, oldest first.
+    pub earlier_plans: Vec<Planned>,
     pub sample: Option<Drawn>,
     pub certificate: Option<Certified>,
     /// Set by the council after a certificate: the referendum's date, or its written response.
@@ -183,8 +185,18 @@ async fn read(conn: &mut AnyConnection, id: i64) -> Result<Option<Verification>>
         }),
         None => None,
     };
+    let mut earlier_plans = sqlx::query("SELECT plan, announced_at FROM seed_plans WHERE petition_id = $1 ORDER BY id")
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| Ok(Planned { plan: r.try_get(0)?, at: r.try_get(1)? }))
+        .collect::<Result<Vec<_>>>()?;
+    // The last is the one in force.
+    earlier_plans.pop();
     Ok(Some(Verification {
         plan,
+        earlier_plans,
         sample,
         certificate,
         referendum_date: r.try_get("referendum_date")?,
@@ -316,7 +328,8 @@ async fn begin(
 }
 
 /// Announces, while the petition collects, where its sample's seed will come from. It may be
-/// changed until the close; each announcement is in the audit trail.
+/// changed until the close; each announcement stays public (`seed_plans`) and is in the audit
+/// trail.
 pub async fn announce_seed(
     db: &Db,
     mailing: &Mailing,
@@ -334,6 +347,12 @@ pub async fn announce_seed(
         .bind(plan.as_str())
         .bind(now)
         .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO seed_plans (petition_id, plan, announced_at) VALUES ($1, $2, $3)")
+        .bind(id)
+        .bind(plan.as_str())
+        .bind(now)
         .execute(&mut *tx)
         .await?;
     let detail = match &v.plan {

@@ -70,6 +70,7 @@ pub async fn petition_page(db: &Db, id: i64, now: DateTime<Utc>) -> Result<Optio
         opened: day_label(instant(p.terms.opens)),
         by_ward,
         seed_plan_at: v.plan.as_ref().map(|x| crate::time::moment_label(x.at)),
+        earlier_seed_plans: v.earlier_plans.iter().map(|x| (crate::time::moment_label(x.at), x.plan.clone())).collect(),
         seed_plan: v.plan.map(|x| x.plan),
         sample: v.sample.map(|d| (d.seed, d.source)),
         certificate: v.certificate.as_ref().map(|c| crate::read::verification::certificate_view(c, t.required)),

@@ -67,7 +67,9 @@ pub async fn search_postcode(postcode: String) -> Result<Search, ServerFnError> 
     }
 }
 
-#[server]
+/// A petition page's figures. A GET (`/api/petition?id=3`), so that the page's refresh every 15
+/// seconds is served from the server's page cache, and from a cache in front, as the page is.
+#[server(endpoint = "petition", encoding = "GetJson")]
 pub async fn petition(id: i64) -> Result<Option<PetitionPage>, ServerFnError> {
     let st = state()?;
     cache_publicly(5);

@@ -274,6 +274,16 @@ test('public pages come from memory: one ETag, a fresh nonce each time, 304s, an
   // A 304's headers replace the stored page's: a policy here would not match its nonce.
   assert.equal(held.headers.get('content-security-policy'), null, 'a 304 carries no policy');
 
+  // The figures a hydrated page refreshes come from the same cache, by GET.
+  const figures = `${server.url}/api/petition?id=1`;
+  const [fa, fb] = [await fetch(figures), await fetch(figures)];
+  assert.equal(fa.status, 200);
+  assert.match(fa.headers.get('content-type'), /json/);
+  assert.equal(fa.headers.get('etag'), fb.headers.get('etag'));
+  assert.match(fa.headers.get('cache-control'), /^public, max-age=\d+, stale-while-revalidate=\d+$/);
+  assert.equal(JSON.parse(await fa.text()).summary.id, 1);
+  assert.equal((await fetch(figures, { headers: { 'if-none-match': fa.headers.get('etag') } })).status, 304);
+
   // A form sent back with a mistake is its sender's alone: no page anyone else reads holds it.
   const secret = 'Zebedee Quillfeather';
   const form = new URLSearchParams({ postcode: 'RV1 9DN', address: '', name: secret, email: 'not an email', declared: 'yes' });
@@ -286,6 +296,24 @@ test('public pages come from memory: one ETag, a fresh nonce each time, 304s, an
       assert.ok(!body.includes(secret) && !body.includes('not an email'), `${path} holds another user's form`);
     }
   }
+});
+
+test('a hydrated petition page refreshes its figures with a GET that caches can serve', async () => {
+  const context = await browser.newContext({ javaScriptEnabled: true });
+  const page = await context.newPage();
+  const seen = [];
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (u.pathname.startsWith('/api/')) seen.push(`${r.method()} ${u.pathname}`);
+  });
+  await page.goto(`${server.url}/petitions/1`);
+  await page.locator('header[data-js="on"]').waitFor({ state: 'attached' });
+  const res = await page.waitForResponse((r) => new URL(r.url()).pathname === '/api/petition', { timeout: 25_000 });
+  assert.deepEqual([...new Set(seen)], ['GET /api/petition'], 'every 15 seconds, one GET');
+  const headers = await res.allHeaders();
+  assert.ok(headers.etag && headers.age !== undefined, 'served by the page cache, which tags what it keeps');
+  assert.match(headers['cache-control'], /^public, max-age=\d+, stale-while-revalidate=\d+$/);
+  await context.close();
 });
 
 test('unknown and malformed postcodes get clear messages', async () => {

@@ -1,5 +1,5 @@
-//! The public pages a surge reads (the home page, a postcode search, a petition page) served from
-//! memory. Their counts come from signed tally notes, so a page rendered once stays right until
+//! The public pages a surge reads (the home page, a postcode search, a petition page, and the
+//! petition figures its hydrated page refreshes every 15 seconds) served from memory. Their counts come from signed tally notes, so a page rendered once stays right until
 //! the log grows: each copy is kept for the log size it was rendered at, and for a few seconds
 //! at most (what the log does not carry, such as the seed's announced source, a council's
 //! response, or "3 days left" at midnight, shows within that). Everyone gets the same bytes
@@ -42,6 +42,13 @@ pub enum Key {
     Home,
     Search(String),
     Petition(i64),
+    /// A petition page's figures as the hydrated page refreshes them (`/api/petition?id=3`).
+    Figures(i64),
+}
+
+/// A petition number as a path or query gives it, if it is one.
+fn number(s: &str) -> Option<i64> {
+    (!s.is_empty() && s.len() <= 18 && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok()).flatten()
 }
 
 impl Key {
@@ -59,13 +66,12 @@ impl Key {
                 // Spellings of one postcode share a copy; one that does not parse is not kept.
                 Some(Key::Search(Postcode::parse(&decoded).ok()?.to_string()))
             }
-            (p, None) => {
-                let id = p.strip_prefix("/petitions/")?;
-                (!id.is_empty() && id.len() <= 18 && id.bytes().all(|b| b.is_ascii_digit()))
-                    .then(|| id.parse().ok())
-                    .flatten()
-                    .map(Key::Petition)
+            // The browser's server function call ends its query with `&`.
+            ("/api/petition", Some(q)) => {
+                let id = q.strip_prefix("id=")?;
+                number(id.strip_suffix('&').unwrap_or(id)).map(Key::Figures)
             }
+            (p, None) => number(p.strip_prefix("/petitions/")?).map(Key::Petition),
             _ => None,
         }
     }
@@ -308,11 +314,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_the_three_pages_are_kept_and_spellings_of_a_postcode_share_one() {
+    fn only_the_public_pages_are_kept_and_spellings_of_a_postcode_share_one() {
         let get = Method::GET;
         assert_eq!(Key::of(&get, "/", None), Some(Key::Home));
         assert_eq!(Key::of(&get, "/", Some("")), Some(Key::Home));
         assert_eq!(Key::of(&get, "/petitions/12", None), Some(Key::Petition(12)));
+        assert_eq!(Key::of(&get, "/api/petition", Some("id=12")), Some(Key::Figures(12)));
+        assert_eq!(Key::of(&get, "/api/petition", Some("id=12&")), Some(Key::Figures(12)), "as the browser asks");
+        assert_eq!(Key::of(&Method::POST, "/api/petition", Some("id=12")), None);
         let a = Key::of(&get, "/", Some("postcode=rv1+1aa"));
         assert!(matches!(&a, Some(Key::Search(_))), "{a:?}");
         assert_eq!(a, Key::of(&get, "/", Some("postcode=RV1%201AA")));
@@ -321,6 +330,11 @@ mod tests {
             ("/", Some("postcode=RV1+1AA&x=1")),
             ("/", Some("done=yes")),
             ("/petitions/12", Some("q=1")),
+            ("/api/petition", None),
+            ("/api/petition", Some("id=12&x=1")),
+            ("/api/petition", Some("id=12&&")),
+            ("/api/petition", Some("id=-1")),
+            ("/api/petitions", Some("id=12")),
             ("/petitions/12/sign", None),
             ("/petitions/", None),
             ("/petitions/1x", None),

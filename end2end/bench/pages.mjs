@@ -5,6 +5,7 @@
 // latencies and each page's ratio to /healthz in the same run.
 //
 //   node bench/pages.mjs [seconds] [connections]      (default: 10 64; needs wrk: apt-get install wrk)
+//   node bench/pages.mjs --first-visit                 only the bytes a first visit transfers
 //
 // The client shares the machine's CPU with the server, and the machines are shared and noisy:
 // compare ratios, and runs made together.
@@ -13,7 +14,8 @@ import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import { startSmtp, startServer } from '../tests/harness.mjs';
 
-const [secondsArg = '10', connectionsArg = '64'] = process.argv.slice(2);
+const firstVisitOnly = process.argv.includes('--first-visit');
+const [secondsArg = '10', connectionsArg = '64'] = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const PETITION = 1;
 const POSTCODE = 'RV1 9DN';
 
@@ -40,7 +42,7 @@ function raw(url) {
 }
 
 try {
-  execFileSync('wrk', ['--version'], { stdio: 'ignore' });
+  if (!firstVisitOnly) execFileSync('wrk', ['--version'], { stdio: 'ignore' });
 } catch (e) {
   if (e.code === 'ENOENT') throw new Error('wrk is needed: apt-get install wrk');
 }
@@ -59,11 +61,13 @@ try {
     ['petition page', `${server.url}/petitions/${PETITION}`],
   ];
   if (etag) runs.push(['petition page, If-None-Match (304)', `${server.url}/petitions/${PETITION}`, [`If-None-Match: ${etag}`]]);
-  const results = runs.map(([name, url, headers]) => ({ name, ...wrk(url, headers) }));
-  const ceiling = results[0].rps;
-  console.log(`wrk -t2 -c${connectionsArg} -d${secondsArg}s, server and client on one machine (${(await import('node:os')).cpus().length} cores)`);
-  console.log('| request | requests/s | p50 | p99 | of /healthz |');
-  console.log('|---|---:|---:|---:|---:|');
+  const results = firstVisitOnly ? [] : runs.map(([name, url, headers]) => ({ name, ...wrk(url, headers) }));
+  const ceiling = results[0]?.rps;
+  if (!firstVisitOnly) {
+    console.log(`wrk -t2 -c${connectionsArg} -d${secondsArg}s, server and client on one machine (${(await import('node:os')).cpus().length} cores)`);
+    console.log('| request | requests/s | p50 | p99 | of /healthz |');
+    console.log('|---|---:|---:|---:|---:|');
+  }
   for (const r of results) {
     const share = `${((100 * r.rps) / ceiling).toFixed(0)}%`;
     console.log(`| ${r.name} | ${Math.round(r.rps).toLocaleString('en-GB')} | ${r.p50} | ${r.p99} | ${share} |${r.non2xx ? ` (${r.non2xx} non-2xx)` : ''}`);

@@ -298,6 +298,26 @@ test('public pages come from memory: one ETag, a fresh nonce each time, 304s, an
   }
 });
 
+test('the built files are named after their content, compressed and cached for good', async () => {
+  const html = await (await fetch(`${server.url}/petitions/1`)).text();
+  const names = ['js', 'wasm', 'css'].map((ext) => html.match(new RegExp(`/pkg/petitions\\.[A-Za-z0-9_-]+\\.${ext}`))?.[0]);
+  assert.ok(names.every(Boolean), `hashed names in the page: ${names}`);
+  for (const name of names) {
+    const r = await fetch(`${server.url}${name}`, { headers: { 'accept-encoding': 'br, gzip' } });
+    assert.equal(r.status, 200, name);
+    assert.equal(r.headers.get('cache-control'), 'public, max-age=31536000, immutable', name);
+    assert.equal(r.headers.get('content-encoding'), 'br', `${name} is sent compressed`);
+    await r.arrayBuffer();
+  }
+  const gz = await fetch(`${server.url}${names[1]}`, { headers: { 'accept-encoding': 'gzip' } });
+  assert.equal(gz.headers.get('content-encoding'), 'gzip', 'gzip for a browser without brotli');
+  await gz.arrayBuffer();
+  // Error pages rendered without Leptos link the same stylesheet.
+  const missing = await fetch(`${server.url}/petitions/99999/counts.csv`);
+  assert.equal(missing.status, 404);
+  assert.ok((await missing.text()).includes(`href="${names[2]}"`), 'a plain page links the hashed stylesheet');
+});
+
 test('a hydrated petition page refreshes its figures with a GET that caches can serve', async () => {
   const context = await browser.newContext({ javaScriptEnabled: true });
   const page = await context.newPage();

@@ -11,6 +11,7 @@
 //! petitions keys                    make the transparency log's signing keys
 //! ```
 
+mod assets;
 mod clients;
 mod config;
 mod mailer;
@@ -317,11 +318,15 @@ async fn serve(with_demo: bool) -> Result<(), String> {
     scheduler.catch_up().await?;
     tokio::spawn(scheduler.run());
 
+    // The built files' names carry their content's hash where the build wrote one.
+    let hashes = assets::beside_binary();
+    assets::set_stylesheet("petitions", hashes.as_ref());
     let options = LeptosOptions::builder()
         .output_name("petitions")
         .site_root(cfg.site_root.clone())
         .site_pkg_dir("pkg")
         .site_addr(cfg.site_addr)
+        .hash_files(hashes.is_some())
         .build();
     let db_for_log = db.clone();
     let state = AppState { db, secrets, mailing: cfg.mailing(), settings };

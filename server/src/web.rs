@@ -187,7 +187,11 @@ async fn guard(State(s): State<S>, req: Request, next: Next) -> Response {
     let h = res.headers_mut();
     security_headers(&s.config, h, not_modified);
     if !h.contains_key(header::CACHE_CONTROL) {
-        let value = if path.starts_with("/pkg/") { "public, max-age=300" } else { "no-store" };
+        let value = match (path.starts_with("/pkg/"), s.options.hash_files) {
+            (true, true) => crate::assets::HASHED,
+            (true, false) => crate::assets::UNHASHED,
+            (false, _) => "no-store",
+        };
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
     }
     let shown = loggable_path(&path);
@@ -255,10 +259,11 @@ pub(crate) fn plain_page(status: StatusCode, title: &str, text: &str) -> Respons
     let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
     let html = format!(
         "<!DOCTYPE html><html lang=\"en-GB\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{t}</title><link rel=\"stylesheet\" href=\"/pkg/petitions.css\"></head><body><main class=\"wrap\"><h1>{t}</h1><p>{x}</p>\
+         <title>{t}</title><link rel=\"stylesheet\" href=\"{css}\"></head><body><main class=\"wrap\"><h1>{t}</h1><p>{x}</p>\
          <p><a href=\"/\">Find petitions by postcode</a></p></main></body></html>",
         t = esc(title),
-        x = esc(text)
+        x = esc(text),
+        css = crate::assets::stylesheet()
     );
     (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], html)
         .into_response()

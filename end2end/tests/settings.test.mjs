@@ -49,7 +49,7 @@ async function settings(extraEnv) {
     await page.getByRole('heading', { name: 'Settings' }).waitFor();
     assert.equal(await page.getByLabel(SPONSORS).inputValue(), '5');
     assert.equal(await page.getByLabel(NOTICES).inputValue(), 'elections@council.example');
-    assert.match(await page.locator('body').innerText(), /From the server's environment \(SPONSORS_NEEDED\)/);
+    assert.match(await page.locator('body').innerText(), /Now 5 sponsors: from the server's environment \(SPONSORS_NEEDED\)/);
 
     // Mistakes: each explained, at the top and at its field; what was typed stays.
     await page.getByLabel(SPONSORS).fill('six');
@@ -86,7 +86,7 @@ async function settings(extraEnv) {
     await page.getByRole('button', { name: 'Save the settings' }).click();
     assert.match(await page.getByTestId('saved').innerText(), /4 settings were changed/);
     assert.equal(await page.getByLabel(SPONSORS).inputValue(), '3');
-    assert.match(await page.locator('body').innerText(), new RegExp(`Saved by ${admin.email.replace('.', '\\.')} at`));
+    assert.match(await page.locator('body').innerText(), new RegExp(`saved by ${admin.email.replaceAll('.', '\\.')} at`));
 
     // Residents see the new policy at once (this server saved it).
     const start = await (await fetch(`${server.url}/start`)).text();
@@ -111,6 +111,10 @@ async function settings(extraEnv) {
       method: 'POST', body: new URLSearchParams({ 'sponsors-needed': '0', reason: 'x', version: '1', confirm: 'yes' }),
     });
     assert.equal(tried.status, 403);
+    const worker = await officer(server, 'officer');
+    assert.equal((await worker.fetch('/officer/settings', {
+      method: 'POST', body: new URLSearchParams({ 'sponsors-needed': '0', reason: 'x', version: '1', confirm: 'yes' }),
+    })).status, 403, 'nor can an officer');
 
     // A save from a page read before the last save is refused, and changes nothing.
     const stale = await admin.fetch('/officer/settings', {
@@ -149,6 +153,25 @@ async function settings(extraEnv) {
     }
     assert.match(seen, /2 other electors of the area sponsor it/, 'within the servers\' 5 seconds');
     assert.match(await (await admin.fetch('/officer/audit?action=setting')).text(), /From a script/);
+
+    // A page read before someone else's save: refused once, with the values now in force shown,
+    // then saved after a second look.
+    await page.goto(`${server.url}/officer/settings`);
+    execFileSync(binary, ['settings', 'set', 'repeat-refusal-years', '3', '--reason', 'Meanwhile'], { cwd: root, env: server.env });
+    await page.getByLabel(SPONSORS).fill('4');
+    await page.getByLabel(REASON).fill('Back to four');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    assert.match(await page.locator('.error-summary').innerText(), /Another admin changed the settings since you read them/);
+    assert.match(await page.locator('body').innerText(), /Now 3 years: saved by command line/);
+    assert.equal(await page.getByLabel(SPONSORS).inputValue(), '4', 'what was typed is kept');
+    assert.equal(await page.getByLabel('Years a refusal for repeating an earlier petition may look back').inputValue(), '3',
+      'a field left alone shows the value now in force, so saving does not undo the other save');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: 'Change 1 setting?' }).waitFor();
+    assert.match(await page.getByTestId('check').innerText(), /4 sponsors \(now 2 sponsors\)/);
+    await page.getByRole('button', { name: 'Save the settings' }).click();
+    assert.match(await page.getByTestId('saved').innerText(), /1 setting was changed/);
+    assert.match(execFileSync(binary, ['settings'], { cwd: root, env: server.env }).toString(), /repeat-refusal-years: 3 years/);
     await c.close();
     await js.close();
   } finally {

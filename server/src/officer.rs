@@ -209,6 +209,11 @@ pub async fn settings(args: &[&str]) -> Result<(), String> {
                     );
                     Ok(())
                 }
+                // Scripts may set what is already set: nothing to do is not a failure.
+                Err(ChangeError::NoChange) => {
+                    println!("{}: already {}", name.code(), now.settings.describe(name));
+                    Ok(())
+                }
                 Err(ChangeError::Invalid(errors)) => {
                     Err(errors.iter().map(|(_, e)| e.to_string()).collect::<Vec<_>>().join("\n"))
                 }

@@ -47,9 +47,19 @@ pub async fn in_force(conn: &mut AnyConnection, defaults: &Settings) -> Result<I
     for r in rows {
         let code: String = r.try_get("name")?;
         let value: String = r.try_get("value")?;
-        // Only this module writes the table, and only values that were read first.
-        let name = Name::parse(&code).ok_or_else(|| StoreError::Corrupt(format!("an unknown setting {code:?}")))?;
-        settings.set(name, &value).map_err(|e| StoreError::Corrupt(format!("setting {code}: {e}")))?;
+        // Only this module writes the table, and only values that were read first; but a later
+        // release may drop a setting or narrow its bounds. Such a value is passed over (the
+        // environment's stands, and an admin can save another) rather than stopping every page.
+        let Some(name) = Name::parse(&code) else {
+            tracing::warn!("a saved setting {code:?} is not one this release knows: passed over");
+            continue;
+        };
+        if let Err(e) = settings.set(name, &value) {
+            tracing::warn!(
+                "the saved setting {code} is not taken by this release ({e}): the environment's value stands"
+            );
+            continue;
+        }
         saved.push(Saved { name, changed_at: r.try_get("changed_at")?, changed_by: r.try_get("changed_by")? });
     }
     Ok(InForce { settings, version, saved })
@@ -66,9 +76,11 @@ pub async fn notice_list(conn: &mut AnyConnection, mailing: &Mailing) -> Result<
         None => Ok(mailing.officer_emails.clone()),
         Some(r) => {
             let mut s = Settings::default();
-            s.set(Name::OfficerEmails, &r.try_get::<String, _>(0)?)
-                .map_err(|e| StoreError::Corrupt(format!("setting {}: {e}", Name::OfficerEmails.code())))?;
-            Ok(s.officer_emails)
+            match s.set(Name::OfficerEmails, &r.try_get::<String, _>(0)?) {
+                Ok(()) => Ok(s.officer_emails),
+                // As `in_force` does: the environment's value stands.
+                Err(_) => Ok(mailing.officer_emails.clone()),
+            }
         }
     }
 }

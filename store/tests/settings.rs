@@ -205,3 +205,24 @@ async fn the_newest_moment_written_includes_the_audit_trail_and_the_log_queue() 
         w.t.close().await;
     }
 }
+
+/// A release may drop a setting or narrow its bounds: a saved value it does not take is passed
+/// over, and the environment's value stands, rather than every page failing.
+#[tokio::test]
+async fn a_saved_value_this_release_does_not_take_is_passed_over() {
+    let t = TestDb::sqlite().await;
+    let db = t.db.clone();
+    for (name, value) in [("sponsors-needed", "500"), ("a-setting-since-dropped", "1"), ("repeat-refusal-years", "4")] {
+        sqlx::query("INSERT INTO settings (name, value, changed_at, changed_by) VALUES ($1, $2, 1, 'x')")
+            .bind(name)
+            .bind(value)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+    }
+    let now = read(&db).await;
+    assert_eq!(now.settings.sponsors_needed, env().sponsors_needed);
+    assert_eq!(now.settings.repeat_refusal_years, 4, "the values it takes still apply");
+    assert_eq!(now.saved.iter().map(|s| s.name).collect::<Vec<_>>(), [Name::RepeatRefusalYears]);
+    t.close().await;
+}

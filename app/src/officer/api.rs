@@ -363,10 +363,13 @@ pub async fn officer_settings() -> Result<SettingsPage, ServerFnError> {
             value: now.settings.show(name),
             words: now.settings.describe(name),
             source: match now.saved.iter().find(|s| s.name == name) {
-                Some(s) => {
-                    format!("Saved by {} at {}", s.changed_by, petition_store::time::moment_label(s.changed_at))
-                }
-                None => format!("From the server's environment ({})", name.env()),
+                Some(s) => format!(
+                    "Now {}: saved by {} at {}",
+                    now.settings.describe(name),
+                    s.changed_by,
+                    petition_store::time::moment_label(s.changed_at)
+                ),
+                None => format!("Now {}: from the server's environment ({})", now.settings.describe(name), name.env()),
             },
         })
         .collect();

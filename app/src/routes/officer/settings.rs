@@ -15,10 +15,14 @@ use crate::routes::officer::sign_in::posted;
 
 /// A setting's field: a box per line for lists, one line for numbers. After a refused post the
 /// field shows what was typed.
-fn field(row: SettingRow, typed: Option<String>, error: Option<String>) -> impl IntoView {
+fn field(row: SettingRow, typed: Option<String>, was: Option<String>, error: Option<String>) -> impl IntoView {
     let code = row.name.code();
+    // What the form shows now, so that a save after another admin's can tell this admin's
+    // changes from the fields they left alone.
+    let was =
+        view! { <input type="hidden" name=format!("was-{code}") value=was.unwrap_or_else(|| row.value.clone())/> };
     let value = typed.unwrap_or(row.value);
-    let source = view! { <p class="meta">{row.source}</p> };
+    let source = view! { <p class="meta">{row.source}</p>{was} };
     if row.name.is_list() {
         view! {
             <TextArea id=code label=row.name.label() hint=row.name.hint() error=error value=value rows=3/>
@@ -68,8 +72,11 @@ pub fn Settings() -> impl IntoView {
                                     <input type="hidden" name="version" value=version/>
                                     {pg.rows.into_iter().map(|r| {
                                         let code = r.name.code();
-                                        let typed = (!p.values.is_empty()).then(|| p.value(code));
-                                        field(r, typed, p.error(code))
+                                        let posted = !p.values.is_empty();
+                                        let typed = posted.then(|| p.value(code));
+                                        let key = format!("was-{code}");
+                                        let was = p.values.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone());
+                                        field(r, typed, was, p.error(code))
                                     }).collect_view()}
                                     <TextField id="reason" label="Why are you changing them?"
                                         hint="Recorded in the audit trail with each change." error=p.error("reason")
@@ -89,7 +96,7 @@ pub fn Settings() -> impl IntoView {
                             <dl class="figures" data-testid="settings">
                                 {pg.rows.into_iter().map(|r| view! {
                                     <dt>{r.name.label()}</dt>
-                                    <dd data-setting=r.name.code()>{r.words}<span class="meta">{format!(" ({})", r.source)}</span></dd>
+                                    <dd data-setting=r.name.code()>{r.words}<span class="meta">{format!(" ({})", r.source.split_once(": ").map_or(r.source.as_str(), |(_, s)| s))}</span></dd>
                                 }).collect_view()}
                             </dl>
                         }.into_any(),

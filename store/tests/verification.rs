@@ -83,6 +83,8 @@ async fn a_sample_drawn_after_the_close_certifies_a_clear_result_and_nothing_cha
         // A changed announcement replaces the first, which stays public with its time.
         let plan = SeedPlan::parse("drand quicknet, the first round after the close").unwrap();
         lifecycle::announce_seed(&db, &m, id, &plan, &by(), t0 + 1).await.unwrap();
+        let again = lifecycle::announce_seed(&db, &m, id, &plan, &by(), t0 + 1).await.unwrap_err();
+        assert!(matches!(again, VerifyError::PlanUnchanged), "{name}: the same source again is not a change");
         let v = lifecycle::verification(&db, id).await.unwrap().unwrap();
         assert_eq!(v.plan.as_ref().map(|p| (p.plan.as_str(), p.at)), Some((plan.as_str(), t0 + 1)), "{name}");
         assert_eq!(v.earlier_plans.iter().map(|p| (p.plan.as_str(), p.at)).collect::<Vec<_>>(), [(first.as_str(), t0)]);
@@ -315,4 +317,23 @@ async fn reviews_and_refused_changes_hold_the_certificate_until_resolved() {
         observe(&db, &keys()).await;
         w.t.close().await;
     }
+}
+
+#[tokio::test]
+async fn a_seed_source_is_announced_at_most_twenty_times() {
+    let t = TestDb::sqlite().await;
+    let w = world(t, 20).await;
+    let (db, m) = (w.t.db.clone(), mailing());
+    let (id, _, _) = common::open_a_day_ago(&db, "Announced").await;
+    let now = petition_store::now();
+    for n in 0..lifecycle::MAX_PLANS {
+        let plan = SeedPlan::parse(&format!("drand quicknet, round {n} after the close")).unwrap();
+        lifecycle::announce_seed(&db, &m, id, &plan, &by(), now + n as i64).await.unwrap();
+    }
+    let plan = SeedPlan::parse("drand quicknet, one more time").unwrap();
+    let err = lifecycle::announce_seed(&db, &m, id, &plan, &by(), now + 100).await.unwrap_err();
+    assert!(matches!(err, VerifyError::TooManyPlans(20)), "{err}");
+    let v = lifecycle::verification(&db, id).await.unwrap().unwrap();
+    assert_eq!(v.earlier_plans.len(), 19, "the 20th is in force, the others listed");
+    w.t.close().await;
 }

@@ -12,5 +12,5 @@ pub use open::{fix_terms, insert_petition, open_petition, Fixed, Policy, Texts};
 pub use settle::{act, close_due, latest_record, next_deadline, pause, resume, settle, settle_all, ByOfficer};
 pub use verify::{
     announce_seed, certify, draw_sample, mark_checked, projection, record_council_decision, sample_members,
-    verification, Certified, Drawn, Member, Planned, Projection, Verification, VerifyError,
+    verification, Certified, Drawn, Member, Planned, Projection, Verification, VerifyError, MAX_PLANS,
 };

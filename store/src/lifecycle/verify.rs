@@ -39,6 +39,13 @@ pub enum VerifyError {
     Stage(#[from] StageError),
     #[error("The source of the seed can only be announced while the petition collects signatures")]
     PlanAfterClose,
+    #[error("That is the source already announced: nothing changed")]
+    PlanUnchanged,
+    #[error(
+        "The source of the seed has been announced {0} times already, the most a petition's page lists: \
+         keep the one in force"
+    )]
+    TooManyPlans(usize),
     #[error(
         "No source for the seed was announced before the petition closed, so no sample can be drawn: \
          check every signature instead (a full check)"
@@ -327,6 +334,9 @@ async fn begin(
     Ok((tx, p, v))
 }
 
+/// How many times a petition's seed source may be announced.
+pub const MAX_PLANS: usize = 20;
+
 /// Announces, while the petition collects, where its sample's seed will come from. It may be
 /// changed until the close; each announcement stays public (`seed_plans`) and is in the audit
 /// trail.
@@ -342,6 +352,14 @@ pub async fn announce_seed(
     let (mut tx, p, v) = begin(db, id).await?;
     if p.state.closed_at.is_some() || v.certificate.is_some() {
         return Err(VerifyError::PlanAfterClose);
+    }
+    if v.plan.as_ref().is_some_and(|old| old.plan == plan.as_str()) {
+        return Err(VerifyError::PlanUnchanged);
+    }
+    // Every announcement stays on the public page: a page that lists hundreds helps nobody.
+    let made = v.earlier_plans.len() + usize::from(v.plan.is_some());
+    if made >= MAX_PLANS {
+        return Err(VerifyError::TooManyPlans(made));
     }
     sqlx::query("UPDATE petitions SET seed_plan = $1, seed_plan_at = $2 WHERE id = $3")
         .bind(plan.as_str())

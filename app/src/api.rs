@@ -73,7 +73,14 @@ pub async fn search_postcode(postcode: String) -> Result<Search, ServerFnError> 
 pub async fn petition(id: i64) -> Result<Option<PetitionPage>, ServerFnError> {
     let st = state()?;
     cache_publicly(5);
-    petition_store::read::public::petition_page(&st.db, id, petition_store::time::now_utc()).await.map_err(internal)
+    let page = petition_store::read::public::petition_page(&st.db, id, petition_store::time::now_utc())
+        .await
+        .map_err(internal)?;
+    if page.is_none() {
+        // Not kept by the page cache: made-up numbers are many.
+        answer_status(http::StatusCode::NOT_FOUND);
+    }
+    Ok(page)
 }
 
 /// A petition's certificate page: the petition, the certified figures and, once the log has

@@ -274,6 +274,20 @@ test('public pages come from memory: one ETag, a fresh nonce each time, 304s, an
   // A 304's headers replace the stored page's: a policy here would not match its nonce.
   assert.equal(held.headers.get('content-security-policy'), null, 'a 304 carries no policy');
 
+  // A shared link's tracking parameters share the page's copy, and a page rendered for such a
+  // link never holds them (they would reach everyone else through the copy).
+  const marker = 'zzqMarker<b>';
+  const tracked = await fetch(`${server.url}/petitions/2?utm_source=${encodeURIComponent(marker)}&fbclid=1`);
+  const trackedBody = await tracked.text();
+  assert.equal(tracked.status, 200);
+  assert.ok(!trackedBody.includes('zzqMarker'), 'the render does not echo the query');
+  const plain = await fetch(`${server.url}/petitions/2`);
+  assert.equal(plain.headers.get('etag'), tracked.headers.get('etag'), 'one copy for both');
+  assert.ok(!(await plain.text()).includes('zzqMarker'));
+  const head = await fetch(`${server.url}/petitions/2`, { method: 'HEAD' });
+  assert.equal(head.status, 200);
+  assert.equal(head.headers.get('etag'), tracked.headers.get('etag'), 'a HEAD is answered from the copy');
+
   // The figures a hydrated page refreshes come from the same cache, by GET.
   const figures = `${server.url}/api/petition?id=1`;
   const [fa, fb] = [await fetch(figures), await fetch(figures)];
@@ -307,8 +321,13 @@ test('the built files are named after their content, compressed and cached for g
     assert.equal(r.status, 200, name);
     assert.equal(r.headers.get('cache-control'), 'public, max-age=31536000, immutable', name);
     assert.equal(r.headers.get('content-encoding'), 'br', `${name} is sent compressed`);
+    assert.match(r.headers.get('vary') ?? '', /accept-encoding/i, `${name}: a shared cache keeps each encoding apart`);
     await r.arrayBuffer();
   }
+  const gone = await fetch(`${server.url}/pkg/petitions.an-older-release.wasm`);
+  assert.equal(gone.status, 404);
+  assert.equal(gone.headers.get('cache-control'), 'no-store', 'a missing file is not kept for a year');
+  await gone.arrayBuffer();
   const gz = await fetch(`${server.url}${names[1]}`, { headers: { 'accept-encoding': 'gzip' } });
   assert.equal(gz.headers.get('content-encoding'), 'gzip', 'gzip for a browser without brotli');
   await gz.arrayBuffer();

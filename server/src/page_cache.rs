@@ -7,8 +7,9 @@
 //! an `ETag` and `Cache-Control` with `stale-while-revalidate`, so a proxy or CDN in front can
 //! absorb most of a surge, and a browser that already holds the page gets `304 Not Modified`.
 //!
-//! Only plain GETs of those paths are cached: no form is posted to them, their rendering reads
-//! no cookie, and a query the page does not read sends the request past the cache.
+//! Only GETs (and HEADs, from a copy) of those paths are cached: no form is posted to them, and
+//! their rendering reads no cookie. Query parameters a page does not read (a shared link's
+//! `utm_source`) share its copy, since its rendering never shows them.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -51,28 +52,36 @@ fn number(s: &str) -> Option<i64> {
     (!s.is_empty() && s.len() <= 18 && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok()).flatten()
 }
 
+/// The values of `name` in a query (`a=1&b=2`; empty pieces, such as a trailing `&`, ignored).
+fn values<'q>(query: &'q str, name: &str) -> Vec<&'q str> {
+    query.split('&').filter_map(|p| p.split_once('=')).filter(|(k, _)| *k == name).map(|(_, v)| v).collect()
+}
+
 impl Key {
-    /// The page a request asks for, if it is one kept here.
+    /// The page a request asks for, if it is one kept here. Parameters a page does not read
+    /// (the `utm_source` or `fbclid` a shared link picks up) do not change it, so they share its
+    /// copy rather than render it again; a parameter it reads given twice is not kept.
     pub fn of(method: &Method, path: &str, query: Option<&str>) -> Option<Key> {
-        if method != Method::GET {
+        if method != Method::GET && method != Method::HEAD {
             return None;
         }
-        match (path, query.filter(|q| !q.is_empty())) {
-            ("/", None) => Some(Key::Home),
-            ("/", Some(q)) => {
-                let value = q.strip_prefix("postcode=").filter(|v| !v.contains('&'))?;
-                let decoded = value.replace('+', " ");
-                let decoded = percent_decode(&decoded)?;
-                // Spellings of one postcode share a copy; one that does not parse is not kept.
-                Some(Key::Search(Postcode::parse(&decoded).ok()?.to_string()))
-            }
+        let query = query.unwrap_or_default();
+        match path {
+            "/" => match values(query, "postcode").as_slice() {
+                [] => Some(Key::Home),
+                [value] => {
+                    let decoded = percent_decode(&value.replace('+', " "))?;
+                    // Spellings of one postcode share a copy; one that does not parse is not kept.
+                    Some(Key::Search(Postcode::parse(&decoded).ok()?.to_string()))
+                }
+                _ => None,
+            },
             // The browser's server function call ends its query with `&`.
-            ("/api/petition", Some(q)) => {
-                let id = q.strip_prefix("id=")?;
-                number(id.strip_suffix('&').unwrap_or(id)).map(Key::Figures)
-            }
-            (p, None) => number(p.strip_prefix("/petitions/")?).map(Key::Petition),
-            _ => None,
+            "/api/petition" => match values(query, "id").as_slice() {
+                [id] => number(id).map(Key::Figures),
+                _ => None,
+            },
+            p => number(p.strip_prefix("/petitions/")?).map(Key::Petition),
         }
     }
 }
@@ -180,7 +189,12 @@ pub async fn serve(State(cache): State<Arc<PageCache>>, req: Request, next: Next
     };
     let asked = req.headers().get(header::IF_NONE_MATCH).cloned();
     if let Some(copy) = cache.fresh_copy(&key) {
+        // For a HEAD, the server sends the headers alone.
         return respond(&copy, asked.as_ref());
+    }
+    if req.method() == Method::HEAD {
+        // A render for a HEAD may have no body to keep.
+        return next.run(req).await;
     }
     let lock = cache.render_lock(&key);
     let _one = lock.lock().await;
@@ -327,12 +341,9 @@ mod tests {
         assert_eq!(a, Key::of(&get, "/", Some("postcode=RV1%201AA")));
         for (path, query) in [
             ("/", Some("postcode=not+a+postcode")),
-            ("/", Some("postcode=RV1+1AA&x=1")),
-            ("/", Some("done=yes")),
-            ("/petitions/12", Some("q=1")),
+            ("/", Some("postcode=RV1+1AA&postcode=RV2+2BB")),
             ("/api/petition", None),
-            ("/api/petition", Some("id=12&x=1")),
-            ("/api/petition", Some("id=12&&")),
+            ("/api/petition", Some("id=12&id=13")),
             ("/api/petition", Some("id=-1")),
             ("/api/petitions", Some("id=12")),
             ("/petitions/12/sign", None),
@@ -345,6 +356,20 @@ mod tests {
             assert_eq!(Key::of(&get, path, query), None, "{path} {query:?}");
         }
         assert_eq!(Key::of(&Method::POST, "/", None), None);
+        assert_eq!(Key::of(&Method::HEAD, "/petitions/12", None), Some(Key::Petition(12)));
+    }
+
+    #[test]
+    fn parameters_a_page_does_not_read_share_its_copy() {
+        let get = Method::GET;
+        assert_eq!(Key::of(&get, "/petitions/12", Some("utm_source=share&fbclid=x")), Some(Key::Petition(12)));
+        assert_eq!(Key::of(&get, "/", Some("done=yes")), Some(Key::Home));
+        assert_eq!(
+            Key::of(&get, "/", Some("utm_medium=social&postcode=rv1+1aa")),
+            Key::of(&get, "/", Some("postcode=RV1%201AA"))
+        );
+        assert_eq!(Key::of(&get, "/api/petition", Some("id=12&&")), Some(Key::Figures(12)));
+        assert_eq!(Key::of(&get, "/api/petition", Some("x=1&id=12")), Some(Key::Figures(12)));
     }
 
     fn page(nonce: &str) -> (HeaderMap, Bytes) {

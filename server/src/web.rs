@@ -184,15 +184,23 @@ async fn guard(State(s): State<S>, req: Request, next: Next) -> Response {
     let started = std::time::Instant::now();
     let mut res = next.run(req).await;
     let not_modified = res.status() == StatusCode::NOT_MODIFIED;
+    // A file that is not there (a page of another release asking) must not be kept for a year
+    // by a cache in front.
+    let found = matches!(res.status(), StatusCode::OK | StatusCode::NOT_MODIFIED);
     let h = res.headers_mut();
     security_headers(&s.config, h, not_modified);
     if !h.contains_key(header::CACHE_CONTROL) {
-        let value = match (path.starts_with("/pkg/"), s.options.hash_files) {
+        let value = match (path.starts_with("/pkg/") && found, s.options.hash_files) {
             (true, true) => crate::assets::HASHED,
             (true, false) => crate::assets::UNHASHED,
             (false, _) => "no-store",
         };
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    }
+    if path.starts_with("/pkg/") && !h.contains_key(header::VARY) {
+        // The same name is sent as brotli, gzip or plain, as each browser accepts: a shared cache
+        // must keep them apart.
+        h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
     let shown = loggable_path(&path);
     tracing::info!(%method, path = %shown, status = res.status().as_u16(), ms = started.elapsed().as_millis() as u64);

@@ -221,6 +221,17 @@ export async function officer(server, role = 'officer', email = `${role}-${Date.
   };
 }
 
+/** A browser context for `server`, with JavaScript on or off, signed in with an officer's
+ * session cookie (`name=value`) when one is given. */
+export async function browserContext(browser, server, javaScriptEnabled, cookie) {
+  const c = await browser.newContext({ javaScriptEnabled });
+  if (cookie) {
+    const at = cookie.indexOf('=');
+    await c.addCookies([{ name: cookie.slice(0, at), value: cookie.slice(at + 1), url: server.url, sameSite: 'Strict' }]);
+  }
+  return c;
+}
+
 /** The log's entries as text, read as an observer reads them: the size from the checkpoint,
  * then the entry bundles (each entry a big-endian 16-bit length and its bytes). */
 export async function logEntries(server) {

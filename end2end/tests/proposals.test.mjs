@@ -23,7 +23,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  startSmtp, startServer, launchBrowser, createPostgresDatabase, demoElectors, root, officer, logEntries,
+  startSmtp, startServer, launchBrowser, createPostgresDatabase, demoElectors, root, officer, logEntries, browserContext,
 } from './harness.mjs';
 
 const DISTRICT = 'E07900001';
@@ -55,14 +55,7 @@ async function linkIn(to, subject, path) {
   return found[1];
 }
 
-async function context(server, javaScriptEnabled, cookie) {
-  const c = await browser.newContext({ javaScriptEnabled });
-  if (cookie) {
-    const at = cookie.indexOf('=');
-    await c.addCookies([{ name: cookie.slice(0, at), value: cookie.slice(at + 1), url: server.url, sameSite: 'Strict' }]);
-  }
-  return c;
-}
+const context = (server, javaScriptEnabled, cookie) => browserContext(browser, server, javaScriptEnabled, cookie);
 
 /** Starts a petition as `person` with JavaScript off; returns the petitioner's link. */
 async function startPetition(server, person, email, title, { mistakes = false } = {}) {

@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import {
-  startSmtp, startServer, launchBrowser, createPostgresDatabase, officer, binary, root,
+  startSmtp, startServer, launchBrowser, createPostgresDatabase, officer, binary, root, browserContext,
 } from './harness.mjs';
 
 let smtp, browser;
@@ -25,12 +25,7 @@ after(async () => {
   await smtp?.stop();
 });
 
-async function context(server, javaScriptEnabled, cookie) {
-  const c = await browser.newContext({ javaScriptEnabled });
-  const at = cookie.indexOf('=');
-  await c.addCookies([{ name: cookie.slice(0, at), value: cookie.slice(at + 1), url: server.url, sameSite: 'Strict' }]);
-  return c;
-}
+const context = (server, javaScriptEnabled, cookie) => browserContext(browser, server, javaScriptEnabled, cookie);
 
 const SPONSORS = 'Sponsors a proposed petition needs';
 const TARGET = 'Working days the office has to decide on a proposed petition';

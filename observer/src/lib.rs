@@ -30,8 +30,8 @@ pub use keys::Keys;
 pub use limits::{
     Limits, DEFAULT_MAX_SIZE, DEFAULT_REQUEST_TIMEOUT, MAX_CHECKPOINT_BYTES, MAX_PROOF_BYTES, MAX_TALLY_BYTES,
 };
-pub use publish::write_dir;
+pub use publish::{write_dir, write_dir_since};
 pub use receipt::{check_receipt, check_receipt_with, Standing};
 pub use recheck::check_evidence;
-pub use source::Source;
+pub use source::{on_disk, Source};
 pub use sync::{sync, sync_with, Synced};

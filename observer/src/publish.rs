@@ -8,20 +8,39 @@ use petition_tlog::merkle::Tree;
 use petition_tlog::tally::Replay;
 use petition_tlog::tile::Tile;
 
-/// Writes a log's published files for `entries` into `dir`, laid out as the server serves them
-/// under `/log`: every tile and entry bundle, the checkpoint, and each petition's tally at this
-/// size. For mirrors, fixtures and benchmarks.
+/// [`write_dir_since`] with a tally note for every petition.
 pub fn write_dir(
     dir: &Path,
     entries: &[String],
     log: &petition_tlog::note::NoteSigner,
     tally: &petition_tlog::note::NoteSigner,
 ) -> std::io::Result<Checkpoint> {
+    write_dir_since(dir, entries, 0, log, tally)
+}
+
+/// Writes a log's published files for `entries` into `dir`, laid out as the server serves them
+/// under `/log` (a petition's latest note as `tally/<id>/latest`, see [`Source`](crate::Source)):
+/// every tile and entry bundle, the checkpoint (as the latest and by its size), and, as the
+/// server signs them, a tally note at this size for each petition with an entry since
+/// `since` (the size written before; 0 for all of them), which is then its latest. For mirrors,
+/// fixtures and benchmarks.
+pub fn write_dir_since(
+    dir: &Path,
+    entries: &[String],
+    since: u64,
+    log: &petition_tlog::note::NoteSigner,
+    tally: &petition_tlog::note::NoteSigner,
+) -> std::io::Result<Checkpoint> {
     let mut tree = Tree::new();
     let mut replay = Replay::new();
-    for e in entries {
+    let mut changed = std::collections::BTreeSet::new();
+    for (i, e) in entries.iter().enumerate() {
         tree.push_entry(e.as_bytes());
-        replay.apply_bytes(e.as_bytes());
+        if replay.apply_bytes(e.as_bytes()).is_none() && i as u64 >= since {
+            if let Ok(entry) = petition_tlog::entry::Entry::parse(e.as_bytes()) {
+                changed.insert(entry.id().clone());
+            }
+        }
     }
     let size = tree.size();
     let write = |path: &str, bytes: &[u8]| -> std::io::Result<()> {
@@ -37,10 +56,14 @@ pub fn write_dir(
         }
     }
     let cp = Checkpoint::new(log.name(), size, tree.root());
-    write("checkpoint", petition_tlog::note::sign(&cp.text(), &[log]).as_bytes())?;
-    for p in replay.petition_ids() {
+    let signed = petition_tlog::note::sign(&cp.text(), &[log]);
+    write("checkpoint", signed.as_bytes())?;
+    write(&format!("checkpoints/{size}"), signed.as_bytes())?;
+    for p in &changed {
         let text = replay.tally(p, log.name(), &cp.root).expect("a replayed petition").text();
-        write(&format!("tally/{p}/{size}"), petition_tlog::note::sign(&text, &[tally]).as_bytes())?;
+        let note = petition_tlog::note::sign(&text, &[tally]);
+        write(&format!("tally/{p}/{size}"), note.as_bytes())?;
+        write(&format!("tally/{p}/latest"), note.as_bytes())?;
     }
     Ok(cp)
 }

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use crate::{Failure, Limits};
 
 /// Where the log's files come from: its web address or a copy on disk, both laid out as the
-/// format's paths under the log's prefix (`checkpoint`, `tile/0/000`, `tally/3/120`, ...).
+/// format's paths under the log's prefix (`checkpoint`, `tile/0/000`, `tally/3/120`, ...). On
+/// disk, a petition's latest tally note (`tally/3`) is the file `tally/3/latest`, since `tally/3`
+/// is the folder of its notes by size.
 pub enum Source {
     Http { prefix: String },
     Dir { root: PathBuf },
@@ -19,6 +21,14 @@ pub(crate) fn read_at_most(r: impl Read, most: usize) -> std::io::Result<Option<
     let mut body = Vec::new();
     r.take(most as u64 + 1).read_to_end(&mut body)?;
     Ok((body.len() <= most).then_some(body))
+}
+
+/// Where a path's file is in a copy on disk (see [`Source`]).
+pub fn on_disk(path: &str) -> String {
+    match path.strip_prefix("tally/") {
+        Some(id) if !id.contains('/') => format!("{path}/latest"),
+        _ => path.to_string(),
+    }
 }
 
 impl Source {
@@ -38,7 +48,7 @@ impl Source {
     /// `limits.request_timeout` has passed since it started, even while bytes are still arriving.
     pub fn get(&self, path: &str, most: usize, limits: &Limits) -> Result<Option<Vec<u8>>, Failure> {
         let (read, name) = match self {
-            Source::Dir { root } => match std::fs::File::open(root.join(path)) {
+            Source::Dir { root } => match std::fs::File::open(root.join(on_disk(path))) {
                 Ok(f) => (read_at_most(f, most), path.to_string()),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
                 Err(e) => return Err(Failure::Unreachable(format!("cannot read {path}: {e}"))),

@@ -1,18 +1,20 @@
 //! The sync: checks the log's latest checkpoint against the trusted keys and the one stored by the
 //! last run, streams every entry to check the tree, the tiles and the rules, checks each
-//! petition's signed tally against the replay, and only then stores the new checkpoint.
+//! petition's latest signed tally against the replay at its size, and only then stores the new
+//! checkpoint.
 
 use std::path::{Path, PathBuf};
 
+use std::collections::BTreeSet;
+
 use petition_tlog::checkpoint::Checkpoint;
 use petition_tlog::entry::Ident;
-use petition_tlog::tally::Replay;
 
 use crate::evidence::Evidence;
 use crate::keys::{checkpoint_of, verified};
 use crate::limits::{within, MAX_CHECKPOINT_BYTES, MAX_TALLY_BYTES};
 use crate::state::{replace_file, stored_checkpoint};
-use crate::stream::walk;
+use crate::stream::Walker;
 use crate::{Failure, Keys, Limits, Source};
 
 /// What a successful sync saw.
@@ -73,64 +75,130 @@ fn check(source: &Source, keys: &Keys, state: &Path, limits: &Limits, evidence: 
     }
     within(&cp, limits)?;
 
-    let walked = walk(source, limits, evidence, cp.size, previous.as_ref().map(|p| p.size))?;
-    if walked.root != cp.root {
-        return Err(Failure::TreeMismatch(format!("the {} published entries do not hash to the signed root", cp.size)));
-    }
+    let mut walker = Walker::new(source, limits, evidence, previous.as_ref().map(|p| p.size));
+    walker.advance(cp.size)?;
+    settled(&mut walker, &cp)?;
     if let Some(p) = &previous {
-        if walked.prefix_root != Some(p.root) {
+        if walker.prefix_root() != Some(p.root) {
             return Err(Failure::Inconsistent(format!(
                 "history rewritten: the first {} entries now hash to another root than the one signed before",
                 p.size
             )));
         }
     }
-    if let Some(f) = walked.tile_problem {
-        return Err(f);
+
+    // Each petition's latest signed tally, checked against the entries up to its own size. A
+    // note is signed only for the petitions a checkpoint adds entries to, so that size is at most
+    // the checkpoint's, and past the petition's last entry. While this runs the log may sign a
+    // newer checkpoint, and notes at its size: the walk then goes on to it, and the petitions
+    // with entries in between are checked again.
+    let mut pending: Vec<Ident> = walker.replay().petition_ids().cloned().collect();
+    walker.take_touched();
+    let (mut cp, mut note_bytes) = (cp, note_bytes);
+    for round in 0.. {
+        let mut later = Vec::new();
+        for id in &pending {
+            if let Some(size) = check_tally(source, keys, limits, evidence, &walker, &cp, id)? {
+                later.push((id.clone(), size));
+            }
+        }
+        let Some(newest) = later.iter().map(|(_, size)| *size).max() else { break };
+        if round == MAX_ROUNDS {
+            return Err(Failure::Unreachable(format!(
+                "the log kept growing while it was checked (tally notes past size {}); try again",
+                cp.size
+            )));
+        }
+        let bytes = source.need(&format!("checkpoints/{newest}"), MAX_CHECKPOINT_BYTES, limits)?;
+        evidence.add(&format!("checkpoint-{newest}.note"), &bytes)?;
+        let newer = checkpoint_of(&verified(&bytes, &keys.log, "a newer checkpoint")?, keys, "a newer checkpoint")?;
+        if newer.size != newest {
+            return Err(Failure::BadSignature(format!(
+                "checkpoints/{newest} is the checkpoint of size {}",
+                newer.size
+            )));
+        }
+        within(&newer, limits)?;
+        walker.advance(newer.size)?;
+        settled(&mut walker, &newer)?;
+        let mut again: BTreeSet<Ident> = later.into_iter().map(|(id, _)| id).collect();
+        again.extend(walker.take_touched());
+        pending = again.into_iter().collect();
+        (cp, note_bytes) = (newer, bytes);
     }
-    if let Some(first) = &walked.first_broken {
-        return Err(Failure::RuleBroken(format!(
-            "{} entries break the log's rules; the first: {first}",
-            walked.broken
-        )));
-    }
-    // The ids are read from the replay as they are checked, not copied: a log can hold as many
-    // petitions as entries.
-    let mut petitions = 0;
-    for id in walked.replay.petition_ids() {
-        check_tally(source, keys, limits, evidence, &walked.replay, &cp, id)?;
-        petitions += 1;
-    }
+    let petitions = walker.replay().petition_ids().count();
     replace_file(&stored, &note_bytes)
         .map_err(|e| Failure::Unreachable(format!("cannot write {}: {e}", stored.display())))?;
     Ok(Synced { size: cp.size, petitions, previous: previous.map(|p| p.size) })
 }
 
-/// Checks the signed tally of petition `id` at the checkpoint's size against the replay.
+/// How many times the walk goes on to a newer checkpoint before the run gives up for now.
+const MAX_ROUNDS: usize = 8;
+
+/// Checks that the walk so far hashes to the checkpoint's root and found nothing wrong.
+fn settled(walker: &mut Walker, cp: &Checkpoint) -> Result<(), Failure> {
+    if walker.root() != cp.root {
+        return Err(Failure::TreeMismatch(format!("the {} published entries do not hash to the signed root", cp.size)));
+    }
+    if let Some(f) = walker.tile_problem() {
+        return Err(f);
+    }
+    if let (broken, Some(first)) = walker.broken() {
+        return Err(Failure::RuleBroken(format!("{broken} entries break the log's rules; the first: {first}")));
+    }
+    Ok(())
+}
+
+/// Checks petition `id`'s latest signed tally against the entries before its size, or returns
+/// that size when it is past the walk, for the caller to walk on to.
 fn check_tally(
     source: &Source,
     keys: &Keys,
     limits: &Limits,
     evidence: &Evidence,
-    replay: &Replay,
+    walker: &Walker,
     cp: &Checkpoint,
     id: &Ident,
-) -> Result<(), Failure> {
-    let published = source.need(&format!("tally/{id}/{}", cp.size), MAX_TALLY_BYTES, limits)?;
+) -> Result<Option<u64>, Failure> {
+    let published = source.need(&format!("tally/{id}"), MAX_TALLY_BYTES, limits)?;
     let kept = format!("tally-{id}-published.note");
     evidence.add(&kept, &published)?;
     let note = verified(&published, &keys.tally, &format!("the tally of petition {id}"))?;
-    let want = replay.tally(id, &cp.origin, &cp.root).expect("a replayed petition").text();
+    // Only its size is read from it: the whole text is then compared with the one recomputed.
+    let size = note
+        .text
+        .lines()
+        .nth(2)
+        .and_then(|l| l.strip_prefix("size "))
+        .and_then(|n| n.parse::<u64>().ok())
+        .filter(|_| note.text.starts_with("petition-tally/v1\n"))
+        .ok_or_else(|| Failure::TallyMismatch(format!("the signed tally of petition {id} is not a tally")))?;
+    if size > walker.size() {
+        evidence.remove(&kept);
+        return Ok(Some(size));
+    }
+    let last = walker.last_index(id).expect("a replayed petition has entries");
+    if size <= last {
+        return Err(Failure::TallyMismatch(format!(
+            "petition {id} has entry {last} in the checkpoint of size {}, but its latest signed tally is at size {}: \
+             the tally of a later checkpoint is missing",
+            cp.size, size
+        )));
+    }
+    // No entry of the petition lies between the note's size and the walk's: its counts then are
+    // its counts now.
+    let mut want = walker.replay().tally(id, &cp.origin, &walker.root_at(size)?).expect("a replayed petition");
+    want.size = size;
+    let want = want.text();
     if note.text != want {
         evidence.add(&format!("tally-{id}-recomputed.txt"), want)?;
         return Err(Failure::TallyMismatch(format!(
-            "the signed tally of petition {id} at size {} differs from the entries",
-            cp.size
+            "the signed tally of petition {id} at size {size} differs from the entries"
         )));
     }
     // A tally that matches shows nothing wrong. Kept, every petition's would stay on disk until
     // the run ends: up to a mebibyte each (a genuine note padded with signatures by other keys),
     // for as many petitions as the log has entries.
     evidence.remove(&kept);
-    Ok(())
+    Ok(None)
 }

@@ -187,12 +187,12 @@ fn tallies_that_match_are_not_kept_as_evidence() {
     // Petitions 1 and 2 have genuine, matching tallies, padded to half a megabyte each; petition
     // 3's is signed but one off. Each matching tally in the evidence is disk a log can fill.
     for p in ["1", "2"] {
-        let path = dir.join(format!("tally/{p}/9"));
+        let path = dir.join(format!("tally/{p}/latest"));
         let note = padded(&std::fs::read(&path).unwrap(), 62);
         assert!(note.len() > 480 << 10);
         std::fs::write(path, note).unwrap();
     }
-    let path = dir.join("tally/3/9");
+    let path = dir.join("tally/3/latest");
     let text = Note::parse(&std::fs::read(&path).unwrap()).unwrap().text;
     let bumped = text.replace("* recorded 2 struck 0 valid 2", "* recorded 3 struck 0 valid 3");
     assert_ne!(bumped, text);

@@ -120,7 +120,7 @@ impl Server {
     fn log(dir: &Path, except: impl Fn(&str) -> Option<Reply> + Send + Sync + 'static) -> Server {
         let dir = dir.to_path_buf();
         Server::start(move |path| {
-            except(path).unwrap_or_else(|| match std::fs::read(dir.join(path)) {
+            except(path).unwrap_or_else(|| match std::fs::read(dir.join(petition_observer::on_disk(path))) {
                 Ok(b) => Reply::Body(b),
                 Err(_) => Reply::Missing,
             })
@@ -317,7 +317,7 @@ fn oversized_files_are_refused_at_the_most_their_kind_can_be() {
     // One byte past a tile of 11 hashes; a bundle far past 11 entries of 1024 bytes; a tally note
     // past the most a note can be. Each is its own run on an otherwise honest log.
     for (path, bytes) in
-        [("tile/0/000.p/11", 11 * 32 + 1), ("tile/entries/000.p/11", 300 << 10), ("tally/7/11", (1 << 20) + 1)]
+        [("tile/0/000.p/11", 11 * 32 + 1), ("tile/entries/000.p/11", 300 << 10), ("tally/7", (1 << 20) + 1)]
     {
         let (dir, state) = (temp("oversized"), temp("oversized-state"));
         honest(&dir, 10);

@@ -12,7 +12,7 @@ use petition_observer::{check_receipt, sync, write_dir, Source, Standing};
 use petition_tlog::checkpoint::Checkpoint;
 use petition_tlog::entry::{commitment, Entry, Method, Outcome, Reason};
 use petition_tlog::merkle::{inclusion_proof, Tree};
-use petition_tlog::note::{sign, NoteSigner};
+use petition_tlog::note::{sign, Note, NoteSigner};
 use petition_tlog::proof::LogProof;
 use petition_tlog::receipt::{Receipt, Secret};
 use petition_tlog::sample::draw;
@@ -93,7 +93,7 @@ fn a_rewritten_old_entry_is_caught_even_when_the_log_grows() {
 fn a_tally_off_by_one_is_caught_even_when_properly_signed() {
     let (dir, state) = (temp("tally"), temp("tally-state"));
     publish(&dir, &honest(10));
-    let path = dir.join("tally/7/11");
+    let path = dir.join("tally/7/latest");
     let note = std::fs::read_to_string(&path).unwrap();
     let text = note.split("\n\n").next().unwrap().to_string() + "\n";
     let bumped = text.replace("* recorded 10 struck 0 valid 10", "* recorded 11 struck 0 valid 11");
@@ -344,7 +344,7 @@ fn a_tally_that_shows_the_old_end_after_a_resume_is_caught() {
     let text = tally_text(&dir, 8);
     let old = text.replace("\nwindow 1000 2200\n", "\nwindow 1000 2000\n");
     assert_ne!(old, text);
-    std::fs::write(dir.join("tally/7/8"), sign(&old, &[&signers().1])).unwrap();
+    std::fs::write(dir.join("tally/7/latest"), sign(&old, &[&signers().1])).unwrap();
     let (code, ev) = run(&dir, &state).unwrap_err();
     assert_eq!(code, 7);
     let recomputed = std::fs::read_to_string(ev.unwrap().join("tally-7-recomputed.txt")).unwrap();
@@ -494,9 +494,108 @@ fn a_tally_that_ignores_the_certificate_is_caught() {
     let text = tally_text(&dir, 608);
     let closed = text.replace("\nstatus certified-reached\n", "\nstatus closed-reached\n");
     assert_ne!(closed, text);
-    std::fs::write(dir.join("tally/7/608"), sign(&closed, &[&signers().1])).unwrap();
+    std::fs::write(dir.join("tally/7/latest"), sign(&closed, &[&signers().1])).unwrap();
     let (code, ev) = run(&dir, &state).unwrap_err();
     assert_eq!(code, 7);
     let recomputed = std::fs::read_to_string(ev.unwrap().join("tally-7-recomputed.txt")).unwrap();
     assert!(recomputed.contains("\nstatus certified-reached\n"), "{recomputed}");
+}
+
+/// A second petition, 8, with two signatures.
+fn two_petitions() -> Vec<String> {
+    let mut v = honest(3);
+    v.push(petition("8").encode());
+    v.extend((0..2).map(|i| sig("8", i).encode()));
+    v
+}
+
+/// Writes the log's files at this size as the server signs them: a tally note only for the
+/// petitions with an entry since `since`.
+fn publish_since(dir: &Path, entries: &[String], since: usize) {
+    let (log, tally) = signers();
+    petition_observer::write_dir_since(dir, entries, since as u64, &log, &tally).unwrap();
+}
+
+#[test]
+fn a_petition_untouched_since_an_earlier_checkpoint_is_checked_at_its_latest_note() {
+    let (dir, state) = (temp("latest"), temp("latest-state"));
+    let mut entries = two_petitions();
+    publish(&dir, &entries);
+    let first = entries.len();
+    entries.extend((10..14).map(|i| sig("7", i).encode()));
+    publish_since(&dir, &entries, first);
+    assert!(dir.join(format!("tally/7/{}", entries.len())).exists());
+    assert!(!dir.join(format!("tally/8/{}", entries.len())).exists(), "no note for a petition with no new entry");
+    assert!(tally_text_of(&dir, "8").contains(&format!("\nsize {first}\n")), "8's latest is at the earlier size");
+    assert_eq!(run(&dir, &state), Ok(entries.len() as u64));
+    // From scratch too, with no earlier run to lean on.
+    assert_eq!(run(&dir, &temp("latest-fresh")), Ok(entries.len() as u64));
+}
+
+/// A petition's latest signed tally, its text only.
+fn tally_text_of(dir: &Path, p: &str) -> String {
+    let note = std::fs::read_to_string(dir.join(format!("tally/{p}/latest"))).unwrap();
+    note.split("\n\n").next().unwrap().to_string() + "\n"
+}
+
+#[test]
+fn a_petition_with_new_entries_but_no_new_note_is_caught() {
+    let (dir, state) = (temp("unsigned"), temp("unsigned-state"));
+    let mut entries = two_petitions();
+    publish(&dir, &entries);
+    entries.push(sig("8", 20).encode());
+    entries.extend((10..12).map(|i| sig("7", i).encode()));
+    // The server leaves petition 8's new signature out of every note: its latest note is older.
+    let before = entries.len() - 2;
+    publish_since(&dir, &entries, before);
+    let (code, ev) = run(&dir, &state).unwrap_err();
+    assert_eq!(code, 7);
+    let ev = ev.unwrap();
+    assert!(ev.join("tally-8-published.note").exists(), "the stale note is kept as evidence");
+    assert!(!ev.join("tally-7-published.note").exists(), "a note that checks out is not kept");
+}
+
+#[test]
+fn an_earlier_note_with_a_root_of_another_tree_is_caught() {
+    let (dir, state) = (temp("old-root"), temp("old-root-state"));
+    let mut entries = two_petitions();
+    publish(&dir, &entries);
+    let first = entries.len();
+    entries.extend((10..12).map(|i| sig("7", i).encode()));
+    publish_since(&dir, &entries, first);
+    // Petition 8's note, re-signed at its size with the root of the newer tree: its counts are
+    // right, but it binds them to a tree that size never had.
+    let text = tally_text_of(&dir, "8");
+    let newer = Checkpoint::parse(&Note::parse(&std::fs::read(dir.join("checkpoint")).unwrap()).unwrap().text).unwrap();
+    let root_line = text.lines().find(|l| l.starts_with("root ")).unwrap().to_string();
+    let moved =
+        text.replace(&root_line, &format!("root {}", base64::engine::general_purpose::STANDARD.encode(newer.root)));
+    assert_ne!(moved, text);
+    std::fs::write(dir.join("tally/8/latest"), sign(&moved, &[&signers().1])).unwrap();
+    assert_eq!(run(&dir, &state).unwrap_err().0, 7);
+}
+
+#[test]
+fn notes_signed_past_the_checkpoint_read_first_are_followed_to_their_checkpoint() {
+    let (dir, state) = (temp("moving"), temp("moving-state"));
+    let mut entries = two_petitions();
+    publish(&dir, &entries);
+    let first = entries.len();
+    let older = std::fs::read(dir.join("checkpoint")).unwrap();
+    entries.extend((10..300).map(|i| sig("7", i).encode()));
+    entries.push(sig("8", 30).encode());
+    publish_since(&dir, &entries, first);
+    // The observer reads the checkpoint before the log grew, and the notes after.
+    std::fs::write(dir.join("checkpoint"), &older).unwrap();
+    assert_eq!(run(&dir, &state), Ok(entries.len() as u64), "checked up to the newer checkpoint, and kept it");
+    // A newer checkpoint that the log does not serve: nothing can be decided.
+    let (dir2, state2) = (temp("moving-missing"), temp("moving-missing-state"));
+    publish(&dir2, &two_petitions());
+    let older = std::fs::read(dir2.join("checkpoint")).unwrap();
+    let mut grown = two_petitions();
+    grown.push(sig("7", 40).encode());
+    publish_since(&dir2, &grown, first);
+    std::fs::write(dir2.join("checkpoint"), &older).unwrap();
+    std::fs::remove_file(dir2.join(format!("checkpoints/{}", grown.len()))).unwrap();
+    assert_eq!(run(&dir2, &state2).unwrap_err().0, 1);
 }

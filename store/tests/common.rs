@@ -237,11 +237,14 @@ pub async fn observe(db: &Db, keys: &LogKeys) -> (Checkpoint, Replay) {
     assert_eq!(cp.origin, LOG_ORIGIN);
     let mut tree = Tree::new();
     let mut replay = Replay::new();
+    let mut last = std::collections::HashMap::new();
     for t in Tile::all_at(0, cp.size) {
         let bundle = log::tile(db, t, true).await.unwrap().unwrap_or_else(|| panic!("{} is served", t.entries_path()));
         let entries = decode_bundle(&bundle).expect("a well-formed bundle");
         assert_eq!(entries.len() as u64, t.width);
         for e in entries {
+            let id = petition_tlog::entry::Entry::parse(e).map(|e| e.id().clone());
+            last.insert(id.expect("an entry"), tree.size());
             tree.push_entry(e);
             replay.apply_bytes(e);
         }
@@ -257,11 +260,12 @@ pub async fn observe(db: &Db, keys: &LogKeys) -> (Checkpoint, Replay) {
         let text = log::tally(db, pid, None).await.unwrap().expect("a tally note per petition");
         let note = Note::parse(text.as_bytes()).unwrap();
         note.verify_by(&keys.tally.verifier()).expect("signed by the tally key");
-        assert_eq!(
-            note.text,
-            replay.tally(id, LOG_ORIGIN, &cp.root).unwrap().text(),
-            "the tally of petition {id} recomputes byte for byte"
-        );
+        // Signed at the checkpoint that added the petition's last entry, or a later one.
+        let size = petition_tlog::tally::Tally::parse(&note.text).unwrap().size;
+        assert!(size > last[id] && size <= cp.size, "petition {id}: a note at {size}, its last entry {}", last[id]);
+        let mut want = replay.tally(id, LOG_ORIGIN, &petition_tlog::merkle::root(&tree, size).unwrap()).unwrap();
+        want.size = size;
+        assert_eq!(note.text, want.text(), "the tally of petition {id} recomputes byte for byte");
     }
     (cp, replay)
 }

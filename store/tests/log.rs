@@ -383,3 +383,54 @@ async fn a_restored_database_is_never_signed_over() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn a_checkpoint_signs_tally_notes_only_for_the_petitions_it_adds_entries_to() {
+    for t in TestDb::both().await {
+        let w = world(t, 5).await;
+        let db = w.t.db.clone();
+        let keys = keys();
+        let district = AreaCode::parse(demo::DISTRICT).unwrap();
+        let opens = Utc::now() - Duration::days(1);
+        let a =
+            open_petition(&db, "Busy", "A petition still signed.", &district, opens, Policy::default()).await.unwrap();
+        let b = open_petition(&db, "Quiet", "A petition no longer signed.", &district, opens, Policy::default())
+            .await
+            .unwrap();
+        let now = petition_store::now();
+        let people = common::distinct_signers(&w.people, 6);
+        let confirm_all = |id: i64, from: usize, to: usize| {
+            let requests: Vec<_> = (from..to).map(|n| common::request(id, &people[n], n)).collect();
+            let (w, db) = (&w, db.clone());
+            async move {
+                for token in common::sign_requests(w, &requests, now).await {
+                    let done = signatures::confirm(&db, &mailing(), &token, now).await.unwrap();
+                    assert!(matches!(done, ConfirmOutcome::Counted { .. }), "{done:?}");
+                }
+            }
+        };
+        confirm_all(a, 0, 2).await;
+        confirm_all(b, 2, 4).await;
+        let mut seq = Sequencer::new(db.clone(), keys.clone());
+        seq.run(now, 1000).await.unwrap();
+        let (cp1, _) = observe(&db, &keys).await;
+        confirm_all(a, 4, 6).await;
+        assert_eq!(seq.run(now, 1000).await.unwrap().appended, 2);
+        let (cp2, _) = observe(&db, &keys).await;
+        assert!(log::tally(&db, a, Some(cp2.size)).await.unwrap().is_some(), "{}", w.t.name);
+        assert_eq!(log::tally(&db, b, Some(cp2.size)).await.unwrap(), None, "no entry of b, no note: {}", w.t.name);
+        assert_eq!(log::tally(&db, b, None).await.unwrap(), log::tally(&db, b, Some(cp1.size)).await.unwrap());
+        let notes: i64 = sqlx::query("SELECT COUNT(*) FROM log_tallies WHERE petition_id = $1")
+            .bind(b)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap();
+        assert_eq!(notes, 1, "{}", w.t.name);
+        // The page still shows b's count, from its latest note.
+        let shown = petition_store::read::public::petition_summary(&db, b, Utc::now()).await.unwrap().unwrap();
+        assert_eq!(shown.valid, 2);
+        w.t.close().await;
+    }
+}

@@ -1,5 +1,6 @@
 //! The sequencer: turns queued references into entries, appends them in batches, writes the new
-//! tiles and entry bundles, signs a checkpoint and a tally note per petition, and moves the head
+//! tiles and entry bundles, signs a checkpoint and a tally note for each petition the batch
+//! added entries to, and moves the head
 //! with a compare-and-swap: a sequencer whose view is not the head's signs nothing, so two
 //! servers can never fork the log. One per server process; any number may run against one
 //! database.
@@ -157,6 +158,8 @@ impl Sequencer {
         let mut tree = self.tree.clone();
         let mut replay = self.replay.clone();
         let mut batch = Batch::default();
+        // The petitions this batch adds entries to: only their tallies change.
+        let mut changed = std::collections::BTreeSet::new();
         // Closes go last: every signature confirmed before a close was queued before it, but a
         // backfill may have queued some later. A close waits while any of its petition's other
         // entries are still waiting.
@@ -206,6 +209,7 @@ impl Sequencer {
             let idx = tree.size() as i64;
             let bytes = entry.encode();
             replay.apply(&entry);
+            changed.insert(entry.id().clone());
             tree.push_entry(bytes.as_bytes());
             sqlx::query("INSERT INTO log_entries (idx, entry) VALUES ($1, $2)")
                 .bind(idx)
@@ -274,8 +278,11 @@ impl Sequencer {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-        for p in replay.petition_ids().cloned().collect::<Vec<_>>() {
-            let tally = replay.tally(&p, &self.keys.origin, &root).expect("a replayed petition has a tally");
+        // A tally note for each petition with an entry in this batch, not for every petition at
+        // every checkpoint (the format asks no more): the others' latest notes still state their
+        // counts, which no entry since has changed.
+        for p in &changed {
+            let tally = replay.tally(p, &self.keys.origin, &root).expect("a replayed petition has a tally");
             let note = sign(&tally.text(), &[&self.keys.tally]);
             let id: i64 = p.as_str().parse().map_err(|_| StoreError::Corrupt(format!("petition id {p} in the log")))?;
             sqlx::query("INSERT INTO log_tallies (petition_id, size, note) VALUES ($1, $2, $3)")

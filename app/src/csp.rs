@@ -1,6 +1,8 @@
 //! The Content-Security-Policy of every response. Pages allow only this site's own scripts and
 //! styles, plus the inline hydration script that carries the page's nonce (Leptos puts a fresh
-//! one on each server render); nothing may frame the site, and forms may post only to it.
+//! one on each server render; the page cache swaps it for the hashes of the scripts that carried
+//! it, so that a kept page is the same for everyone); nothing may frame the site, and forms may
+//! post only to it.
 
 /// The policy, with the page's nonce where there is one (server-rendered pages); without, no
 /// inline script runs at all.

@@ -59,6 +59,7 @@ try {
     ['home page', `${server.url}/`],
     ['postcode search', search],
     ['petition page', `${server.url}/petitions/${PETITION}`],
+    ['petition page, brotli', `${server.url}/petitions/${PETITION}`, ['Accept-Encoding: br, gzip']],
   ];
   if (etag) runs.push(['petition page, If-None-Match (304)', `${server.url}/petitions/${PETITION}`, [`If-None-Match: ${etag}`]]);
   const results = firstVisitOnly ? [] : runs.map(([name, url, headers]) => ({ name, ...wrk(url, headers) }));

@@ -2,10 +2,13 @@
 //! petition figures its hydrated page refreshes every 15 seconds) served from memory. Their counts come from signed tally notes, so a page rendered once stays right until
 //! the log grows: each copy is kept for the log size it was rendered at, and for a few seconds
 //! at most (what the log does not carry, such as the seed's announced source, a council's
-//! response, or "3 days left" at midnight, shows within that). Everyone gets the same bytes
-//! except the Content-Security-Policy nonce, which is fresh on every response. Responses carry
-//! an `ETag` and `Cache-Control` with `stale-while-revalidate`, so a proxy or CDN in front can
-//! absorb most of a surge, and a browser that already holds the page gets `304 Not Modified`.
+//! response, or "3 days left" at midnight, shows within that). Everyone gets the same bytes: the
+//! render's Content-Security-Policy nonce is taken out, and the policy names the page's inline
+//! scripts by their SHA-256 hashes instead, which holds them to exactly what was rendered just as
+//! the nonce did. So a copy is compressed once (brotli and gzip, whichever a browser accepts), and
+//! a proxy or CDN in front can keep and serve it whole. Responses carry an `ETag` and
+//! `Cache-Control` with `stale-while-revalidate`, so that cache can absorb most of a surge, and a
+//! browser that already holds the page gets `304 Not Modified`.
 //!
 //! Only GETs (and HEADs, from a copy) of those paths are cached: no form is posted to them, and
 //! their rendering reads no cookie. Query parameters a page does not read (a shared link's
@@ -104,16 +107,19 @@ fn percent_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// One rendered page, split where its nonce was so that each response gets its own.
+/// One rendered page, the same for everyone, as sent plain and compressed.
 struct Copy {
     version: u64,
     rendered: Instant,
     status: StatusCode,
     etag: HeaderValue,
     content_type: Option<HeaderValue>,
-    /// The body and the page's Content-Security-Policy, each in the pieces between nonces.
-    body: Vec<Bytes>,
-    policy: Vec<String>,
+    /// The page's Content-Security-Policy, naming its inline scripts by hash.
+    policy: Option<HeaderValue>,
+    body: Bytes,
+    /// The body compressed, where that made it smaller.
+    brotli: Option<Bytes>,
+    gzip: Option<Bytes>,
 }
 
 impl Copy {
@@ -188,9 +194,11 @@ pub async fn serve(State(cache): State<Arc<PageCache>>, req: Request, next: Next
         return next.run(req).await;
     };
     let asked = req.headers().get(header::IF_NONE_MATCH).cloned();
+    let req_encodings = req.headers().get(header::ACCEPT_ENCODING).cloned();
+    let accepts = accepted(req_encodings.as_ref());
     if let Some(copy) = cache.fresh_copy(&key) {
         // For a HEAD, the server sends the headers alone.
-        return respond(&copy, asked.as_ref());
+        return respond(&copy, asked.as_ref(), accepts);
     }
     if req.method() == Method::HEAD {
         // A render for a HEAD may have no body to keep.
@@ -200,7 +208,7 @@ pub async fn serve(State(cache): State<Arc<PageCache>>, req: Request, next: Next
     let _one = lock.lock().await;
     // Another request may have rendered it while this one waited.
     if let Some(copy) = cache.fresh_copy(&key) {
-        return respond(&copy, asked.as_ref());
+        return respond(&copy, asked.as_ref(), accepts);
     }
     // Read before rendering: the page shows the log at least this large.
     let version = cache.version.load(Ordering::Relaxed);
@@ -220,61 +228,168 @@ pub async fn serve(State(cache): State<Arc<PageCache>>, req: Request, next: Next
                 .expect("a valid response");
         }
     };
-    let copy = split(version, parts.status, &parts.headers, bytes);
+    let Some(copy) = Copy::of(version, parts.status, &parts.headers, &bytes) else {
+        // A nonce the page uses where no hash can stand in for it: served as rendered, not kept.
+        tracing::warn!("a public page uses its nonce outside a script tag; not cached");
+        return Response::from_parts(parts, Body::from(bytes));
+    };
     let copy = cache.keep(key, copy);
-    respond(&copy, asked.as_ref())
+    respond(&copy, asked.as_ref(), accepts)
 }
 
-/// A rendered response as a copy: its nonce (from the policy header) cut out of body and policy.
-fn split(version: u64, status: StatusCode, headers: &HeaderMap, body: Bytes) -> Copy {
-    let policy = headers.get(header::CONTENT_SECURITY_POLICY).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let nonce = policy
+impl Copy {
+    /// A rendered response as a copy, or `None` when its nonce cannot be taken out (see
+    /// [`same_for_everyone`]).
+    fn of(version: u64, status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Option<Copy> {
+        let policy = headers.get(header::CONTENT_SECURITY_POLICY).and_then(|v| v.to_str().ok());
+        let (body, policy) = match policy {
+            Some(p) => {
+                let (b, p) = same_for_everyone(body, p)?;
+                (b, Some(HeaderValue::from_str(&p).ok()?))
+            }
+            None => (body.to_vec(), None),
+        };
+        let etag = {
+            use sha2::{Digest, Sha256};
+            let d = Sha256::digest(&body);
+            let hex: String = d[..12].iter().map(|b| format!("{b:02x}")).collect();
+            // Weak: the plain and the compressed bodies say the same and share the tag.
+            HeaderValue::from_str(&format!("W/\"{hex}\"")).expect("hex is a valid header")
+        };
+        let smaller = |c: Vec<u8>| (c.len() < body.len()).then(|| Bytes::from(c));
+        Some(Copy {
+            version,
+            rendered: Instant::now(),
+            status,
+            etag,
+            content_type: headers.get(header::CONTENT_TYPE).cloned(),
+            policy,
+            brotli: smaller(brotli(&body)),
+            gzip: smaller(gzip(&body)),
+            body: Bytes::from(body),
+        })
+    }
+}
+
+/// The page and its policy with the render's nonce taken out: each `nonce="…"` attribute goes,
+/// and the policy's `'nonce-…'` becomes the SHA-256 hash of each inline script that carried it
+/// (CSP Level 2's hash sources), so exactly the scripts the server rendered run, as before.
+/// `None` if the nonce is still in the page after that (used some other way, which a hash
+/// cannot replace): such a page is not kept.
+fn same_for_everyone(body: &[u8], policy: &str) -> Option<(Vec<u8>, String)> {
+    let Some(nonce) = policy
         .split_whitespace()
         .find_map(|w| w.strip_prefix("'nonce-").and_then(|n| n.strip_suffix('\'')))
-        .filter(|n| n.len() >= 16)
-        .map(str::to_string);
-    let (body_parts, policy_parts) = match &nonce {
-        Some(n) => (split_bytes(&body, n.as_bytes()), policy.split(n.as_str()).map(str::to_string).collect()),
-        None => (vec![body.clone()], vec![policy.to_string()]),
+        .filter(|n| !n.is_empty())
+    else {
+        return Some((body.to_vec(), policy.to_string()));
     };
-    let etag = {
-        use sha2::{Digest, Sha256};
-        let mut h = Sha256::new();
-        for p in &body_parts {
-            h.update((p.len() as u64).to_be_bytes());
-            h.update(p);
+    // Leptos writes the nonce as the `crossorigin` of the links that preload the page's script
+    // and WebAssembly. A value that is not a keyword means `anonymous` (HTML's invalid value
+    // default), so saying so changes nothing for the browser.
+    let body = replace(body, format!(" crossorigin=\"{nonce}\"").as_bytes(), b" crossorigin=\"anonymous\"");
+    let attribute = format!(" nonce=\"{nonce}\"");
+    let attribute = attribute.as_bytes();
+    let mut out = Vec::with_capacity(body.len());
+    let mut hashes: Vec<String> = Vec::new();
+    let mut rest = &body[..];
+    while let Some(at) = find(rest, attribute) {
+        let (before, after) = (&rest[..at], &rest[at + attribute.len()..]);
+        out.extend_from_slice(before);
+        let tag_start = before.iter().rposition(|&b| b == b'<')?;
+        if before[tag_start..].starts_with(b"<script") {
+            let content_start = after.iter().position(|&b| b == b'>')? + 1;
+            let content_len = find(&after[content_start..], b"</script>")?;
+            let content = &after[content_start..content_start + content_len];
+            if !content.is_empty() {
+                use base64::Engine;
+                use sha2::{Digest, Sha256};
+                let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(content));
+                let source = format!("'sha256-{hash}'");
+                if !hashes.contains(&source) {
+                    hashes.push(source);
+                }
+            }
         }
-        let d = h.finalize();
-        let hex: String = d[..12].iter().map(|b| format!("{b:02x}")).collect();
-        // Weak: each response differs from the next in its nonce, not in what it says.
-        HeaderValue::from_str(&format!("W/\"{hex}\"")).expect("hex is a valid header")
-    };
-    Copy {
-        version,
-        rendered: Instant::now(),
-        status,
-        etag,
-        content_type: headers.get(header::CONTENT_TYPE).cloned(),
-        body: body_parts,
-        policy: policy_parts,
+        rest = after;
     }
+    out.extend_from_slice(rest);
+    if find(&out, nonce.as_bytes()).is_some() {
+        return None;
+    }
+    let named = format!("'nonce-{nonce}'");
+    let policy = policy
+        .split(' ')
+        .flat_map(|w| if w == named { hashes.clone() } else { vec![w.to_string()] })
+        .collect::<Vec<_>>()
+        .join(" ");
+    Some((out, policy))
 }
 
-fn split_bytes(body: &Bytes, needle: &[u8]) -> Vec<Bytes> {
-    let mut parts = Vec::new();
-    let mut start = 0;
-    let mut i = 0;
-    while i + needle.len() <= body.len() {
-        if &body[i..i + needle.len()] == needle {
-            parts.push(body.slice(start..i));
-            i += needle.len();
-            start = i;
-        } else {
-            i += 1;
-        }
+/// `body` with each `from` replaced by `to`.
+fn replace(body: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len());
+    let mut rest = body;
+    while let Some(at) = find(rest, from) {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(to);
+        rest = &rest[at + from.len()..];
     }
-    parts.push(body.slice(start..));
-    parts
+    out.extend_from_slice(rest);
+    out
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Compressed once per copy, not per response: a middle quality, since a busy petition's page
+/// is rendered again at every new tally.
+fn brotli(body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len() / 4);
+    let params = brotli::enc::BrotliEncoderParams { quality: 9, lgwin: 20, ..Default::default() };
+    brotli::BrotliCompress(&mut &body[..], &mut out, &params).expect("compressing to memory");
+    out
+}
+
+fn gzip(body: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut z = flate2::write::GzEncoder::new(Vec::with_capacity(body.len() / 3), flate2::Compression::best());
+    z.write_all(body).expect("compressing to memory");
+    z.finish().expect("compressing to memory")
+}
+
+/// The compressions a request accepts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Accepts {
+    brotli: bool,
+    gzip: bool,
+}
+
+/// What `Accept-Encoding` accepts: a coding named with `q=0` is refused, and `*` stands for
+/// those not named.
+fn accepted(header: Option<&HeaderValue>) -> Accepts {
+    let Some(text) = header.and_then(|h| h.to_str().ok()) else { return Accepts::default() };
+    let weight = |name: &str| -> Option<f32> {
+        let mut star = None;
+        for item in text.split(',') {
+            let mut parts = item.split(';').map(str::trim);
+            let coding = parts.next().unwrap_or_default().to_ascii_lowercase();
+            let q = parts
+                .find_map(|p| p.strip_prefix("q=").or_else(|| p.strip_prefix("Q=")))
+                .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())
+                .unwrap_or(0.0);
+            if coding == name {
+                return Some(q);
+            }
+            if coding == "*" {
+                star = Some(q);
+            }
+        }
+        star
+    };
+    let ok = |name| weight(name).is_some_and(|q| q > 0.0);
+    Accepts { brotli: ok("br"), gzip: ok("gzip") || ok("x-gzip") }
 }
 
 /// Whether `If-None-Match` names this copy (a list, or `*`), by the weak comparison RFC 9110
@@ -285,42 +400,36 @@ fn matches(asked: Option<&HeaderValue>, etag: &HeaderValue) -> bool {
     asked.split(',').map(str::trim).any(|t| t == "*" || opaque(t) == opaque(etag))
 }
 
-fn respond(copy: &Copy, asked: Option<&HeaderValue>) -> Response {
+fn respond(copy: &Copy, asked: Option<&HeaderValue>, accepts: Accepts) -> Response {
     let mut res = Response::builder();
     let headers = res.headers_mut().expect("a new builder");
     headers.insert(header::ETAG, copy.etag.clone());
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
+    // The same address is sent as brotli, gzip or plain: a shared cache must keep them apart.
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     // How old the copy is already, so that a cache in front counts its five seconds from the render.
     headers.insert(header::AGE, HeaderValue::from(copy.rendered.elapsed().as_secs()));
+    if let Some(p) = &copy.policy {
+        headers.insert(header::CONTENT_SECURITY_POLICY, p.clone());
+    }
     if copy.status == StatusCode::OK && matches(asked, &copy.etag) {
-        // No policy here: the browser keeps the one stored with the page, whose nonce it matches.
         return res.status(StatusCode::NOT_MODIFIED).body(Body::empty()).expect("a valid response");
     }
-    let nonce = nonce();
     if let Some(t) = &copy.content_type {
         headers.insert(header::CONTENT_TYPE, t.clone());
     }
-    if let Ok(v) = HeaderValue::from_str(&copy.policy.join(&nonce)) {
-        if copy.policy.len() > 1 || !copy.policy[0].is_empty() {
-            headers.insert(header::CONTENT_SECURITY_POLICY, v);
+    let body = match (&copy.brotli, &copy.gzip) {
+        (Some(b), _) if accepts.brotli => {
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("br"));
+            b.clone()
         }
-    }
-    let size = copy.body.iter().map(|p| p.len()).sum::<usize>() + nonce.len() * (copy.body.len() - 1);
-    let mut body = Vec::with_capacity(size);
-    for (n, part) in copy.body.iter().enumerate() {
-        if n > 0 {
-            body.extend_from_slice(nonce.as_bytes());
+        (_, Some(g)) if accepts.gzip => {
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            g.clone()
         }
-        body.extend_from_slice(part);
-    }
+        _ => copy.body.clone(),
+    };
     res.status(copy.status).body(Body::from(body)).expect("a valid response")
-}
-
-/// A fresh nonce: 128 random bits, base64 (as Leptos makes them).
-fn nonce() -> String {
-    use base64::Engine;
-    let bytes: [u8; 16] = rand::random();
-    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 #[cfg(test)]
@@ -377,64 +486,139 @@ mod tests {
         h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
         let policy = format!("default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'");
         h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_str(&policy).unwrap());
-        let body =
-            format!("<script nonce=\"{nonce}\">a</script><p>42 signatures</p><script nonce=\"{nonce}\">b</script>");
+        let body = format!(
+            "<link rel=\"modulepreload\" href=\"/pkg/a.js\" crossorigin=\"{nonce}\" nonce=\"{nonce}\"><script type=\"module\" nonce=\"{nonce}\">a()</script>\
+             <p>{}</p><script nonce=\"{nonce}\">b</script><script nonce=\"{nonce}\">a()</script>",
+            "42 signatures. ".repeat(40)
+        );
         (h, Bytes::from(body))
     }
 
-    async fn text(res: Response) -> String {
-        String::from_utf8(to_bytes(res.into_body(), usize::MAX).await.unwrap().to_vec()).unwrap()
+    fn copy(version: u64, (h, body): (HeaderMap, Bytes)) -> Copy {
+        Copy::of(version, StatusCode::OK, &h, &body).expect("a page whose nonce is only on its tags")
+    }
+
+    async fn bytes(res: Response) -> Vec<u8> {
+        to_bytes(res.into_body(), usize::MAX).await.unwrap().to_vec()
+    }
+
+    fn sha256_source(script: &str) -> String {
+        use base64::Engine;
+        use sha2::{Digest, Sha256};
+        format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(Sha256::digest(script)))
     }
 
     #[tokio::test]
-    async fn every_response_gets_a_fresh_nonce_in_body_and_policy_alike() {
-        let (h, body) = page("AAAAAAAAAAAAAAAAAAAAAA==");
-        let copy = split(7, StatusCode::OK, &h, body);
-        let (a, b) = (respond(&copy, None), respond(&copy, None));
-        let nonce_of = |r: &Response| {
-            let p = r.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_string();
-            p.split_whitespace()
-                .find_map(|w| w.strip_prefix("'nonce-")?.strip_suffix('\'').map(str::to_string))
-                .unwrap()
-        };
-        let (na, nb) = (nonce_of(&a), nonce_of(&b));
-        assert_ne!(na, nb);
-        assert_ne!(na, "AAAAAAAAAAAAAAAAAAAAAA==");
-        assert_eq!(a.headers()[header::ETAG], b.headers()[header::ETAG], "one page, one tag");
-        let ta = text(a).await;
+    async fn the_nonce_is_replaced_by_the_hashes_of_the_scripts_that_carried_it() {
+        let nonce = "AAAAAAAAAAAAAAAAAAAAAA==";
+        let copy = copy(7, page(nonce));
+        let res = respond(&copy, None, Accepts::default());
+        let policy = res.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_string();
         assert_eq!(
-            ta,
-            format!("<script nonce=\"{na}\">a</script><p>42 signatures</p><script nonce=\"{na}\">b</script>")
+            policy,
+            format!(
+                "default-src 'self'; script-src 'self' {} {} 'wasm-unsafe-eval'",
+                sha256_source("a()"),
+                sha256_source("b")
+            ),
+            "each script once, in page order"
         );
-        assert!(text(b).await.contains(&format!("nonce=\"{nb}\">b")));
+        let body = String::from_utf8(bytes(res).await).unwrap();
+        assert!(!body.contains(nonce) && !body.contains("nonce="), "{body}");
+        assert!(body.starts_with(
+            "<link rel=\"modulepreload\" href=\"/pkg/a.js\" crossorigin=\"anonymous\"><script type=\"module\">a()</script>"
+        ));
+        // Every response the same bytes and tag, whatever nonce each render had.
+        let again = respond(&copy, None, Accepts::default());
+        assert_eq!(again.headers()[header::CONTENT_SECURITY_POLICY], policy.as_str());
+        let other = self::copy(8, page("CCCCCCCCCCCCCCCCCCCCCC=="));
+        assert_eq!(other.etag, copy.etag, "the tag follows the page, not its render's nonce");
+        assert_eq!(other.policy, copy.policy);
+    }
+
+    #[test]
+    fn a_page_using_its_nonce_elsewhere_is_not_kept() {
+        let (h, _) = page("DDDDDDDDDDDDDDDDDDDDDD==");
+        let body = b"<script nonce=\"DDDDDDDDDDDDDDDDDDDDDD==\">a</script><p>DDDDDDDDDDDDDDDDDDDDDD==</p>";
+        assert!(Copy::of(1, StatusCode::OK, &h, body).is_none());
+        let unclosed = b"<script nonce=\"DDDDDDDDDDDDDDDDDDDDDD==\">a";
+        assert!(Copy::of(1, StatusCode::OK, &h, unclosed).is_none());
+        // Without a nonce there is nothing to take out.
+        let plain = HeaderMap::new();
+        let c = Copy::of(1, StatusCode::OK, &plain, b"<p>hello</p>").unwrap();
+        assert!(c.policy.is_none());
+        assert_eq!(&c.body[..], b"<p>hello</p>");
     }
 
     #[tokio::test]
-    async fn a_browser_holding_the_page_gets_304_without_a_body_or_policy() {
-        let (h, body) = page("BBBBBBBBBBBBBBBBBBBBBB==");
-        let copy = split(7, StatusCode::OK, &h, body);
+    async fn each_browser_gets_the_compression_it_accepts() {
+        let copy = copy(7, page("EEEEEEEEEEEEEEEEEEEEEE=="));
+        let plain = bytes(respond(&copy, None, Accepts::default())).await;
+        let accepts = |v: &'static str| accepted(Some(&HeaderValue::from_static(v)));
+        for (header, want) in [
+            ("gzip, deflate, br, zstd", Some("br")),
+            ("gzip", Some("gzip")),
+            ("br;q=0, gzip;q=0.5", Some("gzip")),
+            ("*", Some("br")),
+            ("*;q=0, gzip", Some("gzip")),
+            ("identity", None),
+            ("br;q=0, gzip;q=0", None),
+            // A weight that is not a number accepts nothing: the plain page always works.
+            ("br;q=nonsense", None),
+        ] {
+            let res = respond(&copy, None, accepts(header));
+            assert_eq!(res.headers()[header::VARY], "accept-encoding");
+            let got = res.headers().get(header::CONTENT_ENCODING).map(|v| v.to_str().unwrap().to_string());
+            assert_eq!(got.as_deref(), want, "{header}");
+            let body = bytes(res).await;
+            let decoded = match want {
+                Some("br") => {
+                    let mut out = Vec::new();
+                    brotli::BrotliDecompress(&mut &body[..], &mut out).unwrap();
+                    out
+                }
+                Some(_) => {
+                    use std::io::Read;
+                    let mut out = Vec::new();
+                    flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut out).unwrap();
+                    out
+                }
+                None => body.clone(),
+            };
+            assert_eq!(decoded, plain, "{header}");
+            if want.is_some() {
+                assert!(body.len() * 3 < plain.len(), "{header}: {} of {}", body.len(), plain.len());
+            }
+        }
+        assert_eq!(accepted(None), Accepts::default());
+        // A body compression would not shrink is sent plain.
+        let tiny = Copy::of(1, StatusCode::OK, &HeaderMap::new(), b"ok").unwrap();
+        assert!(tiny.brotli.is_none() && tiny.gzip.is_none());
+        assert!(respond(&tiny, None, accepts("br, gzip")).headers().get(header::CONTENT_ENCODING).is_none());
+    }
+
+    #[tokio::test]
+    async fn a_browser_holding_the_page_gets_304_without_a_body() {
+        let copy = copy(7, page("BBBBBBBBBBBBBBBBBBBBBB=="));
         let etag = copy.etag.clone();
-        let res = respond(&copy, Some(&etag));
+        let res = respond(&copy, Some(&etag), Accepts::default());
         assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
-        assert!(!res.headers().contains_key(header::CONTENT_SECURITY_POLICY));
+        // The policy is the page's own, the same as the stored page's.
+        assert_eq!(res.headers().get(header::CONTENT_SECURITY_POLICY), copy.policy.as_ref());
         assert_eq!(res.headers()[header::CACHE_CONTROL], CACHE_CONTROL);
-        assert!(text(res).await.is_empty());
-        assert!(etag.to_str().unwrap().starts_with("W/\""), "weak: bodies differ in their nonces");
+        assert!(bytes(res).await.is_empty());
+        assert!(etag.to_str().unwrap().starts_with("W/\""), "weak: shared by the plain and compressed bodies");
         let strong = etag.to_str().unwrap().trim_start_matches("W/").to_string();
         let listed = HeaderValue::from_str(&format!("\"other\", {strong}")).unwrap();
-        assert_eq!(respond(&copy, Some(&listed)).status(), StatusCode::NOT_MODIFIED);
-        assert_eq!(respond(&copy, None).headers()[header::AGE], "0");
+        assert_eq!(respond(&copy, Some(&listed), Accepts::default()).status(), StatusCode::NOT_MODIFIED);
+        assert_eq!(respond(&copy, None, Accepts::default()).headers()[header::AGE], "0");
         let other = HeaderValue::from_static("\"other\"");
-        assert_eq!(respond(&copy, Some(&other)).status(), StatusCode::OK);
-        // The tag follows the page, not the nonce it was rendered with.
-        let (h2, body2) = page("CCCCCCCCCCCCCCCCCCCCCC==");
-        assert_eq!(split(8, StatusCode::OK, &h2, body2).etag, etag);
+        assert_eq!(respond(&copy, Some(&other), Accepts::default()).status(), StatusCode::OK);
     }
 
     #[test]
     fn a_copy_is_fresh_only_for_its_log_size_and_a_few_seconds() {
-        let (h, body) = page("DDDDDDDDDDDDDDDDDDDDDD==");
-        let mut copy = split(7, StatusCode::OK, &h, body);
+        let mut copy = copy(7, page("DDDDDDDDDDDDDDDDDDDDDD=="));
         assert!(copy.fresh(7));
         assert!(copy.fresh(6));
         assert!(!copy.fresh(8), "the log grew: a new tally may change the count");
@@ -445,11 +629,11 @@ mod tests {
     #[test]
     fn a_full_cache_keeps_its_busy_pages_and_serves_new_ones_without_keeping_them() {
         let cache = PageCache::default();
-        let (h, body) = page("FFFFFFFFFFFFFFFFFFFFFF==");
+        let p = page("FFFFFFFFFFFFFFFFFFFFFF==");
         for n in 0..MAX_ENTRIES as i64 {
-            cache.keep(Key::Petition(n), split(1, StatusCode::OK, &h, body.clone()));
+            cache.keep(Key::Petition(n), copy(1, p.clone()));
         }
-        let served = cache.keep(Key::Search("RV1 9DN".into()), split(1, StatusCode::OK, &h, body));
+        let served = cache.keep(Key::Search("RV1 9DN".into()), copy(1, p));
         assert_eq!(served.version, 1, "served all the same");
         cache.version.store(1, Ordering::Relaxed);
         assert!(cache.fresh_copy(&Key::Search("RV1 9DN".into())).is_none());
@@ -459,9 +643,9 @@ mod tests {
     #[test]
     fn an_older_render_never_replaces_a_newer_copy() {
         let cache = PageCache::default();
-        let (h, body) = page("EEEEEEEEEEEEEEEEEEEEEE==");
-        cache.keep(Key::Petition(1), split(9, StatusCode::OK, &h, body.clone()));
-        let kept = cache.keep(Key::Petition(1), split(8, StatusCode::OK, &h, body));
+        let p = page("EEEEEEEEEEEEEEEEEEEEEE==");
+        cache.keep(Key::Petition(1), copy(9, p.clone()));
+        let kept = cache.keep(Key::Petition(1), copy(8, p));
         assert_eq!(kept.version, 9);
         cache.version.store(9, Ordering::Relaxed);
         assert_eq!(cache.fresh_copy(&Key::Petition(1)).unwrap().version, 9);

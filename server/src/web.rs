@@ -219,9 +219,10 @@ fn security_headers(cfg: &Config, h: &mut HeaderMap, not_modified: bool) {
         HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"),
     );
     h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
-    // A page sets its own policy, with its nonce, as it renders; everything else gets the policy
-    // that runs no inline script. Except a 304: its headers replace those stored with the page,
-    // whose nonce a policy without it would block.
+    // A page sets its own policy as it renders (with its nonce, or, from the page cache, its
+    // scripts' hashes); everything else gets the policy that runs no inline script. Except a 304
+    // without one: its headers replace those stored with the page, whose scripts a policy
+    // without them would block.
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) && !not_modified {
         if let Ok(v) = HeaderValue::from_str(&app::csp::content_security_policy(None)) {
             h.insert(header::CONTENT_SECURITY_POLICY, v);

@@ -24,9 +24,10 @@ pub fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", thousands(n), if n == 1 { one } else { many })
 }
 
-/// The result of the form post that produced this page, if any, carried to the browser.
+/// The result of the form post that produced this page, if any. Read on the server: the pages
+/// that show it are not islands, so it is never sent to the browser as data.
 pub fn post_result() -> PostResult {
-    SharedValue::new(|| use_context::<PostResult>().unwrap_or_default()).into_inner()
+    use_context::<PostResult>().unwrap_or_default()
 }
 
 /// A server function's failure in words for the page.

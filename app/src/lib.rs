@@ -1,6 +1,9 @@
-//! The petition site's pages. Every page is rendered in full on the server (so it works with
-//! JavaScript off), then hydrated in the browser. Forms are plain HTML forms that post to the
-//! server; their answers come back as whole pages.
+//! The petition site's pages. Every page is rendered in full on the server, so it works with
+//! JavaScript off. Forms are plain HTML forms that post to the server; their answers come back as
+//! whole pages. Only the few parts that do something in the browser are islands (`#[island]`):
+//! the header that says scripts run, a petition's figures kept fresh while its page is open, and
+//! the receipt check done in the browser. Only they are compiled to WebAssembly and hydrated; the
+//! rest of every page is HTML alone.
 
 // The officer tables' rows are deep view types; the hydrate build computes their layout past the
 // default limit.
@@ -32,48 +35,50 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <HashedStylesheet options=options.clone() id="leptos"/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
-            <body data-rehearsal-days=rehearsal_days()>
+            <body>
                 <App/>
             </body>
         </html>
     }
 }
 
-/// Days the site's clock runs ahead of real time in a rehearsal (REHEARSAL_DAYS_AHEAD). The
-/// browser reads what the server wrote on `<body>`, so the banner hydrates as it was rendered.
+/// Days the site's clock runs ahead of real time in a rehearsal (REHEARSAL_DAYS_AHEAD). Read
+/// on the server only: the banner is not part of an island.
 fn rehearsal_days() -> Option<i64> {
     #[cfg(feature = "ssr")]
     let days = petition_store::time::ahead() / 86_400;
-    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
-    let days = document()
-        .body()
-        .and_then(|b| b.get_attribute("data-rehearsal-days"))
-        .and_then(|v| v.parse::<i64>().ok())
-        .unwrap_or(0);
-    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    #[cfg(not(feature = "ssr"))]
     let days = 0;
     (days > 0).then_some(days)
+}
+
+/// The site's header, the one island on every page. Effects run only in the browser, once the
+/// page's WebAssembly has loaded and hydrated the islands: the header then says so
+/// (`data-js="on"`), for styles that depend on scripts and for tests to tell that it happened.
+#[island]
+fn SiteHeader() -> impl IntoView {
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    view! {
+        <header class="site" data-js=move || hydrated.get().then_some("on")>
+            <div class="wrap">
+                <a href="/" class="brand">"Local referendum petitions"</a>
+            </div>
+        </header>
+    }
 }
 
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Effects run only in the browser once the page is hydrated: the header says so, for
-    // styles that depend on scripts and for tests to tell that hydration really happened.
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
     view! {
         <Title formatter=|t: String| if t.is_empty() { "Local referendum petitions".to_string() } else { format!("{t} - Local referendum petitions") }/>
         <Router>
             <a class="skip" href="#main">"Skip to main content"</a>
-            <header class="site" data-js=move || hydrated.get().then_some("on")>
-                <div class="wrap">
-                    <A href="/" attr:class="brand">"Local referendum petitions"</A>
-                </div>
-            </header>
+            <SiteHeader/>
             {rehearsal_days().map(|days| view! {
                 <p class="rehearsal wrap" role="note" data-testid="rehearsal">
                     <strong>"Rehearsal. "</strong>
@@ -136,5 +141,5 @@ pub fn App() -> impl IntoView {
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
+    leptos::mount::hydrate_islands();
 }

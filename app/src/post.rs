@@ -1,5 +1,5 @@
 //! The answer to a form post, rendered into the page that follows it. The server puts it in
-//! context; the page carries it to the browser so hydration sees what the server rendered.
+//! context, and the page that follows reads it while it renders.
 
 use petition_core::address::{AddressChoice, AddressError};
 use petition_core::text::{Email, PersonName, TextError};

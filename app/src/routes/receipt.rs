@@ -22,25 +22,12 @@ fn verdict_text(v: &ReceiptVerdict) -> String {
 
 #[component]
 pub fn ReceiptPage() -> impl IntoView {
-    let posted = SharedValue::new(|| use_context::<PostResult>().unwrap_or_default()).into_inner();
+    let posted = crate::components::post_result();
     let (text, verdict) = match posted {
         PostResult::Receipt(c) => (c.receipt, Some(c.verdict)),
         _ => (String::new(), None),
     };
-    let receipt = RwSignal::new(text);
     let invalid = matches!(verdict, Some(ReceiptVerdict::Invalid(_)));
-    let browser = RwSignal::new(None::<String>);
-    let check_here = move |_| {
-        browser.set(Some("Checking…".into()));
-        #[cfg(feature = "hydrate")]
-        {
-            let text = receipt.get_untracked();
-            leptos::task::spawn_local(async move {
-                let v = browser_check::check(&text).await;
-                browser.set(Some(verdict_text(&v)));
-            });
-        }
-    };
     view! {
         <Title text="Check your receipt"/>
         <h1>"Check your receipt"</h1>
@@ -57,6 +44,29 @@ pub fn ReceiptPage() -> impl IntoView {
                 <p>{verdict_text(&v)}</p>
             </div>
         })}
+        <ReceiptForm text invalid/>
+        <p class="hint">"Checking in this browser uses only the log's public files and the log's key; nothing about your receipt is sent except its anonymous commitment."</p>
+    }
+}
+
+/// The receipt form. An island: with JavaScript, its second button checks the receipt in the
+/// browser itself, with the log's verification code compiled to WebAssembly.
+#[island]
+fn ReceiptForm(text: String, invalid: bool) -> impl IntoView {
+    let receipt = RwSignal::new(text);
+    let browser = RwSignal::new(None::<String>);
+    let check_here = move |_| {
+        browser.set(Some("Checking…".into()));
+        #[cfg(feature = "hydrate")]
+        {
+            let text = receipt.get_untracked();
+            leptos::task::spawn_local(async move {
+                let v = browser_check::check(&text).await;
+                browser.set(Some(verdict_text(&v)));
+            });
+        }
+    };
+    view! {
         <form method="post" action="/receipt">
             <div class=if invalid { "field has-error" } else { "field" }>
                 <label for="receipt">"Your receipt"</label>
@@ -70,7 +80,6 @@ pub fn ReceiptPage() -> impl IntoView {
             " "
             <button type="button" class="secondary" data-testid="check-here" on:click=check_here>"Check it in this browser instead"</button>
         </form>
-        <p class="hint">"Checking in this browser uses only the log's public files and the log's key; nothing about your receipt is sent except its anonymous commitment."</p>
         {move || browser.get().map(|t| view! { <p role="status" data-testid="browser-check">{t}</p> })}
     }
 }

@@ -4,7 +4,11 @@
 //! ```sh
 //! cargo bench -p petition-observer --bench million            # 1,000,000 entries
 //! cargo bench -p petition-observer --bench million -- 200000  # another size
+//! cargo bench -p petition-observer --bench million -- 1000000 --keep
 //! ```
+//!
+//! With `--keep` the log's folder stays, for a profiler: `million child sync <folder>` runs the
+//! measured sync alone.
 //!
 //! It writes the log's files to a temporary folder, then runs each measurement in a fresh child
 //! process so that peak memory (VmHWM) is the measurement's own.
@@ -108,7 +112,8 @@ fn child(mode: &str, dir: &Path) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let keep = std::env::args().any(|a| a == "--keep");
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench" && a != "--keep").collect();
     if args.first().map(String::as_str) == Some("child") {
         return child(&args[1], Path::new(&args[2]));
     }
@@ -136,5 +141,9 @@ fn main() {
     println!("hashing alone (read bundles, leaf and node hashes): {hash_s:.2} s, peak {} MiB", hash_k / 1024);
     println!("observer sync from scratch (all checks, tallies):   {sync_s:.2} s, peak {} MiB", sync_k / 1024);
     println!("sync / hashing: {:.2}x the time, {:.2}x the memory", sync_s / hash_s, sync_k as f64 / hash_k as f64);
-    let _ = std::fs::remove_dir_all(&dir);
+    if keep {
+        println!("the log is in {}", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

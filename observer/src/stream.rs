@@ -154,14 +154,16 @@ pub(crate) struct Walker<'a> {
     blocks: Vec<Hash>,
     /// The leaf hashes of the entries after the last full run.
     tail: Vec<Hash>,
-    /// Each petition's last entry that kept the rules.
-    last: HashMap<Ident, u64>,
-    /// The petitions with an entry since [`Walker::take_touched`] was last called.
-    touched: BTreeSet<Ident>,
+    /// The size when [`Walker::take_touched`] was last called: the petitions touched since are
+    /// those whose last entry is at or past it.
+    touched_from: u64,
     /// Subtrees above level 8 already computed, and full runs' leaf hashes already fetched.
     above: RefCell<HashMap<(u8, u64), Hash>>,
     runs: RefCell<HashMap<u64, Vec<Hash>>>,
 }
+
+/// How many entries' room the replay is given ahead at most.
+const RESERVE_AHEAD: u64 = 1 << 20;
 
 impl<'a> Walker<'a> {
     pub(crate) fn new(source: &'a Source, limits: &'a Limits, evidence: &'a Evidence, prefix: Option<u64>) -> Self {
@@ -179,8 +181,7 @@ impl<'a> Walker<'a> {
             prefix_root: (prefix == Some(0)).then(empty_root),
             blocks: Vec::new(),
             tail: Vec::new(),
-            last: HashMap::new(),
-            touched: BTreeSet::new(),
+            touched_from: 0,
             above: RefCell::new(HashMap::new()),
             runs: RefCell::new(HashMap::new()),
         }
@@ -190,6 +191,9 @@ impl<'a> Walker<'a> {
     /// tiles at that size.
     pub(crate) fn advance(&mut self, size: u64) -> Result<(), Failure> {
         let from = self.edge.size();
+        // Room for the entries to come, as signatures at most; no more than a million ahead of
+        // what has arrived (about 40 MiB), since the size is only what the log claims.
+        self.replay.reserve(size.saturating_sub(from).min(RESERVE_AHEAD) as usize);
         let Walker {
             source,
             limits,
@@ -204,8 +208,6 @@ impl<'a> Walker<'a> {
             prefix_root,
             blocks,
             tail,
-            last,
-            touched,
             ..
         } = self;
         for_each_bundle_from(source, limits, Some(evidence), from, size, |entries| {
@@ -221,12 +223,7 @@ impl<'a> Walker<'a> {
                     }
                 });
                 match step(replay, e) {
-                    Replayed::Kept(entry) => {
-                        last.insert(entry.id().clone(), index);
-                        if !touched.contains(entry.id()) {
-                            touched.insert(entry.id().clone());
-                        }
-                    }
+                    Replayed::Kept(_) => {}
                     Replayed::Broke(v) => {
                         offending.note(index, e, &v);
                         *broken += 1;
@@ -272,12 +269,13 @@ impl<'a> Walker<'a> {
 
     /// The index of the petition's last entry.
     pub(crate) fn last_index(&self, id: &Ident) -> Option<u64> {
-        self.last.get(id).copied()
+        self.replay.last_entry(id)
     }
 
     /// The petitions with an entry since the last call (or since the start).
     pub(crate) fn take_touched(&mut self) -> BTreeSet<Ident> {
-        std::mem::take(&mut self.touched)
+        let from = std::mem::replace(&mut self.touched_from, self.edge.size());
+        self.replay.last_entries().filter(|(_, i)| *i >= from).map(|(id, _)| id.clone()).collect()
     }
 
     /// The root of the tree of the first `size` entries, `size` at most as far as it has walked:

@@ -176,6 +176,8 @@ struct Petition {
     /// over every area.
     total: Counts,
     areas: HashMap<u32, Counts>,
+    /// The index of its last entry that kept the rules.
+    last: u64,
 }
 
 /// What the log says of one signature, for strikes, receipts and certificates.
@@ -188,6 +190,11 @@ struct Sig {
     sampled: bool,
 }
 
+impl Sig {
+    /// In [`Replay::sigs`], an entry that is not a signature.
+    const NONE: Sig = Sig { petition: u32::MAX, area: 0, struck: false, sampled: false };
+}
+
 /// The state after replaying entries `[0, size)`.
 #[derive(Clone, Debug, Default)]
 pub struct Replay {
@@ -196,7 +203,9 @@ pub struct Replay {
     by_id: HashMap<Ident, u32>,
     areas: Vec<Ident>,
     area_ids: HashMap<Ident, u32>,
-    sigs: HashMap<u64, Sig>,
+    /// By entry index, up to the last signature; the entries between are [`Sig::NONE`]. A list,
+    /// not a map: half the memory, and no hashing per entry.
+    sigs: Vec<Sig>,
     commits: HashSet<[u8; 32]>,
     violations: Vec<Violation>,
 }
@@ -227,9 +236,26 @@ impl Replay {
         }
     }
 
+    /// Makes room for `entries` more entries, so that a replay told how many are coming does
+    /// not grow its set of commits step by step (each step hashes every commit again).
+    pub fn reserve(&mut self, entries: usize) {
+        self.commits.reserve(entries);
+        self.sigs.reserve(entries);
+    }
+
+    /// The signature at entry `index`, if that entry is one.
+    fn sig(&self, index: u64) -> Option<&Sig> {
+        usize::try_from(index).ok().and_then(|i| self.sigs.get(i)).filter(|s| s.petition != u32::MAX)
+    }
+
     /// Checks an entry against the rules without applying it: what appending it would violate.
     pub fn check(&self, entry: &Entry) -> Result<(), (Rule, String)> {
-        let pid = self.by_id.get(entry.id()).copied();
+        self.check_for(entry, self.by_id.get(entry.id()).copied(), true)
+    }
+
+    /// [`Replay::check`] for an entry whose petition's number `pid` has been looked up; a
+    /// signature's commit is looked for only if `commits` (`apply` finds it as it inserts it).
+    fn check_for(&self, entry: &Entry, pid: Option<u32>, commits: bool) -> Result<(), (Rule, String)> {
         let petition = pid.map(|p| &self.petitions[p as usize]);
         match (entry, petition) {
             (Entry::Petition { id, .. }, Some(_)) => Err((Rule::PetitionRepeated, format!("petition {id}"))),
@@ -246,7 +272,7 @@ impl Replay {
                     Err((Rule::SignatureAfterClose, format!("closed at {c}")))
                 } else {
                     p.window.check_sig(*at)?;
-                    if self.commits.contains(commit) {
+                    if commits && self.commits.contains(commit) {
                         Err((Rule::CommitReused, hash_b64(commit)))
                     } else {
                         Ok(())
@@ -256,7 +282,7 @@ impl Replay {
             // A certified petition's figures are final, whatever the target.
             (Entry::Strike { target, .. }, Some(p)) => {
                 p.verification.check_change()?;
-                match self.sigs.get(target) {
+                match self.sig(*target) {
                     Some(s) if Some(s.petition) == pid && s.struck => {
                         Err((Rule::AlreadyStruck, format!("target {target}")))
                     }
@@ -266,7 +292,7 @@ impl Replay {
             }
             (Entry::Reinstate { target, .. }, Some(p)) => {
                 p.verification.check_change()?;
-                match self.sigs.get(target) {
+                match self.sig(*target) {
                     Some(s) if Some(s.petition) == pid && !s.struck => {
                         Err((Rule::NotStruck, format!("target {target}")))
                     }
@@ -301,10 +327,17 @@ impl Replay {
     pub fn apply(&mut self, entry: &Entry) -> Option<&Violation> {
         let index = self.size;
         self.size += 1;
-        if let Err((rule, detail)) = self.check(entry) {
+        let pid = self.by_id.get(entry.id()).copied();
+        if let Err((rule, detail)) = self.check_for(entry, pid, false) {
             return self.violate(index, rule, detail);
         }
-        let pid = self.by_id.get(entry.id()).copied();
+        // The last check, made as the commit goes in: one lookup, not two. Nothing has changed
+        // before it.
+        if let Entry::Sig { commit, .. } = entry {
+            if !self.commits.insert(*commit) {
+                return self.violate(index, Rule::CommitReused, hash_b64(commit));
+            }
+        }
         match entry {
             Entry::Petition { id, area, opens, closes, electorate, percent, required, .. } => {
                 self.by_id.insert(id.clone(), self.petitions.len() as u32);
@@ -323,21 +356,25 @@ impl Replay {
                     verification: Verification::default(),
                     total: Counts::default(),
                     areas: HashMap::new(),
+                    last: index,
                 });
             }
-            Entry::Sig { area, commit, .. } => {
+            Entry::Sig { area, .. } => {
                 let p = pid.expect("checked");
+                self.petitions[p as usize].last = index;
                 let a = self.area_id(area);
-                self.commits.insert(*commit);
-                self.sigs.insert(index, Sig { petition: p, area: a, struck: false, sampled: false });
+                // The replay has seen `index` entries: every index fits in memory.
+                self.sigs.resize(index as usize, Sig::NONE);
+                self.sigs.push(Sig { petition: p, area: a, struck: false, sampled: false });
                 let petition = &mut self.petitions[p as usize];
                 petition.verification.signed(index);
                 petition.total.recorded += 1;
                 petition.areas.entry(a).or_default().recorded += 1;
             }
             Entry::Strike { target, .. } | Entry::Reinstate { target, .. } => {
+                self.petitions[pid.expect("checked") as usize].last = index;
                 let strike = matches!(entry, Entry::Strike { .. });
-                let s = self.sigs.get_mut(target).expect("checked");
+                let s = &mut self.sigs[*target as usize];
                 s.struck = strike;
                 let petition = &mut self.petitions[s.petition as usize];
                 if s.sampled {
@@ -353,26 +390,36 @@ impl Replay {
                 }
             }
             Entry::Pause { at, .. } => {
-                self.petitions[pid.expect("checked") as usize].window.pause(*at);
+                let p = &mut self.petitions[pid.expect("checked") as usize];
+                p.last = index;
+                p.window.pause(*at);
             }
             Entry::Resume { at, closes, .. } => {
-                self.petitions[pid.expect("checked") as usize].window.resume(*at, *closes);
+                let p = &mut self.petitions[pid.expect("checked") as usize];
+                p.last = index;
+                p.window.resume(*at, *closes);
             }
             Entry::Close { at, .. } => {
                 let p = &mut self.petitions[pid.expect("checked") as usize];
+                p.last = index;
                 p.closed = Some(*at);
                 p.verification.close();
             }
             Entry::Sample { id, seed, .. } => {
                 let sigs = &mut self.sigs;
                 let p = &mut self.petitions[pid.expect("checked") as usize];
-                let struck = |i: u64| sigs.get(&i).is_some_and(|s| s.struck);
+                p.last = index;
+                let struck = |i: u64| sigs.get(i as usize).is_some_and(|s| s.petition != u32::MAX && s.struck);
                 for i in p.verification.draw(id, seed, struck) {
-                    sigs.get_mut(&i).expect("a candidate is a signature").sampled = true;
+                    let s = &mut sigs[i as usize];
+                    assert_ne!(s.petition, u32::MAX, "a candidate is a signature");
+                    s.sampled = true;
                 }
             }
             Entry::Certify { outcome, .. } => {
-                self.petitions[pid.expect("checked") as usize].verification.certify(*outcome);
+                let p = &mut self.petitions[pid.expect("checked") as usize];
+                p.last = index;
+                p.verification.certify(*outcome);
             }
         }
         None
@@ -398,9 +445,20 @@ impl Replay {
         self.petitions.iter().map(|p| &p.id)
     }
 
+    /// The petitions opened so far with the index of each one's last entry that kept the rules
+    /// (a tally note for it must be at a greater size), in log order.
+    pub fn last_entries(&self) -> impl Iterator<Item = (&Ident, u64)> {
+        self.petitions.iter().map(|p| (&p.id, p.last))
+    }
+
+    /// The index of petition `id`'s last entry that kept the rules.
+    pub fn last_entry(&self, id: &Ident) -> Option<u64> {
+        self.by_id.get(id).map(|p| self.petitions[*p as usize].last)
+    }
+
     /// Whether the signature at `index` is in the log as a signature, and if so whether it is struck.
     pub fn signature_struck(&self, index: u64) -> Option<bool> {
-        self.sigs.get(&index).map(|s| s.struck)
+        self.sig(index).map(|s| s.struck)
     }
 
     /// The tally of petition `id` at this size, for a checkpoint of `origin` with `root`.

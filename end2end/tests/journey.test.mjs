@@ -335,6 +335,15 @@ test('public pages come from memory: the same compressed bytes for everyone, 304
   assert.equal(JSON.parse(await fa.text()).summary.id, 1);
   assert.equal((await fetch(figures, { headers: { 'if-none-match': fa.headers.get('etag') } })).status, 304);
 
+  // A query the page reads, however it is spelled, is never kept as another page's copy.
+  for (const query of ['post%63ode=Qxzzy+Poisoned', 'postcode', 'postcode=RV1+9DN&post%63ode=Qxzzy']) {
+    await (await fetch(`${server.url}/?${query}`)).text();
+    for (const path of ['/', '/?postcode=RV1+9DN']) {
+      const body = await (await fetch(`${server.url}${path}`)).text();
+      assert.ok(!body.includes('Qxzzy') && !body.includes('Enter a'), `${path} after ?${query}`);
+    }
+  }
+
   // A form sent back with a mistake is its sender's alone: no page anyone else reads holds it.
   const secret = 'Zebedee Quillfeather';
   const form = new URLSearchParams({ postcode: 'RV1 9DN', address: '', name: secret, email: 'not an email', declared: 'yes' });

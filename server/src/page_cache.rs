@@ -55,9 +55,12 @@ fn number(s: &str) -> Option<i64> {
     (!s.is_empty() && s.len() <= 18 && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok()).flatten()
 }
 
-/// The values of `name` in a query (`a=1&b=2`; empty pieces, such as a trailing `&`, ignored).
-fn values<'q>(query: &'q str, name: &str) -> Vec<&'q str> {
-    query.split('&').filter_map(|p| p.split_once('=')).filter(|(k, _)| *k == name).map(|(_, v)| v).collect()
+/// The values of `name` in a query, read exactly as the page reads them (`form_urlencoded`, as
+/// Leptos's router does): a name spelled with escapes (`post%63ode`) is that name, a name without
+/// `=` has the empty value, `+` is a space, and empty pieces (a trailing `&`) are nothing. Read any
+/// other way, a request could be kept under one page's key and rendered as another.
+fn values(query: &str, name: &str) -> Vec<String> {
+    form_urlencoded::parse(query.as_bytes()).filter(|(k, _)| k == name).map(|(_, v)| v.into_owned()).collect()
 }
 
 impl Key {
@@ -72,11 +75,8 @@ impl Key {
         match path {
             "/" => match values(query, "postcode").as_slice() {
                 [] => Some(Key::Home),
-                [value] => {
-                    let decoded = percent_decode(&value.replace('+', " "))?;
-                    // Spellings of one postcode share a copy; one that does not parse is not kept.
-                    Some(Key::Search(Postcode::parse(&decoded).ok()?.to_string()))
-                }
+                // Spellings of one postcode share a copy; one that does not parse is not kept.
+                [value] => Some(Key::Search(Postcode::parse(value).ok()?.to_string())),
                 _ => None,
             },
             // The browser's server function call ends its query with `&`.
@@ -87,24 +87,6 @@ impl Key {
             p => number(p.strip_prefix("/petitions/")?).map(Key::Petition),
         }
     }
-}
-
-/// `%XX` escapes decoded; `None` for a malformed escape or bytes that are not UTF-8.
-fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 /// One rendered page, the same for everyone, as sent plain and compressed.
@@ -282,7 +264,9 @@ fn same_for_everyone(body: &[u8], policy: &str) -> Option<(Vec<u8>, String)> {
         .find_map(|w| w.strip_prefix("'nonce-").and_then(|n| n.strip_suffix('\'')))
         .filter(|n| !n.is_empty())
     else {
-        return Some((body.to_vec(), policy.to_string()));
+        // A nonce written some other way (`'nonce-…';` at a directive's end) would be kept and
+        // shared by everyone: such a page is not kept.
+        return (!policy.contains("nonce-")).then(|| (body.to_vec(), policy.to_string()));
     };
     // Leptos writes the nonce as the `crossorigin` of the links that preload the page's script
     // and WebAssembly. A value that is not a keyword means `anonymous` (HTML's invalid value
@@ -461,6 +445,13 @@ mod tests {
             ("/petitions/99999999999999999999", None),
             ("/officer", None),
             ("/", Some("postcode=%ZZ")),
+            // Read as the page reads them: each of these is a search, not the home page, and
+            // the second and third are not the search for RV1 1AA.
+            ("/", Some("postcode")),
+            ("/", Some("post%63ode=Anything+at+all")),
+            ("/", Some("postcode=RV1+1AA&post%63ode=X")),
+            ("/", Some("postcode=RV1+1AA&postcode")),
+            ("/api/petition", Some("id=12&i%64=13")),
         ] {
             assert_eq!(Key::of(&get, path, query), None, "{path} {query:?}");
         }
@@ -479,6 +470,7 @@ mod tests {
         );
         assert_eq!(Key::of(&get, "/api/petition", Some("id=12&&")), Some(Key::Figures(12)));
         assert_eq!(Key::of(&get, "/api/petition", Some("x=1&id=12")), Some(Key::Figures(12)));
+        assert_eq!(Key::of(&get, "/", Some("post%63ode=rv1+1aa")), Key::of(&get, "/", Some("postcode=RV1+1AA")));
     }
 
     fn page(nonce: &str) -> (HeaderMap, Bytes) {
@@ -543,6 +535,11 @@ mod tests {
         assert!(Copy::of(1, StatusCode::OK, &h, body).is_none());
         let unclosed = b"<script nonce=\"DDDDDDDDDDDDDDDDDDDDDD==\">a";
         assert!(Copy::of(1, StatusCode::OK, &h, unclosed).is_none());
+        // A nonce the policy spells so that it is not found is not shared either.
+        let mut last = HeaderMap::new();
+        let policy = "script-src 'self' 'nonce-DDDDDDDDDDDDDDDDDDDDDD==';";
+        last.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(policy));
+        assert!(Copy::of(1, StatusCode::OK, &last, b"<script nonce=\"DDDDDDDDDDDDDDDDDDDDDD==\">a</script>").is_none());
         // Without a nonce there is nothing to take out.
         let plain = HeaderMap::new();
         let c = Copy::of(1, StatusCode::OK, &plain, b"<p>hello</p>").unwrap();

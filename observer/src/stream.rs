@@ -164,6 +164,8 @@ pub(crate) struct Walker<'a> {
 
 /// How many entries' room the replay is given ahead at most.
 const RESERVE_AHEAD: u64 = 1 << 20;
+/// How many runs' leaf hashes [`Walker::root_at`] keeps at most (8 KiB each).
+const MAX_RUNS_KEPT: usize = 64;
 
 impl<'a> Walker<'a> {
     pub(crate) fn new(source: &'a Source, limits: &'a Limits, evidence: &'a Evidence, prefix: Option<u64>) -> Self {
@@ -192,7 +194,8 @@ impl<'a> Walker<'a> {
     pub(crate) fn advance(&mut self, size: u64) -> Result<(), Failure> {
         let from = self.edge.size();
         // Room for the entries to come, as signatures at most; no more than a million ahead of
-        // what has arrived (about 40 MiB), since the size is only what the log claims.
+        // what has arrived (about 80 MiB, what a log of a million signatures needs anyway), since
+        // the size is only what the log claims.
         self.replay.reserve(size.saturating_sub(from).min(RESERVE_AHEAD) as usize);
         let Walker {
             source,
@@ -301,7 +304,13 @@ impl<'a> Walker<'a> {
             self.evidence.add(&format!("tile-0-{run}-{WIDTH}.bin"), served)?;
             return Err(Failure::TreeMismatch(format!("the hash tile {} does not match the entries", t.path())));
         };
-        self.runs.borrow_mut().insert(run, hashes.clone());
+        // A few runs kept, not every one asked for: a log whose notes sit in many runs would
+        // otherwise hold 8 KiB per run. The notes of one checkpoint share their run.
+        let mut runs = self.runs.borrow_mut();
+        if runs.len() >= MAX_RUNS_KEPT {
+            runs.clear();
+        }
+        runs.insert(run, hashes.clone());
         Ok(hashes)
     }
 }

@@ -109,7 +109,14 @@ fn check(source: &Source, keys: &Keys, state: &Path, limits: &Limits, evidence: 
                 cp.size
             )));
         }
-        let bytes = source.need(&format!("checkpoints/{newest}"), MAX_CHECKPOINT_BYTES, limits)?;
+        // The log signs a checkpoint and its notes together: a note at a size no checkpoint has
+        // is the log's doing, and its counts would otherwise never be compared.
+        let Some(bytes) = source.get(&format!("checkpoints/{newest}"), MAX_CHECKPOINT_BYTES, limits)? else {
+            let (id, _) = later.iter().find(|(_, size)| *size == newest).expect("the newest is one of them");
+            return Err(Failure::TallyMismatch(format!(
+                "the latest signed tally of petition {id} is at size {newest}, but the log serves no checkpoint of that size"
+            )));
+        };
         evidence.add(&format!("checkpoint-{newest}.note"), &bytes)?;
         let newer = checkpoint_of(&verified(&bytes, &keys.log, "a newer checkpoint")?, keys, "a newer checkpoint")?;
         if newer.size != newest {
@@ -160,7 +167,12 @@ fn check_tally(
     cp: &Checkpoint,
     id: &Ident,
 ) -> Result<Option<u64>, Failure> {
-    let published = source.need(&format!("tally/{id}"), MAX_TALLY_BYTES, limits)?;
+    let Some(published) = source.get(&format!("tally/{id}"), MAX_TALLY_BYTES, limits)? else {
+        return Err(Failure::TallyMismatch(format!(
+            "petition {id} has entries in the checkpoint of size {}, but the log serves no tally note for it",
+            cp.size
+        )));
+    };
     let kept = format!("tally-{id}-published.note");
     evidence.add(&kept, &published)?;
     let note = verified(&published, &keys.tally, &format!("the tally of petition {id}"))?;
@@ -173,8 +185,8 @@ fn check_tally(
         .and_then(|n| n.parse::<u64>().ok())
         .filter(|_| note.text.starts_with("petition-tally/v1\n"))
         .ok_or_else(|| Failure::TallyMismatch(format!("the signed tally of petition {id} is not a tally")))?;
+    // Kept as evidence until the walk reaches its size and it is checked.
     if size > walker.size() {
-        evidence.remove(&kept);
         return Ok(Some(size));
     }
     let last = walker.last_index(id).expect("a replayed petition has entries");

@@ -588,7 +588,8 @@ fn notes_signed_past_the_checkpoint_read_first_are_followed_to_their_checkpoint(
     // The observer reads the checkpoint before the log grew, and the notes after.
     std::fs::write(dir.join("checkpoint"), &older).unwrap();
     assert_eq!(run(&dir, &state), Ok(entries.len() as u64), "checked up to the newer checkpoint, and kept it");
-    // A newer checkpoint that the log does not serve: nothing can be decided.
+    // A note signed at a size the log has no checkpoint for: its counts could never be compared,
+    // so that is the log's failure, with the note kept as evidence.
     let (dir2, state2) = (temp("moving-missing"), temp("moving-missing-state"));
     publish(&dir2, &two_petitions());
     let older = std::fs::read(dir2.join("checkpoint")).unwrap();
@@ -597,5 +598,12 @@ fn notes_signed_past_the_checkpoint_read_first_are_followed_to_their_checkpoint(
     publish_since(&dir2, &grown, first);
     std::fs::write(dir2.join("checkpoint"), &older).unwrap();
     std::fs::remove_file(dir2.join(format!("checkpoints/{}", grown.len()))).unwrap();
-    assert_eq!(run(&dir2, &state2).unwrap_err().0, 1);
+    let (code, evidence) = run(&dir2, &state2).unwrap_err();
+    assert_eq!(code, 7);
+    assert!(evidence.unwrap().join("tally-7-published.note").exists());
+    // A petition with entries and no note at all fails the same way.
+    let (dir3, state3) = (temp("no-note"), temp("no-note-state"));
+    publish(&dir3, &two_petitions());
+    std::fs::remove_file(dir3.join("tally/8/latest")).unwrap();
+    assert_eq!(run(&dir3, &state3).unwrap_err().0, 7);
 }

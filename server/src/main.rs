@@ -285,7 +285,11 @@ async fn serve(with_demo: bool) -> Result<(), String> {
         tracing::info!(queued, "queued what was already in the database for the log");
     }
     let mark = petition_store::transparency::HighWater::beside_key(&cfg.log_key_file);
-    tokio::spawn(transparency::sequence(Sequencer::new(db.clone(), keys.clone()).with_high_water(mark)));
+    let wake_log = Arc::new(Notify::new());
+    tokio::spawn(transparency::sequence(
+        Sequencer::new(db.clone(), keys.clone()).with_high_water(mark),
+        wake_log.clone(),
+    ));
     let wake = Arc::new(Notify::new());
     let transport = mailer::Transport::from_config(&cfg)?;
     match &cfg.smtp_url {
@@ -342,7 +346,7 @@ async fn serve(with_demo: bool) -> Result<(), String> {
         confirmer: petition_store::signatures::Confirmer::start(state.db.clone(), state.mailing.clone(), 256),
     };
     let limits = serve::Limits::new(cfg.max_connections);
-    let shared = web::Shared::new(state, options, cfg, wake, keys.log_verifier(), groups);
+    let shared = web::Shared::new(state, options, cfg, wake, wake_log, keys.log_verifier(), groups);
     // Rate limits forget clients that have recovered, so that memory stays bounded.
     let pruned = shared.clone();
     tokio::spawn(async move {

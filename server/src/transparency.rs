@@ -18,8 +18,6 @@ use petition_tlog::tile::Tile;
 
 /// The most a confirmed signature waits for a signed checkpoint is about this plus one batch.
 const MERGE_EVERY: Duration = Duration::from_secs(1);
-/// Entries per batch at most; a surge is worked off in several batches a second apart.
-const BATCH: i64 = 20_000;
 
 #[derive(Clone)]
 pub struct LogState {
@@ -139,21 +137,27 @@ pub fn router(db: Db, keys: &LogKeys) -> Router {
         .with_state(state)
 }
 
-/// Appends and signs every second while anything is queued; any number of servers may run one.
-pub async fn sequence(mut seq: Sequencer) {
+/// Appends and signs every second while anything is queued, or at once when `wake` is notified
+/// (an officer waiting for a change to reach the log); any number of servers may run one.
+pub async fn sequence(mut seq: Sequencer, wake: Arc<tokio::sync::Notify>) {
     loop {
-        match seq.run(petition_store::now(), BATCH).await {
+        let pacing = seq.pacing();
+        match seq.run(petition_store::now(), pacing.batch).await {
             Ok(b) => {
                 if !b.refused.is_empty() {
                     tracing::error!(refused = ?b.refused, "queued changes that the log's rules refuse; an officer must look");
                 }
                 if b.appended > 0 {
                     tracing::info!(appended = b.appended, size = b.size, "signed a checkpoint");
+                    tokio::time::sleep(pacing.pause).await;
                     continue;
                 }
             }
             Err(e) => tracing::warn!("the sequencer could not append (will retry): {e}"),
         }
-        tokio::time::sleep(MERGE_EVERY).await;
+        tokio::select! {
+            _ = tokio::time::sleep(MERGE_EVERY) => {}
+            _ = wake.notified() => {}
+        }
     }
 }

@@ -33,6 +33,8 @@ pub struct Shared {
     pub options: LeptosOptions,
     pub config: Config,
     pub wake_mailer: Arc<Notify>,
+    /// Makes the sequencer append what is queued now rather than at its next round.
+    pub wake_log: Arc<Notify>,
     /// The log key, to check receipts against the log as an observer would.
     pub log_key: petition_tlog::note::VerifierKey,
     /// The public pages a surge reads, kept rendered.
@@ -53,6 +55,7 @@ impl Shared {
         options: LeptosOptions,
         config: Config,
         wake_mailer: Arc<Notify>,
+        wake_log: Arc<Notify>,
         log_key: petition_tlog::note::VerifierKey,
         groups: Groups,
     ) -> Arc<Shared> {
@@ -73,6 +76,7 @@ impl Shared {
             pages: crate::page_cache::PageCache::new(),
             groups,
             wake_mailer,
+            wake_log,
         })
     }
 }

@@ -7,7 +7,14 @@
 //! cargo bench -p petition-store --bench surge                  # SQLite, 2,000 signers, 64 at a time
 //! cargo bench -p petition-store --bench surge -- postgres 4000 128
 //! cargo bench -p petition-store --bench surge -- sqlite 2000 64 one   # each in its own transaction
+//! cargo bench -p petition-store --bench surge -- sqlite 20000 64 grouped backlog
 //! ```
+//!
+//! `backlog`: all but the last 2,000 confirm with no sequencer running, so that their log entries
+//! wait; then the last 2,000 confirm while a sequencer catches up as a server's does (a batch of
+//! [`Pacing`](petition_store::transparency::sequencer::Pacing): batches a short pause apart
+//! while there are more; `BATCH=…` in the environment tries another size). Their latency is reported beside that of the first 2,000 to
+//! confirm, which met no sequencer.
 //!
 //! By default signatures and confirmations go through a [`Signer`] and a [`Confirmer`], as in the
 //! server, which commit them in groups; `one` gives each its own transaction, for comparison.
@@ -29,6 +36,7 @@ use petition_store::mail::outbox;
 use petition_store::mail::Mailing;
 use petition_store::signatures::attempts::DEFAULT_ATTEMPT_LIFETIME;
 use petition_store::signatures::{self, AddressChoice, ConfirmOutcome, Confirmer, SignRequest, Signer};
+use petition_store::transparency::sequencer::Sequencer;
 use petition_store::{counts, lifecycle};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -54,13 +62,23 @@ async fn main() {
         Some("one") => false,
         Some(other) => panic!("the fourth argument is grouped or one, not {other}"),
     };
+    let backlog = match args.get(4).map(String::as_str) {
+        None => false,
+        Some("backlog") => true,
+        Some(other) => panic!("the fifth argument is backlog, not {other}"),
+    };
+    // The last ones to confirm, while the sequencer catches up on the others' entries.
+    let last = if backlog { 2_000.min(n / 2) } else { 0 };
     let t = match backend.as_str() {
         "sqlite" => TestDb::sqlite().await,
         "postgres" => TestDb::postgres().await,
         other => panic!("backend is sqlite or postgres, not {other}"),
     };
     let required = (n / 2) as u64;
-    let w = common::world_of(t, Size::DEMO, 11, required).await;
+    // Enough electors in the district for `n` signers (the demo has about 3,000).
+    let scale = n.div_ceil(2_000).max(1);
+    let size = Size { postcodes_per_ward: Size::DEMO.postcodes_per_ward * scale, ..Size::DEMO };
+    let w = common::world_of(t, size, 11, required).await;
     let db = w.t.db.clone();
     let district = AreaCode::parse(demo::DISTRICT).unwrap();
     let id = open_petition(
@@ -152,34 +170,58 @@ async fn main() {
         })
     };
 
-    let queue = Arc::new(tokio::sync::Mutex::new(tokens));
     let confirmer = grouped.then(|| Confirmer::start(db.clone(), mailing(), 256));
+    let mut tokens = tokens;
+    let late = tokens.split_off(n - last);
     let started = Instant::now();
-    let tasks: Vec<_> = (0..workers)
-        .map(|_| {
-            let (db, queue, confirmer) = (db.clone(), queue.clone(), confirmer.clone());
+    let mut latencies = confirm_all(&db, &confirmer, tokens, workers).await;
+    let mut secs = started.elapsed().as_secs_f64();
+    if backlog {
+        // The first 2,000 to confirm, as a baseline: no sequencer was running then either.
+        let mut quiet = latencies[..last.min(latencies.len())].to_vec();
+        quiet.sort_by(f64::total_cmp);
+        let stop = Arc::new(AtomicBool::new(false));
+        let sequencer = {
+            let (db, stop) = (db.clone(), stop.clone());
             tokio::spawn(async move {
-                let mut latencies = Vec::new();
-                loop {
-                    let Some(token) = queue.lock().await.pop() else { return latencies };
-                    let t = Instant::now();
-                    let now = petition_store::now();
-                    let out = match &confirmer {
-                        Some(c) => c.confirm(&token, now).await,
-                        None => signatures::confirm(&db, &mailing(), &token, now).await,
-                    }
-                    .unwrap();
-                    assert!(matches!(out, ConfirmOutcome::Counted { .. }), "{out:?}");
-                    latencies.push(t.elapsed().as_secs_f64() * 1000.0);
+                let mut seq = Sequencer::new(db, common::log_keys());
+                let mut pacing = seq.pacing();
+                if let Ok(b) = std::env::var("BATCH") {
+                    pacing.batch = b.parse().expect("BATCH is a number");
                 }
+                let mut batches = Vec::new();
+                while !stop.load(Ordering::Relaxed) {
+                    let t = Instant::now();
+                    let b = seq.run(petition_store::now(), pacing.batch).await.unwrap();
+                    batches.push((b.appended, t.elapsed().as_secs_f64() * 1000.0));
+                    // As the server's: on after a short pause while there is more, else a
+                    // second's wait.
+                    let pause = if b.appended > 0 { pacing.pause } else { std::time::Duration::from_millis(1000) };
+                    tokio::time::sleep(pause).await;
+                }
+                batches
             })
-        })
-        .collect();
-    let mut latencies = Vec::new();
-    for t in tasks {
-        latencies.extend(t.await.unwrap());
+        };
+        // Confirmations arriving while the first batch is being built and signed.
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let started = Instant::now();
+        let mut during = confirm_all(&db, &confirmer, late, workers).await;
+        secs += started.elapsed().as_secs_f64();
+        stop.store(true, Ordering::Relaxed);
+        let batches = sequencer.await.unwrap();
+        during.sort_by(f64::total_cmp);
+        let p = |v: &[f64], q: f64| v[((v.len() - 1) as f64 * q) as usize];
+        println!("backlog of {} entries: sequencer batches (entries, ms): {batches:?}", n - last);
+        println!(
+            "confirmation latency ms, no sequencer: median {:.1}, p99 {:.1}; during the catch-up: median {:.1}, p99 {:.1}, max {:.1}",
+            p(&quiet, 0.5),
+            p(&quiet, 0.99),
+            p(&during, 0.5),
+            p(&during, 0.99),
+            p(&during, 1.0)
+        );
+        latencies.extend(during);
     }
-    let secs = started.elapsed().as_secs_f64();
     done.store(true, Ordering::Relaxed);
     let (count_at, event_at) = watcher.await.unwrap();
     latencies.sort_by(f64::total_cmp);
@@ -206,4 +248,40 @@ async fn main() {
     assert_eq!(recount, n as u64);
     assert_eq!(counters, recount, "the counters agree with the recount");
     w.t.close().await;
+}
+
+/// Confirms every token, `workers` at a time; the latency of each in milliseconds, in the order
+/// they finished.
+async fn confirm_all(
+    db: &petition_store::db::Db,
+    confirmer: &Option<Confirmer>,
+    tokens: Vec<String>,
+    workers: usize,
+) -> Vec<f64> {
+    let queue = Arc::new(tokio::sync::Mutex::new(tokens));
+    let finished = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let tasks: Vec<_> = (0..workers)
+        .map(|_| {
+            let (db, queue, confirmer, finished) = (db.clone(), queue.clone(), confirmer.clone(), finished.clone());
+            tokio::spawn(async move {
+                loop {
+                    let Some(token) = queue.lock().await.pop() else { return };
+                    let t = Instant::now();
+                    let now = petition_store::now();
+                    let out = match &confirmer {
+                        Some(c) => c.confirm(&token, now).await,
+                        None => signatures::confirm(&db, &mailing(), &token, now).await,
+                    }
+                    .unwrap();
+                    assert!(matches!(out, ConfirmOutcome::Counted { .. }), "{out:?}");
+                    finished.lock().unwrap().push(t.elapsed().as_secs_f64() * 1000.0);
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let v = finished.lock().unwrap().clone();
+    v
 }

@@ -3,6 +3,8 @@
 //! and certifying go into the log for good, so each is shown on a check page first and made only
 //! with `confirm=yes`; every step is audited.
 
+use std::time::Duration;
+
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use petition_core::verification::{parse_method, parse_source, Seed, SeedPlan};
@@ -34,6 +36,31 @@ fn certify_rows(v: &petition_core::views::VerificationView, method: Method) -> V
         _ => rows.push(("Outcome".into(), outcome(v.valid >= v.required))),
     }
     rows
+}
+
+/// How long drawing or certifying waits for the log to record the petition's last changes (a
+/// strike made a moment before, say) before telling the officer to try again.
+const LOG_WAIT: Duration = Duration::from_secs(5);
+
+/// Runs `step`, and while it is refused only because the log has not yet recorded a change to
+/// the petition, wakes the sequencer and tries again, for up to [`LOG_WAIT`]. The sequencer
+/// otherwise appends once a second, and an officer who strikes a signature and then certifies
+/// should not be told to come back.
+async fn once_logged<T, F, Fut>(s: &S, mut step: F) -> Result<T, VerifyError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, VerifyError>>,
+{
+    let started = tokio::time::Instant::now();
+    loop {
+        match step().await {
+            Err(VerifyError::LogBehind(_)) if started.elapsed() < LOG_WAIT => {
+                s.wake_log.notify_one();
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            done => return done,
+        }
+    }
 }
 
 /// The steps this handles, by the last segment of their path.
@@ -98,7 +125,7 @@ pub async fn post(s: &S, who: SignedIn, id: i64, step: &str, headers: &HeaderMap
                 let posted = OfficerPosted { check: Some(check), ..Default::default() };
                 return answer(s, "/officer/check", headers, Some(who), posted, StatusCode::OK).await;
             }
-            lifecycle::draw_sample(db, mailing, id, seed, &source, &by, now).await.map(|_| ())
+            once_logged(s, || lifecycle::draw_sample(db, mailing, id, seed, &source, &by, now)).await.map(|_| ())
         }
         "check" => {
             let ids: Vec<i64> =
@@ -150,7 +177,7 @@ pub async fn post(s: &S, who: SignedIn, id: i64, step: &str, headers: &HeaderMap
                 let posted = OfficerPosted { check: Some(check), ..Default::default() };
                 return answer(s, "/officer/check", headers, Some(who), posted, StatusCode::OK).await;
             }
-            lifecycle::certify(db, mailing, id, method, &by, now).await.map(|_| ())
+            once_logged(s, || lifecycle::certify(db, mailing, id, method, &by, now)).await.map(|_| ())
         }
         _ => {
             let date = field(f, "referendum_date", 20).trim().to_string();

@@ -53,6 +53,21 @@ fn settings() -> Result<Settings, String> {
     Ok(s)
 }
 
+/// `DEMO_SCALE`: how many times over to make the demo borough (1, the default, to
+/// [`Size::MAX_SCALE`](petition_store::demo::Size::MAX_SCALE)), for load tests that need more
+/// electors than the demo's 3,000 or so. Read by `serve --demo`, `demo` and `demo-electors` alike.
+pub fn demo_scale() -> Result<usize, String> {
+    let max = petition_store::demo::Size::MAX_SCALE;
+    match var("DEMO_SCALE") {
+        None => Ok(1),
+        Some(v) => v
+            .parse()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or(format!("DEMO_SCALE must be a whole number from 1 to {max}")),
+    }
+}
+
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }

@@ -134,7 +134,8 @@ pub(crate) async fn connect(cfg: &Config) -> Result<Db, String> {
 }
 
 async fn load_demo(db: &Db, secrets: &Secrets) -> Result<(), String> {
-    match petition_store::demo::load(db, secrets, petition_store::time::now_utc()).await {
+    let size = petition_store::demo::Size::demo(config::demo_scale()?);
+    match petition_store::demo::load(db, secrets, size, petition_store::time::now_utc()).await {
         Ok(true) => {
             tracing::info!("loaded the demo borough (Rivermouth, postcodes RV1 to RV6)");
             Ok(())
@@ -154,7 +155,7 @@ async fn demo() -> Result<(), String> {
 /// People on the demo register, one per ward in turn, as CSV: name, postcode, address, ward.
 fn demo_electors(n: usize) -> Result<(), String> {
     let files = petition_store::demo::generate(
-        petition_store::demo::Size::DEMO,
+        petition_store::demo::Size::demo(config::demo_scale()?),
         petition_store::demo::SEED,
         petition_store::demo::REGISTER_DATE,
     );

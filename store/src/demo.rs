@@ -55,6 +55,23 @@ pub struct Size {
 impl Size {
     pub const DEMO: Size = Size { wards: 6, postcodes_per_ward: 40, addresses_per_postcode: 14 };
     pub const SMALL: Size = Size { wards: 3, postcodes_per_ward: 3, addresses_per_postcode: 4 };
+    /// The most postcodes a ward can have: the generated units run from `0AA` to `9ZZ` in a
+    /// pattern that repeats after this many.
+    const MAX_POSTCODES_PER_WARD: usize = 260;
+    /// The demo's scale at most (about 90,000 electors), which a load test of a minute or two at
+    /// a thousand signers a second needs.
+    pub const MAX_SCALE: usize = 30;
+
+    /// The demo borough with about `scale` times its addresses and electors (`scale` from 1 to
+    /// [`Size::MAX_SCALE`]): more postcodes in each ward, then more addresses at each postcode.
+    /// The wards, petitions and postcode pattern stay those of the demo, so `scale` 1 is the demo.
+    pub fn demo(scale: usize) -> Size {
+        let scale = scale.clamp(1, Size::MAX_SCALE);
+        let d = Size::DEMO;
+        let postcodes_per_ward = (d.postcodes_per_ward * scale).min(Size::MAX_POSTCODES_PER_WARD);
+        let addresses = d.postcodes_per_ward * d.addresses_per_postcode * scale;
+        Size { wards: d.wards, postcodes_per_ward, addresses_per_postcode: addresses.div_ceil(postcodes_per_ward) }
+    }
 }
 
 /// Someone on the generated register, as they would fill in the signing form.
@@ -173,12 +190,12 @@ pub async fn import_files(db: &Db, f: &Files) -> Result<(), ImportError> {
 
 /// Loads the demo borough into an empty database, with petitions at different stages and
 /// confirmed signatures from generated electors. Does nothing if areas already exist.
-pub async fn load(db: &Db, secrets: &Secrets, now: DateTime<Utc>) -> Result<bool, ImportError> {
+pub async fn load(db: &Db, secrets: &Secrets, size: Size, now: DateTime<Utc>) -> Result<bool, ImportError> {
     let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM areas").fetch_one(&db.pool).await?.try_get("n")?;
     if n > 0 {
         return Ok(false);
     }
-    let files = generate(Size::DEMO, SEED, REGISTER_DATE);
+    let files = generate(size, SEED, REGISTER_DATE);
     import_files(db, &files).await?;
     let area = |c: &str| AreaCode::parse(c).expect("generated codes are valid");
     let day = Duration::days(1);
@@ -239,8 +256,8 @@ pub async fn load(db: &Db, secrets: &Secrets, now: DateTime<Utc>) -> Result<bool
         };
         let target = ((required as f64) * fill) as usize;
         let mut inside = std::collections::HashSet::new();
-        for w in (0..Size::DEMO.wards).map(ward_code) {
-            if lies_in(db, &w, &code).await.map_err(ImportError::Store)? {
+        for w in (0..size.wards).map(ward_code) {
+            if lies_in(&db.pool, &w, &code).await.map_err(ImportError::Store)? {
                 inside.insert(w);
             }
         }
@@ -293,4 +310,42 @@ pub async fn load(db: &Db, secrets: &Secrets, now: DateTime<Utc>) -> Result<bool
     // Seeded by elector row, as signatures were before they had places: key them as signing does.
     rekey_elector_signatures(db, secrets).await?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn scale_one_is_the_demo_and_larger_scales_grow_it_with_distinct_postcodes_and_addresses() {
+        let one = Size::demo(1);
+        let d = Size::DEMO;
+        assert_eq!(
+            (one.wards, one.postcodes_per_ward, one.addresses_per_postcode),
+            (d.wards, d.postcodes_per_ward, d.addresses_per_postcode)
+        );
+        assert_eq!(Size::demo(0).postcodes_per_ward, d.postcodes_per_ward, "0 is taken as 1");
+        let base = generate(one, SEED, REGISTER_DATE);
+        for scale in [2, 7, Size::MAX_SCALE, Size::MAX_SCALE + 5] {
+            let size = Size::demo(scale);
+            let files = generate(size, SEED, REGISTER_DATE);
+            let postcodes: HashSet<&str> = files.people.iter().map(|p| p.postcode.as_str()).collect();
+            assert_eq!(postcodes.len(), size.wards * size.postcodes_per_ward, "scale {scale}: every postcode distinct");
+            let addresses: HashSet<&str> = files
+                .gazetteer
+                .lines()
+                .skip(1)
+                .map(|l| l.split_once(",PostCode").map_or(l, |(a, _)| a))
+                .map(|l| l.split_once(',').unwrap().1)
+                .collect();
+            assert_eq!(addresses.len(), files.gazetteer.lines().count() - 1, "scale {scale}: no two addresses alike");
+            let want = scale.min(Size::MAX_SCALE);
+            let ratio = files.people.len() as f64 / base.people.len() as f64;
+            assert!(
+                ratio > want as f64 * 0.9 && ratio < want as f64 * 1.1,
+                "scale {scale}: {ratio:.2} times the electors"
+            );
+        }
+    }
 }

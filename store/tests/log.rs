@@ -262,7 +262,9 @@ async fn the_demo_and_older_databases_are_backfilled_once_in_an_order_the_rules_
     for t in TestDb::both().await {
         let db = t.db.clone();
         let keys = keys();
-        assert!(demo::load(&db, &petition_store::secrets::Secrets::from_bytes([1; 32]), Utc::now()).await.unwrap());
+        assert!(demo::load(&db, &petition_store::secrets::Secrets::from_bytes([1; 32]), demo::Size::DEMO, Utc::now())
+            .await
+            .unwrap());
         let now = petition_store::now();
         lifecycle::settle_all(&db, &mailing(), now).await.unwrap();
         let queued = log::backfill(&db, now).await.unwrap();

@@ -474,7 +474,7 @@ async fn a_restart_records_closes_that_fell_due_while_down() {
 async fn the_demo_counters_match_a_recount_and_its_old_petition_closes() {
     for t in TestDb::both().await {
         let db = t.db.clone();
-        assert!(demo::load(&db, &Secrets::from_bytes([1; 32]), Utc::now()).await.unwrap());
+        assert!(demo::load(&db, &Secrets::from_bytes([1; 32]), demo::Size::DEMO, Utc::now()).await.unwrap());
         let all = petitions::load_all(&db).await.unwrap();
         assert_eq!(all.len(), 5);
         for p in &all {

@@ -1,11 +1,13 @@
-//! Sends the outbox: claims a due email, sends it over SMTP (or writes it to a file in the demo),
-//! and marks it sent. Failures are retried with backoff; nothing is dropped. [`SENDERS`] senders
-//! run at once.
+//! Sends the outbox: claims a batch of due emails, sends them over SMTP (or writes them to files in
+//! the demo), and marks those sent. Failures are retried with backoff; nothing is dropped.
+//! [`SENDERS`] senders run at once.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use lettre::message::header::ContentType;
+use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use petition_store::mail::outbox::{self, Claimed};
 use petition_store::Db;
@@ -26,7 +28,9 @@ impl Transport {
                 Ok(Transport::Smtp(
                     AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
                         .port(port)
-                        .timeout(Some(Duration::from_secs(20)))
+                        .timeout(Some(Duration::from_secs(SEND_TIMEOUT_SECS)))
+                        // Every conversation the senders hold at once, kept open between batches.
+                        .pool_config(PoolConfig::new().max_size((SENDERS * AT_ONCE) as u32))
                         .build(),
                 ))
             }
@@ -52,8 +56,19 @@ pub fn parse_smtp_url(url: &str) -> Result<(String, u16), String> {
     Ok((host.to_string(), port))
 }
 
-/// Senders running at once in each server.
-pub const SENDERS: usize = 8;
+/// Senders running at once in each server: while one sends its batch, another claims the next.
+pub const SENDERS: usize = 2;
+/// Emails a sender claims at once. Claiming and marking sent are one write each per batch: one
+/// at a time, two writes per email took SQLite's write lock from signers in a surge.
+pub const BATCH: usize = 32;
+/// SMTP conversations each sender holds at once.
+pub const AT_ONCE: usize = 8;
+/// The longest one SMTP exchange may take.
+const SEND_TIMEOUT_SECS: u64 = 20;
+/// How long a batch's claim lasts: longer than the slowest batch (each of its `BATCH / AT_ONCE`
+/// rounds timing out), so a slow relay does not let a second sender take emails still being sent.
+/// After a crash, the claimed emails wait this long to be sent.
+const LEASE_SECS: i64 = 2 * (BATCH / AT_ONCE) as i64 * SEND_TIMEOUT_SECS as i64;
 
 pub struct Mailer {
     pub db: Db,
@@ -82,28 +97,39 @@ impl Mailer {
         }
     }
 
-    /// Sends one due email; false when none was due.
-    pub async fn send_one(&self) -> Result<bool, String> {
+    /// Sends a batch of due emails, [`AT_ONCE`] at a time; false when none was due.
+    pub async fn send_batch(&self) -> Result<bool, String> {
         let now = petition_store::now();
-        let Some(c) = outbox::claim_next(&self.db, now, 120).await.map_err(|e| e.to_string())? else {
+        let claimed = outbox::claim_due(&self.db, now, LEASE_SECS, BATCH).await.map_err(|e| e.to_string())?;
+        if claimed.is_empty() {
             return Ok(false);
-        };
-        let result = match self.message(&c) {
-            Ok(m) => self.deliver(m).await,
-            Err(e) => Err(e),
-        };
-        match result {
-            Ok(()) => {
-                if !outbox::mark_sent(&self.db, &c, petition_store::now()).await.map_err(|e| e.to_string())? {
-                    tracing::warn!(id = c.id, "email sent after its claim lapsed");
+        }
+        let results: Vec<(Claimed, Result<(), String>)> = futures_util::stream::iter(claimed)
+            .map(|c| async move {
+                let result = match self.message(&c) {
+                    Ok(m) => self.deliver(m).await,
+                    Err(e) => Err(e),
+                };
+                (c, result)
+            })
+            .buffer_unordered(AT_ONCE)
+            .collect()
+            .await;
+        let mut sent = Vec::with_capacity(results.len());
+        for (c, result) in results {
+            match result {
+                Ok(()) => sent.push(c),
+                Err(e) => {
+                    // SMTP servers repeat the recipient in their refusals: keep it out of the log.
+                    let e = without_addresses(&e);
+                    tracing::warn!(id = c.id, attempts = c.attempts, "email not sent, will retry: {e}");
+                    outbox::mark_failed(&self.db, &c, petition_store::now(), &e).await.map_err(|e| e.to_string())?;
                 }
             }
-            Err(e) => {
-                // SMTP servers repeat the recipient in their refusals: keep it out of the log.
-                let e = without_addresses(&e);
-                tracing::warn!(id = c.id, attempts = c.attempts, "email not sent, will retry: {e}");
-                outbox::mark_failed(&self.db, &c, petition_store::now(), &e).await.map_err(|e| e.to_string())?;
-            }
+        }
+        let marked = outbox::mark_all_sent(&self.db, &sent, petition_store::now()).await.map_err(|e| e.to_string())?;
+        if marked < sent.len() {
+            tracing::warn!(lapsed = sent.len() - marked, "emails sent after their claim lapsed");
         }
         Ok(true)
     }
@@ -113,7 +139,7 @@ impl Mailer {
     /// emails go out in parallel over pooled SMTP connections.
     pub async fn run(self: Arc<Self>) {
         loop {
-            match self.send_one().await {
+            match self.send_batch().await {
                 Ok(true) => {
                     self.wake.notify_one();
                     continue;

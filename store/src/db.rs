@@ -21,6 +21,9 @@ pub enum Backend {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// Where this process's busiest writers queue for SQLite's one write lock: see
+    /// [`Db::write_turn`].
+    gate: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Db {
@@ -67,7 +70,7 @@ impl Db {
             options
         };
         let pool = options.connect(&url).await?;
-        let db = Db { pool, backend };
+        let db = Db { pool, backend, gate: Default::default() };
         db.migrate().await?;
         Ok(db)
     }
@@ -81,6 +84,23 @@ impl Db {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         })
+    }
+
+    /// On SQLite, waits for this process's turn to write, in the order writers asked; on
+    /// PostgreSQL, where writers lock only the rows they change, returns at once. Hold the turn
+    /// until the transaction commits, and take it before a connection (a writer waiting for its
+    /// turn must hold no connection, or the one whose turn it is could wait for one for ever).
+    ///
+    /// SQLite's own wait for its write lock (`busy_timeout`) is a sleep and retry, with sleeps
+    /// growing to 100 ms: the lock is often free while the writers that want it sleep, and
+    /// whoever happens to wake first takes it, so in a surge one writer could wait a second
+    /// while others went ahead. The surge's writers (groups of sign-ups and confirmations, the
+    /// mail senders, the sequencer) take their turns here instead, first come first served.
+    pub async fn write_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        match self.backend {
+            Backend::Sqlite => Some(self.gate.clone().lock_owned().await),
+            Backend::Postgres => None,
+        }
     }
 
     pub async fn migrate(&self) -> Result<()> {

@@ -547,6 +547,81 @@ async fn concurrent_senders_never_claim_the_same_row() {
     }
 }
 
+/// Senders claim emails in batches: the oldest due first, never one row in two batches, and
+/// found without sorting the backlog (which made a surge's emails drain at 150 a second).
+#[tokio::test]
+async fn batch_claims_take_the_oldest_due_once_each_without_sorting_the_backlog() {
+    for t in TestDb::both().await {
+        let db = t.db.clone();
+        let now = petition_store::now();
+        {
+            let mut tx = db.pool.begin().await.unwrap();
+            for i in 0..150 {
+                let mail =
+                    outbox::Mail { recipient: format!("r{i}@example.org"), subject: "s".into(), body: "b".into() };
+                outbox::enqueue(&mut tx, &mail, now).await.unwrap();
+            }
+            tx.commit().await.unwrap();
+        }
+        // One that failed a moment ago is not due until its backoff has passed.
+        let failed = outbox::claim_next(&db, now, 60).await.unwrap().unwrap();
+        outbox::mark_failed(&db, &failed, now, "421 try later").await.unwrap();
+        let mut tasks = vec![];
+        for _ in 0..3 {
+            let db = db.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut batches = vec![];
+                loop {
+                    let batch = outbox::claim_due(&db, now, 60, 32).await.unwrap();
+                    if batch.is_empty() {
+                        return batches;
+                    }
+                    assert_eq!(outbox::mark_all_sent(&db, &batch, now).await.unwrap(), batch.len());
+                    batches.push(batch.iter().map(|c| c.id).collect::<Vec<i64>>());
+                }
+            }));
+        }
+        let mut all = vec![];
+        for task in tasks {
+            for batch in task.await.unwrap() {
+                assert!(!batch.is_empty() && batch.len() <= 32, "batches of 1 to 32: {}", batch.len());
+                assert!(batch.windows(2).all(|w| w[0] < w[1]), "oldest first within a batch");
+                all.extend(batch);
+            }
+        }
+        let n = all.len();
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), n, "a row was claimed twice on {}", t.name);
+        assert_eq!(n, 149, "every due email once, on {}", t.name);
+        assert!(!all.contains(&failed.id), "the failed one waits for its backoff");
+        assert_eq!(outbox::pending(&db).await.unwrap(), 1);
+        // Its turn comes after the backoff; a mark by a sender whose claim lapsed changes nothing.
+        let late = outbox::claim_due(&db, now + 30, 60, 32).await.unwrap();
+        assert_eq!(late.iter().map(|c| c.id).collect::<Vec<_>>(), vec![failed.id]);
+        let again = outbox::claim_due(&db, now + 91, 60, 32).await.unwrap();
+        assert_eq!(outbox::mark_all_sent(&db, &late, now + 92).await.unwrap(), 0);
+        assert_eq!(outbox::mark_all_sent(&db, &again, now + 92).await.unwrap(), 1);
+        assert_eq!(outbox::pending(&db).await.unwrap(), 0);
+        if db.backend == petition_store::db::Backend::Sqlite {
+            let plan: Vec<String> = sqlx::query(&format!("EXPLAIN QUERY PLAN {}", outbox::CLAIM_SQL))
+                .bind(now)
+                .bind("x")
+                .bind(now)
+                .bind(32i64)
+                .fetch_all(&db.pool)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.try_get::<String, _>(3).unwrap())
+                .collect();
+            assert!(plan.iter().any(|l| l.contains("outbox_unsent")), "the unsent rows' index: {plan:?}");
+            assert!(!plan.iter().any(|l| l.contains("TEMP B-TREE")), "no sort of the backlog: {plan:?}");
+        }
+        t.close().await;
+    }
+}
+
 /// Eight mailboxes ask to sign as one elector and all confirm at once: one signature counts,
 /// the rest are told the elector has signed, and the counters agree with a recount.
 #[tokio::test]

@@ -451,6 +451,7 @@ async fn turn_away_waiting(
 /// Writes a group of confirmations in one transaction and commits it, saying what became of
 /// each.
 async fn write_group(db: &Db, mailing: &Mailing, group: &[&Pending]) -> Result<Vec<Written>> {
+    let _turn = db.write_turn().await;
     let mut tx = db.pool.begin().await?;
     let ids: BTreeSet<i64> = group.iter().map(|p| p.petition_id).collect();
     let mut accepting = BTreeMap::new();

@@ -341,6 +341,7 @@ async fn held_keys(db: &Db, petition_id: i64, keys: &[String]) -> Result<BTreeMa
 
 /// Records a group of new attempts, with their confirmation emails, in one transaction.
 async fn insert_group(db: &Db, links: &Mailing, group: &[&NewAttempt]) -> crate::error::Result<()> {
+    let _turn = db.write_turn().await;
     let mut tx = db.pool.begin().await?;
     for chunk in group.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(

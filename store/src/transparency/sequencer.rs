@@ -155,6 +155,7 @@ impl Sequencer {
                 sqlx::query("SELECT size FROM log_head WHERE id = 1").fetch_one(&mut *conn).await?.try_get(0)?;
             self.catch_up(&mut conn, size as u64).await?;
         }
+        let _turn = self.db.write_turn().await;
         let mut tx = self.db.pool.begin().await?;
         // Take the head's row lock (SQLite: the write lock) before reading it.
         sqlx::query("UPDATE log_head SET size = size WHERE id = 1").execute(&mut *tx).await?;

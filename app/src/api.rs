@@ -150,13 +150,13 @@ pub async fn sign_page(id: i64, postcode: Option<String>) -> Result<Option<SignP
     if let Some(raw) = postcode {
         match Postcode::parse(&raw) {
             Err(e) => page.postcode_problem = Some(e.to_string()),
-            Ok(pc) => match petition_store::places::postcode_status(&st.db, &pc).await.map_err(internal)? {
+            Ok(pc) => match petition_store::places::postcode_status(&st.db.pool, &pc).await.map_err(internal)? {
                 PostcodeStatus::Unknown => {
                     page.postcode_problem = Some(format!("We cannot find {pc} in the areas this site covers"))
                 }
                 PostcodeStatus::Terminated(t) => page.postcode_problem = Some(t.to_string()),
                 PostcodeStatus::Live { ward } => {
-                    if !petition_store::places::lies_in(&st.db, &ward, &page.petition.area.code)
+                    if !petition_store::places::lies_in(&st.db.pool, &ward, &page.petition.area.code)
                         .await
                         .map_err(internal)?
                     {

@@ -30,14 +30,16 @@ async fn find_postcode(
     let Some(raw) = raw else { return Ok(found) };
     match Postcode::parse(&raw) {
         Err(e) => found.problem = Some(e.to_string()),
-        Ok(pc) => match petition_store::places::postcode_status(db, &pc).await.map_err(internal)? {
+        Ok(pc) => match petition_store::places::postcode_status(&db.pool, &pc).await.map_err(internal)? {
             PostcodeStatus::Unknown => {
                 found.problem = Some(format!("We cannot find {pc} in the areas this site covers"))
             }
             PostcodeStatus::Terminated(t) => found.problem = Some(t.to_string()),
             PostcodeStatus::Live { ward } => {
                 let outside = match area {
-                    Some((code, _)) => !petition_store::places::lies_in(db, &ward, code).await.map_err(internal)?,
+                    Some((code, _)) => {
+                        !petition_store::places::lies_in(&db.pool, &ward, code).await.map_err(internal)?
+                    }
                     None => false,
                 };
                 if outside {

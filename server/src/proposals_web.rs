@@ -103,7 +103,7 @@ async fn start_post(
             }
             petition_core::address::AddressChoice::NotListed(t) => format!("{t}, {}", proposing.postcode),
         };
-        let area = match petition_store::places::area(db, proposing.area.as_str()).await {
+        let area = match petition_store::places::area(&db.pool, proposing.area.as_str()).await {
             Ok(Some((a, _))) => format!("{} ({})", a.name, a.kind),
             _ => proposing.area.to_string(),
         };

@@ -53,7 +53,11 @@ impl Db {
                 Backend::Sqlite => 8,
                 Backend::Postgres => 16,
             })
-            .acquire_timeout(Duration::from_secs(30));
+            .acquire_timeout(Duration::from_secs(30))
+            // A connection to a file cannot have been dropped by a network or a restarted server:
+            // a ping before each use would only double the trips to SQLite's worker threads, the
+            // costliest part of a query here.
+            .test_before_acquire(backend == Backend::Postgres);
         let options = if backend == Backend::Sqlite {
             options.after_connect(|conn, _| {
                 Box::pin(async move {

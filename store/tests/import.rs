@@ -34,7 +34,7 @@ async fn every_eden_postcode_lands_in_its_ward() {
             // And the ward lies in Eden, which lies in Cumbria.
             if checked % 100 == 0 {
                 let chain: Vec<String> =
-                    places::area_chain(&t.db, f[8]).await.unwrap().into_iter().map(|a| a.code).collect();
+                    places::area_chain(&t.db.pool, f[8]).await.unwrap().into_iter().map(|a| a.code).collect();
                 assert_eq!(chain, vec![f[8].to_string(), "E07000030".into(), "E10000006".into()]);
             }
             checked += 1;
@@ -172,7 +172,7 @@ async fn an_onspd_lookup_keeps_terminated_postcodes_and_they_find_nothing() {
             done.notes[0],
             "read as Code-Point Open: 2,562 postcodes, all live (Code-Point Open lists live postcodes only)"
         );
-        let status = places::postcode_status(&t.db, &old.0).await.unwrap();
+        let status = places::postcode_status(&t.db.pool, &old.0).await.unwrap();
         assert_eq!(status, PostcodeStatus::Live { ward: old.1.clone() }, "{}", t.name);
         t.close().await;
     }

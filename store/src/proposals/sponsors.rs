@@ -91,11 +91,10 @@ pub async fn sponsor(
 ) -> Result<(), ProposalError> {
     let mut conn = db.pool.acquire().await?;
     let p = find(&mut conn, "p.sponsor_code", &req.code).await?.ok_or(ProposalError::NoSuchProposal)?;
-    drop(conn);
     if !matches!(p.stage, Stage::Sponsoring { .. }) {
         return Err(ProposalError::NotSponsoring);
     }
-    let address = locate(db, &req.postcode, &req.address, &p.area_code).await?;
+    let address = locate(&mut conn, &req.postcode, &req.address, &p.area_code).await?;
     let name_key = req.name.key();
     let key = person_key(secrets, &req.postcode, address.uprn.as_deref(), &address.address_text, &name_key);
     // The same person, however the address was given (listed one time, written the other).
@@ -104,9 +103,10 @@ pub async fn sponsor(
         return Err(ProposalError::OwnProposal);
     }
     let matched = match &address.uprn {
-        Some(u) => !electors_at(db, u, &name_key).await?.is_empty(),
+        Some(u) => !electors_at(&mut *conn, u, &name_key).await?.is_empty(),
         None => false,
     };
+    drop(conn);
     let (token, hash) = new_token();
     let mut tx = db.pool.begin().await?;
     hold(&mut tx, p.id).await?;

@@ -56,13 +56,13 @@ pub async fn area_options(
     postcode: &Postcode,
     policy: &ProposalPolicy,
 ) -> Result<Vec<AreaOption>, ProposalError> {
-    let ward = match postcode_status(db, postcode).await? {
+    let ward = match postcode_status(&db.pool, postcode).await? {
         PostcodeStatus::Live { ward } => ward,
         PostcodeStatus::Terminated(t) => return Err(ProposalError::Address(SignError::TerminatedPostcode(t))),
         PostcodeStatus::Unknown => return Err(ProposalError::Address(SignError::UnknownPostcode)),
     };
     let mut out = Vec::new();
-    for area in area_chain(db, &ward).await? {
+    for area in area_chain(&db.pool, &ward).await? {
         let Some(code) = AreaCode::parse(&area.code).ok() else { continue };
         if let Ok(fixed) = fix_terms(db, &code, crate::time::now_utc(), policy.petition).await {
             out.push(AreaOption {
@@ -88,12 +88,14 @@ pub async fn start(
     if !area_options(db, &who.postcode, policy).await?.iter().any(|o| o.area.code == p.area.as_str()) {
         return Err(ProposalError::AreaNotForAddress);
     }
-    let address = locate(db, &who.postcode, &who.address, p.area.as_str()).await?;
+    let mut conn = db.pool.acquire().await?;
+    let address = locate(&mut conn, &who.postcode, &who.address, p.area.as_str()).await?;
     let name_key = who.name.key();
     let matched = match &address.uprn {
-        Some(u) => !electors_at(db, u, &name_key).await?.is_empty(),
+        Some(u) => !electors_at(&mut *conn, u, &name_key).await?.is_empty(),
         None => false,
     };
+    drop(conn);
     let place_key = person_key(secrets, &who.postcode, address.uprn.as_deref(), &address.address_text, &name_key);
     let (token, token_hash) = new_token();
     // The sponsor code is shared openly; it only finds the proposal.

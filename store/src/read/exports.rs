@@ -72,7 +72,7 @@ pub async fn area_counts(db: &Db, petition_id: i64) -> Result<Option<PublicCount
     let Some(t) = latest_tally(db, petition_id).await? else { return Ok(None) };
     let mut areas = Vec::new();
     for (code, c) in &t.areas {
-        let name = area(db, code).await?.map(|(a, _)| a.name).unwrap_or_default();
+        let name = area(&db.pool, code).await?.map(|(a, _)| a.name).unwrap_or_default();
         areas.push(AreaTally { code: code.clone(), name, recorded: c.recorded, struck: c.struck, valid: c.valid() });
     }
     Ok(Some(PublicCounts {

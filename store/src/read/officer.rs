@@ -49,7 +49,7 @@ async fn open_conflicts(db: &Db, id: i64) -> Result<u64> {
 }
 
 async fn view(db: &Db, p: &Petition, now: i64, full: bool) -> Result<OfficerPetition> {
-    let (petition_area, _) = area(db, &p.area_code)
+    let (petition_area, _) = area(&db.pool, &p.area_code)
         .await?
         .ok_or_else(|| StoreError::Corrupt(format!("petition {} names an unknown area", p.id)))?;
     let wards = counts::by_ward(db, p.id).await?;
@@ -57,7 +57,7 @@ async fn view(db: &Db, p: &Petition, now: i64, full: bool) -> Result<OfficerPeti
     // Each ward's count also counts for every area between it and the petition's area.
     let mut by_code: BTreeMap<String, AreaCount> = BTreeMap::new();
     for (ward, n) in &wards {
-        for a in area_chain(db, ward).await? {
+        for a in area_chain(&db.pool, ward).await? {
             if a.code == p.area_code {
                 break;
             }

@@ -21,7 +21,7 @@ async fn ward_counts(db: &Db, petition_id: i64) -> Result<Vec<(String, u64)>> {
 }
 
 async fn summary_of(db: &Db, p: &Petition, valid: u64, now: DateTime<Utc>) -> Result<PetitionSummary> {
-    let (area, _) = area(db, &p.area_code)
+    let (area, _) = area(&db.pool, &p.area_code)
         .await?
         .ok_or_else(|| StoreError::Corrupt(format!("petition {} names an unknown area", p.id)))?;
     let (terms, state, at) = (&p.terms, &p.state, now.timestamp());
@@ -52,7 +52,7 @@ pub async fn petition_page(db: &Db, id: i64, now: DateTime<Utc>) -> Result<Optio
     let valid = counts.iter().map(|c| c.1).sum();
     let mut by_ward = Vec::new();
     for (code, n) in counts {
-        if let Some((a, _)) = area(db, &code).await? {
+        if let Some((a, _)) = area(&db.pool, &code).await? {
             by_ward.push(AreaCount { area: a, valid: n });
         }
     }
@@ -91,12 +91,12 @@ pub enum PostcodeFinds {
 
 /// The petitions collecting signatures in a postcode's ward, district and county.
 pub async fn search_postcode(db: &Db, postcode: &Postcode, now: DateTime<Utc>) -> Result<PostcodeFinds> {
-    let ward = match postcode_status(db, postcode).await? {
+    let ward = match postcode_status(&db.pool, postcode).await? {
         PostcodeStatus::Live { ward } => ward,
         PostcodeStatus::Terminated(t) => return Ok(PostcodeFinds::Terminated(t)),
         PostcodeStatus::Unknown => return Ok(PostcodeFinds::Unknown),
     };
-    let areas = area_chain(db, &ward).await?;
+    let areas = area_chain(&db.pool, &ward).await?;
     let mut found = Vec::new();
     for a in &areas {
         for p in petitions::collecting_in(db, &a.code, now.timestamp()).await? {

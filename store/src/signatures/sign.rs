@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use petition_core::postcode::Terminated;
 use petition_core::text::{Email, PersonName};
 use petition_core::{names, Postcode};
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 use crate::counts::signature_status;
 use crate::db::{values_list, Db, ROWS_PER_STATEMENT};
@@ -87,26 +87,29 @@ pub(crate) struct Address {
 
 /// Checks the petition and the address before anything is written.
 async fn check_address(
-    db: &Db,
+    conn: &mut AnyConnection,
     petition_id: i64,
     postcode: &Postcode,
     choice: &AddressChoice,
     now: i64,
 ) -> Result<(Petition, Address), SignError> {
-    let p = petitions::fetch(db, petition_id).await?.ok_or(SignError::NoSuchPetition)?;
+    let p = petitions::load(&mut *conn, petition_id).await?.ok_or(SignError::NoSuchPetition)?;
     if !p.terms.accepts(&p.state, now) {
         // Collecting but not accepting: paused.
         return Err(if p.terms.collecting(&p.state, now) { SignError::Paused } else { SignError::NotOpen });
     }
-    let address = locate(db, postcode, choice, &p.area_code).await?;
+    let address = locate(conn, postcode, choice, &p.area_code).await?;
     Ok((p, address))
 }
 
 /// Finds where someone lives from the gazetteer (or, for an address it does not list, the
 /// postcode's ward), and checks that it lies in `area_code`. Proposals and sponsors are checked
 /// the same way as signers.
+///
+/// Its reads share the caller's connection: sqlx checks a connection each time it goes back to
+/// the pool, which cost a signature as much as its reads when each took its own.
 pub(crate) async fn locate(
-    db: &Db,
+    conn: &mut AnyConnection,
     postcode: &Postcode,
     choice: &AddressChoice,
     area_code: &str,
@@ -120,7 +123,7 @@ pub(crate) async fn locate(
             )
             .bind(uprn.as_str())
             .bind(postcode.as_str())
-            .fetch_optional(&db.pool)
+            .fetch_optional(&mut *conn)
             .await?
             .ok_or(SignError::AddressNotAtPostcode)?;
             if let Some(t) = terminated(postcode, row.try_get(2)?)? {
@@ -128,14 +131,14 @@ pub(crate) async fn locate(
             }
             (row.try_get::<String, _>(0)?, Some(uprn.to_string()), row.try_get::<String, _>(1)?)
         }
-        AddressChoice::NotListed(text) => match postcode_status(db, postcode).await? {
+        AddressChoice::NotListed(text) => match postcode_status(&mut *conn, postcode).await? {
             PostcodeStatus::Live { ward } => (ward, None, text.clone()),
             PostcodeStatus::Terminated(t) => return Err(SignError::TerminatedPostcode(t)),
             PostcodeStatus::Unknown => return Err(SignError::UnknownPostcode),
         },
     };
-    if !lies_in(db, &ward, area_code).await? {
-        let name = area(db, area_code).await?.map_or_else(|| area_code.to_string(), |(a, _)| a.name);
+    if !lies_in(&mut *conn, &ward, area_code).await? {
+        let name = area(&mut *conn, area_code).await?.map_or_else(|| area_code.to_string(), |(a, _)| a.name);
         return Err(SignError::OutsideArea(name));
     }
     Ok(Address { ward, uprn, address_text: text })
@@ -143,14 +146,18 @@ pub(crate) async fn locate(
 
 /// Everyone of this name on the register at this property who may vote locally, in the order
 /// of their elector numbers.
-pub(crate) async fn electors_at(db: &Db, uprn: &str, name_key: &str) -> crate::error::Result<Vec<i64>> {
+pub(crate) async fn electors_at(
+    e: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    uprn: &str,
+    name_key: &str,
+) -> crate::error::Result<Vec<i64>> {
     let rows = sqlx::query(
         "SELECT id FROM electors WHERE uprn = $1 AND name_key = $2 AND local_franchise = 1 AND removed_at IS NULL
          ORDER BY elector_number",
     )
     .bind(uprn)
     .bind(name_key)
-    .fetch_all(&db.pool)
+    .fetch_all(e)
     .await?;
     Ok(rows.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?)
 }
@@ -191,12 +198,14 @@ enum Plan {
 
 /// Checks a request against the petition, the gazetteer and the register; writes nothing.
 async fn prepare(db: &Db, secrets: &Secrets, req: &SignRequest, now: i64) -> Result<NewAttempt, SignError> {
+    // One connection for all the reads (see `locate`).
+    let mut conn = db.pool.acquire().await?;
     let (p, Address { ward, uprn, address_text }) =
-        check_address(db, req.petition_id, &req.postcode, &req.address, now).await?;
+        check_address(&mut conn, req.petition_id, &req.postcode, &req.address, now).await?;
     let name_key = req.name.key();
     // Everyone of this name on the register at this property, who may vote locally.
     let electors = match &uprn {
-        Some(u) => electors_at(db, u, &name_key).await?,
+        Some(u) => electors_at(&mut *conn, u, &name_key).await?,
         None => Vec::new(),
     };
     let pid = req.petition_id.to_string();
@@ -223,7 +232,7 @@ async fn prepare(db: &Db, secrets: &Secrets, req: &SignRequest, now: i64) -> Res
         }],
     };
     let email_key = req.email.canonical();
-    let plan = plan(db, req.petition_id, &places, &email_key, now).await?;
+    let plan = plan(&mut conn, req.petition_id, &places, &email_key, now).await?;
     let (token, token_hash) = new_token();
     Ok(NewAttempt {
         petition_id: req.petition_id,
@@ -256,9 +265,15 @@ async fn prepare(db: &Db, secrets: &Secrets, req: &SignRequest, now: i64) -> Res
 /// officers then see as a possible impersonation). The key names the property, the name and the
 /// place, not the elector's row, so a register re-imported with new elector numbers lets nobody
 /// sign twice.
-async fn plan(db: &Db, petition_id: i64, places: &[Place], email_key: &str, now: i64) -> Result<Plan, SignError> {
+async fn plan(
+    conn: &mut AnyConnection,
+    petition_id: i64,
+    places: &[Place],
+    email_key: &str,
+    now: i64,
+) -> Result<Plan, SignError> {
     let keys: Vec<String> = places.iter().map(|p| p.key.clone()).collect();
-    let held = held_keys(db, petition_id, &keys).await?;
+    let held = holders(&mut *conn, petition_id, &keys).await?;
     let holders: Vec<&Holder> = keys.iter().filter_map(|k| held.get(k)).filter(|h| h.status.holds_place()).collect();
     if holders.len() == keys.len() {
         if let Some(h) = holders.iter().find(|h| h.email_key == email_key) {
@@ -274,7 +289,7 @@ async fn plan(db: &Db, petition_id: i64, places: &[Place], email_key: &str, now:
     .bind(&keys[0])
     .bind(email_key)
     .bind(now)
-    .fetch_optional(&db.pool)
+    .fetch_optional(&mut *conn)
     .await?;
     Ok(match waiting {
         Some(r) => Plan::RepeatOfAttempt(r.try_get(0)?),

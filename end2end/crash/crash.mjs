@@ -36,10 +36,10 @@
 // reading the email and pressing Confirm, default 300), --db sqlite|postgres|both, --seed N
 // (the kill timings), --wait-leases (see below), --keep (keep the data folder after a pass).
 //
-// Clock: a sender holds an outbox row for 120 s while it sends, so a row held by a killed
-// server goes out once that lease runs out. Only before the last start does this script end
+// Clock: a sender holds a batch of outbox rows for 160 s while it sends them, so rows held by a
+// killed server go out once that lease runs out. Only before the last start does this script end
 // those dead leases in the database (no server is running then, so every lease is dead),
-// rather than wait two minutes; --wait-leases waits for them instead.
+// rather than wait almost three minutes; --wait-leases waits for them instead.
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { mkdtempSync, openSync, closeSync, readFileSync, rmSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -412,7 +412,7 @@ async function run(backend) {
         figures.startupKills += 1;
       }
       if (figures.kills === KILLS && !opt['wait-leases']) {
-        // No server runs now, so every lease is a dead server's: end them rather than wait 120 s.
+        // No server runs now, so every lease is a dead server's: end them rather than wait 160 s.
         execute('UPDATE outbox SET claimed_until = NULL WHERE sent_at IS NULL');
       }
       await server.start();

@@ -115,21 +115,20 @@ impl Mailer {
             .buffer_unordered(AT_ONCE)
             .collect()
             .await;
-        let mut sent = Vec::with_capacity(results.len());
-        for (c, result) in results {
-            match result {
-                Ok(()) => sent.push(c),
-                Err(e) => {
-                    // SMTP servers repeat the recipient in their refusals: keep it out of the log.
-                    let e = without_addresses(&e);
-                    tracing::warn!(id = c.id, attempts = c.attempts, "email not sent, will retry: {e}");
-                    outbox::mark_failed(&self.db, &c, petition_store::now(), &e).await.map_err(|e| e.to_string())?;
-                }
-            }
-        }
+        let (sent, failed): (Vec<_>, Vec<_>) = results.into_iter().partition(|(_, result)| result.is_ok());
+        // What went out is marked first: a failure to record a failure must not leave sent
+        // emails to be sent again.
+        let sent: Vec<Claimed> = sent.into_iter().map(|(c, _)| c).collect();
         let marked = outbox::mark_all_sent(&self.db, &sent, petition_store::now()).await.map_err(|e| e.to_string())?;
         if marked < sent.len() {
             tracing::warn!(lapsed = sent.len() - marked, "emails sent after their claim lapsed");
+        }
+        for (c, result) in failed {
+            let Err(e) = result else { continue };
+            // SMTP servers repeat the recipient in their refusals: keep it out of the log.
+            let e = without_addresses(&e);
+            tracing::warn!(id = c.id, attempts = c.attempts, "email not sent, will retry: {e}");
+            outbox::mark_failed(&self.db, &c, petition_store::now(), &e).await.map_err(|e| e.to_string())?;
         }
         Ok(true)
     }

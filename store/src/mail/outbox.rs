@@ -133,6 +133,9 @@ pub async fn mark_sent(db: &Db, c: &Claimed, now: i64) -> Result<bool> {
 /// [`mark_sent`] for many in one transaction; says how many were still claimed and are now
 /// marked (the others' claims had lapsed: another sender owns them).
 pub async fn mark_all_sent(db: &Db, sent: &[Claimed], now: i64) -> Result<usize> {
+    if sent.is_empty() {
+        return Ok(0);
+    }
     let _turn = db.write_turn().await;
     let mut tx = db.pool.begin().await?;
     let mut marked = 0;

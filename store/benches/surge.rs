@@ -76,8 +76,7 @@ async fn main() {
     };
     let required = (n / 2) as u64;
     // Enough electors in the district for `n` signers (the demo has about 3,000).
-    let scale = n.div_ceil(2_000).max(1);
-    let size = Size { postcodes_per_ward: Size::DEMO.postcodes_per_ward * scale, ..Size::DEMO };
+    let size = Size::demo(n.div_ceil(2_000));
     let w = common::world_of(t, size, 11, required).await;
     let db = w.t.db.clone();
     let district = AreaCode::parse(demo::DISTRICT).unwrap();

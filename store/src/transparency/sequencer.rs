@@ -139,13 +139,13 @@ impl Sequencer {
         Ok(())
     }
 
-    /// Appends up to `max` queued entries and signs the result. With nothing queued it only makes
-    /// sure a checkpoint exists (the empty log's, at first).
     /// How this sequencer's database is best worked: see [`Pacing`].
     pub fn pacing(&self) -> Pacing {
         Pacing::of(self.db.backend)
     }
 
+    /// Appends up to `max` queued entries and signs the result. With nothing queued it only makes
+    /// sure a checkpoint exists (the empty log's, at first).
     pub async fn run(&mut self, now: i64, max: i64) -> Result<Batch> {
         // Catch up with what other sequencers appended before taking the lock, so that a server
         // starting on a long log reads it without holding up everyone else.
